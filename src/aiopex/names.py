@@ -1,0 +1,96 @@
+"""Column, metric and category names, in one place.
+
+These are the names SCENARIO.md fixes: wherever a metric is printed as data,
+it is printed under one of these names.
+"""
+
+from __future__ import annotations
+
+CATEGORIES: tuple[str, ...] = (
+    "compute",
+    "monitoring",
+    "retraining",
+    "support",
+    "change_management",
+    "data",
+    "people",
+    "licenses",
+    "other",
+)
+
+DRIVERS: tuple[str, ...] = (
+    "fixed",
+    "one_time",
+    "per_request",
+    "per_1k_input_tokens",
+    "per_1k_output_tokens",
+    "per_active_user",
+    "per_new_user",
+    "fte",
+    "per_retrain",
+    "capacity",
+)
+
+METRICS: tuple[str, ...] = (
+    "cost_total",
+    "cost_by_category",
+    "benefit_total",
+    "net_total",
+    "npv",
+    "irr_annual",
+    "payback_month",
+    "roi",
+    "run_rate_monthly",
+    "requests_total",
+    "cost_per_request",
+    "retrains",
+    "degraded_months",
+)
+
+PILOT_METRICS: tuple[str, ...] = (
+    "pilot_reported_monthly",
+    "pilot_absorbed_monthly",
+    "pilot_true_monthly",
+    "absorbed_share",
+    "naive_production_monthly",
+    "production_monthly",
+    "hidden_cost_multiple",
+)
+
+READINESS_QUESTIONS: tuple[str, ...] = (
+    "owner",
+    "monitoring_plan",
+    "retraining_plan",
+    "degradation_plan",
+    "change_management",
+    "budget_holder",
+)
+
+#: Monthly driver series, the rows of the workbook's ``Drivers`` sheet.
+DRIVER_SERIES: tuple[str, ...] = (
+    "active_users",
+    "new_users",
+    "items",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "accuracy",
+    "retrain",
+    "degraded",
+)
+
+#: Columns of the tidy ledger, in order.
+LEDGER_COLUMNS: tuple[str, ...] = (
+    "scenario",
+    "draw",
+    "month",
+    "category",
+    "line_item",
+    "driver",
+    "quantity",
+    "rate",
+    "amount",
+)
+
+#: Percentiles reported for every metric of a Monte Carlo run.
+PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
