@@ -1,0 +1,33 @@
+"""aiopex: what an AI system costs to run in production, and what it is worth.
+
+The public API is two functions:
+
+- :func:`load_scenario` reads and validates a scenario file (SCENARIO.md),
+  resolving ``extends`` and dotted overrides.
+- :func:`run` computes the monthly forecast, the metrics, the pilot exposure,
+  the readiness report and, with ``draws > 1``, Monte Carlo ranges.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("aiopex")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from aiopex.engine import run
+from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
+from aiopex.scenario import Scenario, load_scenario
+
+__all__ = [
+    "AiopexError",
+    "DataError",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run",
+]
