@@ -1,0 +1,352 @@
+"""The ``aiopex`` command line.
+
+Exit codes: 0 when fine, 2 for bad input (every problem on stderr, with file and
+field), 1 for an internal error (a short message; ``--debug`` shows the traceback).
+Heavy libraries (statsmodels, openpyxl, papermill, matplotlib) are imported only by
+the commands that use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with its message (usage errors are bad input too)."""
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (``aiopex COMMAND --help``)."""
+    parser = _Parser(
+        prog="aiopex",
+        description="Forecast what an AI system costs to run in production, and what it is worth.",
+    )
+    from aiopex import __version__
+
+    parser.add_argument("--version", action="version", version=f"aiopex {__version__}")
+    _add_common(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check scenario files; list every problem")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    _add_common(p)
+
+    p = sub.add_parser("forecast", help="forecast one scenario: cost, benefit, NPV, ranges")
+    p.add_argument("file", metavar="FILE", help="scenario YAML file")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. usage.bypass_rate=0.3 or costs.llm_api.rate=0.002",
+    )
+    p.add_argument("--draws", type=int, default=1, help="Monte Carlo draws (1: deterministic)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--ledger", metavar="OUT.csv", help="write the tidy monthly ledger as CSV")
+    p.add_argument("--excel", metavar="OUT.xlsx", help="write the Excel forecast (live formulas)")
+    _add_common(p)
+
+    for name, what in (
+        ("pilot", "what the pilot reported, what it absorbed, and the bridge to production"),
+        ("readiness", "the six questions a pilot never answers, and what the numbers say"),
+    ):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("file", metavar="FILE", help="scenario YAML file")
+        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        _add_common(p)
+
+    p = sub.add_parser("run", help="budget reports: notebooks, HTML and workbooks for scenarios")
+    p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="scenario files or folders")
+    p.add_argument("--out", default="reports/run", metavar="DIR", help="output folder")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: cores)")
+    p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws per scenario")
+    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    _add_common(p)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+    _add_common(p)
+    return parser
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def _money(x: float | None, cur: str) -> str:
+    return "n/a" if x is None else f"{cur} {x:,.0f}"
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "n/a"
+        return f"{x:,.4g}" if abs(x) < 100 else f"{x:,.0f}"
+    return str(x)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if hasattr(x, "item"):
+        return _jsonable(x.item())
+    return x
+
+
+def summary_text(result: Any) -> str:
+    """The readable summary ``aiopex forecast`` prints."""
+    s = result.scenario
+    m = result.metrics
+    cur = s.currency
+    out = [
+        f"{s.name}: {s.horizon} months from {s.start} ({s.path})",
+        f"  run-rate          {_money(m['run_rate_monthly'], cur)} a month (last "
+        f"{min(12, s.horizon)} months)",
+        f"  cost total        {_money(m['cost_total'], cur)}",
+        f"  benefit total     {_money(m['benefit_total'], cur)}",
+        f"  net total         {_money(m['net_total'], cur)}",
+        f"  NPV               {_money(m['npv'], cur)}",
+        "  IRR (annual)      "
+        + ("none (no sign change)" if m["irr_annual"] is None else f"{m['irr_annual']:.1%}"),
+        "  payback           "
+        + ("not within the horizon" if m["payback_month"] is None
+           else f"month {m['payback_month']} ({result.months[m['payback_month']]})"),
+        "  ROI               " + ("n/a" if m["roi"] is None else f"{m['roi']:.1%}"),
+        f"  requests          {m['requests_total']:,.0f} "
+        f"({_fmt(m['cost_per_request'])} {cur} each)",
+        f"  retrains          {m['retrains']}, degraded months {m['degraded_months']}",
+        "  cost by category: "
+        + ", ".join(f"{c} {_money(v, cur)}" for c, v in m["cost_by_category"].items()),
+    ]
+    if result.pilot:
+        p = result.pilot
+        hcm = p["hidden_cost_multiple"]
+        out.append(
+            f"  pilot: reported {_money(p['pilot_reported_monthly'], cur)}/month, true "
+            f"{_money(p['pilot_true_monthly'], cur)}/month; 'just scale it up' says "
+            f"{_money(p['naive_production_monthly'], cur)}/month, production is "
+            f"{_money(p['production_monthly'], cur)}/month"
+            + (f" ({hcm:.1f}x)" if hcm is not None else "")
+        )
+    r = result.readiness
+    out.append(f"  readiness: {r['answered']}/{r['total']} answered, {len(r['warnings'])} flags")
+    if result.uncertainty:
+        u = result.uncertainty
+        npv = u["npv"]
+        out.append(
+            f"  Monte Carlo ({result.draws} draws, seed {result.seed}): NPV p10 "
+            f"{_money(npv['p10'], cur)}, p50 {_money(npv['p50'], cur)}, p90 "
+            f"{_money(npv['p90'], cur)}; P(NPV < 0) = {u['prob_npv_negative']:.1%}"
+        )
+        rr = u["run_rate_monthly"]
+        out.append(
+            f"  run-rate p10 {_money(rr['p10'], cur)}, p50 {_money(rr['p50'], cur)}, "
+            f"p90 {_money(rr['p90'], cur)}"
+        )
+    if result.history:
+        h = result.history
+        out.append(f"  usage forecast from history to {h['as_of']}: method {h['method']}")
+    out.append(f"  inputs hash {s.inputs_hash[:16]}")
+    return "\n".join(out)
+
+
+def pilot_text(result: Any) -> str:
+    """The pilot exposure, readable by a finance partner."""
+    s = result.scenario
+    cur = s.currency
+    p = result.pilot
+    if p is None:
+        return f"{s.name}: the scenario has no pilot section"
+    pm = s.model.pilot
+    lines = [f"{s.name}: what the pilot cost, and what it hid"]
+    lines.append(f"  Reported by the pilot's budget: {_money(p['pilot_reported_monthly'], cur)} a month")
+    for item in pm.paid:
+        lines.append(f"    {item.name:<40} {item.category:<18} {_money(item.amount_per_month, cur)}")
+    lines.append(f"  Absorbed by others: {_money(p['pilot_absorbed_monthly'], cur)} a month")
+    for a in pm.absorbed:
+        lines.append(
+            f"    {a.name:<40} {a.category:<18} {_money(a.monthly, cur)}  paid by "
+            f"{a.paid_by or 'nobody counted it'}"
+        )
+    share = p["absorbed_share"]
+    lines.append(
+        f"  True pilot cost: {_money(p['pilot_true_monthly'], cur)} a month"
+        + (f" ({share:.0%} absorbed)" if share is not None else "")
+    )
+    lines.append("")
+    lines.append(
+        f"  'Just scale it up': {_money(p['naive_production_monthly'], cur)} a month "
+        f"(pilot's {pm.requests_per_month:,.0f} requests/month scaled to production's)"
+    )
+    for step in p["bridge"]:
+        lines.append(
+            f"    {step['category']:<18} {step['step']:>+14,.0f}   "
+            f"(naive {step['naive']:,.0f} -> production {step['production']:,.0f})"
+        )
+    hcm = p["hidden_cost_multiple"]
+    lines.append(
+        f"  Production run-rate: {_money(p['production_monthly'], cur)} a month"
+        + (f": {hcm:.1f}x what scaling the pilot suggests" if hcm is not None else "")
+    )
+    return "\n".join(lines)
+
+
+def readiness_text(result: Any) -> str:
+    """The readiness report, readable by a finance partner."""
+    r = result.readiness
+    out = [f"{result.scenario.name}: readiness, {r['answered']} of {r['total']} answered"]
+    for item in r["items"]:
+        out.append(f"  {item['question']}: {item['label']}")
+        out.append(f"    answer: {item['answer'] if item['answered'] else 'UNANSWERED'}")
+        for e in item["evidence"]:
+            out.append(f"    numbers: {e}")
+    return "\n".join(out)
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from aiopex.errors import AiopexError
+    from aiopex.scenario import load_scenario
+
+    problems = []
+    for f in args.files:
+        try:
+            load_scenario(f)
+        except AiopexError as e:
+            problems.extend(e.problems)
+        else:
+            print(f"{f}: ok")
+    if problems:
+        raise AiopexError(problems)
+    return EXIT_OK
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from aiopex.engine import run
+    from aiopex.errors import AiopexError, Problem
+    from aiopex.scenario import load_scenario
+
+    if args.draws < 1:
+        raise AiopexError(Problem("<command line>", "--draws", f"must be >= 1, got {args.draws}"))
+    scenario = load_scenario(args.file, args.overrides)
+    result = run(scenario, draws=args.draws, seed=args.seed)
+    if args.ledger:
+        from aiopex.atomic import atomic_path
+
+        with atomic_path(args.ledger) as tmp:
+            result.ledger.to_csv(tmp, index=False)
+    if args.excel:
+        from aiopex.excel import write_workbook
+
+        write_workbook(result, args.excel)
+    if args.json:
+        print(json.dumps(_jsonable(result.to_json()), indent=2))
+    else:
+        print(summary_text(result))
+    return EXIT_OK
+
+
+def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
+    from aiopex.engine import run
+    from aiopex.scenario import load_scenario
+
+    result = run(load_scenario(args.file, args.overrides))
+    if args.command == "pilot":
+        if args.json:
+            print(json.dumps(_jsonable(result.pilot), indent=2))
+        else:
+            print(pilot_text(result))
+    elif args.json:
+        print(json.dumps(_jsonable(result.readiness), indent=2))
+    else:
+        print(readiness_text(result))
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from aiopex.runner import run_batch
+    from aiopex.scenario import parse_overrides
+
+    batch = run_batch(
+        args.inputs,
+        args.out,
+        jobs=args.jobs,
+        draws=args.draws,
+        seed=args.seed,
+        overrides=parse_overrides(args.overrides),
+    )
+    return EXIT_OK if batch.ok else EXIT_INTERNAL
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from aiopex.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": _cmd_validate,
+    "forecast": _cmd_forecast,
+    "pilot": _cmd_pilot_or_readiness,
+    "readiness": _cmd_pilot_or_readiness,
+    "run": _cmd_run,
+    "schema": _cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aiopex`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from aiopex.errors import AiopexError
+
+    try:
+        return COMMANDS[args.command](args)
+    except AiopexError as e:
+        for p in e.problems:
+            print(str(p), file=sys.stderr)
+        n = len(e.problems)
+        print(f"aiopex: {n} problem{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("aiopex: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as e:  # noqa: BLE001 - the one place internal errors become exit 1
+        if args.debug or os.environ.get("AIOPEX_DEBUG"):
+            raise
+        print(
+            f"aiopex: internal error: {type(e).__name__}: {e} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

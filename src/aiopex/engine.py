@@ -1,0 +1,460 @@
+"""The engine: a scenario to monthly arrays of shape ``(draws, months)``, then metrics.
+
+A deterministic run is one draw at point values; a Monte Carlo run samples every
+*(u)* field with one ``numpy.random.Generator`` and runs the same code on chunks of
+draws, keeping only what the summaries need (monthly cost and net, per-draw metrics).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from aiopex import benefits as _benefits
+from aiopex import costs as _costs
+from aiopex import finance, quality, usage
+from aiopex.names import CATEGORIES, PERCENTILES
+from aiopex.pilot import last_months, pilot_exposure
+from aiopex.readiness import readiness_report
+from aiopex.result import LineSpec, Result
+from aiopex.scenario import Scenario
+from aiopex.uncertain import Bounds, Uncertain, point, sample
+
+#: Draws simulated at once in a Monte Carlo run (bounds peak memory).
+CHUNK = 8192
+
+
+def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Uncertain, Bounds]]:
+    """Every *(u)* field of a scenario as ``(dotted path, value, bounds)``, in file order.
+
+    Cost lines are addressed by name (``costs.llm_api.rate``), as overrides are.
+    """
+    out: list[tuple[str, Uncertain, Bounds]] = []
+    for name, f in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        bounds = _bounds(f.metadata, f.annotation)
+        if bounds is not None:
+            if value is not None:
+                out.append((path, value, bounds))
+        elif isinstance(value, BaseModel):
+            out.extend(uncertain_fields(value, path + "."))
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for item in value:
+                key = getattr(item, "name", None)
+                if key is not None:
+                    out.extend(uncertain_fields(item, f"{path}.{key}."))
+    return out
+
+
+def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
+    """The :class:`Bounds` of a *(u)* field, also when the field is optional."""
+    from typing import get_args
+
+    for b in metadata:
+        if isinstance(b, Bounds):
+            return b
+    for arg in get_args(annotation):
+        b = _bounds(list(getattr(arg, "__metadata__", ())), None)
+        if b is not None:
+            return b
+    return None
+
+
+def line_specs(scenario: Scenario) -> list[LineSpec]:
+    """The cost lines with defaults applied and point values (``from_month`` 0, ``to_month`` H-1,
+    ``month`` 0, ``min_units`` 1, ``escalation_per_year`` 0)."""
+    H = scenario.horizon
+    out = []
+    for ln in scenario.model.costs:
+        out.append(
+            LineSpec(
+                name=ln.name,
+                category=ln.category,
+                driver=ln.driver,
+                rate=point(ln.rate),
+                escalation_per_year=point(ln.escalation_per_year),
+                from_month=ln.from_month if ln.from_month is not None else 0,
+                to_month=min(ln.to_month, H - 1) if ln.to_month is not None else H - 1,
+                month=(ln.month if ln.month is not None else 0) if ln.driver == "one_time" else None,
+                fte=point(ln.fte) if ln.fte is not None else None,
+                capacity_per_unit=point(ln.capacity_per_unit)
+                if ln.capacity_per_unit is not None
+                else None,
+                min_units=(ln.min_units if ln.min_units is not None else 1)
+                if ln.driver == "capacity"
+                else None,
+            )
+        )
+    return out
+
+
+def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
+    return {p: np.array([[point(v)]]) for p, v, _ in uncertain_fields(scenario.model)}
+
+
+def _sampled_params(scenario: Scenario, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {
+        p: sample(v, draws, rng, b).reshape(draws, 1)
+        for p, v, b in uncertain_fields(scenario.model)
+    }
+
+
+def _history(scenario: Scenario) -> Any:
+    """Fit the history-based usage forecast (statsmodels is imported only here)."""
+    from aiopex import history
+
+    u = scenario.model.usage
+    frame = history.read_history(
+        __import__("pathlib").Path(u.history), scenario.start, u.method, label=u.history
+    )
+    fc = history.forecast_series(frame["requests"], scenario.start, scenario.horizon, u.method)
+    users = None
+    if "active_users" in frame.columns:
+        users = history.forecast_series(
+            frame["active_users"], scenario.start, scenario.horizon, fc.method
+        )
+    return fc, users
+
+
+def simulate(
+    scenario: Scenario,
+    lines: list[LineSpec],
+    p: dict[str, np.ndarray],
+    draws: int,
+    hist: tuple[Any, Any] | None = None,
+    hist_requests: np.ndarray | None = None,
+    keep_lines: bool = True,
+) -> dict[str, Any]:
+    """Run the model on ``draws`` parameter sets ``p`` (each ``(draws, 1)``).
+
+    Returns the monthly arrays ``(draws, months)``: drivers, ``accuracy``, ``retrain``,
+    ``degraded``, ``benefit``, ``cost``, ``net``, ``category`` (dict of category cost) and,
+    with ``keep_lines``, ``lines`` (``{name: (quantity, monthly rate, amount)}``).
+    """
+    m = scenario.model
+    u = m.usage
+    H = scenario.horizon
+    shape = (draws, H)
+    out: dict[str, Any] = {}
+    if hist is None:
+        waves = [(w.month, w.share) for w in u.rollout] if u.rollout else [(0, 1.0)]
+        active = usage.active_users(
+            p["usage.population"],
+            waves,
+            p["usage.adoption.ceiling"],
+            p["usage.adoption.midpoint_months"],
+            p["usage.adoption.steepness"],
+            H,
+        )
+        seasonal = usage.seasonal_factors(u.seasonality, int(scenario.start[5:7]), H)
+        items = usage.items(
+            active, p["usage.items_per_user_month"], p["usage.growth_per_year"], seasonal
+        )
+        req = usage.requests(items, p["usage.bypass_rate"])
+    else:
+        fc, users_fc = hist
+        req = hist_requests if hist_requests is not None else fc.mean[None, :]
+        if users_fc is not None:
+            ratio = np.divide(req, fc.mean, out=np.ones_like(req), where=fc.mean > 0)
+            active = users_fc.mean[None, :] * ratio
+        elif "usage.items_per_user_month" in p:
+            active = req / np.maximum(p["usage.items_per_user_month"], 1e-12)
+        else:
+            active = np.zeros_like(req)
+        bypass = p["usage.bypass_rate"]
+        items = np.divide(req, 1.0 - bypass, out=np.zeros_like(req), where=bypass < 1)
+    out["active_users"] = np.broadcast_to(active, shape)
+    out["new_users"] = usage.new_users(out["active_users"])
+    out["items"] = np.broadcast_to(items, shape)
+    out["requests"] = req = np.broadcast_to(req, shape)
+    out["input_tokens"] = usage.tokens(req, p["usage.tokens_per_item.input"])
+    out["output_tokens"] = usage.tokens(req, p["usage.tokens_per_item.output"])
+
+    q = m.quality
+    launch, drift = p["quality.launch_accuracy"], p["quality.drift_per_month"]
+    r = m.retraining
+    retrain, age = quality.retrain_and_age(
+        r.policy,
+        H,
+        draws,
+        every_months=r.every_months,
+        trigger_below=r.trigger_below,
+        launch=launch,
+        drift=drift,
+        floor=q.floor,
+    )
+    acc = quality.accuracy_from_age(age, launch, drift, q.floor)
+    deg = quality.degraded(acc, q.acceptable)
+    out.update(accuracy=acc, retrain=retrain, degraded=deg)
+    out["benefit"] = _benefits.benefit(
+        req,
+        acc,
+        deg,
+        p["benefits.minutes_saved_per_item"],
+        p["benefits.hourly_rate"],
+        p["benefits.cost_per_error"],
+        m.degradation.fallback,
+    )
+
+    cost = np.zeros(shape)
+    category: dict[str, np.ndarray] = {}
+    kept: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for ln in lines:
+        k = f"costs.{ln.name}."
+        qty = _costs.quantity(ln, out, p.get(k + "fte"), p.get(k + "capacity_per_unit"), shape)
+        rate_m = _costs.monthly_rate(ln, p[k + "rate"], p[k + "escalation_per_year"], H)
+        amt = _costs.amount(qty, rate_m, ln)
+        cost += amt
+        if ln.category in category:
+            category[ln.category] += amt
+        else:
+            category[ln.category] = amt.copy()
+        if keep_lines:
+            kept[ln.name] = (qty, np.broadcast_to(rate_m, shape), amt)
+    out["cost"] = cost
+    out["category"] = {c: category[c] for c in CATEGORIES if c in category}
+    out["net"] = out["benefit"] - cost
+    if keep_lines:
+        out["lines"] = kept
+    return out
+
+
+def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str, Any]:
+    """The summary metrics of SCENARIO.md for every draw, each an array ``(draws,)``.
+
+    - ``cost_total`` = sum of ``cost(m)``; ``cost_by_category`` = sum per category
+    - ``benefit_total`` = sum of ``benefit(m)``; ``net_total = benefit_total - cost_total``
+    - ``npv`` = ``sum_m net(m) / (1 + r)^(m+1)``, ``r = (1 + discount_rate)^(1/12) - 1``
+    - ``irr_annual`` = ``(1 + IRR of net(m))^12 - 1`` (NaN where no IRR)
+    - ``payback_month`` (NaN where the cumulative net ends below 0)
+    - ``roi = net_total / cost_total``
+    - ``run_rate_monthly`` = mean ``cost(m)`` over the last ``min(12, H)`` months
+    - ``requests_total``; ``cost_per_request = cost_total / requests_total``
+    - ``retrains``, ``degraded_months``: counts of months
+    """
+    cost, benefit, net = sim["cost"], sim["benefit"], sim["net"]
+    H = cost.shape[1]
+    cost_total = cost.sum(axis=1)
+    benefit_total = benefit.sum(axis=1)
+    requests_total = sim["requests"].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(cost_total != 0, (benefit_total - cost_total) / cost_total, np.nan)
+        cpr = np.where(requests_total != 0, cost_total / requests_total, np.nan)
+    return {
+        "cost_total": cost_total,
+        "cost_by_category": {c: a.sum(axis=1) for c, a in sim["category"].items()},
+        "benefit_total": benefit_total,
+        "net_total": benefit_total - cost_total,
+        "npv": finance.npv(net, discount_rate[:, 0]),
+        "irr_annual": finance.irr_annual(net),
+        "payback_month": finance.payback_month(net),
+        "roi": roi,
+        "run_rate_monthly": cost[:, last_months(H)].mean(axis=1),
+        "requests_total": requests_total,
+        "cost_per_request": cpr,
+        "retrains": sim["retrain"].sum(axis=1),
+        "degraded_months": sim["degraded"].sum(axis=1),
+    }
+
+
+def _scalar(x: float, integer: bool = False) -> float | int | None:
+    x = float(x)
+    if math.isnan(x):
+        return None
+    return int(round(x)) if integer else x
+
+
+def _point_metrics(per_draw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in per_draw.items():
+        if k == "cost_by_category":
+            out[k] = {c: float(a[0]) for c, a in v.items()}
+        else:
+            out[k] = _scalar(v[0], integer=k in ("payback_month", "retrains", "degraded_months"))
+    return out
+
+
+def _stats(x: np.ndarray) -> dict[str, float | None]:
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return {"mean": None, **{f"p{q}": None for q in PERCENTILES}}
+    pct = np.percentile(x, PERCENTILES)
+    return {"mean": float(x.mean()), **{f"p{q}": float(v) for q, v in zip(PERCENTILES, pct)}}
+
+
+def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
+    """Compute the forecast, metrics, pilot exposure, readiness and Monte Carlo ranges.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`aiopex.load_scenario`.
+    draws : int
+        1 for a deterministic run at point values; more for Monte Carlo.
+    seed : int, optional
+        Seed of the one ``numpy.random.Generator``; drawn (and recorded) when omitted.
+
+    Returns
+    -------
+    Result
+        ``metrics``, ``drivers``, ``ledger``, ``pilot`` and ``readiness`` of the
+        deterministic run; ``uncertainty`` when ``draws > 1``.
+
+    Examples
+    --------
+    >>> import aiopex, pathlib
+    >>> s = aiopex.load_scenario(pathlib.Path("data/scenarios/claims_triage.yaml"))
+    >>> r = aiopex.run(s)
+    >>> r.metrics["cost_total"] > 0
+    True
+    """
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    H = scenario.horizon
+    lines = line_specs(scenario)
+    hist = _history(scenario) if scenario.model.usage.history_based else None
+    p = _point_params(scenario)
+    det = simulate(scenario, lines, p, 1, hist)
+    per = metrics_per_draw(det, p["finance.discount_rate"])
+    metrics = _point_metrics(per)
+
+    from aiopex import __version__  # noqa: F401  (recorded by outputs)
+
+    months = _month_labels(scenario.start, H)
+    series: dict[str, np.ndarray] = {
+        k: np.asarray(det[k][0], dtype=float)
+        for k in (
+            "active_users",
+            "new_users",
+            "items",
+            "requests",
+            "input_tokens",
+            "output_tokens",
+            "accuracy",
+            "retrain",
+            "degraded",
+            "benefit",
+            "cost",
+            "net",
+        )
+    }
+    series["cumulative_net"] = np.cumsum(series["net"])
+    for ln in lines:
+        qty, rate_m, amt = det["lines"][ln.name]
+        series[f"qty:{ln.name}"] = np.asarray(qty[0], dtype=float)
+        series[f"rate:{ln.name}"] = np.asarray(rate_m[0], dtype=float)
+        series[f"line:{ln.name}"] = np.asarray(amt[0], dtype=float)
+    category = {c: a[0] for c, a in det["category"].items()}
+    for c, a in category.items():
+        series[f"category:{c}"] = a
+
+    pilot = None
+    if scenario.model.pilot is not None:
+        pilot = pilot_exposure(
+            scenario.model.pilot, series["requests"], category, metrics["run_rate_monthly"]
+        )
+    readiness = readiness_report(
+        scenario, months, series["accuracy"], category, metrics["retrains"],
+        metrics["run_rate_monthly"],
+    )
+    history_info = None
+    if hist is not None:
+        fc = hist[0]
+        history_info = {"method": fc.method, "errors": fc.errors, "as_of": fc.as_of}
+
+    result = Result(
+        scenario=scenario,
+        draws=draws,
+        seed=seed,
+        months=months,
+        lines=lines,
+        series=series,
+        metrics=metrics,
+        pilot=pilot,
+        readiness=readiness,
+        history=history_info,
+    )
+    if draws > 1:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**32))
+            result.seed = seed
+        result.uncertainty, npv_draws = monte_carlo(scenario, lines, draws, seed, hist)
+        result.extra["npv_draws"] = npv_draws
+    return result
+
+
+def monte_carlo(
+    scenario: Scenario,
+    lines: list[LineSpec],
+    draws: int,
+    seed: int,
+    hist: tuple[Any, Any] | None = None,
+    chunk: int = CHUNK,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Sample every *(u)* field ``draws`` times and summarize the metrics.
+
+    All random numbers come from ``numpy.random.default_rng(seed)``, drawn up front in
+    file order (then the history forecast's paths), so chunking does not change them.
+
+    Returns
+    -------
+    uncertainty : dict
+        ``{metric: {mean, p5, p10, p50, p90, p95}}`` (``cost_by_category`` nested),
+        ``prob_npv_negative``, and ``monthly``: ``{"cost"|"net": {"p5": [...], ...}}``.
+    npv_draws : ndarray (draws,)
+    """
+    rng = np.random.default_rng(seed)
+    p = _sampled_params(scenario, draws, rng)
+    hist_req = hist[0].sample(draws, rng) if hist is not None else None
+    H = scenario.horizon
+    cost_all = np.empty((draws, H))
+    net_all = np.empty((draws, H))
+    per_all: dict[str, Any] = {}
+    for lo in range(0, draws, chunk):
+        hi = min(lo + chunk, draws)
+        pc = {k: v[lo:hi] for k, v in p.items()}
+        sim = simulate(
+            scenario,
+            lines,
+            pc,
+            hi - lo,
+            hist,
+            hist_req[lo:hi] if hist_req is not None else None,
+            keep_lines=False,
+        )
+        cost_all[lo:hi] = sim["cost"]
+        net_all[lo:hi] = sim["net"]
+        per = metrics_per_draw(sim, pc["finance.discount_rate"])
+        for k, v in per.items():
+            if k == "cost_by_category":
+                d = per_all.setdefault(k, {})
+                for c, a in v.items():
+                    d.setdefault(c, []).append(a)
+            else:
+                per_all.setdefault(k, []).append(v)
+    unc: dict[str, Any] = {}
+    for k, v in per_all.items():
+        if k == "cost_by_category":
+            unc[k] = {c: _stats(np.concatenate(a)) for c, a in v.items()}
+        else:
+            unc[k] = _stats(np.concatenate(v))
+    npv_draws = np.concatenate(per_all["npv"])
+    unc["prob_npv_negative"] = float(np.mean(npv_draws < 0))
+    unc["monthly"] = {
+        name: {
+            f"p{q}": row.tolist()
+            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0))
+        }
+        for name, arr in (("cost", cost_all), ("net", net_all))
+    }
+    return unc, npv_draws
+
+
+def _month_labels(start: str, H: int) -> list[str]:
+    """``"YYYY-MM"`` of month ``m``: ``start`` plus ``m`` months."""
+    y, mo = int(start[:4]), int(start[5:7]) - 1
+    return [f"{y + (mo + k) // 12:04d}-{(mo + k) % 12 + 1:02d}" for k in range(H)]

@@ -1,0 +1,440 @@
+"""History-based usage: read a monthly usage CSV and forecast it (SCENARIO.md, Usage).
+
+A system already in use has a usage history, ``month,requests[,active_users]``,
+one row per month. :func:`read_history` validates it at the boundary and lists
+every problem at once; :func:`forecast_series` forecasts one column of it with a
+statsmodels model and a 90% prediction interval, which :meth:`HistoryForecast.sample`
+turns into Monte Carlo paths.
+
+Methods, each in a plain and, from :data:`MIN_SEASONAL` months, a seasonal variant
+(period 12): ``naive`` (last value / same month last year), ``ets`` (ETSModel,
+additive error, damped additive trend, additive season), ``theta`` (ThetaModel,
+deseasonalized), ``sarimax`` (SARIMAX(1,1,1) with drift / (1,1,1)(0,1,1,12)).
+Variants are compared by rolling-origin error (:func:`backtest_origins`), never by
+AIC across families; ``auto`` compares every variant, a named method only its own two.
+statsmodels is imported inside the functions that fit, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aiopex.errors import DataError, Problem
+
+#: Standard-normal 95% quantile: a 90% interval is ``mean +/- Z90 * sd``.
+Z90 = 1.6448536269514722
+#: Months in a season.
+SEASON = 12
+#: Fewest months of history each method accepts (``auto``: 1 to fit plus 3 backtest origins).
+MIN_MONTHS: dict[str, int] = {"naive": 1, "auto": 4, "ets": 6, "theta": 6, "sarimax": 12}
+#: Fewest months a seasonal variant is ever fitted to.
+MIN_SEASONAL = 24
+#: Columns of a history CSV; ``active_users`` is optional.
+HISTORY_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users")
+#: Candidate variants in order of simplicity (ties go to the simpler): name -> (family, seasonal).
+VARIANTS: dict[str, tuple[str, bool]] = {
+    "naive": ("naive", False),
+    "naive_seasonal": ("naive", True),
+    "ets": ("ets", False),
+    "theta": ("theta", False),
+    "sarimax": ("sarimax", False),
+    "ets_seasonal": ("ets", True),
+    "theta_seasonal": ("theta", True),
+    "sarimax_seasonal": ("sarimax", True),
+}
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _min_months(variant: str) -> int:
+    family, seasonal = VARIANTS[variant]
+    return MIN_SEASONAL if seasonal else MIN_MONTHS[family]
+
+
+def _check_method(method: str) -> None:
+    if method not in MIN_MONTHS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(MIN_MONTHS)}")
+
+
+def _ranges(months: list[pd.Period]) -> str:
+    """``2024-03, 2024-05..2024-07`` for a sorted list of months."""
+    parts, i = [], 0
+    while i < len(months):
+        j = i
+        while j + 1 < len(months) and months[j + 1] == months[j] + 1:
+            j += 1
+        parts.append(str(months[i]) if i == j else f"{months[i]}..{months[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def read_history(path: Path, start: str, method: str, *, label: str | None = None) -> pd.DataFrame:
+    """Read and validate a usage history CSV.
+
+    Parameters
+    ----------
+    path : Path
+        Comma-separated UTF-8 file with a header ``month,requests[,active_users]``;
+        ``month`` is ``YYYY-MM``, values are numbers >= 0. Row order does not matter.
+    start : str
+        First production month ``"YYYY-MM"``; the history must end before it.
+    method : str
+        ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``: sets the minimum
+        length, :data:`MIN_MONTHS` (naive 1, auto 4, ets 6, theta 6, sarimax 12).
+    label : str, optional
+        How problems name the file (default ``str(path)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Float columns ``requests`` (and ``active_users`` when present), indexed by a
+        monthly ``PeriodIndex`` named ``month``, sorted, without gaps.
+
+    Raises
+    ------
+    DataError
+        With every problem found: unreadable or non-CSV file, missing or unknown
+        columns, bad or duplicate months, gaps, empty, non-numeric, non-finite or
+        negative values, a history ending on or after ``start``, too few months.
+        Rows are named by their line in the file (the header is row 1), as a
+        spreadsheet shows them: ``row 7, requests``.
+
+    Examples
+    --------
+    >>> read_history(Path("no/such.csv"), "2024-07", "auto")
+    Traceback (most recent call last):
+    aiopex.errors.DataError: no/such.csv: file not found
+    """
+    _check_method(method)
+    file = label or str(path)
+    first = pd.Period(start, freq="M")
+    problems: list[Problem] = []
+
+    def bad(where: str, message: str) -> None:
+        problems.append(Problem(file, where, message))
+
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            lines = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    except FileNotFoundError:
+        raise DataError(Problem(file, "", "file not found")) from None
+    except UnicodeDecodeError:
+        raise DataError(Problem(file, "", "not a text CSV file (not UTF-8)")) from None
+    except (OSError, csv.Error) as exc:
+        raise DataError(Problem(file, "", f"cannot read as CSV: {exc}")) from None
+    if not lines:
+        raise DataError(Problem(file, "", "empty file; expected a header month,requests"))
+
+    header = [h.strip() for h in lines[0][1]]
+    for name in header:
+        if name in HISTORY_COLUMNS:
+            if header.count(name) > 1:
+                bad(name, "column appears more than once")
+            continue
+        hint = difflib.get_close_matches(name, HISTORY_COLUMNS, n=1)
+        sep = next((s for s in ";\t|" if s in name), None)
+        bad(
+            name,
+            "unknown column; expected month, requests and optionally active_users"
+            + (f"; did you mean {hint[0]}?" if hint else "")
+            + (f"; the file looks {sep!r}-separated, use commas" if sep else ""),
+        )
+    for name in HISTORY_COLUMNS[:2]:
+        if name not in header:
+            bad(name, "missing column")
+    values = [c for c in HISTORY_COLUMNS[1:] if c in header]
+
+    seen: dict[pd.Period, int] = {}
+    records: dict[pd.Period, list[float]] = {}
+    for lineno, row in lines[1:]:
+        cells = {h: c.strip() for h, c in zip(header, row, strict=False)}
+        ok, period, numbers = len(row) == len(header), None, []
+        if not ok:  # still read its month, so that it is not reported missing too
+            bad(f"row {lineno}", f"expected {len(header)} fields, got {len(row)}")
+        for col in values if ok else ():
+            text = cells[col]
+            try:
+                number = float(text)
+            except ValueError:
+                number = None
+            if not text:
+                bad(f"row {lineno}, {col}", "empty value")
+            elif number is None:
+                bad(f"row {lineno}, {col}", f"not a number, got {text!r}")
+            elif not math.isfinite(number):
+                bad(f"row {lineno}, {col}", f"not a finite number, got {text!r}")
+            elif number < 0:
+                bad(f"row {lineno}, {col}", f"must be >= 0, got {text}")
+            ok = ok and number is not None and math.isfinite(number) and number >= 0
+            numbers.append(number)
+        if "month" in cells:
+            text, match = cells["month"], _MONTH.match(cells["month"])
+            if not text:
+                bad(f"row {lineno}, month", "empty value")
+            elif match is None or not 1 <= int(match.group(2)) <= 12:
+                bad(f"row {lineno}, month", f"not a month YYYY-MM, got {text!r}")
+            elif (period := pd.Period(text, freq="M")) in seen:
+                bad(f"row {lineno}, month", f"{text} again (first at row {seen[period]})")
+                period = None
+            else:
+                seen[period] = lineno
+        if ok and period is not None:
+            records[period] = numbers
+
+    if len(lines) == 1:
+        bad("", "no data rows")
+    if seen:
+        months = sorted(seen)
+        full = pd.period_range(months[0], months[-1], freq="M")
+        missing = sorted(set(full) - set(months))
+        if missing:
+            bad("month", f"missing months {_ranges(missing)}; the history needs every month")
+        if months[-1] >= first:
+            bad("month", f"the history must end before start {start}; it ends {months[-1]}")
+        if len(months) < MIN_MONTHS[method]:
+            bad(
+                "",
+                f"{len(months)} months of history; method {method} needs at least "
+                f"{MIN_MONTHS[method]}",
+            )
+    if problems:
+        raise DataError(problems)
+    index = pd.PeriodIndex(sorted(records), freq="M", name="month")
+    return pd.DataFrame([records[p] for p in index], index=index, columns=values, dtype=float)
+
+
+def backtest_origins(n: int) -> tuple[int, list[int]]:
+    """Rolling-origin scheme for ``n`` months: ``(horizon, training lengths)``.
+
+    The horizon is ``min(6, max(1, n // 4))`` months; up to 3 origins, ``horizon // 2``
+    months apart (at least 1), the last one leaving exactly ``horizon`` months to
+    score. A variant is backtested only when every training window meets its minimum,
+    so a seasonal variant needs 24 months in the shortest window: 36 months of history.
+
+    >>> backtest_origins(36)
+    (6, [24, 27, 30])
+    """
+    h = min(6, max(1, n // 4))
+    step = max(1, h // 2)
+    return h, sorted(t for t in (n - h - k * step for k in range(3)) if t >= 1)
+
+
+def _predict(variant: str, y: pd.Series, steps: int) -> tuple[np.ndarray, ...]:
+    """Point forecast and 90% interval of ``steps`` months after ``y``; raises on failure."""
+    family, seasonal = VARIANTS[variant]
+    v, n = y.to_numpy(dtype=float), len(y)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        if family == "naive":
+            h = np.arange(1, steps + 1)
+            if seasonal:  # same month last year; sd grows with the years ahead
+                mean = v[n - SEASON + (h - 1) % SEASON]
+                resid, grow = v[SEASON:] - v[:-SEASON], np.sqrt((h - 1) // SEASON + 1)
+            else:  # random walk: sd of one-step changes times sqrt(h)
+                mean, resid, grow = np.full(steps, v[-1]), np.diff(v), np.sqrt(h)
+            sd = math.sqrt(np.mean(resid**2)) if resid.size else 0.0
+            lo, hi = mean - Z90 * sd * grow, mean + Z90 * sd * grow
+        elif family == "ets":
+            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+            model = ETSModel(
+                y,
+                error="add",
+                trend="add",
+                damped_trend=True,
+                seasonal="add" if seasonal else None,
+                seasonal_periods=SEASON if seasonal else None,
+            )
+            frame = model.fit(disp=False).get_prediction(n, n + steps - 1)
+            frame = frame.summary_frame(alpha=0.1)
+            mean, lo, hi = frame["mean"], frame["pi_lower"], frame["pi_upper"]
+        elif family == "theta":
+            from statsmodels.tsa.forecasting.theta import ThetaModel
+
+            res = ThetaModel(y, period=SEASON, deseasonalize=seasonal).fit()
+            pi = res.prediction_intervals(steps, alpha=0.1)
+            mean, lo, hi = res.forecast(steps), pi["lower"], pi["upper"]
+        else:
+            from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+            model = SARIMAX(
+                y,
+                order=(1, 1, 1),
+                trend="n" if seasonal else "t",
+                seasonal_order=(0, 1, 1, SEASON) if seasonal else (0, 0, 0, 0),
+            )
+            fc = model.fit(disp=False).get_forecast(steps)
+            ci = fc.conf_int(alpha=0.1)
+            mean, lo, hi = fc.predicted_mean, ci.iloc[:, 0], ci.iloc[:, 1]
+    mean, lo, hi = (np.asarray(a, dtype=float).reshape(-1) for a in (mean, lo, hi))
+    if mean.shape != (steps,) or not np.isfinite(np.r_[mean, lo, hi]).all():
+        raise ValueError("the fit gave no finite forecast")
+    mean = np.maximum(mean, 0.0)
+    return mean, np.clip(lo, 0.0, mean), np.maximum(hi, mean)
+
+
+@dataclass
+class HistoryForecast:
+    """A forecast of one history column for months ``start .. start+H-1``.
+
+    Attributes
+    ----------
+    method : str
+        The variant used, e.g. ``ets`` or ``sarimax_seasonal`` (for ``auto``, the one chosen).
+    mean, lower, upper : numpy.ndarray
+        ``(H,)`` point forecast and 90% prediction interval (5% and 95%), all >= 0,
+        ``lower <= mean <= upper``.
+    errors : dict of str to float
+        Rolling-origin MASE (mean absolute error over every origin and step, divided by
+        the mean absolute month-to-month change of the history) of each variant
+        considered; ``inf`` when its fit failed, ``nan`` when the history was too short
+        to backtest the method asked.
+    as_of : str
+        ``"YYYY-MM"``, the last month of history.
+    failures : dict of str to str
+        Why each failed variant failed.
+    """
+
+    method: str
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    errors: dict[str, float]
+    as_of: str
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``(draws, H)`` usage paths from the forecast.
+
+        One standard-normal shock ``z`` per draw is shared by every month, so a path is
+        high or low throughout (the prudent choice for budget totals):
+        ``max(mean + z * sd, 0)`` with ``sd = (upper - mean) / Z90``. The half-width
+        is taken on the upper side because ``lower`` has been clipped at 0; for an
+        unclipped symmetric interval it equals ``(upper - lower) / (2 * Z90)``. The 5%
+        and 95% quantiles of the draws are then ``lower`` and ``upper``.
+
+        Warnings
+        --------
+        ``draws == 1`` returns ``mean[None, :]`` exactly and uses no random numbers:
+        a deterministic run is one draw at point values.
+
+        Examples
+        --------
+        >>> fc = HistoryForecast("naive", np.array([10.0]), np.array([5.0]),
+        ...                      np.array([15.0]), {}, "2024-06")
+        >>> fc.sample(1, np.random.default_rng(0)).tolist()
+        [[10.0]]
+        """
+        if draws < 1:
+            raise ValueError(f"draws must be >= 1, got {draws}")
+        if draws == 1:
+            return self.mean[None, :].copy()
+        sd = (self.upper - self.mean) / Z90
+        return np.maximum(self.mean + rng.standard_normal(draws)[:, None] * sd, 0.0)
+
+
+def forecast_series(
+    y: pd.Series, start: str, horizon: int, method: str, *, label: str | None = None
+) -> HistoryForecast:
+    """Forecast a monthly series for ``horizon`` months from ``start``.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        Monthly values >= 0 without gaps, indexed by a ``PeriodIndex`` (or dates),
+        as a column of :func:`read_history`.
+    start : str
+        First month forecast, ``"YYYY-MM"``, after the last month of ``y``. Months
+        between the two are forecast too, then dropped.
+    horizon : int
+        Months to return.
+    method : str
+        ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``.
+    label : str, optional
+        How a :class:`DataError` names the data (default ``usage history``).
+
+    Returns
+    -------
+    HistoryForecast
+
+    Notes
+    -----
+    Every variant in reach (``auto``: all of :data:`VARIANTS`; a named method: its plain
+    and seasonal variants) is scored on the rolling origins of :func:`backtest_origins`,
+    on forecasts clipped at 0, and the lowest error wins, the simpler on a tie. A
+    variant whose fit fails at any origin scores ``inf`` and is dropped. The winner is
+    refitted on the whole history. A named method too short to backtest (ets or theta
+    below 10 months, sarimax below 21) is fitted without a score.
+
+    Raises
+    ------
+    DataError
+        Fewer months than :data:`MIN_MONTHS`, ``start`` not after the history, or
+        the named method fails to fit.
+
+    Examples
+    --------
+    >>> y = pd.Series([100.0, 110, 120, 130], index=pd.period_range("2024-01", periods=4, freq="M"))
+    >>> fc = forecast_series(y, "2024-06", 3, "naive")
+    >>> fc.method, fc.as_of, fc.mean.tolist()
+    ('naive', '2024-04', [130.0, 130.0, 130.0])
+    """
+    _check_method(method)
+    file = label or "usage history"
+    if not isinstance(y.index, pd.PeriodIndex):
+        y = y.set_axis(pd.DatetimeIndex(y.index).to_period("M"))
+    y = y.astype(float).sort_index()
+    n, need = len(y), MIN_MONTHS[method]
+    if n < need:
+        raise DataError(Problem(file, "", f"{n} months; method {method} needs at least {need}"))
+    if not np.isfinite(y.to_numpy()).all() or (n > 1 and (np.diff(y.index.asi8) != 1).any()):
+        raise DataError(Problem(file, "", "the series must be finite and without gaps"))
+    gap = (pd.Period(start, freq="M") - y.index[-1]).n
+    if gap < 1:
+        raise DataError(Problem(file, "", f"must end before start {start}, ends {y.index[-1]}"))
+    if horizon < 1:
+        raise ValueError(f"horizon must be >= 1, got {horizon}")
+
+    names = list(VARIANTS) if method == "auto" else [method, f"{method}_seasonal"]
+    v = y.to_numpy()
+    h, origins = backtest_origins(n)
+    scale = np.mean(np.abs(np.diff(v))) if n > 1 else 0.0
+    scale = scale or np.mean(v) or 1.0
+    errors: dict[str, float] = {}
+    failures: dict[str, str] = {}
+    for name in names:
+        if not origins or _min_months(name) > origins[0]:
+            continue
+        try:
+            err = [np.abs(v[t : t + h] - _predict(name, y.iloc[:t], h)[0]) for t in origins]
+            errors[name] = float(np.mean(err) / scale)
+        except Exception as exc:
+            errors[name], failures[name] = math.inf, f"backtest: {type(exc).__name__}: {exc}"
+    if not errors and method != "auto":
+        errors[method] = math.nan
+    ranked = sorted(errors, key=lambda k: (not errors[k] < math.inf, errors[k], names.index(k)))
+    if method == "auto":
+        ranked = [k for k in ranked if errors[k] < math.inf]
+    for name in ranked:
+        try:
+            mean, lo, hi = _predict(name, y, gap - 1 + horizon)
+        except Exception as exc:
+            errors[name], failures[name] = math.inf, f"fit: {type(exc).__name__}: {exc}"
+            continue
+        sl = slice(gap - 1, None)
+        return HistoryForecast(name, mean[sl], lo[sl], hi[sl], errors, str(y.index[-1]), failures)
+    reasons = "; ".join(f"{k}: {r}" for k, r in failures.items())
+    raise DataError(
+        Problem(
+            file, "", f"method {method} could not be fitted ({reasons}); try method: naive or auto"
+        )
+    )

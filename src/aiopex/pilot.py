@@ -1,0 +1,84 @@
+"""The pilot, and what it absorbed (SCENARIO.md, "The pilot, and what it absorbed").
+
+With ``prod_requests`` the mean of ``requests(m)`` over the last ``min(12, H)`` months:
+
+- ``pilot_reported_monthly`` = sum of ``paid``
+- ``pilot_absorbed_monthly`` = sum of ``absorbed`` (``amount_per_month``, or
+  ``hours_per_month * hourly_rate``)
+- ``pilot_true_monthly`` = reported + absorbed
+- ``absorbed_share`` = absorbed / true
+- ``naive_production_monthly`` = ``pilot_reported_monthly / requests_per_month * prod_requests``
+  ("we just need to scale it up")
+- ``production_monthly`` = ``run_rate_monthly``
+- ``hidden_cost_multiple`` = ``production_monthly / naive_production_monthly``
+- bridge: one step per category, ``production_c - naive_c``, where ``naive_c`` scales
+  the pilot's paid items of category ``c`` the same way and ``production_c`` is that
+  category's mean cost over the same months.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aiopex.names import CATEGORIES
+from aiopex.schema import Pilot
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b != 0 else None
+
+
+def last_months(H: int) -> slice:
+    """The months the run-rate averages over: the last ``min(12, H)``."""
+    return slice(H - min(12, H), H)
+
+
+def pilot_exposure(
+    pilot: Pilot,
+    requests: np.ndarray,
+    category_cost: dict[str, np.ndarray],
+    run_rate_monthly: float,
+) -> dict[str, Any]:
+    """Pilot exposure metrics and the bridge, for one (deterministic) run.
+
+    Parameters
+    ----------
+    pilot : Pilot
+        The scenario's ``pilot`` section.
+    requests : ndarray (months,)
+        Monthly requests.
+    category_cost : dict of str to ndarray (months,)
+        Monthly cost per category present among the cost lines.
+    run_rate_monthly : float
+        Mean cost over the last ``min(12, H)`` months.
+    """
+    H = requests.shape[-1]
+    tail = last_months(H)
+    prod_requests = float(np.mean(requests[tail]))
+    reported = float(sum(p.amount_per_month for p in pilot.paid))
+    absorbed = float(sum(a.monthly for a in pilot.absorbed))
+    true = reported + absorbed
+    scale = prod_requests / pilot.requests_per_month
+    naive = reported * scale
+    cats = [
+        c for c in CATEGORIES if c in category_cost or any(p.category == c for p in pilot.paid)
+    ]
+    bridge = []
+    for c in cats:
+        naive_c = sum(p.amount_per_month for p in pilot.paid if p.category == c) * scale
+        prod_c = float(np.mean(category_cost[c][tail])) if c in category_cost else 0.0
+        bridge.append(
+            {"category": c, "naive": naive_c, "production": prod_c, "step": prod_c - naive_c}
+        )
+    return {
+        "pilot_reported_monthly": reported,
+        "pilot_absorbed_monthly": absorbed,
+        "pilot_true_monthly": true,
+        "absorbed_share": _ratio(absorbed, true),
+        "naive_production_monthly": naive,
+        "production_monthly": run_rate_monthly,
+        "hidden_cost_multiple": _ratio(run_rate_monthly, naive),
+        "bridge": bridge,
+    }

@@ -1,0 +1,68 @@
+"""Quality, retraining and the degradation plan (SCENARIO.md, "Quality, retraining ...").
+
+Arrays are ``(draws, months)``; parameters ``(draws, 1)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def accuracy_from_age(
+    age: np.ndarray, launch: np.ndarray, drift: np.ndarray, floor: float
+) -> np.ndarray:
+    """``accuracy(m) = max(floor, launch_accuracy - drift_per_month * age(m))``."""
+    return np.maximum(floor, launch - drift * age)
+
+
+def retrain_and_age(
+    policy: str,
+    months: int,
+    draws: int,
+    *,
+    every_months: int | None = None,
+    trigger_below: float | None = None,
+    launch: np.ndarray | None = None,
+    drift: np.ndarray | None = None,
+    floor: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Retraining flags and model age per month.
+
+    - ``age(0) = 0``; otherwise ``age(m) = 0`` in a retraining month, else ``age(m-1) + 1``.
+    - scheduled: ``retrain(m) = 1`` when ``m > 0`` and ``m % every_months == 0``.
+    - triggered: ``retrain(m) = 1`` when ``m > 0`` and
+      ``max(floor, launch_accuracy - drift_per_month * (age(m-1) + 1)) < trigger_below``.
+    - none: never.
+
+    Returns
+    -------
+    retrain, age : ndarray of shape (draws, months)
+    """
+    m = np.arange(months)
+    if policy == "scheduled":
+        assert every_months is not None
+        retrain = ((m > 0) & (m % every_months == 0)).astype(float)
+        age = (m % every_months).astype(float)
+        return np.broadcast_to(retrain, (draws, months)).copy(), np.broadcast_to(
+            age, (draws, months)
+        ).copy()
+    if policy == "triggered":
+        assert trigger_below is not None and launch is not None and drift is not None
+        retrain = np.zeros((draws, months))
+        age = np.zeros((draws, months))
+        launch_ = np.broadcast_to(launch, (draws, 1))[:, 0]
+        drift_ = np.broadcast_to(drift, (draws, 1))[:, 0]
+        prev = np.zeros(draws)
+        for k in range(1, months):
+            cand = prev + 1.0
+            fire = np.maximum(floor, launch_ - drift_ * cand) < trigger_below
+            retrain[:, k] = fire
+            prev = np.where(fire, 0.0, cand)
+            age[:, k] = prev
+        return retrain, age
+    return np.zeros((draws, months)), np.broadcast_to(m.astype(float), (draws, months)).copy()
+
+
+def degraded(accuracy: np.ndarray, acceptable: float) -> np.ndarray:
+    """``degraded(m) = accuracy(m) < acceptable`` (as 0/1)."""
+    return (accuracy < acceptable).astype(float)

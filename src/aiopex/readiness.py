@@ -1,0 +1,127 @@
+"""Readiness: the questions a pilot never answers (SCENARIO.md, "Readiness").
+
+Each of the six questions is answered or not; an empty or missing answer is
+reported as unanswered, never guessed. Beside each, what the numbers say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aiopex.names import READINESS_QUESTIONS
+
+LABELS = {
+    "owner": "Who owns the system in production (one named person)?",
+    "monitoring_plan": "Which metrics are monitored, at what thresholds, and who is paged?",
+    "retraining_plan": "What triggers a retrain, who approves it, how is it validated?",
+    "degradation_plan": "What happens when performance drops?",
+    "change_management": "Training, workflow changes, and the concerns of unwilling users?",
+    "budget_holder": "Whose budget pays the operating cost?",
+}
+
+
+def readiness_report(
+    scenario: Any,
+    months: list[str],
+    accuracy: np.ndarray,
+    category_cost: dict[str, np.ndarray],
+    retrains: int,
+    run_rate_monthly: float,
+) -> dict[str, Any]:
+    """The readiness report of a deterministic run.
+
+    Returns
+    -------
+    dict
+        ``{"answered": n, "total": 6, "items": [{"question", "label", "answer",
+        "answered", "evidence"}], "warnings": [...]}``; ``answer`` is ``None`` when
+        unanswered. ``warnings`` lists every unanswered question and every red flag.
+    """
+    m = scenario.model
+    cur = scenario.currency
+    H = len(months)
+    cats = set(category_cost)
+    acceptable = m.quality.acceptable
+    below = np.nonzero(accuracy < acceptable)[0]
+    evidence: dict[str, list[str]] = {q: [] for q in READINESS_QUESTIONS}
+    flags: list[str] = []
+
+    evidence["owner"].append(f"{H} months in production modelled from {months[0]}")
+    if "monitoring" in cats:
+        evidence["monitoring_plan"].append(
+            f"monitoring costs {cur} {category_cost['monitoring'].sum():,.0f} over the horizon"
+        )
+    else:
+        msg = "no monitoring cost line: nobody is paid to watch the system"
+        evidence["monitoring_plan"].append(msg)
+        flags.append(msg)
+    pol = m.retraining.policy
+    if pol == "none":
+        msg = (
+            f"retraining.policy is none: accuracy drifts from {accuracy[0]:.1%} at launch "
+            f"to {accuracy[-1]:.1%} in {months[-1]}"
+        )
+        evidence["retraining_plan"].append(msg)
+        flags.append(msg)
+    else:
+        evidence["retraining_plan"].append(f"{pol} retraining: {retrains} retrains over {H} months")
+        if "retraining" not in cats:
+            msg = "no retraining cost line although retrains are planned"
+            evidence["retraining_plan"].append(msg)
+            flags.append(msg)
+    fallback = m.degradation.fallback
+    if below.size:
+        first = int(below[0])
+        evidence["degradation_plan"].append(
+            f"accuracy first falls below acceptable ({acceptable:.0%}) in month {first} "
+            f"({months[first]}); {below.size} degraded months"
+        )
+    else:
+        evidence["degradation_plan"].append(
+            f"accuracy stays at or above acceptable ({acceptable:.0%}) in every month"
+        )
+    if fallback == "none":
+        msg = "degradation.fallback is none: the system keeps running however low its accuracy"
+        if below.size:
+            msg += f" (silent degradation from {months[int(below[0])]})"
+        evidence["degradation_plan"].append(msg)
+        flags.append(msg)
+    else:
+        evidence["degradation_plan"].append("fallback manual: degraded months earn no benefit")
+    if "change_management" in cats:
+        evidence["change_management"].append(
+            f"change management costs {cur} "
+            f"{category_cost['change_management'].sum():,.0f} over the horizon"
+        )
+    else:
+        msg = "no change-management cost line: training and workflow changes are unfunded"
+        evidence["change_management"].append(msg)
+        flags.append(msg)
+    evidence["budget_holder"].append(
+        f"run-rate {cur} {run_rate_monthly:,.0f} a month ({cur} {12 * run_rate_monthly:,.0f} a "
+        "year) lands on this budget"
+    )
+
+    items = []
+    for q in READINESS_QUESTIONS:
+        raw = getattr(m.readiness, q)
+        answer = raw.strip() if isinstance(raw, str) and raw.strip() else None
+        if answer is None:
+            flags.insert(0, f"{q}: UNANSWERED")
+        items.append(
+            {
+                "question": q,
+                "label": LABELS[q],
+                "answer": answer,
+                "answered": answer is not None,
+                "evidence": evidence[q],
+            }
+        )
+    return {
+        "answered": sum(i["answered"] for i in items),
+        "total": len(items),
+        "items": items,
+        "warnings": flags,
+    }
