@@ -1,0 +1,33 @@
+# The two commands a new user needs (see README.md):
+#   make demo   set up, then run the budget reports on the bundled example scenarios
+#   make test   set up, then run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiopex needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@for f in data/scenarios/*.yaml; do $(BIN)/aiopex forecast "$$f" --draws 1000 --seed 42 || exit $$?; echo; done
+
+test: $(STAMP)
+	@bash scripts/ensure-libreoffice.sh
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) reports/demo
