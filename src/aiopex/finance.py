@@ -31,7 +31,7 @@ def npv(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
 
     Examples
     --------
-    >>> float(npv(np.array([[110.0]]), (1.1 ** 12) - 1)[0])  # one month at 10% a month
+    >>> round(float(npv(np.array([[110.0]]), (1.1 ** 12) - 1)[0]), 9)  # one month at 10% a month
     100.0
     """
     net = np.atleast_2d(net)
@@ -134,7 +134,7 @@ def payback_month(net: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> payback_month(np.array([[-5.0, 3.0, 3.0, -2.0, 4.0]])).tolist()
-    [2.0]
+    [4.0]
     >>> payback_month(np.array([[-5.0, 3.0]])).tolist()
     [nan]
     """

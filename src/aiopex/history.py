@@ -232,6 +232,11 @@ def _predict(variant: str, y: pd.Series, steps: int) -> tuple[np.ndarray, ...]:
     """Point forecast and 90% interval of ``steps`` months after ``y``; raises on failure."""
     family, seasonal = VARIANTS[variant]
     v, n = y.to_numpy(dtype=float), len(y)
+    if family != "naive":  # imported here, not at the top, and before the filter below:
+        # importing statsmodels sets its warnings to "always", which would override it
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         if family == "naive":
@@ -244,8 +249,6 @@ def _predict(variant: str, y: pd.Series, steps: int) -> tuple[np.ndarray, ...]:
             sd = math.sqrt(np.mean(resid**2)) if resid.size else 0.0
             lo, hi = mean - Z90 * sd * grow, mean + Z90 * sd * grow
         elif family == "ets":
-            from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
             model = ETSModel(
                 y,
                 error="add",
@@ -258,14 +261,10 @@ def _predict(variant: str, y: pd.Series, steps: int) -> tuple[np.ndarray, ...]:
             frame = frame.summary_frame(alpha=0.1)
             mean, lo, hi = frame["mean"], frame["pi_lower"], frame["pi_upper"]
         elif family == "theta":
-            from statsmodels.tsa.forecasting.theta import ThetaModel
-
             res = ThetaModel(y, period=SEASON, deseasonalize=seasonal).fit()
             pi = res.prediction_intervals(steps, alpha=0.1)
             mean, lo, hi = res.forecast(steps), pi["lower"], pi["upper"]
         else:
-            from statsmodels.tsa.statespace.sarimax import SARIMAX
-
             model = SARIMAX(
                 y,
                 order=(1, 1, 1),

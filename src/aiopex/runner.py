@@ -305,7 +305,7 @@ def execute_notebook(
             time.sleep(0.2 * attempt)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-    msg = f"the kernel failed to start after {attempts} attempts: {last_error}"
+    msg = f"the kernel failed to start after {attempts} attempt(s): {last_error}"
     return NotebookRun(False, None, msg, attempts, time.perf_counter() - t0)
 
 

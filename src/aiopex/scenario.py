@@ -211,7 +211,7 @@ _REL = re.compile(r"^((?:\[\d+\])?[A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_]\w*)*|
 
 
 def _did_you_mean(key: str, options: Iterable[Any]) -> str:
-    match = difflib.get_close_matches(key, [str(o) for o in options], n=1, cutoff=0.75)
+    match = difflib.get_close_matches(key, [str(o) for o in options], n=1, cutoff=0.6)
     return f"; did you mean {match[0]}?" if match else ""
 
 
@@ -435,6 +435,9 @@ def json_schema() -> dict[str, Any]:
     schema = ScenarioModel.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "aiopex scenario"
+    line = schema.get("$defs", {}).get("CostLine", {}).get("properties")
+    if line is not None:
+        line["remove"] = {"type": "boolean", "description": "drop the inherited line of this name"}
     schema.setdefault("properties", {})["extends"] = {
         "type": "string",
         "description": "a parent scenario file, relative to this one",

@@ -1,0 +1,141 @@
+"""Scenario loading: extends, overrides, hashing, messages, the JSON Schema."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import aiopex
+from aiopex.errors import ScenarioError
+from aiopex.scenario import json_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))
+
+BASE = """
+name: base
+start: "2027-01"
+horizon_months: 12
+usage:
+  population: 100
+  items_per_user_month: 10
+costs:
+  - {name: api, category: compute, driver: per_request, rate: 0.01}
+  - {name: ops, category: support, driver: fixed, rate: 1000}
+  - {name: gone, category: other, driver: fixed, rate: 5}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return p
+
+
+def test_examples_load_and_hash_is_stable():
+    assert len(EXAMPLES) >= 4
+    for path in EXAMPLES:
+        a, b = aiopex.load_scenario(path), aiopex.load_scenario(path)
+        assert a.inputs_hash == b.inputs_hash and len(a.inputs_hash) == 64
+
+
+def test_extends_merges_costs_by_name_and_removes(tmp_path):
+    write(tmp_path, "base.yaml", BASE)
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
+        extends: base.yaml
+        name: child
+        usage: {population: 200}
+        costs:
+          - {name: ops, rate: 2000}
+          - {name: gone, remove: true}
+          - {name: new, category: data, driver: fixed, rate: 7}
+        """,
+    )
+    s = aiopex.load_scenario(child)
+    names = [c.name for c in s.model.costs]
+    assert names == ["api", "ops", "new"]
+    assert s.model.costs[1].rate == 2000 and s.model.costs[1].driver == "fixed"
+    assert s.model.usage.population == 200 and s.model.usage.items_per_user_month == 10
+    assert "extends" not in s.resolved
+
+
+def test_chain_of_three(tmp_path):
+    write(tmp_path, "a.yaml", BASE)
+    write(tmp_path, "b.yaml", "extends: a.yaml\nname: b\nusage: {bypass_rate: 0.2}\n")
+    c = write(tmp_path, "c.yaml", "extends: b.yaml\nname: c\nhorizon_months: 24\n")
+    s = aiopex.load_scenario(c)
+    assert (s.name, s.horizon, s.model.usage.bypass_rate) == ("c", 24, 0.2)
+
+
+def test_overrides_change_the_hash_and_the_value(tmp_path):
+    p = write(tmp_path, "base.yaml", BASE)
+    plain = aiopex.load_scenario(p)
+    s = aiopex.load_scenario(p, ["costs.api.rate=0.02", "usage.bypass_rate=0.3"])
+    assert s.model.costs[0].rate == 0.02 and s.model.usage.bypass_rate == 0.3
+    assert s.inputs_hash != plain.inputs_hash
+    same = aiopex.load_scenario(p, {"costs.api.rate": 0.02, "usage.bypass_rate": 0.3})
+    assert same.inputs_hash == s.inputs_hash
+
+
+def test_override_problems_name_the_path(tmp_path):
+    p = write(tmp_path, "base.yaml", BASE)
+    with pytest.raises(ScenarioError) as e:
+        aiopex.load_scenario(p, ["costs.apx.rate=1", "usage.bypas_rate=0.3", "costs.ops.rate=-3"])
+    text = str(e.value)
+    assert "costs.apx.rate" in text and "did you mean api" in text
+    assert "usage.bypas_rate: unknown field; did you mean bypass_rate?" in text
+    assert "costs[1].rate: must be >= 0, got -3" in text
+
+
+def test_every_problem_at_once(tmp_path):
+    p = write(
+        tmp_path,
+        "bad.yaml",
+        """
+        name: bad
+        start: "2027-01"
+        usage: {population: -1, items_per_user_month: 10, bypass_rate: 1.5}
+        costs:
+          - {name: a, category: compute, driver: fte, rate: 100}
+          - {name: a, category: nonsense, driver: fixed, rate: 1}
+        """,
+    )
+    with pytest.raises(ScenarioError) as e:
+        aiopex.load_scenario(p)
+    fields = {pr.field for pr in e.value.problems}
+    assert {"usage.population", "usage.bypass_rate", "costs[0].fte", "costs[1].category"} <= fields
+    assert all(pr.file == str(p) for pr in e.value.problems)
+
+
+def test_range_forms_and_point_values(tmp_path):
+    p = write(
+        tmp_path,
+        "r.yaml",
+        """
+        name: r
+        start: "2027-01"
+        usage:
+          population: {low: 100, high: 400}
+          items_per_user_month: {low: 5, mode: 10, high: 20, dist: pert}
+          bypass_rate: {low: 0.1, high: 0.3, dist: uniform}
+          growth_per_year: {low: -0.1, high: 0.3}
+          adoption: {ceiling: {mean: 0.7, sd: 0.05, dist: normal}}
+        """,
+    )
+    s = aiopex.load_scenario(p)
+    inputs = {k: v for k, v, _ in s.scalar_inputs()}
+    assert inputs["usage.population"] == pytest.approx(200.0)
+    assert inputs["usage.items_per_user_month"] == 10
+    assert inputs["usage.bypass_rate"] == pytest.approx(0.2)
+    assert inputs["usage.growth_per_year"] == pytest.approx(0.1)
+    assert inputs["usage.adoption.ceiling"] == 0.7
+
+
+def test_json_schema_in_package_is_current():
+    shipped = json.loads((ROOT / "src" / "aiopex" / "scenario.schema.json").read_text())
+    assert shipped == json.loads(json.dumps(json_schema()))
+    assert "costs" in shipped["properties"] and "extends" in shipped["properties"]
