@@ -21,7 +21,7 @@ from aiopex.pilot import last_months, pilot_exposure
 from aiopex.readiness import readiness_report
 from aiopex.result import LineSpec, Result
 from aiopex.scenario import Scenario
-from aiopex.uncertain import Bounds, Uncertain, point, sample
+from aiopex.uncertain import Bounds, Uncertain, is_constant, point, sample
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 8192
@@ -97,10 +97,12 @@ def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
 
 
 def _sampled_params(scenario: Scenario, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {
-        p: sample(v, draws, rng, b).reshape(draws, 1)
-        for p, v, b in uncertain_fields(scenario.model)
-    }
+    """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast."""
+    out = {}
+    for p, v, b in uncertain_fields(scenario.model):
+        x = sample(v, draws, rng, b)
+        out[p] = x[:1].reshape(1, 1) if is_constant(v) else x.reshape(draws, 1)
+    return out
 
 
 def _history(scenario: Scenario) -> Any:
@@ -416,7 +418,7 @@ def monte_carlo(
     per_all: dict[str, Any] = {}
     for lo in range(0, draws, chunk):
         hi = min(lo + chunk, draws)
-        pc = {k: v[lo:hi] for k, v in p.items()}
+        pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p.items()}
         sim = simulate(
             scenario,
             lines,

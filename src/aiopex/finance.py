@@ -46,7 +46,7 @@ def irr(net: np.ndarray, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
     Solves ``sum_m net(m) / (1 + x)^m = 0`` for ``x > -1`` (Excel's ``IRR``), vectorized:
     Newton's method from 0.01 a month, then bisection on a bracket for rows Newton
     did not settle. Rows whose flows never change sign have no IRR (NaN), as do rows
-    where no root is found in ``(-0.99, 10)`` a month. Where several roots exist the
+    where no root is found in ``(-0.99, 10000)`` a month. Where several roots exist the
     one found from the guess is returned, as Excel does.
 
     Examples
@@ -59,45 +59,48 @@ def irr(net: np.ndarray, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
     net = np.atleast_2d(np.asarray(net, dtype=float))
     D, H = net.shape
     m = np.arange(H)
-    has_pos = (net > 0).any(axis=1)
-    has_neg = (net < 0).any(axis=1)
-    exists = has_pos & has_neg
+    exists = (net > 0).any(axis=1) & (net < 0).any(axis=1)
     out = np.full(D, np.nan)
     if not exists.any():
         return out
-    c = net[exists]
+    rows = np.nonzero(exists)[0]
+    c = net[rows]
+    mc = m * c
     scale = np.abs(c).max(axis=1)
-    x = np.full(c.shape[0], 0.01)
-    done = np.zeros(c.shape[0], dtype=bool)
+    x = np.full(rows.size, 0.01)
+    good = np.zeros(rows.size, dtype=bool)
+    active = np.arange(rows.size)
     with np.errstate(all="ignore"):
         for _ in range(max_iter):
-            v = 1.0 / (1.0 + x)
-            pw = v[:, None] ** m
-            f = (c * pw).sum(axis=1)
-            df = (-(m * c) * pw * v[:, None]).sum(axis=1)
-            step = np.where(df != 0, f / df, 0.0)
-            x_new = x - step
-            x_new = np.where(x_new <= -0.99, (x - 0.99) / 2, x_new)
-            done = np.abs(step) < tol * np.maximum(1.0, np.abs(x))
-            x = np.where(np.isfinite(x_new), x_new, x)
-            if done.all():
+            xa = x[active]
+            v = 1.0 / (1.0 + xa)
+            pw = np.cumprod(np.broadcast_to(v[:, None], (active.size, H)), axis=1) / v[:, None]
+            f = np.einsum("ij,ij->i", c[active], pw)
+            df = -np.einsum("ij,ij->i", mc[active], pw) * v
+            step = np.where(df != 0, f / df, np.inf)
+            x_new = xa - step
+            x_new = np.where(np.isfinite(x_new) & (x_new > -0.99), x_new, np.nan)
+            x[active] = x_new
+            settled = np.abs(step) < tol * np.maximum(1.0, np.abs(xa))
+            ok = settled & np.isfinite(x_new) & (np.abs(f) / scale[active] < 1e-6)
+            good[active[ok]] = True
+            active = active[~ok & np.isfinite(x_new)]
+            if active.size == 0:
                 break
-        v = 1.0 / (1.0 + x)
-        resid = np.abs((c * v[:, None] ** m).sum(axis=1)) / scale
-        good = done & np.isfinite(x) & (resid < 1e-7) & (x > -0.99)
     if not good.all():
         x[~good] = _bisect(c[~good])
-    out[exists] = x
+    out[rows] = x
     return out
 
 
 def _bisect(c: np.ndarray) -> np.ndarray:
     """Root of ``sum c_m / (1+x)^m`` by bisection on the first bracket of a grid; NaN if none."""
-    grid = np.concatenate([np.linspace(-0.99, -0.01, 99), np.geomspace(1e-4, 10.0, 200)])
+    grid = np.concatenate([np.linspace(-0.99, -0.01, 99), np.geomspace(1e-4, 1e4, 320)])
     grid.sort()
     m = np.arange(c.shape[1])
+    disc = (1.0 + grid[:, None]) ** -m  # (grid, months)
     with np.errstate(all="ignore"):
-        vals = (c[:, None, :] / (1.0 + grid[None, :, None]) ** m).sum(axis=2)
+        vals = c @ disc.T  # (rows, grid): NPV of every row at every grid rate
     out = np.full(c.shape[0], np.nan)
     for i in range(c.shape[0]):
         s = np.sign(vals[i])

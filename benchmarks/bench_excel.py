@@ -1,0 +1,97 @@
+"""Workbook writing time: a 60-month scenario with 20 cost lines (target < 1 s).
+
+Writes the scenario YAML to a temporary folder, runs the engine once, then times
+:func:`aiopex.excel.write_workbook` (best of 5) and prints one JSON line::
+
+    {"bench": "excel_write", "months": 60, "lines": 20, "seconds": ...}
+
+Run: ``python benchmarks/bench_excel.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import aiopex
+from aiopex.excel import write_workbook
+
+MONTHS, LINES, REPEATS = 60, 20, 5
+
+HEAD = f"""
+name: bench_excel
+description: 60 months, 20 cost lines, every driver
+currency: USD
+start: "2027-01"
+horizon_months: {MONTHS}
+usage:
+  population: {{low: 800, high: 1500}}
+  rollout: [{{month: 0, share: 0.1}}, {{month: 3, share: 0.5}}, {{month: 6, share: 1.0}}]
+  adoption: {{ceiling: 0.8, midpoint_months: 3, steepness: 1.0}}
+  items_per_user_month: 150
+  bypass_rate: 0.1
+  growth_per_year: 0.05
+  seasonality: [1.1, 1.0, 1.0, 0.9, 1.0, 1.0, 0.8, 0.8, 1.0, 1.1, 1.1, 1.2]
+  tokens_per_item: {{input: 1200, output: 250}}
+quality: {{launch_accuracy: 0.9, drift_per_month: 0.01, floor: 0.5, acceptable: 0.82}}
+retraining: {{policy: triggered, trigger_below: 0.85}}
+degradation: {{fallback: manual}}
+benefits: {{minutes_saved_per_item: 6, hourly_rate: 48, cost_per_error: 15}}
+finance: {{discount_rate: 0.1}}
+pilot:
+  months: 3
+  users: 25
+  requests_per_month: 3000
+  paid: [{{name: llm_api, category: compute, amount_per_month: 450}}]
+  absorbed:
+    - {{name: review, category: monitoring, hours_per_month: 60, hourly_rate: 95, paid_by: CoE}}
+readiness:
+  owner: "Dana Reyes"
+costs:
+"""
+
+# (category, driver, extra fields); cycled to make LINES lines.
+KINDS = [
+    ("compute", "per_1k_input_tokens", "rate: 0.003, escalation_per_year: -0.2"),
+    ("compute", "per_1k_output_tokens", "rate: 0.012, escalation_per_year: -0.2"),
+    ("compute", "capacity", "rate: 2500, capacity_per_unit: 50000, min_units: 1"),
+    ("data", "per_request", "rate: 0.0004"),
+    ("licenses", "per_active_user", "rate: 12, escalation_per_year: 0.05"),
+    ("change_management", "per_new_user", "rate: 40"),
+    ("people", "fte", "rate: 150000, fte: 0.5"),
+    ("retraining", "per_retrain", "rate: 5000"),
+    ("monitoring", "fixed", "rate: 900, from_month: 1, to_month: 50"),
+    ("other", "one_time", "rate: 40000, month: 2"),
+]
+
+
+def scenario_yaml() -> str:
+    lines = []
+    for i in range(LINES):
+        cat, driver, extra = KINDS[i % len(KINDS)]
+        lines.append(f"  - {{name: line_{i:02d}, category: {cat}, driver: {driver}, {extra}}}")
+    return HEAD + "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "bench_excel.yaml"
+        path.write_text(scenario_yaml(), encoding="utf-8")
+        result = aiopex.run(aiopex.load_scenario(path))
+        assert len(result.months) == MONTHS and len(result.lines) == LINES
+        times = []
+        for i in range(REPEATS):
+            t0 = time.perf_counter()
+            write_workbook(result, Path(d) / f"out{i}.xlsx")
+            times.append(time.perf_counter() - t0)
+    print(
+        json.dumps(
+            {"bench": "excel_write", "months": MONTHS, "lines": LINES, "seconds": min(times)}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,532 @@
+"""Charts of a :class:`~aiopex.result.Result`, for the report notebooks.
+
+Every chart is a function ``(result, ax=None) -> matplotlib.figure.Figure``: with
+``ax`` it draws on that axes and returns its figure; without, it makes a new
+figure. Figures are built with the object-oriented API (``Figure()``, no
+``pyplot``), so no global state is touched, nothing is shown by side effect, and
+charts can be drawn from several threads. Outside IPython the backend is Agg.
+Inside an IPython kernel, importing this module registers a PNG formatter for
+figures, so a chart returned as a cell's last value is displayed once, as a PNG
+that nbconvert embeds in the HTML report.
+
+Only notebooks (and the benchmark) import this module; the rest of the package
+does not import matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+import numpy as np
+
+if (
+    "matplotlib.pyplot" not in sys.modules
+    and "IPython" not in sys.modules
+    and not os.environ.get("MPLBACKEND")
+):
+    matplotlib.use("Agg")
+
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from aiopex.names import CATEGORIES  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.result import Result
+
+__all__ = [
+    "accuracy",
+    "compare_cost_by_category",
+    "compare_cumulative_net",
+    "cost_by_category",
+    "cost_fan",
+    "cumulative_net",
+    "net_fan",
+    "npv_distribution",
+    "pilot_bridge",
+    "pilot_cost",
+    "usage",
+]
+
+#: One colour per cost category, the same in every chart and every scenario.
+CATEGORY_COLORS: dict[str, str] = dict(
+    zip(
+        CATEGORIES,
+        (
+            "#4C78A8",  # compute
+            "#F58518",  # monitoring
+            "#54A24B",  # retraining
+            "#B279A2",  # support
+            "#EECA3B",  # change_management
+            "#72B7B2",  # data
+            "#E45756",  # people
+            "#9D755D",  # licenses
+            "#BAB0AC",  # other
+        ),
+        strict=True,
+    )
+)
+SERIES_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2", "#9D755D")
+GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#4C78A8"
+FIGSIZE = (10.0, 4.2)
+DPI = 110
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
+
+
+# -- plumbing -----------------------------------------------------------------------------
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax  # type: ignore[return-value]
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _money(value: float, currency: str) -> str:
+    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels."""
+    sym = _SYMBOLS.get(currency, f"{currency} ")
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            digits = 1 if v < 10 * div else 0
+            return f"{sign}{sym}{v / div:,.{digits}f}{suffix}"
+    return f"{sign}{sym}{v:,.0f}"
+
+
+def _money_axis(ax: Axes, currency: str, axis: str = "y") -> None:
+    fmt = FuncFormatter(lambda v, _pos: _money(v, currency))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _count_axis(ax: Axes) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money(v, "").strip()))
+
+
+def _dates(months: Sequence[str]) -> np.ndarray:
+    """``"YYYY-MM"`` labels as datetime64 of the first of each month."""
+    return np.array([np.datetime64(m, "M") for m in months]).astype("datetime64[D]")
+
+
+def _bar_width() -> float:
+    return 24.0  # days: a month's bar with a small gap
+
+
+def _style(ax: Axes, title: str, ylabel: str = "") -> None:
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _category_costs(result: Result) -> dict[str, np.ndarray]:
+    """Monthly cost per category, in the order of :data:`aiopex.names.CATEGORIES`."""
+    H = len(result.months)
+    out: dict[str, np.ndarray] = {}
+    for ln in result.lines:
+        out.setdefault(ln.category, np.zeros(H))
+        out[ln.category] = out[ln.category] + np.asarray(result.series[f"line:{ln.name}"])
+    return {c: out[c] for c in CATEGORIES if c in out}
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` of the runs of True in ``flags`` (stop exclusive)."""
+    padded = np.concatenate([[False], flags.astype(bool), [False]])
+    change = np.flatnonzero(np.diff(padded.astype(int)))
+    return list(zip(change[::2].tolist(), change[1::2].tolist(), strict=True))
+
+
+def _figure_png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+def _register_ipython_display() -> None:
+    """Display figures as PNG in an IPython kernel (no pyplot, so no inline backend)."""
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+
+
+_register_ipython_display()
+
+
+# -- one scenario -------------------------------------------------------------------------
+
+
+def usage(result: Result, ax: Axes | None = None) -> Figure:
+    """Active users (adoption) and requests handled by the system, per month."""
+    fig, ax = _axes(ax)
+    x = _dates(result.months)
+    s = result.series
+    ax.bar(x, s["requests"], width=_bar_width(), color="#9ECAE9", label="requests (right axis)")
+    ax.set_ylabel("requests per month")
+    _count_axis(ax)
+    ax2 = ax.twinx()
+    ax2.plot(x, s["active_users"], color=NEUTRAL, lw=2.2, label="active users")
+    ax2.set_ylabel("active users")
+    ax2.set_ylim(bottom=0)
+    _count_axis(ax2)
+    # Requests are the bars on the left axis, users the line on the right one.
+    ax.yaxis.set_label_position("left")
+    ax.set_zorder(ax2.get_zorder() - 1)
+    ax.patch.set_visible(False)
+    handles = [
+        Patch(color="#9ECAE9", label="requests per month"),
+        *ax2.get_legend_handles_labels()[0],
+    ]
+    ax.legend(handles=handles, loc="upper left", frameon=False)
+    _style(ax, "Usage: active users and requests handled")
+    ax2.spines[["top"]].set_visible(False)
+    return fig
+
+
+def accuracy(result: Result, ax: Axes | None = None) -> Figure:
+    """Accuracy per month, with retraining months and degraded months marked."""
+    fig, ax = _axes(ax)
+    x = _dates(result.months)
+    s = result.series
+    q = result.scenario.resolved.get("quality", {})
+    acc = np.asarray(s["accuracy"], dtype=float)
+    degraded = np.asarray(s["degraded"]) > 0
+    # Month m spans [start of m, start of m+1): steps and spans share those edges.
+    edges = np.append(x, x[-1] + np.timedelta64(31, "D")) if len(x) else x
+    for a, b in _runs(degraded):
+        ax.axvspan(edges[a], edges[b], color=BAD, alpha=0.12, lw=0)
+    ax.step(edges, np.append(acc, acc[-1:]), where="post", color=NEUTRAL, lw=2.2, label="accuracy")
+    acceptable = q.get("acceptable")
+    if isinstance(acceptable, int | float):
+        ax.axhline(acceptable, color=BAD, ls="--", lw=1.2, label=f"acceptable ({acceptable:.0%})")
+    pilot_acc = q.get("pilot_accuracy")
+    if isinstance(pilot_acc, int | float):
+        ax.axhline(pilot_acc, color="grey", ls=":", lw=1.2, label=f"pilot ({pilot_acc:.0%})")
+    retrains = np.nonzero(np.asarray(s["retrain"]) > 0)[0]
+    for j, i in enumerate(retrains):
+        ax.axvline(x[i], color=GOOD, lw=1.2, alpha=0.8, label="retraining" if j == 0 else None)
+    handles, _ = ax.get_legend_handles_labels()
+    if degraded.any():
+        handles.append(Patch(color=BAD, alpha=0.12, label="degraded month"))
+    ax.legend(handles=handles, loc="lower left", frameon=False, ncols=2)
+    ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0%}"))
+    low = min(float(acc.min()), float(acceptable or acc.min()))
+    ax.set_ylim(max(0.0, low - 0.05), min(1.0, max(float(acc.max()), pilot_acc or 0) + 0.03))
+    _style(ax, "Accuracy: retraining (green) and degraded months (red)")
+    return fig
+
+
+def cost_by_category(result: Result, ax: Axes | None = None) -> Figure:
+    """Monthly cost stacked by category."""
+    fig, ax = _axes(ax)
+    x = _dates(result.months)
+    bottom = np.zeros(len(x))
+    for cat, values in _category_costs(result).items():
+        ax.bar(
+            x,
+            values,
+            bottom=bottom,
+            width=_bar_width(),
+            color=CATEGORY_COLORS[cat],
+            label=cat.replace("_", " "),
+        )
+        bottom = bottom + values
+    _money_axis(ax, result.scenario.currency)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    _style(ax, "Monthly cost by category", "cost per month")
+    return fig
+
+
+def cumulative_net(result: Result, ax: Axes | None = None) -> Figure:
+    """Cumulative net cash flow (benefit minus cost), with the payback month."""
+    fig, ax = _axes(ax)
+    x = _dates(result.months)
+    cum = np.asarray(result.series["cumulative_net"], dtype=float)
+    cur = result.scenario.currency
+    ax.fill_between(x, cum, 0, where=cum >= 0, color=GOOD, alpha=0.15, interpolate=True, lw=0)
+    ax.fill_between(x, cum, 0, where=cum < 0, color=BAD, alpha=0.15, interpolate=True, lw=0)
+    ax.plot(x, cum, color="black", lw=2)
+    ax.axhline(0, color="grey", lw=1)
+    pb = result.metrics.get("payback_month")
+    if pb is not None:
+        ax.axvline(x[pb], color=GOOD, ls="--", lw=1.2)
+        ax.annotate(
+            f"payback: month {pb} ({result.months[pb]})",
+            xy=(x[pb], 0),
+            xytext=(8, 12),
+            textcoords="offset points",
+            color=GOOD,
+            fontweight="bold",
+        )
+        title = "Cumulative net cash flow, and payback"
+    else:
+        title = f"Cumulative net cash flow: no payback within {len(x)} months"
+    ax.annotate(
+        _money(cum[-1], cur),
+        xy=(x[-1], cum[-1]),
+        xytext=(4, 0),
+        textcoords="offset points",
+        va="center",
+    )
+    _money_axis(ax, cur)
+    _style(ax, title, "cumulative net")
+    return fig
+
+
+def _pilot_items(result: Result) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The pilot's paid and absorbed items: ``name``, ``amount`` per month, ``paid_by``."""
+    pilot = result.scenario.model.pilot
+    if pilot is None:
+        return [], []
+    paid = [{"name": p.name, "amount": float(p.amount_per_month)} for p in pilot.paid]
+    absorbed = [
+        {"name": a.name, "paid_by": a.paid_by or "nobody", "amount": float(a.monthly)}
+        for a in pilot.absorbed
+    ]
+    return paid, absorbed
+
+
+def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
+    """What the pilot reported per month against what it really cost, and who paid the rest.
+
+    Raises
+    ------
+    ValueError
+        When the scenario has no pilot.
+    """
+    if result.pilot is None:
+        raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+    fig, ax = _axes(ax, (10.0, 3.0))
+    cur = result.scenario.currency
+    paid, absorbed = _pilot_items(result)
+    reported = sum(p["amount"] for p in paid)
+    payers: dict[str, float] = {}
+    for a in absorbed:
+        payers[a["paid_by"]] = payers.get(a["paid_by"], 0.0) + a["amount"]
+    rows = ["true pilot cost", "reported pilot cost"]
+    ax.barh(rows, [reported, reported], color=NEUTRAL, label="pilot budget (reported)")
+    left = reported
+    for i, (payer, amount) in enumerate(payers.items()):
+        color = SERIES_COLORS[(i + 1) % len(SERIES_COLORS)]
+        ax.barh(rows[0], amount, left=left, color=color, label=f"absorbed by {payer}")
+        left += amount
+    for row, total in ((rows[0], left), (rows[1], reported)):
+        ax.annotate(
+            _money(total, cur),
+            xy=(total, row),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontweight="bold",
+        )
+    _money_axis(ax, cur, "x")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    share = result.pilot.get("absorbed_share")
+    title = "Pilot cost per month: reported and true"
+    if share is not None:
+        title += f" ({share:.0%} absorbed elsewhere)"
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, left * 1.15 if left > 0 else 1)
+    return fig
+
+
+def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
+    """Waterfall from "just scale the pilot up" to the real monthly run-rate, by category.
+
+    Raises
+    ------
+    ValueError
+        When the scenario has no pilot.
+    """
+    if result.pilot is None:
+        raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+    fig, ax = _axes(ax, (10.0, 4.6))
+    cur = result.scenario.currency
+    p = result.pilot
+    naive = float(p["naive_production_monthly"])
+    prod = float(p["production_monthly"])
+    steps = [(b["category"], float(b["step"])) for b in p["bridge"] if abs(b["step"]) > 1e-9]
+    labels = ["pilot scaled up", *(c.replace("_", " ") for c, _ in steps), "production run-rate"]
+    level = naive
+    bottoms, heights, colors = [0.0], [naive], ["grey"]
+    for cat, step in steps:
+        bottoms.append(level if step >= 0 else level + step)
+        heights.append(abs(step))
+        colors.append(CATEGORY_COLORS.get(cat, NEUTRAL))
+        level += step
+    bottoms.append(0.0)
+    heights.append(prod)
+    colors.append("black")
+    xs = np.arange(len(labels))
+    ax.bar(xs, heights, bottom=bottoms, color=colors, width=0.65)
+    # Connectors: the running total after each bar, to the next bar.
+    levels = np.cumsum([naive, *(s for _, s in steps)])
+    for i, lvl in enumerate(levels):
+        ax.plot([i + 0.33, i + 0.67], [lvl, lvl], color="grey", lw=0.8)
+    for i, (b, h) in enumerate(zip(bottoms, heights, strict=True)):
+        if i in (0, len(labels) - 1):
+            text = _money(h, cur)
+        else:
+            step = steps[i - 1][1]
+            text = ("+" if step >= 0 else "") + _money(step, cur)
+        ax.annotate(
+            text,
+            xy=(i, b + h),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=9,
+        )
+    ax.set_xticks(xs, labels, rotation=20, ha="right")
+    _money_axis(ax, cur)
+    mult = p.get("hidden_cost_multiple")
+    title = "From 'just scale it up' to the real run-rate, per month"
+    if mult is not None:
+        title += f": {mult:.1f}x"
+    _style(ax, title, "cost per month")
+    return fig
+
+
+def _fan(result: Result, which: str, ax: Axes | None) -> Figure:
+    if result.uncertainty is None or "monthly" not in result.uncertainty:
+        raise ValueError("fan charts need a Monte Carlo run (draws > 1)")
+    fig, ax = _axes(ax)
+    x = _dates(result.months)
+    q = result.uncertainty["monthly"][which]
+    cur = result.scenario.currency
+    color = BAD if which == "cost" else NEUTRAL
+    if "p5" in q and "p95" in q:
+        ax.fill_between(x, q["p5"], q["p95"], color=color, alpha=0.10, lw=0, label="p5 to p95")
+    ax.fill_between(x, q["p10"], q["p90"], color=color, alpha=0.25, lw=0, label="p10 to p90")
+    ax.plot(x, q["p50"], color=color, lw=2, label="p50 (median)")
+    ax.plot(x, result.series[which], color="black", lw=1, ls="--", label="point values")
+    if which == "net":
+        ax.axhline(0, color="grey", lw=1)
+    _money_axis(ax, cur)
+    ax.legend(loc="upper left", frameon=False, ncols=4)
+    name = "cost" if which == "cost" else "net cash flow (benefit minus cost)"
+    _style(ax, f"Monthly {name}: range over {result.draws:,} draws", f"{which} per month")
+    return fig
+
+
+def cost_fan(result: Result, ax: Axes | None = None) -> Figure:
+    """Fan chart of monthly cost: p10 to p90 band, p50 line (Monte Carlo runs only)."""
+    return _fan(result, "cost", ax)
+
+
+def net_fan(result: Result, ax: Axes | None = None) -> Figure:
+    """Fan chart of monthly net cash flow: p10 to p90 band, p50 line (Monte Carlo runs only)."""
+    return _fan(result, "net", ax)
+
+
+def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
+    """Histogram of NPV across Monte Carlo draws, with P(NPV < 0)."""
+    draws = result.extra.get("npv_draws") if result.extra else None
+    if draws is None or result.uncertainty is None:
+        raise ValueError("the NPV distribution needs a Monte Carlo run (draws > 1)")
+    fig, ax = _axes(ax)
+    cur = result.scenario.currency
+    v = np.asarray(draws, dtype=float)
+    bins = np.histogram_bin_edges(v, bins=min(60, max(10, v.size // 40)))
+    neg = v[v < 0]
+    pos = v[v >= 0]
+    ax.hist(pos, bins=bins, color=GOOD, alpha=0.75, label="NPV >= 0")
+    if neg.size:
+        ax.hist(neg, bins=bins, color=BAD, alpha=0.75, label="NPV < 0")
+    ax.axvline(0, color="black", lw=1)
+    for pct in (10, 50, 90):
+        val = float(np.percentile(v, pct))
+        ax.axvline(val, color="grey", ls="--", lw=1)
+        ax.annotate(
+            f"p{pct} {_money(val, cur)}",
+            xy=(val, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize=9,
+            color="dimgrey",
+        )
+    p_neg = result.uncertainty.get("prob_npv_negative", float(np.mean(v < 0)))
+    _money_axis(ax, cur, "x")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper right", frameon=False)
+    _style(ax, f"NPV over {v.size:,} draws: P(NPV < 0) = {p_neg:.1%}", "draws")
+    return fig
+
+
+# -- several scenarios --------------------------------------------------------------------
+
+
+def compare_cost_by_category(results: Sequence[Result], ax: Axes | None = None) -> Figure:
+    """Total cost over the horizon per scenario, stacked by category."""
+    fig, ax = _axes(ax, (10.0, 1.2 + 0.55 * max(1, len(results))))
+    names = [r.scenario.name for r in results]
+    currencies = {r.scenario.currency for r in results}
+    cur = currencies.pop() if len(currencies) == 1 else ""
+    left = np.zeros(len(results))
+    per = [{c: float(v.sum()) for c, v in _category_costs(r).items()} for r in results]
+    for cat in CATEGORIES:
+        vals = np.array([p.get(cat, 0.0) for p in per])
+        if not vals.any():
+            continue
+        ax.barh(
+            names,
+            vals,
+            left=left,
+            color=CATEGORY_COLORS[cat],
+            label=cat.replace("_", " "),
+        )
+        left = left + vals
+    for name, total, r in zip(names, left, results, strict=True):
+        ax.annotate(
+            f"{_money(total, r.scenario.currency)} over {len(r.months)} months",
+            xy=(total, name),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.invert_yaxis()
+    ax.set_xlim(0, left.max() * 1.3 if left.max() > 0 else 1)
+    _money_axis(ax, cur, "x")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title("Total cost by category", loc="left", fontsize=12, fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) -> Figure:
+    """Cumulative net cash flow of every scenario on one chart, with payback points."""
+    fig, ax = _axes(ax)
+    currencies = {r.scenario.currency for r in results}
+    cur = currencies.pop() if len(currencies) == 1 else ""
+    for i, r in enumerate(results):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        x = _dates(r.months)
+        cum = np.asarray(r.series["cumulative_net"], dtype=float)
+        ax.plot(x, cum, color=color, lw=2, label=r.scenario.name)
+        pb = r.metrics.get("payback_month")
+        if pb is not None:
+            ax.plot([x[pb]], [cum[pb]], "o", color=color, ms=6)
+    ax.axhline(0, color="grey", lw=1)
+    _money_axis(ax, cur)
+    ax.legend(loc="upper left", frameon=False)
+    _style(ax, "Cumulative net cash flow (dots: payback)", "cumulative net")
+    return fig

@@ -1,0 +1,657 @@
+"""Tables and headline blocks of a :class:`~aiopex.result.Result`, for the report notebooks.
+
+Each function returns something a notebook displays as a cell's last value: a
+pandas ``Styler`` for tables, an :class:`HTML` block for the headline. The
+values are formatted here, once (``USD 43,917``, ``12.5%``, ``month 9
+(2027-10)``), so the notebooks stay free of formatting code. Metric names are
+those of SCENARIO.md wherever a table prints them as data.
+
+This module also holds the small file helpers the notebooks need:
+:func:`locate` for the paths given as parameters, :func:`write_summary` for
+the ``summary.json`` the batch runner's index reads, and
+:func:`write_comparison_workbook`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiopex.atomic import atomic_path, write_text
+from aiopex.names import CATEGORIES, METRICS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
+    from aiopex.result import Result
+
+__all__ = [
+    "HTML",
+    "bridge_table",
+    "category_table",
+    "comparison_table",
+    "files",
+    "headline",
+    "headline_values",
+    "locate",
+    "metrics_table",
+    "money",
+    "note",
+    "output_folder",
+    "pilot_table",
+    "readiness_table",
+    "summary",
+    "write_comparison_workbook",
+    "write_summary",
+]
+
+UNANSWERED = "UNANSWERED"
+
+#: What each metric is, in words, for the metrics table.
+METRIC_LABELS: dict[str, str] = {
+    "cost_total": "total cost over the horizon",
+    "cost_by_category": "total cost of the category",
+    "benefit_total": "total benefit over the horizon",
+    "net_total": "benefit minus cost",
+    "npv": "net present value (Excel's NPV, monthly)",
+    "irr_annual": "internal rate of return, annualized",
+    "payback_month": "first month from which cumulative net stays >= 0",
+    "roi": "net total / cost total",
+    "run_rate_monthly": "mean monthly cost, last 12 months",
+    "requests_total": "requests handled by the system",
+    "cost_per_request": "cost total / requests total",
+    "retrains": "retraining months",
+    "degraded_months": "months below acceptable accuracy",
+}
+_MONEY = {"cost_total", "benefit_total", "net_total", "npv", "run_rate_monthly"}
+_SHARE = {"irr_annual", "roi"}
+_COUNT = {"requests_total", "retrains", "degraded_months"}
+
+_TABLE_STYLES = [
+    {"selector": "th", "props": "text-align: left; padding: 4px 10px; background: #f0f4f8;"},
+    {"selector": "td", "props": "padding: 4px 10px; vertical-align: top;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
+]
+
+
+class HTML:
+    """A block of HTML that Jupyter displays as such (and prints as its source)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def _repr_html_(self) -> str:
+        return self.source
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def note(text: str) -> HTML:
+    """A short note in the report, in place of a chart or table that does not apply."""
+    return HTML(f'<p style="color: #52606d; font-style: italic;">{html.escape(text)}</p>')
+
+
+def files(*paths: str | os.PathLike[str]) -> HTML:
+    """The files a notebook wrote, as a list (name and folder)."""
+    items = "".join(
+        f"<li><code>{html.escape(Path(p).name)}</code> in {html.escape(str(Path(p).parent))}</li>"
+        for p in paths
+    )
+    return HTML(f"<p>Written:</p><ul>{items}</ul>")
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def money(value: float | None, currency: str, decimals: int = 0) -> str:
+    """``USD 43,917``; ``n/a`` for ``None`` or NaN.
+
+    Examples
+    --------
+    >>> money(43916.6, "USD")
+    'USD 43,917'
+    >>> money(-0.4612, "EUR", 2)
+    'EUR -0.46'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{currency} {value:,.{decimals}f}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
+
+
+def _payback(result: Result, month: float | None) -> str:
+    if month is None or (isinstance(month, float) and math.isnan(month)):
+        return f"not within {len(result.months)} months"
+    m = int(round(month))
+    label = result.months[m] if 0 <= m < len(result.months) else ""
+    return f"month {m} ({label})" if label else f"month {m}"
+
+
+def _metric(result: Result, name: str, value: Any) -> str:
+    cur = result.scenario.currency
+    if value is None:
+        return _payback(result, None) if name == "payback_month" else "none"
+    if name in _MONEY or name.startswith("cost_by_category"):
+        return money(value, cur)
+    if name == "cost_per_request":
+        return money(value, cur, 4 if abs(value) < 1 else 2)
+    if name in _SHARE:
+        return _share(value)
+    if name == "payback_month":
+        return _payback(result, value)
+    if name in _COUNT:
+        return f"{value:,.0f}"
+    return f"{value:,.4g}"
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+# -- the headline -------------------------------------------------------------------------
+
+
+def headline_values(result: Result) -> dict[str, str]:
+    """The four headline numbers, formatted: ``run_rate``, ``npv``, ``payback``,
+    ``hidden_cost_multiple``.
+
+    These are what the batch runner's ``index.html`` shows for each scenario.
+    """
+    m = result.metrics
+    cur = result.scenario.currency
+    hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
+    return {
+        "run_rate": f"{money(m['run_rate_monthly'], cur)} / month",
+        "npv": money(m["npv"], cur),
+        "payback": _payback(result, m.get("payback_month")),
+        "hidden_cost_multiple": (
+            f"{hcm:.1f}x" if hcm is not None else ("no pilot" if not result.pilot else "n/a")
+        ),
+    }
+
+
+def _card(title: str, value: str, note: str, tone: str = "#1f2933") -> str:
+    return (
+        '<div style="flex: 1 1 12rem; border: 1px solid #d9e2ec; border-radius: 6px; '
+        'padding: .6rem .9rem; background: #fbfcfd;">'
+        f'<div style="font-size: .8rem; color: #52606d; text-transform: uppercase; '
+        f'letter-spacing: .04em;">{html.escape(title)}</div>'
+        f'<div style="font-size: 1.35rem; font-weight: 700; color: {tone}; margin: .2rem 0;">'
+        f"{html.escape(value)}</div>"
+        f'<div style="font-size: .8rem; color: #52606d;">{html.escape(note)}</div>'
+        "</div>"
+    )
+
+
+def headline(result: Result) -> HTML:
+    """The headline of a go-live meeting: run-rate, NPV, payback, hidden cost multiple.
+
+    With a Monte Carlo run, each card also gives the p10 to p90 range, and the
+    NPV card the probability that NPV is negative.
+    """
+    s = result.scenario
+    m = result.metrics
+    u = result.uncertainty
+    cur = s.currency
+    v = headline_values(result)
+    red, green = "#b42318", "#1b7f3b"
+
+    rr_note = f"mean of the last {min(12, len(result.months))} months"
+    npv_note = f"at {s.resolved.get('finance', {}).get('discount_rate', 0):.0%} a year"
+    if isinstance(s.resolved.get("finance", {}).get("discount_rate"), dict):
+        npv_note = "at the point discount rate"
+    if u is not None:
+        rr, npv = u["run_rate_monthly"], u["npv"]
+        rr_note += f"; p10 to p90: {money(rr['p10'], cur)} to {money(rr['p90'], cur)}"
+        npv_note += (
+            f"; p10 to p90: {money(npv['p10'], cur)} to {money(npv['p90'], cur)}; "
+            f"P(NPV < 0) = {u['prob_npv_negative']:.1%}"
+        )
+    irr = m.get("irr_annual")
+    pb_note = "IRR " + (f"{irr:.0%} a year" if irr is not None else "none (no sign change)")
+    if result.pilot:
+        p = result.pilot
+        hcm_note = (
+            f"production {money(p['production_monthly'], cur)} / month against "
+            f"{money(p['naive_production_monthly'], cur)} from scaling up the pilot's budget"
+        )
+    else:
+        hcm_note = "the scenario has no pilot section"
+    hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
+    cards = "".join(
+        [
+            _card("Run-rate", v["run_rate"], rr_note),
+            _card("NPV", v["npv"], npv_note, red if m["npv"] < 0 else green),
+            _card("Payback", v["payback"], pb_note, red if m.get("payback_month") is None else green),
+            _card(
+                "Hidden cost multiple",
+                v["hidden_cost_multiple"],
+                hcm_note,
+                red if hcm is not None and hcm >= 1.5 else "#1f2933",
+            ),
+        ]
+    )
+    r = result.readiness
+    ready_tone = green if r["answered"] == r["total"] else red
+    runs = (
+        f"{result.draws:,} Monte Carlo draws, seed {result.seed}"
+        if result.draws > 1
+        else "point values (1 draw)"
+    )
+    meta = (
+        f"{len(result.months)} months from {result.months[0]} · {cur} · {runs} · "
+        f"inputs hash {s.inputs_hash[:12]} · {Path(s.path).name}"
+    )
+    desc = html.escape(s.description or "")
+    body = (
+        '<div style="font-family: system-ui, sans-serif; margin: .5rem 0 1rem;">'
+        f'<div style="font-size: 1.6rem; font-weight: 700;">{html.escape(s.name)}</div>'
+        f'<div style="color: #323f4b; margin: .2rem 0;">{desc}</div>'
+        f'<div style="color: #7b8794; font-size: .8rem; margin-bottom: .6rem;">'
+        f"{html.escape(meta)}</div>"
+        f'<div style="display: flex; flex-wrap: wrap; gap: .6rem;">{cards}</div>'
+        f'<div style="margin-top: .6rem; color: {ready_tone}; font-weight: 600;">'
+        f"Readiness: {r['answered']} of {r['total']} questions answered, "
+        f"{len(r['warnings'])} flags</div>"
+        "</div>"
+    )
+    return HTML(body)
+
+
+# -- tables of one scenario ---------------------------------------------------------------
+
+
+def _styler(df: pd.DataFrame, caption: str | None = None, right: Sequence[str] = ()) -> Styler:
+    sty = df.style.hide(axis="index").set_table_styles(_TABLE_STYLES)
+    if caption:
+        sty = sty.set_caption(caption)
+    if right:
+        sty = sty.set_properties(subset=list(right), **{"text-align": "right"})
+    return sty.format(escape="html")
+
+
+def readiness_table(result: Result) -> Styler:
+    """The six readiness questions, their answers (or UNANSWERED), and what the numbers say."""
+    import pandas as pd
+
+    r = result.readiness
+    rows = [
+        {
+            "question": item["question"],
+            "what it asks": item["label"],
+            "answer": item["answer"] if item["answered"] else UNANSWERED,
+            "what the numbers say": "\n".join(item["evidence"]),
+        }
+        for item in r["items"]
+    ]
+    df = pd.DataFrame(rows)
+    sty = _styler(df, f"Readiness: {r['answered']} of {r['total']} answered")
+    sty = sty.map(
+        lambda v: "color: #b42318; font-weight: bold;" if v == UNANSWERED else "",
+        subset=["answer"],
+    )
+    return sty.set_properties(
+        subset=["answer", "what the numbers say"],
+        **{"white-space": "pre-line", "max-width": "28rem"},
+    )
+
+
+def pilot_table(result: Result) -> Styler | HTML:
+    """What the pilot reported, what it absorbed (and who paid), and its true monthly cost.
+
+    A scenario without a ``pilot`` section gets a note saying so.
+    """
+    import pandas as pd
+
+    if result.pilot is None or result.scenario.model.pilot is None:
+        return note("The scenario has no pilot section: there is no pilot exposure to show.")
+    cur = result.scenario.currency
+    pm = result.scenario.model.pilot
+    p = result.pilot
+    rows = [
+        {
+            "item": it.name,
+            "category": it.category,
+            "paid by": "the pilot's budget (reported)",
+            "per month": money(it.amount_per_month, cur),
+        }
+        for it in pm.paid
+    ]
+    rows.append(
+        {
+            "item": "reported pilot cost",
+            "category": "",
+            "paid by": "",
+            "per month": money(p["pilot_reported_monthly"], cur),
+        }
+    )
+    for a in pm.absorbed:
+        how = (
+            f" ({a.hours_per_month:g} h x {money(a.hourly_rate, cur)})"
+            if a.amount_per_month is None
+            else ""
+        )
+        rows.append(
+            {
+                "item": a.name + how,
+                "category": a.category,
+                "paid by": a.paid_by or "nobody counted it",
+                "per month": money(a.monthly, cur),
+            }
+        )
+    share = p.get("absorbed_share")
+    rows.append(
+        {
+            "item": "absorbed by others" + (f" ({share:.0%} of the true cost)" if share else ""),
+            "category": "",
+            "paid by": "",
+            "per month": money(p["pilot_absorbed_monthly"], cur),
+        }
+    )
+    rows.append(
+        {
+            "item": "true pilot cost",
+            "category": "",
+            "paid by": "",
+            "per month": money(p["pilot_true_monthly"], cur),
+        }
+    )
+    df = pd.DataFrame(rows)
+    totals = {"reported pilot cost", "true pilot cost"}
+    sty = _styler(df, "The pilot's monthly cost: reported and absorbed", right=["per month"])
+    return sty.apply(
+        lambda row: [
+            "font-weight: bold; border-top: 1px solid #9aa5b1;"
+            if row["item"] in totals or row["item"].startswith("absorbed by others")
+            else ""
+        ]
+        * len(row),
+        axis=1,
+    )
+
+
+def bridge_table(result: Result) -> Styler | None:
+    """The bridge from the pilot scaled up to the production run-rate, per category.
+
+    ``None`` (nothing displayed) when the scenario has no pilot.
+    """
+    import pandas as pd
+
+    if result.pilot is None:
+        return None
+    cur = result.scenario.currency
+    p = result.pilot
+    rows = [
+        {
+            "category": b["category"],
+            "pilot scaled up": money(b["naive"], cur),
+            "production": money(b["production"], cur),
+            "step": ("+" if b["step"] >= 0 else "") + money(b["step"], cur),
+        }
+        for b in p["bridge"]
+    ]
+    rows.append(
+        {
+            "category": "total per month",
+            "pilot scaled up": money(p["naive_production_monthly"], cur),
+            "production": money(p["production_monthly"], cur),
+            "step": "+" + money(p["production_monthly"] - p["naive_production_monthly"], cur),
+        }
+    )
+    df = pd.DataFrame(rows)
+    mult = p.get("hidden_cost_multiple")
+    cap = "Bridge, per month" + (f": production is {mult:.1f}x the pilot scaled up" if mult else "")
+    sty = _styler(df, cap, right=["pilot scaled up", "production", "step"])
+    return sty.apply(
+        lambda row: ["font-weight: bold;" if row["category"] == "total per month" else ""]
+        * len(row),
+        axis=1,
+    )
+
+
+def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, Any] | None]]:
+    """``(name, value, percentiles or None)`` for every metric, categories expanded."""
+    u = result.uncertainty or {}
+    out: list[tuple[str, Any, dict[str, Any] | None]] = []
+    for name in METRICS:
+        if name == "cost_by_category":
+            cats = result.metrics["cost_by_category"]
+            ucat = u.get("cost_by_category", {})
+            for c in CATEGORIES:
+                if c in cats:
+                    out.append((f"cost_by_category.{c}", cats[c], ucat.get(c)))
+            continue
+        out.append((name, result.metrics.get(name), u.get(name)))
+    return out
+
+
+def metrics_table(result: Result) -> Styler:
+    """Every summary metric of SCENARIO.md, under its name; p10, p50, p90 with draws > 1."""
+    import pandas as pd
+
+    rows = []
+    mc = result.uncertainty is not None
+    for name, value, pct in _metric_rows(result):
+        base = name.split(".")[0]
+        row = {
+            "metric": name,
+            "what it is": METRIC_LABELS.get(base, ""),
+            "value": _metric(result, name, value),
+        }
+        if mc:
+            for q in ("p10", "p50", "p90"):
+                row[q] = _metric(result, name, pct.get(q)) if pct else ""
+        rows.append(row)
+    if mc:
+        rows.append(
+            {
+                "metric": "prob_npv_negative",
+                "what it is": "share of draws with NPV < 0",
+                "value": _share(result.uncertainty["prob_npv_negative"]),
+                "p10": "",
+                "p50": "",
+                "p90": "",
+            }
+        )
+    df = pd.DataFrame(rows)
+    right = ["value", *(["p10", "p50", "p90"] if mc else [])]
+    cap = "Metrics (point values" + (
+        f"; p10, p50, p90 over {result.draws:,} draws)" if mc else ")"
+    )
+    return _styler(df, cap, right=right)
+
+
+# -- several scenarios --------------------------------------------------------------------
+
+
+def comparison_table(results: Sequence[Result]) -> Styler:
+    """Headline and summary metrics of several scenarios side by side."""
+    import pandas as pd
+
+    names = [r.scenario.name for r in results]
+    table: dict[str, dict[str, str]] = {}
+    for r in results:
+        col: dict[str, str] = {}
+        hv = headline_values(r)
+        col["hidden_cost_multiple"] = hv["hidden_cost_multiple"]
+        for name in METRICS:
+            if name != "cost_by_category":
+                col[name] = _metric(r, name, r.metrics.get(name))
+        if r.uncertainty is not None:
+            npv = r.uncertainty["npv"]
+            col["npv p10 to p90"] = (
+                f"{money(npv['p10'], r.scenario.currency)} to {money(npv['p90'], r.scenario.currency)}"
+            )
+            col["prob_npv_negative"] = _share(r.uncertainty["prob_npv_negative"])
+        r_ = r.readiness
+        col["readiness answered"] = f"{r_['answered']} of {r_['total']}"
+        col["horizon"] = f"{len(r.months)} months from {r.months[0]}"
+        table[r.scenario.name] = col
+    order = [
+        "horizon",
+        "run_rate_monthly",
+        "npv",
+        "npv p10 to p90",
+        "prob_npv_negative",
+        "payback_month",
+        "hidden_cost_multiple",
+        *(m for m in METRICS if m not in {"cost_by_category", "run_rate_monthly", "npv"}),
+        "readiness answered",
+    ]
+    present = [k for k in order if any(k in table[n] for n in names)]
+    df = pd.DataFrame(
+        {"metric": present, **{n: [table[n].get(k, "") for k in present] for n in names}}
+    )
+    return _styler(df, "Metrics side by side", right=names)
+
+
+def category_table(results: Sequence[Result]) -> Styler:
+    """Total cost per category (rows) and scenario (columns), with each category's share."""
+    import pandas as pd
+
+    names = [r.scenario.name for r in results]
+    cats = [
+        c for c in CATEGORIES if any(c in r.metrics["cost_by_category"] for r in results)
+    ]
+    data: dict[str, list[str]] = {"category": [*cats, "total"]}
+    for r in results:
+        by = r.metrics["cost_by_category"]
+        total = r.metrics["cost_total"]
+        cur = r.scenario.currency
+        col = []
+        for c in cats:
+            v = by.get(c)
+            col.append(
+                "" if v is None else f"{money(v, cur)} ({v / total:.0%})" if total else money(v, cur)
+            )
+        col.append(money(total, cur))
+        data[r.scenario.name] = col
+    df = pd.DataFrame(data)
+    sty = _styler(df, "Total cost by category over each horizon", right=names)
+    return sty.apply(
+        lambda row: ["font-weight: bold;" if row["category"] == "total" else ""] * len(row), axis=1
+    )
+
+
+# -- files --------------------------------------------------------------------------------
+
+
+def locate(path: str | os.PathLike[str]) -> Path:
+    """Find a path given as a notebook parameter.
+
+    An absolute path, or one that exists relative to the working directory, is
+    returned as it is. Otherwise a relative path is looked up from each parent of
+    the working directory in turn, so the notebooks' defaults
+    (``data/scenarios/...``) work whether the kernel runs at the project root or in
+    ``notebooks/``. Failing that, the path is returned unchanged (and whoever opens
+    it reports it missing).
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    first = p.parts[0] if p.parts else ""
+    for parent in Path.cwd().resolve().parents:
+        if first and (parent / first).exists():
+            return parent / p
+    return p
+
+
+def output_folder(path: str | os.PathLike[str]) -> Path:
+    """The output folder a notebook parameter names (see :func:`locate`), created."""
+    folder = locate(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def summary(result: Result, status: str = "ok") -> dict[str, Any]:
+    """What ``summary.json`` holds: the formatted headline, raw metrics, and provenance."""
+    from aiopex import __version__
+
+    s = result.scenario
+    out: dict[str, Any] = {
+        "scenario": s.name,
+        "status": status,
+        "file": str(s.path),
+        "inputs_hash": s.inputs_hash,
+        "seed": result.seed,
+        "draws": result.draws,
+        "version": __version__,
+        "headline": headline_values(result),
+        "metrics": _jsonable(result.metrics),
+    }
+    if result.pilot is not None:
+        out["pilot"] = _jsonable({k: v for k, v in result.pilot.items() if k != "bridge"})
+    if result.uncertainty is not None:
+        out["prob_npv_negative"] = _jsonable(result.uncertainty["prob_npv_negative"])
+    return out
+
+
+def write_summary(result: Result, folder: str | os.PathLike[str]) -> Path:
+    """Write ``folder/summary.json`` (see :func:`summary`) atomically; return its path."""
+    path = Path(folder) / "summary.json"
+    write_text(path, json.dumps(summary(result), indent=2) + "\n")
+    return path
+
+
+def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike[str]) -> Path:
+    """Write the comparison as an Excel workbook of values.
+
+    Sheets: ``Metrics`` (a row per scenario, a column per metric of SCENARIO.md),
+    ``Cost by category`` (a row per scenario and category) and ``Monthly`` (a row
+    per scenario and month: cost, benefit, net, cumulative net). Each scenario's own
+    workbook holds the live formulas; this one is for reading side by side.
+    """
+    import pandas as pd
+
+    metrics, cats, monthly = [], [], []
+    for r in results:
+        s = r.scenario
+        row: dict[str, Any] = {"scenario": s.name, "currency": s.currency, "file": str(s.path)}
+        row.update({k: v for k, v in r.metrics.items() if k != "cost_by_category"})
+        if r.pilot is not None:
+            row["hidden_cost_multiple"] = r.pilot.get("hidden_cost_multiple")
+        if r.uncertainty is not None:
+            row["prob_npv_negative"] = r.uncertainty["prob_npv_negative"]
+            for q in ("p10", "p50", "p90"):
+                row[f"npv_{q}"] = r.uncertainty["npv"][q]
+        row.update({"seed": r.seed, "draws": r.draws, "inputs_hash": s.inputs_hash})
+        metrics.append(row)
+        for c, v in r.metrics["cost_by_category"].items():
+            cats.append({"scenario": s.name, "category": c, "cost_total": v})
+        for m, label in enumerate(r.months):
+            monthly.append(
+                {
+                    "scenario": s.name,
+                    "m": m,
+                    "month": label,
+                    "cost": float(r.series["cost"][m]),
+                    "benefit": float(r.series["benefit"][m]),
+                    "net": float(r.series["net"][m]),
+                    "cumulative_net": float(r.series["cumulative_net"][m]),
+                }
+            )
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            pd.DataFrame(_jsonable(metrics)).to_excel(xw, sheet_name="Metrics", index=False)
+            pd.DataFrame(cats).to_excel(xw, sheet_name="Cost by category", index=False)
+            pd.DataFrame(monthly).to_excel(xw, sheet_name="Monthly", index=False)
+    return path
