@@ -77,7 +77,7 @@ SERIES_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2
 GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#4C78A8"
 FIGSIZE = (10.0, 4.2)
 DPI = 110
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
+_SYMBOLS = {"USD": "$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
 
 
 # -- plumbing -----------------------------------------------------------------------------
@@ -91,8 +91,11 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figu
 
 
 def _money(value: float, currency: str) -> str:
-    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels."""
-    sym = _SYMBOLS.get(currency, f"{currency} ")
+    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels.
+
+    A dollar sign is escaped, so two amounts in one label are not read as mathtext.
+    """
+    sym = _SYMBOLS.get(currency, f"{currency} " if currency else "").replace("$", r"\$")
     sign = "-" if value < 0 else ""
     v = abs(value)
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -267,8 +270,9 @@ def cumulative_net(result: Result, ax: Axes | None = None) -> Figure:
         ax.annotate(
             f"payback: month {pb} ({result.months[pb]})",
             xy=(x[pb], 0),
-            xytext=(8, 12),
+            xytext=(-8, 12),
             textcoords="offset points",
+            ha="right",
             color=GOOD,
             fontweight="bold",
         )
@@ -361,7 +365,9 @@ def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
     p = result.pilot
     naive = float(p["naive_production_monthly"])
     prod = float(p["production_monthly"])
-    steps = [(b["category"], float(b["step"])) for b in p["bridge"] if abs(b["step"]) > 1e-9]
+    # Steps under 0.5% of the larger end are left out (the table lists every category).
+    tiny = 0.005 * max(abs(naive), abs(prod), 1e-9)
+    steps = [(b["category"], float(b["step"])) for b in p["bridge"] if abs(b["step"]) >= tiny]
     labels = ["pilot scaled up", *(c.replace("_", " ") for c, _ in steps), "production run-rate"]
     level = naive
     bottoms, heights, colors = [0.0], [naive], ["grey"]
@@ -443,7 +449,11 @@ def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
     fig, ax = _axes(ax)
     cur = result.scenario.currency
     v = np.asarray(draws, dtype=float)
-    bins = np.histogram_bin_edges(v, bins=min(60, max(10, v.size // 40)))
+    # Bins of equal width with an edge at 0, so no bin mixes gains and losses.
+    n = int(np.clip(np.sqrt(v.size), 15, 60))
+    lo, hi = float(min(v.min(), 0.0)), float(max(v.max(), 0.0))
+    width = (hi - lo) / n or 1.0
+    bins = np.arange(np.floor(lo / width), np.ceil(hi / width) + 1) * width
     neg = v[v < 0]
     pos = v[v >= 0]
     ax.hist(pos, bins=bins, color=GOOD, alpha=0.75, label="NPV >= 0")

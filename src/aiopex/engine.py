@@ -8,6 +8,7 @@ draws, keeping only what the summaries need (monthly cost and net, per-draw metr
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -110,9 +111,9 @@ def _history(scenario: Scenario) -> Any:
     from aiopex import history
 
     u = scenario.model.usage
-    frame = history.read_history(
-        __import__("pathlib").Path(u.history), scenario.start, u.method, label=u.history
-    )
+    frame = scenario.history_frame
+    if frame is None:
+        frame = history.read_history(Path(u.history), scenario.start, u.method)  # type: ignore[arg-type]
     fc = history.forecast_series(frame["requests"], scenario.start, scenario.horizon, u.method)
     users = None
     if "active_users" in frame.columns:

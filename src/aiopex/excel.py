@@ -7,27 +7,28 @@ sheet, month ``m`` in the same column everywhere); each formula is the same
 along its row; and no number is typed inside a formula: unit conversions (12
 months a year, 60 minutes an hour, 1000 tokens) are named cells on ``Inputs``.
 
-========== ==================================================================
-sheet      holds
-========== ==================================================================
-Inputs     one row per scalar input of the resolved scenario: dotted path (as
-           overrides name it), point value, unit or note, and whether the
-           workbook's formulas use it; then the workbook constants
-Drivers    the engine's monthly drivers as values (active and new users, items,
-           requests, tokens, accuracy, retraining and degraded flags), and the
-           capacity units of every ``capacity`` line as formulas
-Costs      one row per cost line, one column per month, every cell a formula
-           (quantity x rate x escalation inside the line's months); category
-           subtotals and the total
-CashFlow   benefit, cost, net, cumulative net; monthly discount rate, ``NPV``,
-           ``IRR`` and the payback month
-Summary    the metrics of SCENARIO.md as formulas, a stacked chart of cost by
-           category and a line chart of the cumulative net
-Pilot      what the pilot paid and absorbed, the pilot metrics and the bridge
-Readiness  the six questions, their answers and what the numbers say
+=========== ================================================================
+sheet       holds
+=========== ================================================================
+Inputs      one row per scalar input of the resolved scenario: dotted path (as
+            overrides name it), point value, unit or note, and whether the
+            workbook's formulas use it; then the workbook constants
+Drivers     the engine's monthly drivers as values (active and new users,
+            items, requests, tokens, accuracy, retraining and degraded flags),
+            and the capacity units of every ``capacity`` line as formulas
+Costs       one row per cost line, one column per month, every cell a formula
+            (quantity x rate x escalation inside the line's months); category
+            subtotals and the total
+CashFlow    benefit, cost, net, cumulative net; monthly discount rate, ``NPV``,
+            ``IRR`` and the payback month
+Summary     the metrics of SCENARIO.md as formulas, a stacked chart of cost by
+            category and a line chart of the cumulative net
+Pilot       what the pilot paid and absorbed (its inputs, styled as inputs),
+            the pilot metrics and the bridge, as formulas
+Readiness   the six questions, their answers and what the numbers say
 Uncertainty percentiles of every metric (Monte Carlo runs only)
-About      package version, inputs hash, seed, time written, scenario file
-========== ==================================================================
+About       package version, inputs hash, seed, time written, scenario file
+=========== ================================================================
 
 Warnings
 --------
@@ -103,8 +104,9 @@ _DRIVER_UNITS = {
     "retrain": "1 = retraining month",
     "degraded": "1 = degraded month",
 }
-_ADDITIVE = {"new_users", "items", "requests", "input_tokens", "output_tokens", "retrain"}
-_ADDITIVE |= {"degraded"}
+#: Driver rows whose total over the horizon means something (column D of ``Drivers``).
+_ADDITIVE = {"new_users", "items", "requests", "input_tokens", "output_tokens"}
+_ADDITIVE |= {"retrain", "degraded"}
 
 # -- styles ------------------------------------------------------------------------------
 
@@ -256,7 +258,6 @@ class _Writer:
             sh.text(r, 3, note)
             self.input_row[path] = r
             r += 1
-        self.inputs_end = r - 1
         r += 1
         sh.text(r, 1, "workbook constants (unit conversions, not scenario inputs)", font=_HEAD_FONT)
         r += 1
@@ -626,6 +627,8 @@ class _Writer:
             )
             bar.series.append(Series(ref, title=cat))
         bar.set_categories(cats)
+        bar.y_axis.number_format = _COUNT_FMT
+        bar.x_axis.delete = bar.y_axis.delete = False  # openpyxl hides axes in Excel otherwise
         bar.height, bar.width = 9, 22
         ws.add_chart(bar, "F2")
 
@@ -640,6 +643,8 @@ class _Writer:
         )
         line.series.append(Series(ref, title="cumulative net"))
         line.set_categories(cats)
+        line.y_axis.number_format = _COUNT_FMT
+        line.x_axis.delete = line.y_axis.delete = False
         line.height, line.width = 9, 22
         ws.add_chart(line, "F21")
 
@@ -1029,10 +1034,26 @@ def write_workbook(result: Result, path: str | Path) -> Path:
 
     Examples
     --------
-    >>> import aiopex  # doctest: +SKIP
-    >>> sc = aiopex.load_scenario("data/scenarios/claims_triage.yaml")  # doctest: +SKIP
-    >>> write_workbook(aiopex.run(sc), "reports/claims_triage.xlsx")  # doctest: +SKIP
-    PosixPath('reports/claims_triage.xlsx')
+    >>> import pathlib, tempfile, aiopex, openpyxl
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "demo.yaml").write_text('''
+    ... name: demo
+    ... start: "2027-01"
+    ... horizon_months: 12
+    ... usage: {population: 100, items_per_user_month: 50,
+    ...         adoption: {ceiling: 0.8, midpoint_months: 2, steepness: 1}}
+    ... costs: [{name: api, category: compute, driver: per_request, rate: 0.02}]
+    ... ''')
+    >>> result = aiopex.run(aiopex.load_scenario(d / "demo.yaml"))
+    >>> out = write_workbook(result, d / "demo.xlsx")
+    >>> wb = openpyxl.load_workbook(out)
+    >>> wb.sheetnames
+    ['Inputs', 'Drivers', 'Costs', 'CashFlow', 'Summary', 'Readiness', 'About']
+    >>> f = wb["Costs"]["E4"].value  # api, month 0: in its months, requests x rate x escalation
+    >>> f[:44]
+    '=IF(AND(E$2>=Inputs!$B$24,E$2<=Inputs!$B$25)'
+    >>> f[44:]
+    ',Drivers!E$7*Inputs!$B$22*(1+Inputs!$B$23)^(E$2/months_per_year),0)'
     """
     wb = _Writer(result).build()
     target = Path(path)

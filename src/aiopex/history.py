@@ -59,9 +59,13 @@ def _min_months(variant: str) -> int:
     return MIN_SEASONAL if seasonal else MIN_MONTHS[family]
 
 
-def _check_method(method: str) -> None:
-    if method not in MIN_MONTHS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(MIN_MONTHS)}")
+def _needs(method: str) -> int:
+    """Minimum months of a method (``auto`` or a family) or of an exact variant."""
+    if method in MIN_MONTHS:
+        return MIN_MONTHS[method]
+    if method in VARIANTS:
+        return _min_months(method)
+    raise ValueError(f"unknown method {method!r}; expected one of {', '.join(MIN_MONTHS)}")
 
 
 def _ranges(months: list[pd.Period]) -> str:
@@ -113,7 +117,7 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
     Traceback (most recent call last):
     aiopex.errors.DataError: no/such.csv: file not found
     """
-    _check_method(method)
+    need = _needs(method)
     file = label or str(path)
     first = pd.Period(start, freq="M")
     problems: list[Problem] = []
@@ -200,12 +204,8 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
             bad("month", f"missing months {_ranges(missing)}; the history needs every month")
         if months[-1] >= first:
             bad("month", f"the history must end before start {start}; it ends {months[-1]}")
-        if len(months) < MIN_MONTHS[method]:
-            bad(
-                "",
-                f"{len(months)} months of history; method {method} needs at least "
-                f"{MIN_MONTHS[method]}",
-            )
+        if len(months) < need:
+            bad("", f"{len(months)} months of history; method {method} needs at least {need}")
     if problems:
         raise DataError(problems)
     index = pd.PeriodIndex(sorted(records), freq="M", name="month")
@@ -357,7 +357,9 @@ def forecast_series(
     horizon : int
         Months to return.
     method : str
-        ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``.
+        ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``; or an exact variant of
+        :data:`VARIANTS` such as ``ets_seasonal``, e.g. the ``method`` of another forecast
+        (forecasting ``active_users`` like ``requests``).
     label : str, optional
         How a :class:`DataError` names the data (default ``usage history``).
 
@@ -367,12 +369,15 @@ def forecast_series(
 
     Notes
     -----
-    Every variant in reach (``auto``: all of :data:`VARIANTS`; a named method: its plain
-    and seasonal variants) is scored on the rolling origins of :func:`backtest_origins`,
+    Every variant in reach (``auto``: all of :data:`VARIANTS`; a family: its plain
+    and seasonal variants; a variant: itself) is scored on the rolling origins of
+    :func:`backtest_origins`,
     on forecasts clipped at 0, and the lowest error wins, the simpler on a tie. A
     variant whose fit fails at any origin scores ``inf`` and is dropped. The winner is
     refitted on the whole history. A named method too short to backtest (ets or theta
-    below 10 months, sarimax below 21) is fitted without a score.
+    below 10 months, sarimax below 21, a seasonal variant below 36) is fitted without a
+    score. The error is a MASE, so a variant scoring below 1 beats, over the backtest
+    horizon, what the last value achieves one month ahead in sample.
 
     Raises
     ------
@@ -387,12 +392,12 @@ def forecast_series(
     >>> fc.method, fc.as_of, fc.mean.tolist()
     ('naive', '2024-04', [130.0, 130.0, 130.0])
     """
-    _check_method(method)
+    need = _needs(method)
     file = label or "usage history"
     if not isinstance(y.index, pd.PeriodIndex):
         y = y.set_axis(pd.DatetimeIndex(y.index).to_period("M"))
     y = y.astype(float).sort_index()
-    n, need = len(y), MIN_MONTHS[method]
+    n = len(y)
     if n < need:
         raise DataError(Problem(file, "", f"{n} months; method {method} needs at least {need}"))
     if not np.isfinite(y.to_numpy()).all() or (n > 1 and (np.diff(y.index.asi8) != 1).any()):
@@ -403,7 +408,10 @@ def forecast_series(
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1, got {horizon}")
 
-    names = list(VARIANTS) if method == "auto" else [method, f"{method}_seasonal"]
+    if method == "auto":
+        names = list(VARIANTS)
+    else:
+        names = [method, f"{method}_seasonal"] if method in MIN_MONTHS else [method]
     v = y.to_numpy()
     h, origins = backtest_origins(n)
     scale = np.mean(np.abs(np.diff(v))) if n > 1 else 0.0
@@ -419,7 +427,7 @@ def forecast_series(
         except Exception as exc:
             errors[name], failures[name] = math.inf, f"backtest: {type(exc).__name__}: {exc}"
     if not errors and method != "auto":
-        errors[method] = math.nan
+        errors[names[0]] = math.nan
     ranked = sorted(errors, key=lambda k: (not errors[k] < math.inf, errors[k], names.index(k)))
     if method == "auto":
         ranked = [k for k in ranked if errors[k] < math.inf]

@@ -210,6 +210,14 @@ def apply_overrides(doc: dict[str, Any], overrides: Mapping[str, Any], label: st
 _REL = re.compile(r"^((?:\[\d+\])?[A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_]\w*)*|\[\d+\][\w.\[\]]*): ")
 
 
+_BOUND_OPS = {
+    "greater_than_equal": ">=",
+    "less_than_equal": "<=",
+    "greater_than": ">",
+    "less_than": "<",
+}
+
+
 def _did_you_mean(key: str, options: Iterable[Any]) -> str:
     match = difflib.get_close_matches(key, [str(o) for o in options], n=1, cutoff=0.6)
     return f"; did you mean {match[0]}?" if match else ""
@@ -250,8 +258,10 @@ def _problems(e: ValidationError, label: str) -> list[Problem]:
             msg = f"unknown value {got!r}; expected one of {expected}"
             hint = _did_you_mean(str(got), re.findall(r"'([^']+)'", expected))
             msg += hint
-        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            msg = f"{msg}, got {err.get('input')!r}"
+        elif kind in _BOUND_OPS:
+            ctx = err.get("ctx", {})
+            limit = next(iter(ctx.values()), "")
+            msg = f"must be {_BOUND_OPS[kind]} {limit}, got {err.get('input')!r}"
         elif kind in ("float_parsing", "int_parsing", "float_type", "int_type", "string_type"):
             msg = f"{msg}, got {err.get('input')!r}"
         else:
@@ -300,6 +310,7 @@ class Scenario:
         self.start = model.start
         self.horizon = model.horizon_months
         self.inputs_hash = _hash(resolved)
+        self.history_frame: Any = None  # the usage history, read and checked at load time
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, {self.path.name}, hash={self.inputs_hash[:12]})"
@@ -420,14 +431,39 @@ def load_scenario(
     except ValidationError as e:
         problems.extend(_problems(e, label))
         model = None
+    frame = None
     if model is not None and model.usage.history_based and not problems:
-        hist = Path(model.usage.history)  # type: ignore[arg-type]
-        if not hist.exists():
-            problems.append(Problem(label, "usage.history", f"file not found: {hist}"))
+        frame = _read_history(model, label, problems)
     if problems:
         raise ScenarioError(problems)
     assert model is not None
-    return Scenario(path, model, json.loads(json.dumps(doc, default=str)))
+    scenario = Scenario(path, model, json.loads(json.dumps(doc, default=str)))
+    scenario.history_frame = frame
+    return scenario
+
+
+def _read_history(model: ScenarioModel, label: str, problems: list[Problem]) -> Any:
+    """Read and check the usage history CSV; its problems name the scenario and the CSV."""
+    import os
+
+    from aiopex.errors import DataError
+    from aiopex.history import read_history
+
+    hist = Path(model.usage.history)  # type: ignore[arg-type]
+    try:
+        shown = os.path.relpath(hist)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        shown = str(hist)
+    if not hist.exists():
+        problems.append(Problem(label, "usage.history", f"file not found: {shown}"))
+        return None
+    try:
+        return read_history(hist, model.start, model.usage.method, label=shown)
+    except DataError as e:
+        for p in e.problems:
+            where = f"{p.file}: {p.field}" if p.field else p.file
+            problems.append(Problem(label, "usage.history", f"{where}: {p.message}"))
+        return None
 
 
 def json_schema() -> dict[str, Any]:
