@@ -1,0 +1,408 @@
+"""The Excel forecast: layout, live formulas, and parity after LibreOffice recalculates.
+
+The fast tests read the written workbook with openpyxl. The ``slow`` tests
+recalculate workbooks with LibreOffice headless (``tests/recalc.py``; one
+LibreOffice start for every workbook of the module) and require that every value
+in ``Summary`` equals the engine's ``result.metrics`` to 1e-6 relative, and that
+editing a live input on ``Inputs`` moves the totals exactly as the same
+``--set`` override moves the engine's.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.formula import Tokenizer
+from openpyxl.formula.translate import Translator
+from recalc import load_values, recalculate
+
+import aiopex
+from aiopex.excel import FIRST_MONTH_COLUMN, write_workbook
+from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
+from aiopex.result import Result
+
+Written = Callable[[Path], tuple[Result, Path]]
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures" / "excel"
+CAPACITY = FIXTURES / "capacity_triggered.yaml"  # capacity line, triggered retraining, texts
+MANUAL = FIXTURES / "manual_degraded_pilot.yaml"  # fallback manual, degraded months, no IRR
+EXAMPLES = sorted((HERE.parent / "data" / "scenarios").glob("*.yaml"))
+FIXTURES_ALL = sorted(FIXTURES.glob("*.yaml"))
+PARITY = [*FIXTURES_ALL, *EXAMPLES]
+
+#: Edits made on ``Inputs`` in a written workbook: (scenario, dotted path, new value).
+EDITS: list[tuple[Path, str, Any]] = [
+    (CAPACITY, "costs.gpu_nodes.rate", 3150.0),
+    (CAPACITY, "costs.llm_input.rate", 0.0045),
+    (CAPACITY, "costs.mlops.fte", 1.5),
+    (CAPACITY, "costs.gpu_nodes.capacity_per_unit", 30000),
+    (CAPACITY, "costs.migration.month", 7),
+    (MANUAL, "costs.analyst.rate", 120000.0),
+    (MANUAL, "costs.dashboards.escalation_per_year", 0.5),
+    (MANUAL, "benefits.hourly_rate", 140.0),
+    (MANUAL, "degradation.fallback", "none"),
+    (MANUAL, "finance.discount_rate", 0.2),
+]
+
+
+def run(path: Path, overrides: dict[str, Any] | None = None) -> Result:
+    return aiopex.run(aiopex.load_scenario(path, overrides=overrides))
+
+
+def expected_summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    """``result.metrics`` flattened as the Summary sheet lists it."""
+    out: dict[str, Any] = {}
+    for name in METRICS:
+        if name == "cost_by_category":
+            for cat, v in metrics[name].items():
+                out[f"cost_by_category.{cat}"] = v
+        else:
+            out[name] = metrics[name]
+    return out
+
+
+def close(got: Any, want: Any, rel: float = 1e-6, scale: float = 0.0) -> bool:
+    """Equal to ``rel`` relative; ``None`` (no value) is an empty cell."""
+    if want is None:
+        return got in (None, "")
+    if got in (None, "") or isinstance(got, str):
+        return False
+    return math.isclose(float(got), float(want), rel_tol=rel, abs_tol=1e-9 + rel * scale)
+
+
+def column_a(ws: Any) -> dict[str, int]:
+    """Row of every text in column A."""
+    return {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
+
+
+def summary_values(wb: Any) -> dict[str, Any]:
+    ws = wb["Summary"]
+    return {a: b for a, b in ws.iter_rows(min_row=2, max_col=2, values_only=True) if a}
+
+
+def month_values(ws: Any, row: int, H: int) -> list[Any]:
+    return [ws.cell(row=row, column=FIRST_MONTH_COLUMN + m).value for m in range(H)]
+
+
+@functools.cache
+def result_of(path: Path) -> Result:
+    """The engine's deterministic run of a scenario (cached: a history fit takes seconds)."""
+    return run(path)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple[Result, Path]]:
+    """``written(scenario)``: its result and its workbook, written once per module."""
+    d = tmp_path_factory.mktemp("xlsx")
+
+    def get(path: Path) -> tuple[Result, Path]:
+        res, dest = result_of(path), d / f"{path.stem}.xlsx"
+        if not dest.exists():
+            write_workbook(res, dest)
+        return res, dest
+
+    return get
+
+
+# -- layout (no spreadsheet program) ----------------------------------------------------
+
+
+def test_sheets_and_inputs(written: Written) -> None:
+    res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [
+        "Inputs", "Drivers", "Costs", "CashFlow", "Summary", "Pilot", "Readiness", "About",
+    ]  # fmt: skip
+    ws = wb["Inputs"]
+    assert [c.value for c in ws[1]][:3] == ["input", "value", "unit or note"]
+    rows = column_a(ws)
+    for path_, value, _unit in res.scenario.scalar_inputs():
+        cell = ws.cell(row=rows[path_], column=2)
+        assert cell.value == value, path_
+        assert cell.fill.fgColor.rgb.endswith("FFF2CC"), "input cells are styled as inputs"
+    for key in ("costs.llm_input.rate", "finance.discount_rate", "usage.bypass_rate"):
+        assert key in rows
+    assert ws.cell(row=rows["costs.llm_input.rate"], column=4).value == "live"
+    assert ws.cell(row=rows["usage.bypass_rate"], column=4).value.startswith("engine only")
+    assert ws.freeze_panes == "B2"
+
+
+def test_drivers_time_axis_and_values(written: Written) -> None:
+    res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Drivers"]
+    H = len(res.months)
+    assert month_values(ws, 1, H) == res.months
+    assert month_values(ws, 2, H) == list(range(H))
+    rows = column_a(ws)
+    for name in DRIVER_SERIES:
+        got = month_values(ws, rows[name], H)
+        assert all(close(g, w) for g, w in zip(got, res.series[name].tolist(), strict=True))
+    assert "capacity_units:gpu_nodes" in rows
+    for sheet in ("Costs", "CashFlow"):  # one time axis: linked, same columns
+        other = wb[sheet]
+        assert other.cell(row=2, column=FIRST_MONTH_COLUMN).value == "=Drivers!E$2"
+        assert other.freeze_panes == "E4"
+
+
+def test_costs_are_formulas_consistent_along_rows(written: Written) -> None:
+    res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Costs"]
+    H = len(res.months)
+    rows = column_a(ws)
+    checked = 0
+    for name in (
+        [ln.name for ln in res.lines] + list(res.metrics["cost_by_category"]) + ["total cost"]
+    ):
+        r = rows[name]
+        for m in range(H):
+            assert ws.cell(row=r, column=FIRST_MONTH_COLUMN + m).data_type == "f", (name, m)
+            checked += 1
+    assert checked == H * (len(res.lines) + len(res.metrics["cost_by_category"]) + 1)
+    # FAST: the formula of every month is the first month's, moved along the row.
+    for sheet in ("Drivers", "Costs", "CashFlow"):
+        ws = wb[sheet]
+        for row in ws.iter_rows(min_col=FIRST_MONTH_COLUMN):
+            first = row[0]
+            if first.data_type != "f":
+                continue
+            for cell in row[1:]:
+                moved = Translator(first.value, origin=first.coordinate).translate_formula(
+                    cell.coordinate
+                )
+                assert cell.value == moved, (sheet, cell.coordinate)
+
+
+def test_no_constants_inside_formulas(written: Written) -> None:
+    """Unit conversions are named cells; only 0 and 1 (and ROUNDUP's digits) appear."""
+    for scenario in FIXTURES_ALL:
+        _res, path = written(scenario)
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type != "f":
+                        continue
+                    for tok in Tokenizer(cell.value).items:
+                        if tok.type == "OPERAND" and tok.subtype == "NUMBER":
+                            assert float(tok.value) in (0.0, 1.0), (ws.title, cell.coordinate)
+
+
+def scenario_texts(res: Any) -> list[str]:
+    sc = res.scenario
+    texts = [sc.description or ""]
+    pilot = sc.resolved.get("pilot") or {}
+    for it in [*(pilot.get("paid") or []), *(pilot.get("absorbed") or [])]:
+        texts += [it.get("name") or "", it.get("paid_by") or ""]
+    texts += [v for v in (sc.resolved.get("readiness") or {}).values() if isinstance(v, str)]
+    return [t for t in texts if len(t) >= 4]
+
+
+def test_scenario_text_stays_text(written: Written, tmp_path: Path) -> None:
+    res, path = written(CAPACITY)
+    assert res.scenario.description.startswith("=")
+    # A round trip through openpyxl (what a user's script would do) keeps text as text.
+    again = tmp_path / "again.xlsx"
+    openpyxl.load_workbook(path).save(again)
+    for p in (path, again):
+        wb = openpyxl.load_workbook(p)
+        about = wb["About"]
+        desc = about.cell(row=column_a(about)["description"], column=2)
+        assert desc.value == res.scenario.description and desc.data_type == "s"
+        pilot = wb["Pilot"]
+        item = pilot.cell(row=column_a(pilot)["=SUM(A1:A3)"], column=1)
+        assert item.data_type == "s"
+        ready = wb["Readiness"]
+        answers = {c.value: c.data_type for c in ready["D"] if c.value}
+        assert answers["=Priya Natarajan, Head of Service Operations"] == "s"
+        assert answers["#N/A for now"] == "s"
+    for scenario in FIXTURES_ALL:
+        res, path = written(scenario)
+        texts = scenario_texts(res)
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        assert not any(t in cell.value for t in texts), cell.coordinate
+
+
+def test_written_atomically(tmp_path: Path) -> None:
+    res = run(MANUAL)
+    out = write_workbook(res, tmp_path / "sub" / "m.xlsx")
+    assert out == tmp_path / "sub" / "m.xlsx"
+    assert [p.name for p in out.parent.iterdir()] == ["m.xlsx"]
+    zipfile.ZipFile(out).testzip()
+
+
+def test_uncertainty_sheet_only_with_draws(tmp_path: Path) -> None:
+    sc = aiopex.load_scenario(MANUAL)
+    one = openpyxl.load_workbook(write_workbook(aiopex.run(sc), tmp_path / "one.xlsx"))
+    assert "Uncertainty" not in one.sheetnames
+    res = aiopex.run(sc, draws=50, seed=3)
+    wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "mc.xlsx"))
+    ws = wb["Uncertainty"]
+    rows = column_a(ws)
+    header = [c.value for c in ws[3]]
+    npv = {header[i]: ws.cell(row=rows["npv"], column=i + 1).value for i in range(1, len(header))}
+    assert npv["p50"] == pytest.approx(res.uncertainty["npv"]["p50"])
+    assert npv["p10"] <= npv["p50"] <= npv["p90"]
+    about = wb["About"]
+    got = {a: b for a, b in about.iter_rows(min_row=2, max_col=2, values_only=True) if a}
+    assert got["seed"] == 3 and got["draws"] == 50
+    assert got["inputs_hash"] == sc.inputs_hash
+    assert got["version"] == aiopex.__version__
+
+
+# -- parity after LibreOffice recalculates ----------------------------------------------
+
+
+def _edit(src: Path, dest: Path, path_: str, value: Any) -> None:
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Inputs"]
+    rows = column_a(ws)
+    assert ws.cell(row=rows[path_], column=4).value == "live", f"{path_} is not live"
+    ws.cell(row=rows[path_], column=2).value = value
+    wb.save(dest)
+
+
+def _stale_workbook(dest: Path) -> None:
+    """A workbook whose formula cell carries a wrong cached value (999 for =A1*3)."""
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 2
+    wb.active["A2"] = "=A1*3"
+    tmp = dest.with_suffix(".tmp.xlsx")
+    wb.save(tmp)
+    with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(
+                    rb"<f>A1\*3</f>(<v\s*/>|<v></v>)?", b"<f>A1*3</f><v>999</v>", data
+                )
+                assert n == 1
+            zout.writestr(item, data)
+    tmp.unlink()
+
+
+@pytest.fixture(scope="module")
+def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every workbook of the module, recalculated by one LibreOffice start."""
+    d = tmp_path_factory.mktemp("edited")
+    files = {p.stem: written(p)[1] for p in PARITY}
+    for i, (scen, path_, value) in enumerate(EDITS):
+        dest = d / f"edit{i}_{scen.stem}.xlsx"
+        _edit(written(scen)[1], dest, path_, value)
+        files[f"edit{i}"] = dest
+    _stale_workbook(d / "stale.xlsx")
+    assert load_values(d / "stale.xlsx").active["A2"].value == 999
+    files["stale"] = d / "stale.xlsx"
+    names = list(files)
+    outs = recalculate([files[n] for n in names], tmp_path_factory.mktemp("recalculated"))
+    return {n: load_values(o) for n, o in zip(names, outs, strict=True)}
+
+
+@pytest.mark.slow
+def test_libreoffice_recalculates_every_formula(recalculated: dict[str, Any]) -> None:
+    """The cached 999 is replaced: values come from LibreOffice, not from the file."""
+    assert recalculated["stale"].active["A2"].value == 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", PARITY, ids=lambda p: p.stem)
+def test_summary_parity(scenario: Path, written: Written, recalculated: dict[str, Any]) -> None:
+    res, _ = written(scenario)
+    wb = recalculated[scenario.stem]
+    got = summary_values(wb)
+    want = expected_summary(res.metrics)
+    assert list(got) == list(want)
+    bad = {k: (got[k], want[k]) for k in want if not close(got[k], want[k])}
+    assert not bad
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", PARITY, ids=lambda p: p.stem)
+def test_monthly_parity(scenario: Path, written: Written, recalculated: dict[str, Any]) -> None:
+    """Every cost line, benefit, net and cumulative net, month by month."""
+    res, _ = written(scenario)
+    wb = recalculated[scenario.stem]
+    H = len(res.months)
+    costs, cf = wb["Costs"], wb["CashFlow"]
+    rows = column_a(costs)
+    for ln in res.lines:
+        want = res.series[f"line:{ln.name}"].tolist()
+        scale = max(map(abs, want), default=0.0)
+        got = month_values(costs, rows[ln.name], H)
+        assert all(close(g, w, scale=scale) for g, w in zip(got, want, strict=True)), ln.name
+    rows = column_a(cf)
+    for label, key in (
+        ("benefit", "benefit"),
+        ("cost", "cost"),
+        ("net", "net"),
+        ("cumulative net", "cumulative_net"),
+    ):
+        want = res.series[key].tolist()
+        scale = max(map(abs, want), default=0.0)
+        got = month_values(cf, rows[label], H)
+        assert all(close(g, w, scale=scale) for g, w in zip(got, want, strict=True)), label
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [p for p in PARITY if "pilot" in p.read_text()],
+                         ids=lambda p: p.stem)  # fmt: skip
+def test_pilot_parity(scenario: Path, written: Written, recalculated: dict[str, Any]) -> None:
+    res, _ = written(scenario)
+    if res.pilot is None:
+        pytest.skip("no pilot")
+    ws = recalculated[scenario.stem]["Pilot"]
+    vals = {a: b for a, b, *_ in ws.iter_rows(max_col=4, values_only=True) if a}
+    for name in PILOT_METRICS:
+        assert close(vals[name], res.pilot[name]), name
+    scale = max(abs(b["production"]) for b in res.pilot["bridge"])
+    bridge = {
+        a: (b, c, d)
+        for a, b, c, d in ws.iter_rows(
+            min_row=column_a(ws)["category"] + 1, max_col=4, values_only=True
+        )
+        if a and a != "total"
+    }
+    assert list(bridge) == [b["category"] for b in res.pilot["bridge"]]
+    for b in res.pilot["bridge"]:
+        got = bridge[b["category"]]
+        for g, w in zip(got, (b["naive"], b["production"], b["step"]), strict=True):
+            assert close(g, w, scale=scale), b
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("i", range(len(EDITS)), ids=[f"{s.stem}:{p}" for s, p, _ in EDITS])
+def test_edited_input_moves_totals_like_set(i: int, recalculated: dict[str, Any]) -> None:
+    scenario, path_, value = EDITS[i]
+    base = run(scenario)
+    res = run(scenario, {path_: value})
+    want = expected_summary(res.metrics)
+    got = summary_values(recalculated[f"edit{i}"])
+    assert want != expected_summary(base.metrics), "the edit should change something"
+    bad = {k: (got[k], want[k]) for k in want if not close(got[k], want[k])}
+    assert not bad
+
+
+def test_recalc_helper_needs_soffice_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import recalc
+
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(RuntimeError, match="libreoffice-calc-nogui"):
+        recalc.soffice()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        recalc.soffice()

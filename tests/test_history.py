@@ -1,0 +1,347 @@
+"""History-based usage: reading the CSV, the forecasts, the backtest, the draws.
+
+Real series shipped with statsmodels (no download): ``elec_equip``, monthly
+electrical equipment orders 1995-2016 (strongly seasonal), and ``co2``, the weekly
+Mauna Loa record averaged to monthly means (trend and season).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aiopex import history
+from aiopex.errors import DataError
+from aiopex.history import (
+    MIN_MONTHS,
+    Z90,
+    HistoryForecast,
+    backtest_origins,
+    forecast_series,
+    read_history,
+)
+
+
+def _monthly(s: pd.Series) -> pd.Series:
+    return s.set_axis(pd.DatetimeIndex(s.index).to_period("M")).astype(float)
+
+
+@pytest.fixture(scope="module")
+def elec() -> pd.Series:
+    from statsmodels.datasets import elec_equip
+
+    return _monthly(elec_equip.load().data.iloc[:, 0])
+
+
+@pytest.fixture(scope="module")
+def co2() -> pd.Series:
+    from statsmodels.datasets import co2
+
+    weekly = co2.load_pandas().data["co2"]
+    return _monthly(weekly.resample("MS").mean().interpolate()).iloc[-120:]
+
+
+def _after(y: pd.Series, months: int = 1) -> str:
+    return str(y.index[-1] + months)
+
+
+# --- forecasts on real series -------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["naive", "ets", "theta", "sarimax", "auto"])
+@pytest.mark.parametrize("series", ["co2", "elec"])
+def test_every_method_forecasts_a_real_series(method, series, request):
+    y = request.getfixturevalue(series).iloc[-60:]
+    fc = forecast_series(y, _after(y), 18, method)
+    assert fc.mean.shape == fc.lower.shape == fc.upper.shape == (18,)
+    assert (fc.lower >= 0).all()
+    assert (fc.lower <= fc.mean).all() and (fc.mean <= fc.upper).all()
+    assert (fc.upper > fc.lower).all()  # a real interval, not a point
+    assert fc.as_of == str(y.index[-1])
+    assert fc.method in history.VARIANTS
+    if method != "auto":
+        assert history.VARIANTS[fc.method][0] == method
+    assert np.isfinite(fc.errors[fc.method])
+    assert fc.errors[fc.method] == min(fc.errors.values())  # the lowest backtest error wins
+
+
+def test_months_between_history_and_start_are_forecast_then_dropped(co2):
+    y = co2.iloc[-48:]
+    right_after = forecast_series(y, _after(y, 1), 9, "sarimax")
+    three_later = forecast_series(y, _after(y, 4), 6, "sarimax")
+    assert three_later.method == right_after.method
+    np.testing.assert_allclose(three_later.mean, right_after.mean[3:])
+    np.testing.assert_allclose(three_later.upper, right_after.upper[3:])
+
+
+def test_naive_is_last_value_with_sqrt_h_interval():
+    y = pd.Series([100.0, 104, 98, 103, 101], index=pd.period_range("2024-01", periods=5, freq="M"))
+    fc = forecast_series(y, "2024-06", 4, "naive")
+    sd = np.sqrt(np.mean(np.diff(y.to_numpy()) ** 2))  # random-walk innovations: the changes
+    np.testing.assert_allclose(fc.mean, 101.0)
+    np.testing.assert_allclose(fc.upper - fc.mean, Z90 * sd * np.sqrt([1, 2, 3, 4]))
+
+
+def test_fits_are_quiet_even_when_statsmodels_is_first_imported_by_a_fit():
+    # A constant series makes ETS and SARIMAX warn (ConvergenceWarning). Importing
+    # statsmodels resets its warnings to "always", so the import must come before the
+    # local filter: run in a fresh interpreter, where the fit is that first import.
+    code = (
+        "import numpy as np, pandas as pd\n"
+        "from aiopex.history import forecast_series\n"
+        "y = pd.Series(100.0, index=pd.period_range('2021-01', periods=30, freq='M'))\n"
+        "for m in ('auto', 'ets', 'theta', 'sarimax'):\n"
+        "    forecast_series(y, '2023-07', 6, m)\n"
+    )
+    src = str(Path(history.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+
+
+# --- auto: rolling-origin choice ------------------------------------------------------
+
+
+@pytest.mark.parametrize("series", ["elec", "co2"])
+def test_auto_beats_last_value_on_a_12_month_holdout(series, request):
+    y = request.getfixturevalue(series)
+    train, holdout = y.iloc[:-12], y.iloc[-12:].to_numpy()
+    fc = forecast_series(train, str(y.index[-12]), 12, "auto")
+    mae_auto = np.mean(np.abs(fc.mean - holdout))
+    mae_naive = np.mean(np.abs(train.iloc[-1] - holdout))
+    # elec: auto 3.16 vs naive 7.71; co2: auto 0.28 vs naive 1.92 (statsmodels 0.15)
+    assert mae_auto < 0.6 * mae_naive, (fc.method, mae_auto, mae_naive)
+    assert history.VARIANTS[fc.method][1], "both series are seasonal"
+    assert np.mean((holdout >= fc.lower) & (holdout <= fc.upper)) >= 0.75
+
+
+def test_auto_never_fits_a_seasonal_model_to_fewer_than_24_months(elec, monkeypatch):
+    fitted: list[tuple[str, int]] = []
+    real = history._predict
+
+    def spy(variant, y, steps):
+        fitted.append((variant, len(y)))
+        return real(variant, y, steps)
+
+    monkeypatch.setattr(history, "_predict", spy)
+    for n in (18, 30, 35, 36, 40):
+        fc = forecast_series(elec.iloc[:n], _after(elec.iloc[:n]), 6, "auto")
+        seasonal = [k for k in fc.errors if history.VARIANTS[k][1]]
+        assert bool(seasonal) == (n >= 36), (n, fc.errors)  # 24 in the shortest backtest window
+        if n < 36:
+            assert not history.VARIANTS[fc.method][1]
+    assert fitted and all(n >= 24 for v, n in fitted if history.VARIANTS[v][1])
+
+
+def test_backtest_origins():
+    assert backtest_origins(4) == (1, [1, 2, 3])
+    assert backtest_origins(12) == (3, [7, 8, 9])
+    assert backtest_origins(100) == (6, [88, 91, 94])
+
+
+def test_a_failing_candidate_is_dropped_from_auto_and_fails_loudly_when_asked(elec, monkeypatch):
+    real = history._predict
+
+    def broken_ets(variant, y, steps):
+        if variant.startswith("ets"):
+            raise np.linalg.LinAlgError("singular matrix")
+        return real(variant, y, steps)
+
+    monkeypatch.setattr(history, "_predict", broken_ets)
+    y = elec.iloc[:30]
+    fc = forecast_series(y, _after(y), 6, "auto")
+    assert fc.errors["ets"] == np.inf and "singular matrix" in fc.failures["ets"]
+    assert not fc.method.startswith("ets")
+    with pytest.raises(DataError, match="method ets could not be fitted.*singular matrix"):
+        forecast_series(y, _after(y), 6, "ets", label="data/usage.csv")
+
+
+def test_a_named_method_too_short_to_backtest_is_fitted_without_a_score(elec):
+    fc = forecast_series(elec.iloc[:6], _after(elec.iloc[:6]), 3, "ets")
+    assert fc.method == "ets" and list(fc.errors) == ["ets"] and np.isnan(fc.errors["ets"])
+
+
+def test_an_exact_variant_can_be_asked_for(elec):
+    y = elec.iloc[:40]
+    requests = forecast_series(y, _after(y), 6, "auto")
+    assert requests.method == "ets_seasonal"  # what the engine passes for active_users
+    users = forecast_series(y / 30, _after(y), 6, requests.method)
+    assert users.method == "ets_seasonal" and list(users.errors) == ["ets_seasonal"]
+    np.testing.assert_allclose(users.mean, requests.mean / 30, rtol=0.05)
+    with pytest.raises(DataError, match="method theta_seasonal needs at least 24"):
+        forecast_series(y.iloc[:20], _after(y), 6, "theta_seasonal")
+
+
+def test_forecast_series_refuses_too_short_or_overlapping(elec):
+    with pytest.raises(DataError, match="3 months; method auto needs at least 4"):
+        forecast_series(elec.iloc[:3], "2000-01", 3, "auto")
+    with pytest.raises(DataError, match="must end before start 1995-12"):
+        forecast_series(elec.iloc[:12], "1995-12", 3, "naive")
+
+
+# --- sample ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fc() -> HistoryForecast:
+    mean = np.array([100.0, 120.0, 10.0])
+    lower = np.array([80.0, 90.0, 0.0])  # the last month's lower bound was clipped at 0
+    return HistoryForecast("x", mean, lower, mean + (mean - lower) * [1, 1, 3], {}, "2024-01")
+
+
+def test_one_draw_is_the_point_forecast_and_uses_no_random_numbers(fc):
+    rng = np.random.default_rng(1)
+    state = rng.bit_generator.state
+    out = fc.sample(1, rng)
+    assert out.shape == (1, 3) and np.array_equal(out[0], fc.mean)
+    assert rng.bit_generator.state == state
+
+
+def test_draws_are_reproducible_and_hit_the_interval(fc):
+    a = fc.sample(40_000, np.random.default_rng(7))
+    np.testing.assert_array_equal(a, fc.sample(40_000, np.random.default_rng(7)))
+    assert not np.array_equal(a, fc.sample(40_000, np.random.default_rng(8)))
+    assert a.shape == (40_000, 3) and (a >= 0).all()
+    q5, q95 = np.quantile(a, [0.05, 0.95], axis=0)
+    np.testing.assert_allclose(q5, fc.lower, atol=0.6)
+    np.testing.assert_allclose(q95, fc.upper, atol=0.6)
+    # one shock per draw: a path is above (or below) its mean in every month at once
+    above = a[:, :2] > fc.mean[:2]
+    assert (above[:, 0] == above[:, 1]).all()
+
+
+# --- read_history ---------------------------------------------------------------------
+
+
+def _csv(tmp_path: Path, text: str, name: str = "usage.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _problems(path: Path, start: str = "2025-01", method: str = "naive", **kw) -> set:
+    with pytest.raises(DataError) as info:
+        read_history(path, start, method, **kw)
+    return {(p.file, p.field, p.message) for p in info.value.problems}
+
+
+def test_reads_a_good_history_in_any_row_order(tmp_path):
+    path = _csv(
+        tmp_path,
+        "\ufeffmonth, requests ,active_users\n2024-02,1200,40\n\n2024-01,1000.5,35\n"
+        "2024-03,1500,41\n",
+    )
+    df = read_history(path, "2024-05", "naive")
+    assert isinstance(df.index, pd.PeriodIndex) and df.index.freqstr == "M"
+    assert df.index.name == "month" and list(df.columns) == ["requests", "active_users"]
+    assert df.dtypes.eq(float).all()
+    assert df["requests"].tolist() == [1000.5, 1200.0, 1500.0]
+    assert [str(p) for p in df.index] == ["2024-01", "2024-02", "2024-03"]
+    # straight into the forecast
+    assert forecast_series(df["requests"], "2024-05", 2, "naive").as_of == "2024-03"
+
+
+def test_every_problem_of_a_bad_file_is_listed_at_once(tmp_path):
+    path = _csv(
+        tmp_path,
+        "month,requests,active_users\n"
+        "2024-01,100,10\n"  # row 2
+        "2024-02,abc,10\n"  # row 3
+        "2024-02,120,\n"  # row 4
+        "2024-05,-5,12\n"  # row 5
+        "2024-13,130,13\n"  # row 6
+        "2024-06,inf,14\n"  # row 7
+        "2024-09,140\n"  # row 8
+        ",160,16\n"  # row 9
+        "2025-01,150,15\n",  # row 10
+    )
+    f = "data/usage.csv"
+    assert _problems(path, label=f) == {
+        (f, "row 3, requests", "not a number, got 'abc'"),
+        (f, "row 4, month", "2024-02 again (first at row 3)"),
+        (f, "row 4, active_users", "empty value"),
+        (f, "row 5, requests", "must be >= 0, got -5"),
+        (f, "row 6, month", "not a month YYYY-MM, got '2024-13'"),
+        (f, "row 7, requests", "not a finite number, got 'inf'"),
+        (f, "row 9, month", "empty value"),
+        (f, "row 8", "expected 3 fields, got 2"),  # its month still counts: no gap reported
+        (
+            f,
+            "month",
+            "missing months 2024-03..2024-04, 2024-07..2024-08, 2024-10..2024-12; "
+            "the history needs every month",
+        ),
+        (f, "month", "the history must end before start 2025-01; it ends 2025-01"),
+    }
+
+
+@pytest.mark.parametrize("method", list(MIN_MONTHS))
+def test_too_short_for_the_method(tmp_path, method):
+    need = MIN_MONTHS[method]
+    months = pd.period_range("2020-01", periods=need, freq="M")
+    rows = "".join(f"{m},{100 + i}\n" for i, m in enumerate(months))
+    assert read_history(_csv(tmp_path, "month,requests\n" + rows), "2030-01", method).shape == (
+        need,
+        1,
+    )
+    if need > 1:
+        short = "month,requests\n" + rows.split("\n", 1)[1]
+        message = f"{need - 1} months of history; method {method} needs at least {need}"
+        assert _problems(_csv(tmp_path, short), "2030-01", method) == {
+            (str(tmp_path / "usage.csv"), "", message)
+        }
+
+
+def test_columns_missing_unknown_or_misspelt(tmp_path):
+    path = _csv(tmp_path, "month,request,users\n2024-01,5,1\n")
+    f = str(path)
+    assert _problems(path) == {
+        (
+            f,
+            "request",
+            "unknown column; expected month, requests and optionally active_users; "
+            "did you mean requests?",
+        ),
+        (f, "users", "unknown column; expected month, requests and optionally active_users"),
+        (f, "requests", "missing column"),
+    }
+    path = _csv(tmp_path, "requests\n5\n")
+    assert _problems(path) == {(str(path), "month", "missing column")}
+
+
+def test_semicolons_get_a_hint(tmp_path):
+    path = _csv(tmp_path, "month;requests\n2024-01;5\n")
+    messages = {m for _, _, m in _problems(path)}
+    assert any("';'-separated, use commas" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "file not found"),
+        (b"\x89PNG\r\n\x1a\n\xff\xfe\x00", "not a text CSV file (not UTF-8)"),
+        (b"", "empty file; expected a header month,requests"),
+        (b"month,requests\n", "no data rows"),
+    ],
+)
+def test_unreadable_files(tmp_path, content, message):
+    path = tmp_path / "usage.csv"
+    if content is not None:
+        path.write_bytes(content)
+    assert _problems(path, label="u.csv") == {("u.csv", "", message)}
+
+
+def test_history_ending_on_start_is_refused(tmp_path):
+    path = _csv(tmp_path, "month,requests\n2024-11,5\n2024-12,6\n")
+    assert _problems(path, start="2024-12") == {
+        (str(path), "month", "the history must end before start 2024-12; it ends 2024-12")
+    }
+    assert len(read_history(path, "2025-01", "naive")) == 2
