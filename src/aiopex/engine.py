@@ -348,7 +348,7 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
     series["cumulative_net"] = np.cumsum(series["net"])
     for ln in lines:
         qty, rate_m, amt = det["lines"][ln.name]
-        series[f"qty:{ln.name}"] = np.asarray(qty[0], dtype=float)
+        series[f"qty:{ln.name}"] = np.asarray(qty[0], dtype=float) * _costs.window(ln, H)
         series[f"rate:{ln.name}"] = np.asarray(rate_m[0], dtype=float)
         series[f"line:{ln.name}"] = np.asarray(amt[0], dtype=float)
     category = {c: a[0] for c, a in det["category"].items()}

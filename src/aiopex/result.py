@@ -110,9 +110,10 @@ class Result:
         """The tidy ledger of the deterministic run.
 
         One row per month and cost line: ``scenario, draw, month, category,
-        line_item, driver, quantity, rate, amount``. ``rate`` is the escalated rate
-        of that month (``amount = quantity * rate``, or ``quantity * rate / 12`` for
-        ``fte``... see :mod:`aiopex.costs`); ``draw`` is 0.
+        line_item, driver, quantity, rate, amount``. ``quantity`` is the driver's
+        quantity within the line's months (0 outside them); ``rate`` is the monthly
+        rate per unit in that month, escalation included (``annual rate / 12`` for
+        ``fte``), so ``amount = quantity * rate`` on every row. ``draw`` is 0.
         """
         import pandas as pd
 
