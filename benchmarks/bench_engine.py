@@ -87,9 +87,12 @@ def flat_kernel(p: dict[str, np.ndarray], H: int) -> dict[str, np.ndarray]:
         prev = s
     new = np.maximum(np.diff(active, axis=1, prepend=0.0), 0)
     seas = np.array([1.1, 1.0, 1.0, 0.9, 1.0, 1.0, 0.8, 0.8, 1.0, 1.1, 1.1, 1.2])[m % 12]
-    items = active * p["usage.items_per_user_month"] * (1 + p["usage.growth_per_year"]) ** (
-        m / 12
-    ) * seas
+    items = (
+        active
+        * p["usage.items_per_user_month"]
+        * (1 + p["usage.growth_per_year"]) ** (m / 12)
+        * seas
+    )
     req = items * (1 - p["usage.bypass_rate"])
     tin = req * p["usage.tokens_per_item.input"]
     tout = req * p["usage.tokens_per_item.output"]
@@ -160,29 +163,45 @@ def pandas_loop(scenario: aiopex.Scenario, p: dict[str, np.ndarray], draws: int)
             for a, s in ((0, 0.1), (3, 0.5), (6, 1.0)):
                 k = m - a
                 if k >= 0:
-                    tot += q["usage.population"] * (s - prev) * q["usage.adoption.ceiling"] / (
-                        1 + np.exp(-q["usage.adoption.steepness"] * (k - q["usage.adoption.midpoint_months"]))
+                    tot += (
+                        q["usage.population"]
+                        * (s - prev)
+                        * q["usage.adoption.ceiling"]
+                        / (
+                            1
+                            + np.exp(
+                                -q["usage.adoption.steepness"]
+                                * (k - q["usage.adoption.midpoint_months"])
+                            )
+                        )
                     )
                 prev = s
             act.append(tot)
         df["active"] = act
         df["new"] = df["active"].diff().fillna(df["active"]).clip(lower=0)
         df["req"] = (
-            df["active"] * q["usage.items_per_user_month"]
+            df["active"]
+            * q["usage.items_per_user_month"]
             * (1 + q["usage.growth_per_year"]) ** (df["m"] / 12)
-            * df["m"].map(lambda m: seas[m % 12]) * (1 - q["usage.bypass_rate"])
+            * df["m"].map(lambda m: seas[m % 12])
+            * (1 - q["usage.bypass_rate"])
         )
         age, ages, rts = 0, [], []
         for m in range(H):
             rt = 0
             if m > 0:
                 cand = age + 1
-                rt = int(max(0.5, q["quality.launch_accuracy"] - q["quality.drift_per_month"] * cand) < 0.84)
+                rt = int(
+                    max(0.5, q["quality.launch_accuracy"] - q["quality.drift_per_month"] * cand)
+                    < 0.84
+                )
                 age = 0 if rt else cand
             ages.append(age)
             rts.append(rt)
         df["retrain"] = rts
-        df["acc"] = (q["quality.launch_accuracy"] - q["quality.drift_per_month"] * pd.Series(ages)).clip(lower=0.5)
+        df["acc"] = (
+            q["quality.launch_accuracy"] - q["quality.drift_per_month"] * pd.Series(ages)
+        ).clip(lower=0.5)
         df["benefit"] = df["req"] * (
             df["acc"] * q["benefits.minutes_saved_per_item"] / 60 * q["benefits.hourly_rate"]
             - (1 - df["acc"]) * q["benefits.cost_per_error"]
@@ -192,12 +211,15 @@ def pandas_loop(scenario: aiopex.Scenario, p: dict[str, np.ndarray], draws: int)
         for ln in lines:
             k = f"costs.{ln.name}."
             qty = {
-                "fixed": 1.0, "one_time": (df["m"] == (ln.month or 0)).astype(float),
+                "fixed": 1.0,
+                "one_time": (df["m"] == (ln.month or 0)).astype(float),
                 "per_request": df["req"],
                 "per_1k_input_tokens": df["req"] * q["usage.tokens_per_item.input"] / 1000,
                 "per_1k_output_tokens": df["req"] * q["usage.tokens_per_item.output"] / 1000,
-                "per_active_user": df["active"], "per_new_user": df["new"],
-                "fte": q.get(k + "fte", 0) / 12, "per_retrain": df["retrain"],
+                "per_active_user": df["active"],
+                "per_new_user": df["new"],
+                "fte": q.get(k + "fte", 0) / 12,
+                "per_retrain": df["retrain"],
                 "capacity": np.maximum(1, np.ceil(df["req"] / q.get(k + "capacity_per_unit", 1))),
             }[ln.driver]
             amt = qty * q[k + "rate"] * (1 + q[k + "escalation_per_year"]) ** (df["m"] / 12)
@@ -226,20 +248,43 @@ def main() -> None:
 
     engine_t = best_of(lambda: monte_carlo(s, lines, DRAWS, 1))
     p = _sampled_params(s, DRAWS, np.random.default_rng(1))
-    kernel_t = best_of(lambda: (_sampled_params(s, DRAWS, np.random.default_rng(1)), flat_kernel(p, MONTHS)))
-    print(json.dumps({"bench": "engine_mc_vs_flat_kernel", "draws": DRAWS, "months": MONTHS,
-                      "lines": len(lines), "engine_s": round(engine_t, 4),
-                      "kernel_s": round(kernel_t, 4), "ratio": round(engine_t / kernel_t, 3),
-                      "target": "<= 2"}), flush=True)
+    kernel_t = best_of(
+        lambda: (_sampled_params(s, DRAWS, np.random.default_rng(1)), flat_kernel(p, MONTHS))
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "engine_mc_vs_flat_kernel",
+                "draws": DRAWS,
+                "months": MONTHS,
+                "lines": len(lines),
+                "engine_s": round(engine_t, 4),
+                "kernel_s": round(kernel_t, 4),
+                "ratio": round(engine_t / kernel_t, 3),
+                "target": "<= 2",
+            }
+        ),
+        flush=True,
+    )
 
     sub = 100
     t = time.perf_counter()
     pandas_loop(s, p, sub)
     pandas_t = (time.perf_counter() - t) / sub * DRAWS
-    print(json.dumps({"bench": "engine_mc_vs_pandas_loop", "draws": DRAWS,
-                      "pandas_s_scaled": round(pandas_t, 2), "timed_draws": sub,
-                      "engine_s": round(engine_t, 4), "speedup": round(pandas_t / engine_t, 1),
-                      "target": ">= 50"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "bench": "engine_mc_vs_pandas_loop",
+                "draws": DRAWS,
+                "pandas_s_scaled": round(pandas_t, 2),
+                "timed_draws": sub,
+                "engine_s": round(engine_t, 4),
+                "speedup": round(pandas_t / engine_t, 1),
+                "target": ">= 50",
+            }
+        ),
+        flush=True,
+    )
 
     # VmHWM (peak resident set of this process image); ru_maxrss would carry the
     # parent's peak across fork + exec.
@@ -249,13 +294,24 @@ def main() -> None:
         f"s = aiopex.load_scenario({str(path)!r});"
         "monte_carlo(s, line_specs(s), 100_000, 1);" + hwm
     )
-    base = subprocess.run([sys.executable, "-c", "import aiopex;" + hwm], capture_output=True, text=True, check=True)
+    base = subprocess.run(
+        [sys.executable, "-c", "import aiopex;" + hwm], capture_output=True, text=True, check=True
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     peak_mb = int(out.stdout.strip()) / 1024
-    print(json.dumps({"bench": "engine_mc_100k_peak_memory", "draws": 100_000, "months": MONTHS,
-                      "peak_rss_mb": round(peak_mb, 1),
-                      "rss_after_import_mb": round(int(base.stdout.strip()) / 1024, 1),
-                      "target": "< 500"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "bench": "engine_mc_100k_peak_memory",
+                "draws": 100_000,
+                "months": MONTHS,
+                "peak_rss_mb": round(peak_mb, 1),
+                "rss_after_import_mb": round(int(base.stdout.strip()) / 1024, 1),
+                "target": "< 500",
+            }
+        ),
+        flush=True,
+    )
 
     example = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "claims_triage.yaml"
     aiopex_bin = [sys.executable, "-m", "aiopex", "forecast", str(example), "--json"]
@@ -268,9 +324,18 @@ def main() -> None:
     proc(aiopex_bin)  # warm the file cache
     cli = statistics.median(proc(aiopex_bin) for _ in range(7))
     pd_ = statistics.median(proc([sys.executable, "-c", "import pandas"]) for _ in range(7))
-    print(json.dumps({"bench": "cli_forecast_vs_import_pandas", "cli_s": round(cli, 3),
-                      "import_pandas_s": round(pd_, 3), "ratio": round(cli / pd_, 3),
-                      "target": "<= 2"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "bench": "cli_forecast_vs_import_pandas",
+                "cli_s": round(cli, 3),
+                "import_pandas_s": round(pd_, 3),
+                "ratio": round(cli / pd_, 3),
+                "target": "<= 2",
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def test_forecast_monte_carlo_json_and_reproducibility():
 def test_set_overrides_and_ledger(tmp_path):
     out = tmp_path / "ledger.csv"
     base = json.loads(aiopex("forecast", str(CLAIMS), "--json").stdout)
-    r = aiopex("forecast", str(CLAIMS), "--json", "--set", "usage.bypass_rate=0.5",
-               "--ledger", str(out))
+    r = aiopex(
+        "forecast", str(CLAIMS), "--json", "--set", "usage.bypass_rate=0.5", "--ledger", str(out)
+    )
     assert r.returncode == 0, r.stderr
     changed = json.loads(r.stdout)
     assert changed["metrics"]["requests_total"] < base["metrics"]["requests_total"]

@@ -14,7 +14,6 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -130,8 +129,11 @@ def summary_text(result: Any) -> str:
         "  IRR (annual)      "
         + ("none (no sign change)" if m["irr_annual"] is None else f"{m['irr_annual']:.1%}"),
         "  payback           "
-        + ("not within the horizon" if m["payback_month"] is None
-           else f"month {m['payback_month']} ({result.months[m['payback_month']]})"),
+        + (
+            "not within the horizon"
+            if m["payback_month"] is None
+            else f"month {m['payback_month']} ({result.months[m['payback_month']]})"
+        ),
         "  ROI               " + ("n/a" if m["roi"] is None else f"{m['roi']:.1%}"),
         f"  requests          {m['requests_total']:,.0f} "
         f"({_fmt(m['cost_per_request'])} {cur} each)",
@@ -180,9 +182,13 @@ def pilot_text(result: Any) -> str:
         return f"{s.name}: the scenario has no pilot section"
     pm = s.model.pilot
     lines = [f"{s.name}: what the pilot cost, and what it hid"]
-    lines.append(f"  Reported by the pilot's budget: {_money(p['pilot_reported_monthly'], cur)} a month")
+    lines.append(
+        f"  Reported by the pilot's budget: {_money(p['pilot_reported_monthly'], cur)} a month"
+    )
     for item in pm.paid:
-        lines.append(f"    {item.name:<40} {item.category:<18} {_money(item.amount_per_month, cur)}")
+        lines.append(
+            f"    {item.name:<40} {item.category:<18} {_money(item.amount_per_month, cur)}"
+        )
     lines.append(f"  Absorbed by others: {_money(p['pilot_absorbed_monthly'], cur)} a month")
     for a in pm.absorbed:
         lines.append(

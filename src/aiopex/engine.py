@@ -80,7 +80,9 @@ def line_specs(scenario: Scenario) -> list[LineSpec]:
                 escalation_per_year=point(ln.escalation_per_year),
                 from_month=ln.from_month if ln.from_month is not None else 0,
                 to_month=min(ln.to_month, H - 1) if ln.to_month is not None else H - 1,
-                month=(ln.month if ln.month is not None else 0) if ln.driver == "one_time" else None,
+                month=(ln.month if ln.month is not None else 0)
+                if ln.driver == "one_time"
+                else None,
                 fte=point(ln.fte) if ln.fte is not None else None,
                 capacity_per_unit=point(ln.capacity_per_unit)
                 if ln.capacity_per_unit is not None
@@ -97,7 +99,9 @@ def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
     return {p: np.array([[point(v)]]) for p, v, _ in uncertain_fields(scenario.model)}
 
 
-def _sampled_params(scenario: Scenario, draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _sampled_params(
+    scenario: Scenario, draws: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast."""
     out = {}
     for p, v, b in uncertain_fields(scenario.model):
@@ -286,7 +290,10 @@ def _stats(x: np.ndarray) -> dict[str, float | None]:
     if x.size == 0:
         return {"mean": None, **{f"p{q}": None for q in PERCENTILES}}
     pct = np.percentile(x, PERCENTILES)
-    return {"mean": float(x.mean()), **{f"p{q}": float(v) for q, v in zip(PERCENTILES, pct)}}
+    return {
+        "mean": float(x.mean()),
+        **{f"p{q}": float(v) for q, v in zip(PERCENTILES, pct, strict=True)},
+    }
 
 
 def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
@@ -361,7 +368,11 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
             scenario.model.pilot, series["requests"], category, metrics["run_rate_monthly"]
         )
     readiness = readiness_report(
-        scenario, months, series["accuracy"], category, metrics["retrains"],
+        scenario,
+        months,
+        series["accuracy"],
+        category,
+        metrics["retrains"],
         metrics["run_rate_monthly"],
     )
     history_info = None
@@ -450,7 +461,7 @@ def monte_carlo(
     unc["monthly"] = {
         name: {
             f"p{q}": row.tolist()
-            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0))
+            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0), strict=True)
         }
         for name, arr in (("cost", cost_all), ("net", net_all))
     }

@@ -62,9 +62,7 @@ def pilot_exposure(
     true = reported + absorbed
     scale = prod_requests / pilot.requests_per_month
     naive = reported * scale
-    cats = [
-        c for c in CATEGORIES if c in category_cost or any(p.category == c for p in pilot.paid)
-    ]
+    cats = [c for c in CATEGORIES if c in category_cost or any(p.category == c for p in pilot.paid)]
     bridge = []
     for c in cats:
         naive_c = sum(p.amount_per_month for p in pilot.paid if p.category == c) * scale

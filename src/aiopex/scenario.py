@@ -138,9 +138,7 @@ def parse_overrides(items: Iterable[str] | Mapping[str, Any] | None) -> dict[str
     if items is None:
         return {}
     if isinstance(items, Mapping):
-        return {
-            str(k): (_yaml_value(v) if isinstance(v, str) else v) for k, v in items.items()
-        }
+        return {str(k): (_yaml_value(v) if isinstance(v, str) else v) for k, v in items.items()}
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -207,7 +205,9 @@ def apply_overrides(doc: dict[str, Any], overrides: Mapping[str, Any], label: st
 
 # -- validation messages ------------------------------------------------------------------
 
-_REL = re.compile(r"^((?:\[\d+\])?[A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_]\w*)*|\[\d+\][\w.\[\]]*): ")
+_REL = re.compile(
+    r"^((?:\[\d+\])?[A-Za-z_][\w]*(?:\[\d+\])?(?:\.[A-Za-z_]\w*)*|\[\d+\][\w.\[\]]*): "
+)
 
 
 _BOUND_OPS = {
@@ -390,7 +390,9 @@ def _hash(resolved: dict[str, Any]) -> str:
     hist = doc.get("usage", {}).get("history") if isinstance(doc.get("usage"), dict) else None
     if isinstance(hist, str):
         try:
-            doc["usage"]["history"] = "sha256:" + hashlib.sha256(Path(hist).read_bytes()).hexdigest()
+            doc["usage"]["history"] = (
+                "sha256:" + hashlib.sha256(Path(hist).read_bytes()).hexdigest()
+            )
         except OSError:
             doc["usage"]["history"] = "missing:" + Path(hist).name
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)

@@ -96,7 +96,9 @@ _RANGE_SCHEMA = {
 }
 
 
-def U(lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False, desc: str = ""):
+def U(  # noqa: N802 - reads as a type in field annotations
+    lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False, desc: str = ""
+):
     """An uncertain-number field type with its valid range (checked, and clipped when sampled)."""
     b = Bounds(lo, hi, lo_open)
     return Annotated[
@@ -371,7 +373,8 @@ class ScenarioModel(_Model):
         for i, ln in enumerate(lines):
             if ln.name in seen:
                 raise ValueError(
-                    f"[{i}].name: duplicate cost line name {ln.name!r} (also costs[{seen[ln.name]}])"
+                    f"[{i}].name: duplicate cost line name {ln.name!r} "
+                    f"(also costs[{seen[ln.name]}])"
                 )
             seen[ln.name] = i
         return lines

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def adopt(k: np.ndarray, ceiling: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray) -> np.ndarray:
+def adopt(
+    k: np.ndarray, ceiling: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray
+) -> np.ndarray:
     """Share of people with access who use the system ``k`` months after access.
 
     ``adopt(k) = ceiling / (1 + exp(-steepness * (k - midpoint_months)))`` for
