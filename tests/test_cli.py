@@ -46,6 +46,10 @@ def test_forecast_monte_carlo_json_and_reproducibility():
     for name in ("npv", "cost_total", "run_rate_monthly"):
         assert set(u[name]) == {"mean"} | {f"p{q}" for q in PERCENTILES}
         assert u[name]["p5"] <= u[name]["p50"] <= u[name]["p95"]
+    out = json.loads(a.stdout)
+    assert set(u) == set(METRICS) | {"prob_npv_negative"}
+    monthly = out["monthly_percentiles"]
+    assert len(monthly["months"]) == len(monthly["cost"]["p50"]) == len(monthly["net"]["p95"])
     c = aiopex("forecast", str(CLAIMS), "--json", "--draws", "300", "--seed", "12")
     assert json.loads(c.stdout)["uncertainty"]["npv"] != u["npv"]
 

@@ -142,7 +142,12 @@ class Result:
         return out[list(LEDGER_COLUMNS)]
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object ``aiopex forecast --json`` prints."""
+        """The JSON object ``aiopex forecast --json`` prints.
+
+        ``uncertainty`` holds ``{metric: {mean, p5, p10, p50, p90, p95}}`` and
+        ``prob_npv_negative``; the monthly percentiles of cost and net go apart, under
+        ``monthly_percentiles``.
+        """
         from aiopex import __version__
 
         out: dict[str, Any] = {
@@ -157,7 +162,11 @@ class Result:
             out["pilot"] = self.pilot
         out["readiness"] = self.readiness
         if self.uncertainty is not None:
-            out["uncertainty"] = self.uncertainty
+            unc = dict(self.uncertainty)
+            monthly = unc.pop("monthly", None)
+            out["uncertainty"] = unc
+            if monthly is not None:
+                out["monthly_percentiles"] = {"months": self.months, **monthly}
         if self.history is not None:
             out["history"] = self.history
         return out
