@@ -385,6 +385,11 @@ def forecast_series(
         Fewer months than :data:`MIN_MONTHS`, ``start`` not after the history, or
         the named method fails to fit.
 
+    Warnings
+    --------
+    Intervals are the models' own, which assume the model is right: on a short history
+    they are narrow because little variation has been seen (one month: zero width).
+
     Examples
     --------
     >>> y = pd.Series([100.0, 110, 120, 130], index=pd.period_range("2024-01", periods=4, freq="M"))
