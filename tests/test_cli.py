@@ -99,3 +99,25 @@ def test_bad_override_is_exit_2_without_traceback():
 def test_bad_draws_is_exit_2():
     r = aiopex("forecast", str(CLAIMS), "--draws", "0")
     assert r.returncode == 2 and "--draws" in r.stderr
+
+
+def test_forecast_writes_the_workbook(tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "claims.xlsx"
+    r = aiopex("forecast", str(CLAIMS), "--excel", str(out), "--draws", "100", "--seed", "1")
+    assert r.returncode == 0, r.stderr
+    wb = load_workbook(out)
+    for sheet in (
+        "Inputs",
+        "Drivers",
+        "Costs",
+        "CashFlow",
+        "Summary",
+        "Pilot",
+        "Readiness",
+        "Uncertainty",
+        "About",
+    ):
+        assert sheet in wb.sheetnames
+    assert [p for p in tmp_path.iterdir()] == [out]
