@@ -911,6 +911,8 @@ class _Writer:
                     for m, v in enumerate(list(values)[: self.H]):
                         sh.value(r, FIRST_MONTH_COLUMN + m, v, number_format=self.money)
         sh.widths({"A": 34})
+        for col in range(2, max(2 + len(stats), FIRST_MONTH_COLUMN + self.H)):
+            ws.column_dimensions[get_column_letter(col)].width = 16
         ws.freeze_panes = "B4"
 
     # -- About -----------------------------------------------------------------------
