@@ -121,3 +121,17 @@ def test_forecast_writes_the_workbook(tmp_path):
     ):
         assert sheet in wb.sheetnames
     assert [p for p in tmp_path.iterdir()] == [out]
+
+
+def test_forecast_imports_no_heavy_library():
+    code = (
+        "import sys, contextlib, io\n"
+        "from aiopex.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['forecast', {str(CLAIMS)!r}, '--json']) == 0\n"
+        "heavy = {'statsmodels', 'matplotlib', 'openpyxl', 'papermill', 'scipy'}\n"
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
