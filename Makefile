@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	@for f in data/scenarios/*.yaml; do $(BIN)/aiopex forecast "$$f" --draws 1000 --seed 42 || exit $$?; echo; done
+	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
+	@echo "Open reports/demo/index.html: a report, a notebook and a workbook per scenario."
 
 test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh

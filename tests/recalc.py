@@ -14,6 +14,7 @@ Without ``soffice`` the helper skips the test locally, and raises under CI
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -63,6 +64,7 @@ def _profile() -> Path:
         (root / "user").mkdir()
         (root / "user" / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
         _profiles[pid] = root
+        atexit.register(shutil.rmtree, root, True)
     return _profiles[pid]
 
 

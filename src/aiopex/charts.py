@@ -11,6 +11,21 @@ that nbconvert embeds in the HTML report.
 
 Only notebooks (and the benchmark) import this module; the rest of the package
 does not import matplotlib.
+
+Examples
+--------
+>>> from pathlib import Path
+>>> import aiopex
+>>> from aiopex import charts
+>>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
+>>> result = aiopex.run(aiopex.load_scenario(path))
+>>> fig = charts.cumulative_net(result)
+>>> fig.axes[0].get_title(loc="left")
+'Cumulative net cash flow, and payback'
+>>> charts.cost_fan(result)
+Traceback (most recent call last):
+...
+ValueError: fan charts need a Monte Carlo run (draws > 1)
 """
 
 from __future__ import annotations
@@ -77,7 +92,16 @@ SERIES_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2
 GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#4C78A8"
 FIGSIZE = (10.0, 4.2)
 DPI = 110
-_SYMBOLS = {"USD": "$", "AUD": "A$", "CAD": "C$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
+_SYMBOLS = {
+    "USD": "$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "INR": "₹",
+    "CHF": "CHF ",
+}
 
 
 # -- plumbing -----------------------------------------------------------------------------
@@ -154,6 +178,13 @@ def _figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def _figure_display(fig: Figure) -> tuple[bytes, dict[str, str]]:
+    """PNG bytes and, as the image's alternative text, the chart's title."""
+    titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
+    alt = next((t for t in titles if t), "chart").replace("\\$", "$")
+    return _figure_png(fig), {"alt": alt}
+
+
 def _register_ipython_display() -> None:
     """Display figures as PNG in an IPython kernel (no pyplot, so no inline backend)."""
     if "IPython" not in sys.modules:
@@ -163,7 +194,7 @@ def _register_ipython_display() -> None:
     shell = get_ipython()
     if shell is None:
         return
-    shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_png)
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _figure_display)
 
 
 _register_ipython_display()
@@ -183,7 +214,9 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
     ax2 = ax.twinx()
     ax2.plot(x, s["active_users"], color=NEUTRAL, lw=2.2, label="active users")
     ax2.set_ylabel("active users")
-    ax2.set_ylim(bottom=0)
+    # Headroom above both series for the legend.
+    ax.set_ylim(0, max(float(np.max(s["requests"], initial=0.0)), 1.0) * 1.22)
+    ax2.set_ylim(0, max(float(np.max(s["active_users"], initial=0.0)), 1.0) * 1.22)
     _count_axis(ax2)
     # Requests are the bars on the left axis, users the line on the right one.
     ax.yaxis.set_label_position("left")
@@ -193,8 +226,8 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
         Patch(color="#9ECAE9", label="requests per month"),
         *ax2.get_legend_handles_labels()[0],
     ]
-    ax.legend(handles=handles, loc="upper left", frameon=False)
-    _style(ax, "Usage: active users and requests handled")
+    ax.legend(handles=handles, loc="upper left", frameon=False, ncols=2)
+    _style(ax, "Adoption and usage: active users, and requests the system handles")
     ax2.spines[["top"]].set_visible(False)
     return fig
 

@@ -304,6 +304,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         overrides=parse_overrides(args.overrides),
     )
+    print(batch.describe())
     return EXIT_OK if batch.ok else EXIT_INTERNAL
 
 

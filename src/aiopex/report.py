@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path, write_text
 from aiopex.names import CATEGORIES, METRICS
+from aiopex.uncertain import is_constant, point
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -46,6 +47,8 @@ __all__ = [
     "output_folder",
     "pilot_table",
     "readiness_table",
+    "run_scenarios",
+    "skipped",
     "summary",
     "write_comparison_workbook",
     "write_summary",
@@ -125,6 +128,11 @@ def money(value: float | None, currency: str, decimals: int = 0) -> str:
     return f"{currency} {value:,.{decimals}f}"
 
 
+def _signed(value: float, currency: str) -> str:
+    """``USD +900``, ``USD -6,816``: a step of the bridge."""
+    return f"{currency} {value:+,.0f}"
+
+
 def _share(value: float | None) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
 
@@ -174,6 +182,18 @@ def headline_values(result: Result) -> dict[str, str]:
     ``hidden_cost_multiple``.
 
     These are what the batch runner's ``index.html`` shows for each scenario.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import aiopex
+    >>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
+    >>> for key, value in headline_values(aiopex.run(aiopex.load_scenario(path))).items():
+    ...     print(f"{key}: {value}")
+    run_rate: USD 43,917 / month
+    npv: USD 5,707,701
+    payback: month 11 (2027-12)
+    hidden_cost_multiple: 2.1x
     """
     m = result.metrics
     cur = result.scenario.currency
@@ -215,9 +235,8 @@ def headline(result: Result) -> HTML:
     red, green = "#b42318", "#1b7f3b"
 
     rr_note = f"mean of the last {min(12, len(result.months))} months"
-    npv_note = f"at {s.resolved.get('finance', {}).get('discount_rate', 0):.0%} a year"
-    if isinstance(s.resolved.get("finance", {}).get("discount_rate"), dict):
-        npv_note = "at the point discount rate"
+    rate = s.model.finance.discount_rate
+    npv_note = f"at {point(rate):.1%} a year" + ("" if is_constant(rate) else " (point value)")
     if u is not None:
         rr, npv = u["run_rate_monthly"], u["npv"]
         rr_note += f"; p10 to p90: {money(rr['p10'], cur)} to {money(rr['p90'], cur)}"
@@ -240,7 +259,9 @@ def headline(result: Result) -> HTML:
         [
             _card("Run-rate", v["run_rate"], rr_note),
             _card("NPV", v["npv"], npv_note, red if m["npv"] < 0 else green),
-            _card("Payback", v["payback"], pb_note, red if m.get("payback_month") is None else green),
+            _card(
+                "Payback", v["payback"], pb_note, red if m.get("payback_month") is None else green
+            ),
             _card(
                 "Hidden cost multiple",
                 v["hidden_cost_multiple"],
@@ -378,12 +399,14 @@ def pilot_table(result: Result) -> Styler | HTML:
     totals = {"reported pilot cost", "true pilot cost"}
     sty = _styler(df, "The pilot's monthly cost: reported and absorbed", right=["per month"])
     return sty.apply(
-        lambda row: [
-            "font-weight: bold; border-top: 1px solid #9aa5b1;"
-            if row["item"] in totals or row["item"].startswith("absorbed by others")
-            else ""
-        ]
-        * len(row),
+        lambda row: (
+            [
+                "font-weight: bold; border-top: 1px solid #9aa5b1;"
+                if row["item"] in totals or row["item"].startswith("absorbed by others")
+                else ""
+            ]
+            * len(row)
+        ),
         axis=1,
     )
 
@@ -404,7 +427,7 @@ def bridge_table(result: Result) -> Styler | None:
             "category": b["category"],
             "pilot scaled up": money(b["naive"], cur),
             "production": money(b["production"], cur),
-            "step": ("+" if b["step"] >= 0 else "") + money(b["step"], cur),
+            "step": _signed(b["step"], cur),
         }
         for b in p["bridge"]
     ]
@@ -413,7 +436,7 @@ def bridge_table(result: Result) -> Styler | None:
             "category": "total per month",
             "pilot scaled up": money(p["naive_production_monthly"], cur),
             "production": money(p["production_monthly"], cur),
-            "step": "+" + money(p["production_monthly"] - p["naive_production_monthly"], cur),
+            "step": _signed(p["production_monthly"] - p["naive_production_monthly"], cur),
         }
     )
     df = pd.DataFrame(rows)
@@ -421,8 +444,9 @@ def bridge_table(result: Result) -> Styler | None:
     cap = "Bridge, per month" + (f": production is {mult:.1f}x the pilot scaled up" if mult else "")
     sty = _styler(df, cap, right=["pilot scaled up", "production", "step"])
     return sty.apply(
-        lambda row: ["font-weight: bold;" if row["category"] == "total per month" else ""]
-        * len(row),
+        lambda row: (
+            ["font-weight: bold;" if row["category"] == "total per month" else ""] * len(row)
+        ),
         axis=1,
     )
 
@@ -473,20 +497,75 @@ def metrics_table(result: Result) -> Styler:
         )
     df = pd.DataFrame(rows)
     right = ["value", *(["p10", "p50", "p90"] if mc else [])]
-    cap = "Metrics (point values" + (
-        f"; p10, p50, p90 over {result.draws:,} draws)" if mc else ")"
-    )
+    cap = "Metrics (point values" + (f"; p10, p50, p90 over {result.draws:,} draws)" if mc else ")")
     return _styler(df, cap, right=right)
 
 
 # -- several scenarios --------------------------------------------------------------------
 
 
+def run_scenarios(
+    paths: Sequence[str | os.PathLike[str]],
+    overrides: dict[str, Any] | None = None,
+    draws: int = 1,
+    seed: int | None = None,
+) -> tuple[list[Result], list[tuple[str, str]]]:
+    """Load and run every scenario; collect those that fail on their input.
+
+    A scenario whose file (or data) is refused does not stop the comparison of
+    the others: it is returned in the second list, as ``(path, problems)``, for
+    :func:`skipped` to show. Any other error propagates.
+
+    Returns
+    -------
+    results : list of Result
+        In the order of ``paths``, without the refused ones.
+    refused : list of (str, str)
+        The path and the problems of each refused scenario.
+    """
+    from aiopex import load_scenario, run
+    from aiopex.errors import AiopexError
+
+    results: list[Result] = []
+    refused: list[tuple[str, str]] = []
+    for p in paths:
+        try:
+            results.append(run(load_scenario(locate(p), overrides), draws=draws, seed=seed))
+        except AiopexError as e:
+            refused.append((str(p), str(e)))
+    return results, refused
+
+
+def skipped(refused: Sequence[tuple[str, str]]) -> HTML | None:
+    """The scenarios :func:`run_scenarios` could not run, with why; ``None`` when none."""
+    if not refused:
+        return None
+    items = "".join(
+        f"<li><code>{html.escape(Path(p).name)}</code>: "
+        f'<span style="white-space: pre-line;">{html.escape(why)}</span></li>'
+        for p, why in refused
+    )
+    return HTML(
+        '<div style="color: #b42318;"><strong>Not compared</strong> (their input was '
+        f"refused):<ul>{items}</ul></div>"
+    )
+
+
+def _column_names(results: Sequence[Result]) -> list[str]:
+    """Scenario names as column labels, made unique (``name``, ``name (2)``, ...)."""
+    seen: dict[str, int] = {}
+    out = []
+    for r in results:
+        n = seen[r.scenario.name] = seen.get(r.scenario.name, 0) + 1
+        out.append(r.scenario.name if n == 1 else f"{r.scenario.name} ({n})")
+    return out
+
+
 def comparison_table(results: Sequence[Result]) -> Styler:
     """Headline and summary metrics of several scenarios side by side."""
     import pandas as pd
 
-    names = [r.scenario.name for r in results]
+    names = _column_names(results)
     table: dict[str, dict[str, str]] = {}
     for r in results:
         col: dict[str, str] = {}
@@ -496,15 +575,13 @@ def comparison_table(results: Sequence[Result]) -> Styler:
             if name != "cost_by_category":
                 col[name] = _metric(r, name, r.metrics.get(name))
         if r.uncertainty is not None:
-            npv = r.uncertainty["npv"]
-            col["npv p10 to p90"] = (
-                f"{money(npv['p10'], r.scenario.currency)} to {money(npv['p90'], r.scenario.currency)}"
-            )
+            npv, cur = r.uncertainty["npv"], r.scenario.currency
+            col["npv p10 to p90"] = f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}"
             col["prob_npv_negative"] = _share(r.uncertainty["prob_npv_negative"])
         r_ = r.readiness
         col["readiness answered"] = f"{r_['answered']} of {r_['total']}"
         col["horizon"] = f"{len(r.months)} months from {r.months[0]}"
-        table[r.scenario.name] = col
+        table[names[len(table)]] = col
     order = [
         "horizon",
         "run_rate_monthly",
@@ -513,7 +590,11 @@ def comparison_table(results: Sequence[Result]) -> Styler:
         "prob_npv_negative",
         "payback_month",
         "hidden_cost_multiple",
-        *(m for m in METRICS if m not in {"cost_by_category", "run_rate_monthly", "npv"}),
+        *(
+            m
+            for m in METRICS
+            if m not in {"cost_by_category", "run_rate_monthly", "npv", "payback_month"}
+        ),
         "readiness answered",
     ]
     present = [k for k in order if any(k in table[n] for n in names)]
@@ -527,12 +608,10 @@ def category_table(results: Sequence[Result]) -> Styler:
     """Total cost per category (rows) and scenario (columns), with each category's share."""
     import pandas as pd
 
-    names = [r.scenario.name for r in results]
-    cats = [
-        c for c in CATEGORIES if any(c in r.metrics["cost_by_category"] for r in results)
-    ]
+    names = _column_names(results)
+    cats = [c for c in CATEGORIES if any(c in r.metrics["cost_by_category"] for r in results)]
     data: dict[str, list[str]] = {"category": [*cats, "total"]}
-    for r in results:
+    for name, r in zip(names, results, strict=True):
         by = r.metrics["cost_by_category"]
         total = r.metrics["cost_total"]
         cur = r.scenario.currency
@@ -540,10 +619,14 @@ def category_table(results: Sequence[Result]) -> Styler:
         for c in cats:
             v = by.get(c)
             col.append(
-                "" if v is None else f"{money(v, cur)} ({v / total:.0%})" if total else money(v, cur)
+                ""
+                if v is None
+                else f"{money(v, cur)} ({v / total:.0%})"
+                if total
+                else money(v, cur)
             )
         col.append(money(total, cur))
-        data[r.scenario.name] = col
+        data[name] = col
     df = pd.DataFrame(data)
     sty = _styler(df, "Total cost by category over each horizon", right=names)
     return sty.apply(

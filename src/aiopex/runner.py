@@ -26,6 +26,7 @@ import html
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -41,6 +42,12 @@ from aiopex.atomic import atomic_path, write_text
 from aiopex.errors import AiopexError, Problem
 
 log = logging.getLogger(__name__)
+
+# nbformat imports jsonschema, whose format module imports ``rfc3987_syntax`` when it
+# is installed (JupyterLab brings it), building a grammar that takes 0.6 s. Neither
+# nbformat nor Papermill checks string formats, so this process does without it.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 #: Folder of the report notebooks (``notebooks/`` at the project root).
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -120,9 +127,29 @@ class BatchResult:
         return [r for r in self.reports if not r.ok]
 
     @property
+    def ok(self) -> bool:
+        """Whether every report ran to the end."""
+        return not self.failed
+
+    @property
     def exit_code(self) -> int:
         """``0`` when every report ran, else ``1`` (what ``aiopex run`` exits with)."""
         return 1 if self.failed else 0
+
+    def describe(self) -> str:
+        """What ``aiopex run`` prints when done: counts, failures, and where to look."""
+        n = len(self.reports)
+        lines = [
+            f"{n} reports in {self.seconds:.0f} s, {len(self.failed)} failed"
+            if self.failed
+            else f"{n} reports in {self.seconds:.0f} s"
+        ]
+        for r in self.failed:
+            first = (r.error or "failed").splitlines()[0]
+            where = f" (see {r.notebook})" if r.notebook else ""
+            lines.append(f"  failed: {r.name}: {first}{where}")
+        lines.append(f"open {self.index}")
+        return "\n".join(lines)
 
 
 # -- the kernel ---------------------------------------------------------------------------
@@ -131,19 +158,21 @@ _live_kernels: set[Any] = set()
 _live_lock = threading.Lock()
 
 
-def _ipc_kernel_manager(workdir: Path, env: Mapping[str, str]) -> type:
+def _ipc_kernel_manager(
+    workdir: Path, env: Mapping[str, str], launching: threading.Event | None = None
+) -> type:
     """A kernel manager class whose kernels use the IPC transport, sockets in ``workdir``.
 
-    nbclient instantiates ``kernel_manager_class`` itself, so the per-run settings
-    travel as class attributes of a fresh subclass. The kernel is this process's
+    The per-run settings are closed over by a fresh subclass. The kernel is this process's
     Python (``sys.executable -m ipykernel_launcher``), whatever ``python3``
     kernelspec a user may have installed elsewhere, and its stdout and stderr go
     to ``workdir/kernel.log`` (quoted when it fails to start) rather than the
-    terminal.
+    terminal. ``launching`` is set when a kernel start begins.
     """
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
+    from jupyter_core.utils import ensure_async
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
@@ -155,6 +184,7 @@ def _ipc_kernel_manager(workdir: Path, env: Mapping[str, str]) -> type:
             self.connection_file = str(workdir / f"kernel-{tag}.json")
             self.ip = str(workdir / f"k-{tag}")
             spec = get_kernel_dict()
+            self._clients: list[Any] = []
             self._kernel_spec = KernelSpec(
                 resource_dir=RESOURCES,
                 name="python3",
@@ -164,6 +194,8 @@ def _ipc_kernel_manager(workdir: Path, env: Mapping[str, str]) -> type:
             )
 
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            if launching is not None:
+                launching.set()
             kernel_env = dict(os.environ)
             kernel_env.update(env)
             kw["env"] = kernel_env
@@ -174,8 +206,21 @@ def _ipc_kernel_manager(workdir: Path, env: Mapping[str, str]) -> type:
                 _live_kernels.add(self)
             await super().start_kernel(**kw)
 
-        async def cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
-            await super().cleanup_resources(restart=restart)
+        def client(self, **kwargs: Any) -> Any:
+            kc = super().client(**kwargs)
+            self._clients.append(kc)
+            return kc
+
+        async def dispose(self) -> None:
+            """Stop every client's channels, kill the kernel, remove its files."""
+            for kc in self._clients:
+                with contextlib.suppress(Exception):
+                    await ensure_async(kc.stop_channels())
+            with contextlib.suppress(Exception):
+                if self.has_kernel:
+                    await self.shutdown_kernel(now=True)
+            with contextlib.suppress(Exception):
+                await self.cleanup_resources()
             with _live_lock:
                 _live_kernels.discard(self)
             with contextlib.suppress(Exception):
@@ -248,15 +293,14 @@ def execute_notebook(
         ``ok`` is False when a cell raised, the kernel died, or no kernel started;
         ``error`` then says what happened.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    from jupyter_core.utils import run_sync
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     last_error = ""
     for attempt in range(1, max(1, attempts) + 1):
-        started = threading.Event()
+        launching, started = threading.Event(), threading.Event()
         workdir = Path(tempfile.mkdtemp(prefix="aiopex-"))
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{output.stem}.", suffix=".tmp.ipynb", dir=output.parent
@@ -264,11 +308,25 @@ def execute_notebook(
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()
+        km = _ipc_kernel_manager(workdir, env or {}, launching)(kernel_name="python3")
 
-        def _started(**_: Any) -> None:
-            started.set()  # noqa: B023 - this attempt's event, called within it
+        live: dict[str, Any] = {}
+
+        def _started(notebook: Any = None, **_: Any) -> None:
+            # The notebook object nbclient fills in as cells run: kept to save what ran
+            # if the kernel dies (Papermill itself saves only at the end, or on a cell error).
+            live["nb"] = notebook  # noqa: B023 - this attempt's, called within it
+            started.set()  # noqa: B023
 
         try:
+            # Launch the kernel first: it boots on another core while Papermill is
+            # imported and the notebook parameterized; Papermill then waits for it.
+            launch: dict[str, Any] = {"extra_arguments": ["--HistoryManager.hist_file=:memory:"]}
+            if cwd is not None:
+                launch["cwd"] = str(cwd)
+            run_sync(km.start_kernel)(**launch)
+            import papermill as pm
+
             pm.execute_notebook(
                 str(notebook),
                 str(tmp),
@@ -277,25 +335,34 @@ def execute_notebook(
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,
-                kernel_manager_class=_ipc_kernel_manager(workdir, env or {}),
+                km=km,
                 on_notebook_start=_started,
-                resources={"metadata": {"path": str(cwd)}} if cwd else {},
+                request_save_on_cell_execute=False,  # saving after every cell costs 5%
             )
             os.replace(tmp, output)
             return NotebookRun(True, output, None, attempt, time.perf_counter() - t0)
-        except PapermillExecutionError as e:
-            os.replace(tmp, output)
-            msg = f"{e.ename}: {e.evalue}".strip().rstrip(":")
-            return NotebookRun(False, output, msg, attempt, time.perf_counter() - t0)
-        except Exception as e:  # the kernel died, timed out, or never started
-            if started.is_set():
+        except Exception as e:
+            from papermill.exceptions import PapermillExecutionError
+
+            if isinstance(e, PapermillExecutionError):  # a cell raised: the notebook shows it
+                os.replace(tmp, output)
+                msg = f"{e.ename}: {e.evalue}".strip().rstrip(":")
+                return NotebookRun(False, output, msg, attempt, time.perf_counter() - t0)
+            msg = f"{type(e).__name__}: {e}".strip()
+            if not launching.is_set():  # failed before any kernel: nothing to retry
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                return NotebookRun(False, None, msg, attempt, time.perf_counter() - t0)
+            if started.is_set():  # the kernel died: keep what ran
                 kept = None
-                if tmp.exists():
+                with contextlib.suppress(Exception):
+                    import nbformat
+
+                    nbformat.write(live["nb"], str(tmp))
                     os.replace(tmp, output)
                     kept = output
-                msg = f"{type(e).__name__}: {e}".strip()
                 return NotebookRun(False, kept, msg, attempt, time.perf_counter() - t0)
-            last_error = f"{type(e).__name__}: {e}".strip()
+            last_error = msg
             tail = _tail(workdir / "kernel.log")
             if tail:
                 last_error += f"\nkernel output:\n{tail}"
@@ -304,6 +371,8 @@ def execute_notebook(
                 tmp.unlink()
             time.sleep(0.2 * attempt)
         finally:
+            # The notebook is saved: kill the kernel rather than wait for a graceful exit.
+            run_sync(km.dispose)()
             shutil.rmtree(workdir, ignore_errors=True)
     msg = f"the kernel failed to start after {attempts} attempt(s): {last_error}"
     return NotebookRun(False, None, msg, attempts, time.perf_counter() - t0)
@@ -320,33 +389,70 @@ def _tail(path: Path, lines: int = 15) -> str:
 # -- HTML ---------------------------------------------------------------------------------
 
 
-def export_html(notebook: str | os.PathLike[str], html_path: str | os.PathLike[str]) -> Path:
+def export_html(
+    notebook: str | os.PathLike[str],
+    html_path: str | os.PathLike[str],
+    title: str | None = None,
+) -> Path:
     """Write the executed ``notebook`` as a self-contained HTML report without code.
 
     Code cells' inputs and prompts are left out; outputs (tables, charts as
-    base64-embedded PNG, and any error) and Markdown are kept.
+    base64-embedded PNG, and any error) and Markdown are kept. ``title`` is the
+    page title (default: the notebook's file name).
     """
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
+    quiet = logging.getLogger("aiopex.runner.nbconvert")
+    quiet.setLevel(logging.ERROR)  # not "alternative text is missing", set below
     exporter = HTMLExporter(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        log=quiet,
     )
-    title = nb.metadata.get("aiopex", {}).get("title") or Path(notebook).stem
+    title = title or Path(notebook).stem
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _image_alt_text(nb, body)
     html_path = Path(html_path)
     write_text(html_path, body)
     return html_path
 
 
+_MISSING_ALT = 'alt="No description has been provided for this image"'
+
+
+def _image_alt_text(nb: Any, body: str) -> str:
+    """Give each chart its alternative text (the chart's title, in the output's metadata).
+
+    The ``lab`` template ignores ``metadata["image/png"]["alt"]``; nbconvert then
+    writes a placeholder, replaced here in document order.
+    """
+    alts = [
+        (out.get("metadata", {}).get("image/png") or {}).get("alt")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
+    if body.count(_MISSING_ALT) != len(alts):
+        return body
+    parts = body.split(_MISSING_ALT)
+    out = [parts[0]]
+    for alt, rest in zip(alts, parts[1:], strict=True):
+        text = html.escape(alt or "chart", quote=True)
+        out.append(f'alt="{text}"{rest}')
+    return "".join(out)
+
+
 # -- validation ---------------------------------------------------------------------------
 
 
-def collect_scenario_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Problem]]:
+def collect_scenario_files(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[Path], list[Problem]]:
     """Expand files and folders into scenario files (``*.yaml``, ``*.yml`` of a folder).
 
     Returns the files, in the order given (a folder's sorted by name), and the problems.
@@ -459,7 +565,7 @@ def run_batch(
     out_dir: str | os.PathLike[str],
     jobs: int | None = None,
     draws: int = DEFAULT_DRAWS,
-    seed: int = DEFAULT_SEED,
+    seed: int | None = DEFAULT_SEED,
     overrides: Mapping[str, Any] | Iterable[str] | None = None,
     *,
     progress: bool | None = None,
@@ -477,8 +583,11 @@ def run_batch(
         Where the reports go (created).
     jobs : int, optional
         Notebooks run at once, each in its own kernel (default: the number of cores).
-    draws, seed : int
-        Monte Carlo draws and seed, passed to every notebook.
+    draws : int
+        Monte Carlo draws, passed to every notebook.
+    seed : int or None
+        Seed passed to every notebook. ``None`` draws one seed for the whole batch,
+        so the comparison matches the scenario reports; the index records it.
     overrides : mapping or list of str, optional
         Dotted-path overrides applied to every scenario (``["usage.bypass_rate=0.3"]``
         as given to ``--set``, or ``{"usage.bypass_rate": 0.3}``).
@@ -512,7 +621,11 @@ def run_batch(
     out = Path(out_dir)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR
     jobs = _default_jobs() if jobs is None else jobs
-    ov = parse_overrides(overrides)
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    # A mapping is taken as given (its values already parsed); ``PATH=VALUE`` text is read
+    # as the command line's ``--set`` reads it.
+    ov = dict(overrides) if isinstance(overrides, Mapping) else parse_overrides(overrides)
     scenarios = _validate(list(paths), out, jobs, draws, seed, ov, nb_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -590,14 +703,36 @@ def _run_report(
     timeout: float | None,
     env: Mapping[str, str],
 ) -> None:
-    """Run one report's notebook, export its HTML, and fill in ``rep``."""
+    """Run one report's notebook, export its HTML, and fill in ``rep``; never raise.
+
+    Whatever goes wrong is this report's failure, recorded in ``rep``, not the batch's.
+    """
     t0 = time.perf_counter()
+    try:
+        _run_report_steps(rep, notebook, params, attempts, timeout, env)
+    except Exception as e:
+        log.exception("report %s failed", rep.name)
+        rep.status = "failed"
+        rep.error = rep.error or f"{type(e).__name__}: {e}"
+    rep.seconds = time.perf_counter() - t0
+
+
+def _run_report_steps(
+    rep: ReportStatus,
+    notebook: Path,
+    params: dict[str, Any],
+    attempts: int,
+    timeout: float | None,
+    env: Mapping[str, str],
+) -> None:
     folder = Path(params["output_dir"])
     folder.mkdir(parents=True, exist_ok=True)
     # Outputs of an earlier run must not pass for this run's.
-    for stale in (folder / SUMMARY_FILE, folder / f"{rep.name}.xlsx"):
+    for suffix in (".ipynb", ".html", ".xlsx"):
         with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
+            (folder / f"{rep.name}{suffix}").unlink()
+    with contextlib.suppress(FileNotFoundError):
+        (folder / SUMMARY_FILE).unlink()
     run = execute_notebook(
         notebook,
         folder / f"{rep.name}.ipynb",
@@ -612,20 +747,20 @@ def _run_report(
     rep.status = "ok" if run.ok else "failed"
     rep.error = run.error
     if run.notebook is not None:
+        title = f"{rep.name}: budget report" if rep.kind == "scenario" else "Scenario comparison"
         try:
-            rep.html = export_html(run.notebook, folder / f"{rep.name}.html")
+            rep.html = export_html(run.notebook, folder / f"{rep.name}.html", title)
         except Exception as e:  # a report without HTML is still a report
             log.warning("HTML export of %s failed: %s", run.notebook, e)
             if rep.ok:
                 rep.status = "failed"
                 rep.error = f"HTML export failed: {type(e).__name__}: {e}"
     workbook = folder / f"{rep.name}.xlsx"
-    rep.workbook = workbook if workbook.exists() else None
+    rep.workbook = workbook if workbook.is_file() else None
     summary = folder / SUMMARY_FILE
-    if rep.ok and summary.exists():
+    if rep.ok and summary.is_file():
         with contextlib.suppress(OSError, ValueError):
             rep.headline = json.loads(summary.read_text(encoding="utf-8")).get("headline", {})
-    rep.seconds = time.perf_counter() - t0
 
 
 # -- the index ----------------------------------------------------------------------------
@@ -663,7 +798,8 @@ def write_index(
     def link(path: Path | None, label: str) -> str:
         if path is None:
             return ""
-        return f'<a href="{esc(path.relative_to(out).as_posix())}">{label}</a>'
+        rel = Path(path).resolve().relative_to(out.resolve())
+        return f'<a href="{esc(rel.as_posix())}">{label}</a>'
 
     rows = []
     for r in reports:
@@ -701,9 +837,7 @@ def write_index(
         settings.append(f"seed {seed}")
     if overrides:
         settings.append("overrides " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
-    meta = " · ".join(
-        [ran, *settings, f"aiopex {__version__}", time.strftime("%Y-%m-%d %H:%M:%S")]
-    )
+    meta = " · ".join([ran, *settings, f"aiopex {__version__}", time.strftime("%Y-%m-%d %H:%M:%S")])
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -715,7 +849,7 @@ def write_index(
 <h1>aiopex reports</h1>
 <p class="meta">{esc(meta)}</p>
 <table>
-<thead><tr><th>scenario</th><th>status</th><th>run-rate / month</th><th>NPV</th>
+<thead><tr><th>scenario</th><th>status</th><th>run-rate</th><th>NPV</th>
 <th>payback</th><th>hidden cost multiple</th><th>files</th><th></th></tr></thead>
 <tbody>
 {chr(10).join(rows)}

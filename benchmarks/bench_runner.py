@@ -1,0 +1,181 @@
+"""Batch runner performance, as ratios against baselines measured on the same machine.
+
+Prints JSON lines:
+
+- ``runner_batch_jobs2_vs_jobs1``: ``run_batch`` on 6 scenarios (the bundled ones and
+  one more) with ``jobs=2`` against the same batch with ``jobs=1``, each in a fresh
+  process (target <= 0.65 on a 2-core machine).
+- ``runner_budget_notebook_vs_plain_python``: one ``budget_scenario`` notebook run
+  through Papermill in its own IPC kernel, as a whole process (``execute_notebook``),
+  against a plain ``python -c`` process that imports the same libraries and does the
+  same work: load and run the scenario, draw the same charts to PNG, write the
+  workbook and ``summary.json`` (target <= 1.5). The HTML export that ``aiopex run``
+  adds is timed too, reported beside the ratio.
+
+Run: ``python benchmarks/bench_runner.py [--draws N] [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "data" / "scenarios"
+BUDGET = ROOT / "notebooks" / "budget_scenario.ipynb"
+
+
+def _wall(code: str) -> float:
+    """Wall time of ``python -c code`` in a fresh process, from the project root."""
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"benchmark process failed:\n{r.stderr[-3000:]}")
+    return elapsed
+
+
+def _emit(name: str, **fields: object) -> None:
+    print(json.dumps({"benchmark": name, **fields}), flush=True)
+
+
+def _batch_inputs(tmp: Path) -> list[str]:
+    """The bundled scenarios plus a sixth: an upside case of claims triage."""
+    files = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
+    upside = tmp / "claims_triage_upside.yaml"
+    upside.write_text(
+        textwrap.dedent(
+            f"""\
+            extends: {SCENARIOS / "claims_triage.yaml"}
+            name: claims_triage_upside
+            description: Claims triage, upside case (faster adoption, less bypass).
+            usage:
+              adoption: {{ceiling: 0.9, midpoint_months: 2}}
+              bypass_rate: 0.05
+            """
+        )
+    )
+    files.append(str(upside))
+    return files[:6]
+
+
+def bench_batch(draws: int, repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="aiopex-bench-") as d:
+        tmp = Path(d)
+        inputs = _batch_inputs(tmp)
+        times: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(repeat):
+            for jobs in (1, 2):
+                out = tmp / f"out-{jobs}"
+                code = (
+                    "from aiopex.runner import run_batch\n"
+                    f"b = run_batch({inputs!r}, {str(out)!r}, jobs={jobs}, draws={draws}, "
+                    "seed=42, progress=False)\n"
+                    "assert b.ok, [(r.name, r.error) for r in b.failed]\n"
+                )
+                times[jobs].append(_wall(code))
+        t1, t2 = min(times[1]), min(times[2])
+        _emit(
+            "runner_batch_jobs2_vs_jobs1",
+            ratio=round(t2 / t1, 3),
+            target="<= 0.65",
+            jobs1_s=round(t1, 2),
+            jobs2_s=round(t2, 2),
+            scenarios=len(inputs),
+            notebooks=len(inputs) + 1,
+            draws=draws,
+            cores=os.cpu_count(),
+            repeat=repeat,
+        )
+
+
+def bench_single(draws: int, repeat: int, scenario: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix="aiopex-bench-") as d:
+        tmp = Path(d)
+        plain = textwrap.dedent(
+            f"""\
+            import aiopex
+            from aiopex import charts, report
+            from aiopex.excel import write_workbook
+            scen = aiopex.load_scenario({str(scenario)!r})
+            result = aiopex.run(scen, draws={draws}, seed=42)
+            for html in (
+                report.headline(result), report.readiness_table(result),
+                report.pilot_table(result), report.bridge_table(result),
+                report.metrics_table(result),
+            ):
+                html._repr_html_()
+            for chart in (
+                charts.usage, charts.accuracy, charts.cost_by_category, charts.cumulative_net,
+                charts.pilot_cost, charts.pilot_bridge, charts.cost_fan, charts.net_fan,
+                charts.npv_distribution,
+            ):
+                charts._figure_png(chart(result))
+            folder = report.output_folder({str(tmp / "plain")!r})
+            write_workbook(result, folder / f"{{scen.name}}.xlsx")
+            report.write_summary(result, folder)
+            """
+        )
+        papermill = textwrap.dedent(
+            f"""\
+            from aiopex.runner import execute_notebook
+            out = {str(tmp / "pm")!r}
+            run = execute_notebook(
+                {str(BUDGET)!r}, out + "/report.ipynb",
+                {{"scenario": {str(scenario)!r}, "draws": {draws}, "seed": 42,
+                  "overrides": {{}}, "output_dir": out}},
+                cwd=out,
+            )
+            assert run.ok, run.error
+            """
+        )
+        html = papermill + textwrap.dedent(
+            """\
+            from aiopex.runner import export_html
+            export_html(out + "/report.ipynb", out + "/report.html")
+            """
+        )
+        (tmp / "pm").mkdir()
+        t_plain, t_pm, t_html = [], [], []
+        for _ in range(repeat):
+            t_plain.append(_wall(plain))
+            t_pm.append(_wall(papermill))
+            t_html.append(_wall(html))
+        p, n, h = statistics.median(t_plain), statistics.median(t_pm), statistics.median(t_html)
+        _emit(
+            "runner_budget_notebook_vs_plain_python",
+            ratio=round(n / p, 3),
+            target="<= 1.5",
+            plain_s=round(p, 2),
+            papermill_s=round(n, 2),
+            papermill_and_html_s=round(h, 2),
+            ratio_with_html=round(h / p, 3),
+            scenario=scenario.name,
+            draws=draws,
+            repeat=repeat,
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws per scenario")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement")
+    ap.add_argument("--scenario", type=Path, default=SCENARIOS / "claims_triage.yaml")
+    ap.add_argument("--only", choices=["batch", "single"], help="run one benchmark only")
+    args = ap.parse_args()
+    if args.only in (None, "single"):
+        bench_single(args.draws, max(3, args.repeat), args.scenario)
+    if args.only in (None, "batch"):
+        bench_batch(args.draws, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
