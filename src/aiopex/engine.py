@@ -25,7 +25,7 @@ from aiopex.scenario import Scenario
 from aiopex.uncertain import Bounds, Uncertain, is_constant, point, sample
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
-CHUNK = 8192
+CHUNK = 4096
 
 
 def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Uncertain, Bounds]]:
