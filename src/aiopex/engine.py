@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from aiopex import benefits as _benefits
 from aiopex import costs as _costs
 from aiopex import finance, quality, usage
-from aiopex.names import CATEGORIES, PERCENTILES
+from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
 from aiopex.pilot import last_months, pilot_exposure
 from aiopex.readiness import readiness_report
 from aiopex.result import LineSpec, Result
@@ -332,25 +332,9 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
     per = metrics_per_draw(det, p["finance.discount_rate"])
     metrics = _point_metrics(per)
 
-    from aiopex import __version__  # noqa: F401  (recorded by outputs)
-
     months = _month_labels(scenario.start, H)
     series: dict[str, np.ndarray] = {
-        k: np.asarray(det[k][0], dtype=float)
-        for k in (
-            "active_users",
-            "new_users",
-            "items",
-            "requests",
-            "input_tokens",
-            "output_tokens",
-            "accuracy",
-            "retrain",
-            "degraded",
-            "benefit",
-            "cost",
-            "net",
-        )
+        k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost", "net")
     }
     series["cumulative_net"] = np.cumsum(series["net"])
     for ln in lines:
