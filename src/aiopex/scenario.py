@@ -168,38 +168,32 @@ def apply_overrides(doc: dict[str, Any], overrides: Mapping[str, Any], label: st
         if not all(parts):
             problems.append(Problem(label, path, "override path has an empty part"))
             continue
-        node: Any = doc
-        ok = True
-        for i, key in enumerate(parts[:-1]):
-            if key == "costs" and i == 0:
-                costs = node.get("costs") if isinstance(node, dict) else None
-                name = parts[1] if len(parts) > 2 else None
-                lines = {c.get("name"): c for c in costs or [] if isinstance(c, dict)}
-                if name is None or name not in lines:
-                    hint = _did_you_mean(name or "", lines)
-                    problems.append(
-                        Problem(label, path, f"no cost line named {name!r} to override{hint}")
+        node: dict[str, Any] = doc
+        keys = parts[:-1]
+        if parts[0] == "costs":
+            lines = {c.get("name"): c for c in doc.get("costs") or [] if isinstance(c, dict)}
+            name = parts[1] if len(parts) > 2 else ""
+            if name not in lines:
+                hint = _did_you_mean(name, lines)
+                problems.append(
+                    Problem(
+                        label,
+                        path,
+                        f"no cost line named {name!r} to override{hint}; "
+                        "address a line as costs.<name>.<field>",
                     )
-                    ok = False
-                    break
-                node = lines[name]
-                parts = ["costs", name, *parts[2:]]
-                for k2 in parts[2:-1]:
-                    node = node.setdefault(k2, {})
-                break
-            nxt = node.get(key) if isinstance(node, dict) else None
-            if nxt is None:
-                nxt = node[key] = {}
-            if not isinstance(nxt, dict):
+                )
+                continue
+            node, keys = lines[name], parts[2:-1]
+        for key in keys:
+            if node.get(key) is None:
+                node[key] = {}
+            if not isinstance(node[key], dict):
                 problems.append(Problem(label, path, f"{key} is not a mapping"))
-                ok = False
                 break
-            node = nxt
-        if ok:
-            if not isinstance(node, dict):
-                problems.append(Problem(label, path, "cannot set a field here"))
-            else:
-                node[parts[-1]] = value
+            node = node[key]
+        else:
+            node[parts[-1]] = value
     return problems
 
 
