@@ -337,6 +337,11 @@ def _pilot_items(result: Result) -> tuple[list[dict[str, Any]], list[dict[str, A
     return paid, absorbed
 
 
+def _require_pilot(result: Result) -> None:
+    if result.pilot is None:
+        raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+
+
 def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     """What the pilot reported per month against what it really cost, and who paid the rest.
 
@@ -345,8 +350,7 @@ def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     ValueError
         When the scenario has no pilot.
     """
-    if result.pilot is None:
-        raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+    _require_pilot(result)
     fig, ax = _axes(ax, (10.0, 3.0))
     cur = result.scenario.currency
     paid, absorbed = _pilot_items(result)
@@ -391,8 +395,7 @@ def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
     ValueError
         When the scenario has no pilot.
     """
-    if result.pilot is None:
-        raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+    _require_pilot(result)
     fig, ax = _axes(ax, (10.0, 4.6))
     cur = result.scenario.currency
     p = result.pilot

@@ -101,18 +101,6 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if hasattr(x, "item"):
-        return _jsonable(x.item())
-    return x
-
-
 def summary_text(result: Any) -> str:
     """The readable summary ``aiopex forecast`` prints."""
     s = result.scenario
@@ -233,6 +221,12 @@ def readiness_text(result: Any) -> str:
 # -- commands -----------------------------------------------------------------------------
 
 
+def _print_json(data: Any) -> None:
+    from aiopex.result import jsonable
+
+    print(json.dumps(jsonable(data), indent=2))
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from aiopex.errors import AiopexError
     from aiopex.scenario import load_scenario
@@ -269,7 +263,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
         write_workbook(result, args.excel)
     if args.json:
-        print(json.dumps(_jsonable(result.to_json()), indent=2))
+        _print_json(result.to_json())
     else:
         print(summary_text(result))
     return EXIT_OK
@@ -282,11 +276,11 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
     result = run(load_scenario(args.file, args.overrides))
     if args.command == "pilot":
         if args.json:
-            print(json.dumps(_jsonable(result.pilot), indent=2))
+            _print_json(result.pilot)
         else:
             print(pilot_text(result))
     elif args.json:
-        print(json.dumps(_jsonable(result.readiness), indent=2))
+        _print_json(result.readiness)
     else:
         print(readiness_text(result))
     return EXIT_OK

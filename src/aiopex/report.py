@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path, write_text
 from aiopex.names import CATEGORIES, METRICS
+from aiopex.result import jsonable
 from aiopex.uncertain import is_constant, point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -160,18 +161,6 @@ def _metric(result: Result, name: str, value: Any) -> str:
     if name in _COUNT:
         return f"{value:,.0f}"
     return f"{value:,.4g}"
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 # -- the headline -------------------------------------------------------------------------
@@ -678,12 +667,12 @@ def summary(result: Result, status: str = "ok") -> dict[str, Any]:
         "draws": result.draws,
         "version": __version__,
         "headline": headline_values(result),
-        "metrics": _jsonable(result.metrics),
+        "metrics": jsonable(result.metrics),
     }
     if result.pilot is not None:
-        out["pilot"] = _jsonable({k: v for k, v in result.pilot.items() if k != "bridge"})
+        out["pilot"] = jsonable({k: v for k, v in result.pilot.items() if k != "bridge"})
     if result.uncertainty is not None:
-        out["prob_npv_negative"] = _jsonable(result.uncertainty["prob_npv_negative"])
+        out["prob_npv_negative"] = jsonable(result.uncertainty["prob_npv_negative"])
     return out
 
 
@@ -734,7 +723,7 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
     path = Path(path)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(_jsonable(metrics)).to_excel(xw, sheet_name="Metrics", index=False)
+            pd.DataFrame(jsonable(metrics)).to_excel(xw, sheet_name="Metrics", index=False)
             pd.DataFrame(cats).to_excel(xw, sheet_name="Cost by category", index=False)
             pd.DataFrame(monthly).to_excel(xw, sheet_name="Monthly", index=False)
     return path

@@ -8,6 +8,7 @@ summarizes the Monte Carlo draws when ``draws > 1``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,25 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from aiopex.scenario import Scenario
+
+
+def jsonable(x: Any) -> Any:
+    """Plain JSON data: numpy scalars as Python numbers, NaN and infinities as ``None``.
+
+    Examples
+    --------
+    >>> jsonable({"a": np.float64(1.5), "b": [float("nan"), np.int64(2)]})
+    {'a': 1.5, 'b': [None, 2]}
+    """
+    if isinstance(x, dict):
+        return {str(k): jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [jsonable(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
 
 
 @dataclass(frozen=True)
