@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import aiopex
-from aiopex.excel import write_workbook
+from aiopex.outputs.excel import write_workbook
 
 MONTHS, LINES, REPEATS = 60, 20, 5
 

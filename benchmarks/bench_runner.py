@@ -76,7 +76,7 @@ def bench_batch(draws: int, repeat: int) -> None:
             for jobs in (1, 2):
                 out = tmp / f"out-{jobs}"
                 code = (
-                    "from aiopex.runner import run_batch\n"
+                    "from aiopex.batch.runner import run_batch\n"
                     f"b = run_batch({inputs!r}, {str(out)!r}, jobs={jobs}, draws={draws}, "
                     "seed=42, progress=False)\n"
                     "assert b.ok, [(r.name, r.error) for r in b.failed]\n"
@@ -103,8 +103,8 @@ def bench_single(draws: int, repeat: int, scenario: Path) -> None:
         plain = textwrap.dedent(
             f"""\
             import aiopex
-            from aiopex import charts, report
-            from aiopex.excel import write_workbook
+            from aiopex.outputs import charts, html as report
+            from aiopex.outputs.excel import write_workbook
             scen = aiopex.load_scenario({str(scenario)!r})
             result = aiopex.run(scen, draws={draws}, seed=42)
             for html in (
@@ -126,7 +126,7 @@ def bench_single(draws: int, repeat: int, scenario: Path) -> None:
         )
         papermill = textwrap.dedent(
             f"""\
-            from aiopex.runner import execute_notebook
+            from aiopex.batch.runner import execute_notebook
             out = {str(tmp / "pm")!r}
             run = execute_notebook(
                 {str(BUDGET)!r}, out + "/report.ipynb",
@@ -139,7 +139,7 @@ def bench_single(draws: int, repeat: int, scenario: Path) -> None:
         )
         html = papermill + textwrap.dedent(
             """\
-            from aiopex.runner import export_html
+            from aiopex.batch.runner import export_html
             export_html(out + "/report.ipynb", out + "/report.html")
             """
         )

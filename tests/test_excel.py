@@ -26,8 +26,8 @@ from openpyxl.formula.translate import Translator
 from recalc import load_values, recalculate
 
 import aiopex
-from aiopex.excel import FIRST_MONTH_COLUMN, write_workbook
 from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
+from aiopex.outputs.excel import FIRST_MONTH_COLUMN, write_workbook
 from aiopex.result import Result
 
 Written = Callable[[Path], tuple[Result, Path]]

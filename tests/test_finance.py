@@ -4,7 +4,7 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from aiopex import finance
+from aiopex.model import finance
 
 
 def test_npv_is_excel_npv():

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiopex import history
 from aiopex.errors import DataError
-from aiopex.history import (
+from aiopex.model import forecasting as history
+from aiopex.model.forecasting import (
     MIN_MONTHS,
     Z90,
     HistoryForecast,
@@ -94,12 +94,12 @@ def test_fits_are_quiet_even_when_statsmodels_is_first_imported_by_a_fit():
     # local filter: run in a fresh interpreter, where the fit is that first import.
     code = (
         "import numpy as np, pandas as pd\n"
-        "from aiopex.history import forecast_series\n"
+        "from aiopex.model.forecasting import forecast_series\n"
         "y = pd.Series(100.0, index=pd.period_range('2021-01', periods=30, freq='M'))\n"
         "for m in ('auto', 'ets', 'theta', 'sarimax'):\n"
         "    forecast_series(y, '2023-07', 6, m)\n"
     )
-    src = str(Path(history.__file__).parents[1])
+    src = str(Path(history.__file__).parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run(
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env

@@ -20,7 +20,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from aiopex.runner import export_html
+from aiopex.batch.runner import export_html
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

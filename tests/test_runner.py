@@ -17,9 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aiopex import runner
+from aiopex.batch import runner
+from aiopex.batch.runner import ReportStatus, execute_notebook, run_batch, write_index
 from aiopex.errors import AiopexError
-from aiopex.runner import ReportStatus, execute_notebook, run_batch, write_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"

@@ -8,7 +8,7 @@ import pytest
 
 import aiopex
 from aiopex.errors import ScenarioError
-from aiopex.scenario import json_schema
+from aiopex.inputs.scenario import json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "data" / "scenarios").glob("*.yaml"))

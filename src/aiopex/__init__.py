@@ -19,7 +19,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from aiopex.engine import run
 from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
-from aiopex.scenario import Scenario, load_scenario
+from aiopex.inputs.scenario import Scenario, load_scenario
 
 __all__ = [
     "AiopexError",

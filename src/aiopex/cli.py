@@ -229,7 +229,7 @@ def _print_json(data: Any) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from aiopex.errors import AiopexError
-    from aiopex.scenario import load_scenario
+    from aiopex.inputs.scenario import load_scenario
 
     problems = []
     for f in args.files:
@@ -247,7 +247,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from aiopex.engine import run
     from aiopex.errors import AiopexError, Problem
-    from aiopex.scenario import load_scenario
+    from aiopex.inputs.scenario import load_scenario
 
     if args.draws < 1:
         raise AiopexError(Problem("<command line>", "--draws", f"must be >= 1, got {args.draws}"))
@@ -259,7 +259,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         with atomic_path(args.ledger) as tmp:
             result.ledger.to_csv(tmp, index=False)
     if args.excel:
-        from aiopex.excel import write_workbook
+        from aiopex.outputs.excel import write_workbook
 
         write_workbook(result, args.excel)
     if args.json:
@@ -271,7 +271,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
     from aiopex.engine import run
-    from aiopex.scenario import load_scenario
+    from aiopex.inputs.scenario import load_scenario
 
     result = run(load_scenario(args.file, args.overrides))
     if args.command == "pilot":
@@ -287,8 +287,8 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from aiopex.runner import run_batch
-    from aiopex.scenario import parse_overrides
+    from aiopex.batch.runner import run_batch
+    from aiopex.inputs.scenario import parse_overrides
 
     batch = run_batch(
         args.inputs,
@@ -303,7 +303,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from aiopex.scenario import json_schema
+    from aiopex.inputs.scenario import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK

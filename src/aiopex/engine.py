@@ -14,15 +14,16 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from aiopex import benefits as _benefits
-from aiopex import costs as _costs
-from aiopex import finance, quality, usage
+from aiopex.inputs.scenario import Scenario
+from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample
+from aiopex.model import benefits as _benefits
+from aiopex.model import costs as _costs
+from aiopex.model import finance, quality, usage
+from aiopex.model.costs import LineSpec
+from aiopex.model.pilot import last_months, pilot_exposure
+from aiopex.model.readiness import readiness_report
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
-from aiopex.pilot import last_months, pilot_exposure
-from aiopex.readiness import readiness_report
-from aiopex.result import LineSpec, Result
-from aiopex.scenario import Scenario
-from aiopex.uncertain import Bounds, Uncertain, is_constant, point, sample
+from aiopex.result import Result
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 4096
@@ -112,7 +113,7 @@ def _sampled_params(
 
 def _history(scenario: Scenario) -> Any:
     """Fit the history-based usage forecast (statsmodels is imported only here)."""
-    from aiopex import history
+    from aiopex.model import forecasting as history
 
     u = scenario.model.usage
     frame = scenario.history_frame

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.model.costs import LineSpec
 from aiopex.names import LEDGER_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from aiopex.scenario import Scenario
+    from aiopex.inputs.scenario import Scenario
 
 
 def jsonable(x: Any) -> Any:
@@ -40,28 +41,6 @@ def jsonable(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    """One cost line as the deterministic run used it (point values).
-
-    ``from_month`` and ``to_month`` are inclusive month indexes already clipped to
-    ``0 .. H-1``. ``month`` is the month of a ``one_time`` line. ``fte``,
-    ``capacity_per_unit`` and ``min_units`` are set only for the drivers that use them.
-    """
-
-    name: str
-    category: str
-    driver: str
-    rate: float
-    escalation_per_year: float
-    from_month: int
-    to_month: int
-    month: int | None = None
-    fte: float | None = None
-    capacity_per_unit: float | None = None
-    min_units: int | None = None
 
 
 @dataclass

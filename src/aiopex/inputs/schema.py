@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from aiopex.inputs.uncertain import Bounds, Range, Uncertain
 from aiopex.names import CATEGORIES, DRIVERS
-from aiopex.uncertain import Bounds, Range, Uncertain
 
 # -- uncertain numbers ------------------------------------------------------------------
 

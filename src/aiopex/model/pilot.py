@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.inputs.schema import Pilot
 from aiopex.names import CATEGORIES
-from aiopex.schema import Pilot
 
 
 def _ratio(a: float, b: float) -> float | None:

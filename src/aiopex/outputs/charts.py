@@ -16,7 +16,7 @@ Examples
 --------
 >>> from pathlib import Path
 >>> import aiopex
->>> from aiopex import charts
+>>> from aiopex.outputs import charts
 >>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
 >>> result = aiopex.run(aiopex.load_scenario(path))
 >>> fig = charts.cumulative_net(result)

@@ -20,8 +20,8 @@ import yaml
 from pydantic import ValidationError
 
 from aiopex.errors import Problem, ScenarioError
-from aiopex.schema import ScenarioModel, all_field_names
-from aiopex.uncertain import Range, point
+from aiopex.inputs.schema import ScenarioModel, all_field_names
+from aiopex.inputs.uncertain import Range, point
 
 # -- reading and composing ----------------------------------------------------------------
 
@@ -443,7 +443,7 @@ def _read_history(model: ScenarioModel, label: str, problems: list[Problem]) -> 
     import os
 
     from aiopex.errors import DataError
-    from aiopex.history import read_history
+    from aiopex.model.forecasting import read_history
 
     hist = Path(model.usage.history)  # type: ignore[arg-type]
     try:

@@ -17,199 +17,25 @@ statsmodels is imported inside the functions that fit, so the CLI starts fast.
 
 from __future__ import annotations
 
-import csv
-import difflib
 import math
-import re
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from aiopex.errors import DataError, Problem
-
-#: Standard-normal 95% quantile: a 90% interval is ``mean +/- Z90 * sd``.
-Z90 = 1.6448536269514722
-#: Months in a season.
-SEASON = 12
-#: Fewest months of history each method accepts (``auto``: 1 to fit plus 3 backtest origins).
-MIN_MONTHS: dict[str, int] = {"naive": 1, "auto": 4, "ets": 6, "theta": 6, "sarimax": 12}
-#: Fewest months a seasonal variant is ever fitted to.
-MIN_SEASONAL = 24
-#: Columns of a history CSV; ``active_users`` is optional.
-HISTORY_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users")
-#: Candidate variants in order of simplicity (ties go to the simpler): name -> (family, seasonal).
-VARIANTS: dict[str, tuple[str, bool]] = {
-    "naive": ("naive", False),
-    "naive_seasonal": ("naive", True),
-    "ets": ("ets", False),
-    "theta": ("theta", False),
-    "sarimax": ("sarimax", False),
-    "ets_seasonal": ("ets", True),
-    "theta_seasonal": ("theta", True),
-    "sarimax_seasonal": ("sarimax", True),
-}
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _min_months(variant: str) -> int:
-    family, seasonal = VARIANTS[variant]
-    return MIN_SEASONAL if seasonal else MIN_MONTHS[family]
-
-
-def _needs(method: str) -> int:
-    """Minimum months of a method (``auto`` or a family) or of an exact variant."""
-    if method in MIN_MONTHS:
-        return MIN_MONTHS[method]
-    if method in VARIANTS:
-        return _min_months(method)
-    raise ValueError(f"unknown method {method!r}; expected one of {', '.join(MIN_MONTHS)}")
-
-
-def _ranges(months: list[pd.Period]) -> str:
-    """``2024-03, 2024-05..2024-07`` for a sorted list of months."""
-    parts, i = [], 0
-    while i < len(months):
-        j = i
-        while j + 1 < len(months) and months[j + 1] == months[j] + 1:
-            j += 1
-        parts.append(str(months[i]) if i == j else f"{months[i]}..{months[j]}")
-        i = j + 1
-    return ", ".join(parts)
-
-
-def read_history(path: Path, start: str, method: str, *, label: str | None = None) -> pd.DataFrame:
-    """Read and validate a usage history CSV.
-
-    Parameters
-    ----------
-    path : Path
-        Comma-separated UTF-8 file with a header ``month,requests[,active_users]``;
-        ``month`` is ``YYYY-MM``, values are numbers >= 0. Row order does not matter.
-    start : str
-        First production month ``"YYYY-MM"``; the history must end before it.
-    method : str
-        ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``: sets the minimum
-        length, :data:`MIN_MONTHS` (naive 1, auto 4, ets 6, theta 6, sarimax 12).
-    label : str, optional
-        How problems name the file (default ``str(path)``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Float columns ``requests`` (and ``active_users`` when present), indexed by a
-        monthly ``PeriodIndex`` named ``month``, sorted, without gaps.
-
-    Raises
-    ------
-    DataError
-        With every problem found: unreadable or non-CSV file, missing or unknown
-        columns, bad or duplicate months, gaps, empty, non-numeric, non-finite or
-        negative values, a history ending on or after ``start``, too few months.
-        Rows are named by their line in the file (the header is row 1), as a
-        spreadsheet shows them: ``row 7, requests``.
-
-    Examples
-    --------
-    >>> read_history(Path("no/such.csv"), "2024-07", "auto")
-    Traceback (most recent call last):
-    aiopex.errors.DataError: no/such.csv: file not found
-    """
-    need = _needs(method)
-    file = label or str(path)
-    first = pd.Period(start, freq="M")
-    problems: list[Problem] = []
-
-    def bad(where: str, message: str) -> None:
-        problems.append(Problem(file, where, message))
-
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            lines = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
-    except FileNotFoundError:
-        raise DataError(Problem(file, "", "file not found")) from None
-    except UnicodeDecodeError:
-        raise DataError(Problem(file, "", "not a text CSV file (not UTF-8)")) from None
-    except (OSError, csv.Error) as exc:
-        raise DataError(Problem(file, "", f"cannot read as CSV: {exc}")) from None
-    if not lines:
-        raise DataError(Problem(file, "", "empty file; expected a header month,requests"))
-
-    header = [h.strip() for h in lines[0][1]]
-    for name in header:
-        if name in HISTORY_COLUMNS:
-            if header.count(name) > 1:
-                bad(name, "column appears more than once")
-            continue
-        hint = difflib.get_close_matches(name, HISTORY_COLUMNS, n=1)
-        sep = next((s for s in ";\t|" if s in name), None)
-        bad(
-            name,
-            "unknown column; expected month, requests and optionally active_users"
-            + (f"; did you mean {hint[0]}?" if hint else "")
-            + (f"; the file looks {sep!r}-separated, use commas" if sep else ""),
-        )
-    for name in HISTORY_COLUMNS[:2]:
-        if name not in header:
-            bad(name, "missing column")
-    values = [c for c in HISTORY_COLUMNS[1:] if c in header]
-
-    seen: dict[pd.Period, int] = {}
-    records: dict[pd.Period, list[float]] = {}
-    for lineno, row in lines[1:]:
-        cells = {h: c.strip() for h, c in zip(header, row, strict=False)}
-        ok, period, numbers = len(row) == len(header), None, []
-        if not ok:  # still read its month, so that it is not reported missing too
-            bad(f"row {lineno}", f"expected {len(header)} fields, got {len(row)}")
-        for col in values if ok else ():
-            text = cells[col]
-            try:
-                number = float(text)
-            except ValueError:
-                number = None
-            if not text:
-                bad(f"row {lineno}, {col}", "empty value")
-            elif number is None:
-                bad(f"row {lineno}, {col}", f"not a number, got {text!r}")
-            elif not math.isfinite(number):
-                bad(f"row {lineno}, {col}", f"not a finite number, got {text!r}")
-            elif number < 0:
-                bad(f"row {lineno}, {col}", f"must be >= 0, got {text}")
-            ok = ok and number is not None and math.isfinite(number) and number >= 0
-            numbers.append(number)
-        if "month" in cells:
-            text, match = cells["month"], _MONTH.match(cells["month"])
-            if not text:
-                bad(f"row {lineno}, month", "empty value")
-            elif match is None or not 1 <= int(match.group(2)) <= 12:
-                bad(f"row {lineno}, month", f"not a month YYYY-MM, got {text!r}")
-            elif (period := pd.Period(text, freq="M")) in seen:
-                bad(f"row {lineno}, month", f"{text} again (first at row {seen[period]})")
-                period = None
-            else:
-                seen[period] = lineno
-        if ok and period is not None:
-            records[period] = numbers
-
-    if len(lines) == 1:
-        bad("", "no data rows")
-    if seen:
-        months = sorted(seen)
-        full = pd.period_range(months[0], months[-1], freq="M")
-        missing = sorted(set(full) - set(months))
-        if missing:
-            bad("month", f"missing months {_ranges(missing)}; the history needs every month")
-        if months[-1] >= first:
-            bad("month", f"the history must end before start {start}; it ends {months[-1]}")
-        if len(months) < need:
-            bad("", f"{len(months)} months of history; method {method} needs at least {need}")
-    if problems:
-        raise DataError(problems)
-    index = pd.PeriodIndex(sorted(records), freq="M", name="month")
-    return pd.DataFrame([records[p] for p in index], index=index, columns=values, dtype=float)
+from aiopex.inputs.history import (  # noqa: F401  (re-exported)
+    HISTORY_COLUMNS,
+    MIN_MONTHS,
+    MIN_SEASONAL,
+    SEASON,
+    VARIANTS,
+    Z90,
+    _min_months,
+    _needs,
+    read_history,
+)
 
 
 def backtest_origins(n: int) -> tuple[int, list[int]]:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path, write_text
+from aiopex.inputs.uncertain import is_constant, point
 from aiopex.names import CATEGORIES, METRICS
 from aiopex.result import jsonable
-from aiopex.uncertain import is_constant, point
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -50,7 +50,7 @@ if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 #: Folder of the report notebooks (``notebooks/`` at the project root).
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 BUDGET_NOTEBOOK = "budget_scenario.ipynb"
 COMPARISON_NOTEBOOK = "scenario_comparison.ipynb"
 #: Name of the comparison report's folder and files; no scenario may use it.
@@ -507,7 +507,7 @@ def _validate(
     overrides: dict[str, Any],
     notebooks_dir: Path,
 ) -> list[Any]:
-    from aiopex.scenario import load_scenario
+    from aiopex.inputs.scenario import load_scenario
 
     problems: list[Problem] = []
     if not paths:
@@ -615,7 +615,7 @@ def run_batch(
     The comparison notebook runs every scenario again (same seed, same numbers) in
     its own kernel; it is started first, being the longest job.
     """
-    from aiopex.scenario import parse_overrides
+    from aiopex.inputs.scenario import parse_overrides
 
     t0 = time.perf_counter()
     out = Path(out_dir)

@@ -61,7 +61,8 @@ from aiopex.atomic import atomic_path
 from aiopex.names import CATEGORIES, DRIVER_SERIES, METRICS, PILOT_METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aiopex.result import LineSpec, Result
+    from aiopex.model.costs import LineSpec
+from aiopex.result import Result
 
 __all__ = ["write_workbook", "SHEETS", "FIRST_MONTH_COLUMN"]
 
@@ -988,7 +989,7 @@ def _point(x: Any) -> Any:
     """A plain number from a resolved-scenario value (a mapping range gets its point)."""
     if isinstance(x, dict):
         try:
-            from aiopex.uncertain import Range, point
+            from aiopex.inputs.uncertain import Range, point
 
             return point(Range.model_validate(x))
         except Exception:  # noqa: BLE001 - fall back to what the file says

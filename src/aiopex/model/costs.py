@@ -21,9 +21,31 @@ above times ``(1 + escalation_per_year)^(m/12)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from aiopex.result import LineSpec
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One cost line as the deterministic run used it (point values).
+
+    ``from_month`` and ``to_month`` are inclusive month indexes already clipped to
+    ``0 .. H-1``. ``month`` is the month of a ``one_time`` line. ``fte``,
+    ``capacity_per_unit`` and ``min_units`` are set only for the drivers that use them.
+    """
+
+    name: str
+    category: str
+    driver: str
+    rate: float
+    escalation_per_year: float
+    from_month: int
+    to_month: int
+    month: int | None = None
+    fte: float | None = None
+    capacity_per_unit: float | None = None
+    min_units: int | None = None
 
 
 def quantity(
