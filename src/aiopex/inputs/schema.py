@@ -82,13 +82,38 @@ _RANGE_SCHEMA = {
         {
             "type": "object",
             "properties": {
-                "low": {"type": "number"},
-                "high": {"type": "number"},
-                "mode": {"type": "number"},
-                "mean": {"type": "number"},
-                "sd": {"type": "number", "minimum": 0},
-                "dist": {"enum": ["lognormal", "normal", "pert", "triangular", "uniform"]},
-                "point": {"type": "number"},
+                "low": {
+                    "type": "number",
+                    "description": "lower end: the 5th percentile of {low, high}, the minimum "
+                    "of pert, triangular and uniform",
+                },
+                "high": {
+                    "type": "number",
+                    "description": "upper end: the 95th percentile of {low, high}, the maximum "
+                    "of pert, triangular and uniform",
+                },
+                "mode": {
+                    "type": "number",
+                    "description": "most likely value (pert and triangular); also their point "
+                    "value",
+                },
+                "mean": {"type": "number", "description": "mean of a dist: normal range"},
+                "sd": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "standard deviation of a dist: normal range, >= 0",
+                },
+                "dist": {
+                    "enum": ["lognormal", "normal", "pert", "triangular", "uniform"],
+                    "description": "distribution; without it, {low, high} is a 90% interval, "
+                    "lognormal when low > 0 (point sqrt(low*high)), else normal "
+                    "(point (low+high)/2)",
+                },
+                "point": {
+                    "type": "number",
+                    "description": "the value a deterministic run (the base case) uses, "
+                    "instead of the form's own point value",
+                },
             },
             "additionalProperties": False,
         },
@@ -124,32 +149,89 @@ class _Model(BaseModel):
 
 
 class Wave(_Model):
-    month: int = Field(ge=0, description="month index at which this wave gets access")
-    share: Share01 = Field(description="cumulative share of the population given access")
+    month: int = Field(ge=0, description="month index at which this wave gets access, >= 0")
+    share: Share01 = Field(
+        description="cumulative share of the population with access after this wave, 0 to 1"
+    )
 
 
 class Adoption(_Model):
-    ceiling: Share = 1.0
-    midpoint_months: U(0, desc="months after access at which half the ceiling is reached") = 0.0
-    steepness: U(0, lo_open=True, desc="logistic slope, per month, > 0") = 1.0
+    ceiling: Share = Field(
+        1.0,
+        description="share of people with access who end up using the system, 0 to 1; "
+        "default 1; may be a range",
+    )
+    midpoint_months: U(0, desc="months after access at which half the ceiling is reached") = Field(
+        0.0,
+        description="months after a person gets access at which adoption reaches half "
+        "the ceiling, >= 0; default 0; may be a range",
+    )
+    steepness: U(0, lo_open=True, desc="logistic slope, per month, > 0") = Field(
+        1.0,
+        description="slope of the logistic adoption curve, per month, > 0: larger is faster "
+        "around the midpoint; default 1; may be a range",
+    )
 
 
 class Tokens(_Model):
-    input: Count = 0.0
-    output: Count = 0.0
+    input: Count = Field(
+        0.0, description="input (prompt) tokens per request, >= 0; default 0; may be a range"
+    )
+    output: Count = Field(
+        0.0,
+        description="output (completion) tokens per request, >= 0; default 0; may be a range",
+    )
 
 
 class Usage(_Model):
-    population: Count | None = None
-    rollout: list[Wave] | None = None
-    adoption: Adoption = Adoption()
-    items_per_user_month: Count | None = None
-    bypass_rate: Share = 0.0
-    growth_per_year: Growth = 0.0
-    seasonality: list[Annotated[float, Field(ge=0)]] | None = None
-    tokens_per_item: Tokens = Tokens()
-    history: str | None = None
-    method: Literal["auto", "ets", "theta", "sarimax", "naive"] = "auto"
+    population: Count | None = Field(
+        None,
+        description="people whose work the system is meant to serve, >= 0; required unless "
+        "history is given; may be a range",
+    )
+    rollout: list[Wave] | None = Field(
+        None,
+        description="waves of access, {month, share} with cumulative shares; default: "
+        "everyone has access in month 0",
+    )
+    adoption: Adoption = Field(
+        Adoption(),
+        description="logistic adoption after access: ceiling / (1 + exp(-steepness * "
+        "(k - midpoint_months))), k months since access",
+    )
+    items_per_user_month: Count | None = Field(
+        None,
+        description="eligible work items per active user per month, >= 0; required unless "
+        "history is given; may be a range",
+    )
+    bypass_rate: Share = Field(
+        0.0,
+        description="share of eligible items handled around the system, 0 to 1; default 0; "
+        "may be a range",
+    )
+    growth_per_year: Growth = Field(
+        0.0,
+        description="yearly growth of items per user, compounding monthly, > -1 (0.05 is 5%); "
+        "default 0; may be a range",
+    )
+    seasonality: list[Annotated[float, Field(ge=0)]] | None = Field(
+        None,
+        description="12 multipliers of the item volume, January to December, >= 0; default all 1",
+    )
+    tokens_per_item: Tokens = Field(
+        Tokens(), description="tokens per request, for token-priced cost lines; default 0"
+    )
+    history: str | None = Field(
+        None,
+        description="usage history CSV (month, requests[, active_users]), relative to the "
+        "scenario file; it must end before start. Excludes population, rollout, adoption, "
+        "growth_per_year and seasonality",
+    )
+    method: Literal["auto", "ets", "theta", "sarimax", "naive"] = Field(
+        "auto",
+        description="how the history is forecast; auto picks the method with the smallest "
+        "rolling-origin backtest error; default auto",
+    )
 
     @field_validator("rollout")
     @classmethod
@@ -196,17 +278,46 @@ class Usage(_Model):
 
 
 class Quality(_Model):
-    pilot_accuracy: Share01 | None = None
-    launch_accuracy: Share = 1.0
-    drift_per_month: U(0, desc="accuracy lost per month since the last (re)training") = 0.0
-    floor: Share01 = 0.0
-    acceptable: Share01 = 0.0
+    pilot_accuracy: Share01 | None = Field(
+        None,
+        description="accuracy the pilot measured on curated data, 0 to 1; shown for "
+        "comparison, not used in the forecast",
+    )
+    launch_accuracy: Share = Field(
+        1.0,
+        description="accuracy at launch and right after each retraining, 0 to 1; default 1; "
+        "may be a range",
+    )
+    drift_per_month: U(0, desc="accuracy lost per month since the last (re)training") = Field(
+        0.0,
+        description="accuracy lost per month since the last (re)training, >= 0 (0.01 is one "
+        "point a month); default 0; may be a range",
+    )
+    floor: Share01 = Field(0.0, description="accuracy never falls below this, 0 to 1; default 0")
+    acceptable: Share01 = Field(
+        0.0,
+        description="below this accuracy a month is degraded and the degradation plan "
+        "applies, 0 to 1; default 0",
+    )
 
 
 class Retraining(_Model):
-    policy: Literal["scheduled", "triggered", "none"] = "none"
-    every_months: int | None = Field(default=None, ge=1)
-    trigger_below: Share01 | None = None
+    policy: Literal["scheduled", "triggered", "none"] = Field(
+        "none",
+        description="scheduled: every every_months; triggered: when accuracy would fall "
+        "below trigger_below; none: never (default)",
+    )
+    every_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="scheduled retraining at months every_months, 2*every_months, ...; "
+        "whole months >= 1; required for policy scheduled",
+    )
+    trigger_below: Share01 | None = Field(
+        None,
+        description="triggered retraining in a month whose accuracy would fall below this, "
+        "0 to 1; required for policy triggered",
+    )
 
     @model_validator(mode="after")
     def _policy(self) -> Retraining:
@@ -218,17 +329,36 @@ class Retraining(_Model):
 
 
 class Degradation(_Model):
-    fallback: Literal["manual", "none"] = "none"
+    fallback: Literal["manual", "none"] = Field(
+        "none",
+        description="manual: in a detected degraded month the work goes back to people and "
+        "earns no benefit; none (default): the system keeps running however low its accuracy",
+    )
 
 
 class Benefits(_Model):
-    minutes_saved_per_item: Count = 0.0
-    hourly_rate: Money = 0.0
-    cost_per_error: Money = 0.0
+    minutes_saved_per_item: Count = Field(
+        0.0,
+        description="minutes of work saved by each correct output, >= 0; default 0; may be a range",
+    )
+    hourly_rate: Money = Field(
+        0.0,
+        description="loaded hourly cost of the people whose time is saved, money per hour, "
+        ">= 0; default 0; may be a range",
+    )
+    cost_per_error: Money = Field(
+        0.0,
+        description="cost of one wrong output that reaches the workflow, money, >= 0; "
+        "default 0; may be a range",
+    )
 
 
 class Finance(_Model):
-    discount_rate: Growth = 0.10
+    discount_rate: Growth = Field(
+        0.10,
+        description="annual effective discount rate, a fraction > -1 (0.10 is 10%); "
+        "default 0.10; may be a range",
+    )
 
 
 # -- cost lines -------------------------------------------------------------------------
@@ -237,18 +367,58 @@ _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class CostLine(_Model):
-    name: str
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    driver: Literal[DRIVERS]  # type: ignore[valid-type]
-    rate: Money
-    from_month: int | None = Field(default=None, ge=0)
-    to_month: int | None = Field(default=None, ge=0)
-    escalation_per_year: Growth = 0.0
-    month: int | None = Field(default=None, ge=0, description="one_time: the month it falls in")
-    fte: Count | None = None
-    capacity_per_unit: U(0, lo_open=True, desc="requests one unit serves per month") | None = None
-    min_units: int | None = Field(default=None, ge=0)
-    description: str | None = None
+    name: str = Field(
+        description="unique snake_case name of the line; overrides address it as "
+        "costs.<name>.<field>"
+    )
+    category: Literal[CATEGORIES] = Field(  # type: ignore[valid-type]
+        description="the category the line is reported in"
+    )
+    driver: Literal[DRIVERS] = Field(  # type: ignore[valid-type]
+        description="what the quantity follows: fixed (1 a month), one_time, per_request, "
+        "per_1k_input_tokens, per_1k_output_tokens, per_active_user, per_new_user, fte, "
+        "per_retrain, capacity"
+    )
+    rate: Money = Field(
+        description="money per unit of the driver: per month for fixed, once for one_time, "
+        "per FTE per YEAR for fte, per unit per month for capacity; >= 0; may be a range"
+    )
+    from_month: int | None = Field(
+        default=None,
+        ge=0,
+        description="first month index the line costs anything (inclusive); default 0",
+    )
+    to_month: int | None = Field(
+        default=None,
+        ge=0,
+        description="last month index the line costs anything (inclusive); default the last month",
+    )
+    escalation_per_year: Growth = Field(
+        0.0,
+        description="price change per year, compounding monthly from month 0, > -1 (-0.20 is "
+        "20% cheaper a year); default 0; may be a range",
+    )
+    month: int | None = Field(
+        default=None,
+        ge=0,
+        description="one_time only: the month index the cost falls in; default 0",
+    )
+    fte: Count | None = Field(
+        None,
+        description="fte only: number of full-time equivalents, >= 0; required for driver fte; "
+        "may be a range",
+    )
+    capacity_per_unit: U(0, lo_open=True, desc="requests one unit serves per month") | None = Field(
+        None,
+        description="capacity only: requests one unit serves per month, > 0; required "
+        "for driver capacity; may be a range",
+    )
+    min_units: int | None = Field(
+        default=None,
+        ge=0,
+        description="capacity only: units kept running however low the load; default 1",
+    )
+    description: str | None = Field(None, description="free text about the line")
 
     @field_validator("name")
     @classmethod
@@ -285,18 +455,30 @@ class CostLine(_Model):
 
 
 class PaidItem(_Model):
-    name: str
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    amount_per_month: Annotated[float, Field(ge=0)]
+    name: str = Field(description="what the pilot's budget paid for")
+    category: Literal[CATEGORIES] = Field(  # type: ignore[valid-type]
+        description="cost category, as for cost lines"
+    )
+    amount_per_month: Annotated[float, Field(ge=0)] = Field(
+        description="amount the pilot's budget showed per month, >= 0"
+    )
 
 
 class AbsorbedItem(_Model):
-    name: str
-    category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    amount_per_month: Annotated[float, Field(ge=0)] | None = None
-    hours_per_month: Annotated[float, Field(ge=0)] | None = None
-    hourly_rate: Annotated[float, Field(ge=0)] | None = None
-    paid_by: str | None = None
+    name: str = Field(description="what was absorbed: paid by someone else, or not counted")
+    category: Literal[CATEGORIES] = Field(  # type: ignore[valid-type]
+        description="cost category, as for cost lines"
+    )
+    amount_per_month: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="amount per month, >= 0; or give hours_per_month and hourly_rate"
+    )
+    hours_per_month: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="hours of work per month, >= 0; with hourly_rate"
+    )
+    hourly_rate: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="loaded cost of one hour of that work, >= 0; with hours_per_month"
+    )
+    paid_by: str | None = Field(None, description="who paid for it; empty: nobody counted it")
 
     @model_validator(mode="after")
     def _form(self) -> AbsorbedItem:
@@ -319,20 +501,32 @@ class AbsorbedItem(_Model):
 
 
 class Pilot(_Model):
-    months: int | None = Field(default=None, ge=1)
-    users: int | None = Field(default=None, ge=0)
-    requests_per_month: float = Field(gt=0)
-    paid: list[PaidItem] = []
-    absorbed: list[AbsorbedItem] = []
+    months: int | None = Field(default=None, ge=1, description="length of the pilot, months")
+    users: int | None = Field(default=None, ge=0, description="number of pilot users")
+    requests_per_month: float = Field(gt=0, description="requests the pilot handled per month, > 0")
+    paid: list[PaidItem] = Field(
+        [], description="what the pilot's own budget showed, per month; default none"
+    )
+    absorbed: list[AbsorbedItem] = Field(
+        [], description="what someone else paid, or nobody counted, per month; default none"
+    )
 
 
 class Readiness(_Model):
-    owner: str | None = None
-    monitoring_plan: str | None = None
-    retraining_plan: str | None = None
-    degradation_plan: str | None = None
-    change_management: str | None = None
-    budget_holder: str | None = None
+    owner: str | None = Field(
+        None, description="who owns the system in production: one named person, not a team"
+    )
+    monitoring_plan: str | None = Field(
+        None, description="which metrics are monitored, at what thresholds, who is paged"
+    )
+    retraining_plan: str | None = Field(
+        None, description="what triggers a retrain, who approves it, how it is validated"
+    )
+    degradation_plan: str | None = Field(None, description="what happens when performance drops")
+    change_management: str | None = Field(
+        None, description="training, workflow changes, and the concerns of unwilling users"
+    )
+    budget_holder: str | None = Field(None, description="whose budget pays the operating cost")
 
 
 # -- the file ---------------------------------------------------------------------------
@@ -343,20 +537,47 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class ScenarioModel(_Model):
     """A scenario file, as SCENARIO.md defines it (after ``extends`` is resolved)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    description: str | None = None
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
-    start: str
-    horizon_months: int = Field(default=36, ge=1, le=240)
-    usage: Usage
-    quality: Quality = Quality()
-    retraining: Retraining = Retraining()
-    degradation: Degradation = Degradation()
-    benefits: Benefits = Benefits()
-    costs: list[CostLine] = []
-    finance: Finance = Finance()
-    pilot: Pilot | None = None
-    readiness: Readiness = Readiness()
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="scenario name: letters, digits, - and _; used in file names and reports",
+    )
+    description: str | None = Field(None, description="free text shown in reports")
+    currency: str = Field(
+        default="USD",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of every money amount in the file; default USD",
+    )
+    start: str = Field(description='first production month (month 0), "YYYY-MM", quoted')
+    horizon_months: int = Field(
+        default=36, ge=1, le=240, description="number of months modelled, 1 to 240; default 36"
+    )
+    usage: Usage = Field(
+        description="who uses the system and how much: drivers (population, rollout, "
+        "adoption) or a history"
+    )
+    quality: Quality = Field(
+        Quality(), description="accuracy at launch, its drift, floor and acceptable level"
+    )
+    retraining: Retraining = Field(
+        Retraining(), description="when the model is retrained; default never"
+    )
+    degradation: Degradation = Field(
+        Degradation(), description="what happens below acceptable accuracy; default nothing"
+    )
+    benefits: Benefits = Field(
+        Benefits(),
+        description="what each item is worth: time saved by correct outputs, cost of errors",
+    )
+    costs: list[CostLine] = Field(
+        [], description="the cost lines of production, each with a category and a driver"
+    )
+    finance: Finance = Field(Finance(), description="discount rate")
+    pilot: Pilot | None = Field(
+        None, description="what the pilot's budget showed, and what others paid for it"
+    )
+    readiness: Readiness = Field(
+        Readiness(), description="the six questions a pilot never answers; empty: unanswered"
+    )
 
     @field_validator("start", mode="before")
     @classmethod
