@@ -17,7 +17,6 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
-	@echo "Open reports/demo/index.html: a report, a notebook and a workbook per scenario."
 
 test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh

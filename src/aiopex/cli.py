@@ -23,6 +23,12 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with its message (usage errors are bad input too)."""
 
 
+_SET_HELP = (
+    "override a field for this run, e.g. usage.bypass_rate=0.3 or costs.llm_api.rate=0.002 "
+    "(the value is read as YAML, so a range works too); repeat for several"
+)
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
 
@@ -51,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a field, e.g. usage.bypass_rate=0.3 or costs.llm_api.rate=0.002",
+        help=_SET_HELP,
     )
     p.add_argument("--draws", type=int, default=1, help="Monte Carlo draws (1: deterministic)")
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
@@ -66,17 +72,33 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=what)
         p.add_argument("file", metavar="FILE", help="scenario YAML file")
-        p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+        p.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="PATH=VALUE",
+            help=_SET_HELP,
+        )
         p.add_argument("--json", action="store_true", help="print one JSON object")
         _add_common(p)
 
     p = sub.add_parser("run", help="budget reports: notebooks, HTML and workbooks for scenarios")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="scenario files or folders")
-    p.add_argument("--out", default="reports/run", metavar="DIR", help="output folder")
+    p.add_argument(
+        "--out", default="reports/run", metavar="DIR", help="output folder (default: %(default)s)"
+    )
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: cores)")
-    p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws per scenario")
+    p.add_argument(
+        "--draws",
+        type=int,
+        default=2000,
+        help="Monte Carlo draws per scenario (default: %(default)s)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=_SET_HELP
+    )
     _add_common(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
@@ -258,10 +280,13 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
         with atomic_path(args.ledger) as tmp:
             result.ledger.to_csv(tmp, index=False)
+        n = len(result.ledger)
+        print(f"wrote {args.ledger}: the ledger, {n:,} row{'s' if n != 1 else ''}", file=sys.stderr)
     if args.excel:
         from aiopex.outputs.excel import write_workbook
 
         write_workbook(result, args.excel)
+        print(f"wrote {args.excel}: the Excel forecast with live formulas", file=sys.stderr)
     if args.json:
         _print_json(result.to_json())
     else:
@@ -331,7 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in e.problems:
             print(str(p), file=sys.stderr)
         n = len(e.problems)
-        print(f"aiopex: {n} problem{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
+        said = f"aiopex: {n} problem{'s' if n != 1 else ''}"
+        if args.command != "validate":  # validate never writes anything
+            said += "; nothing was written"
+        print(said, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("aiopex: interrupted", file=sys.stderr)
