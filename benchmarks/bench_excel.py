@@ -1,7 +1,7 @@
 """Workbook writing time: a 60-month scenario with 20 cost lines (target < 1 s).
 
 Writes the scenario YAML to a temporary folder, runs the engine once, then times
-:func:`aiopex.excel.write_workbook` (best of 5) and prints one JSON line::
+:func:`aiopex.outputs.excel.write_workbook` (best of 5) and prints one JSON line::
 
     {"bench": "excel_write", "months": 60, "lines": 20, "seconds": ...}
 

@@ -1,15 +1,18 @@
-"""The Excel forecast: layout, live formulas, and parity after LibreOffice recalculates.
+"""The Excel forecast: layout, formulas with their values, and parity after LibreOffice.
 
-The fast tests read the written workbook with openpyxl. The ``slow`` tests
-recalculate workbooks with LibreOffice headless (``tests/recalc.py``; one
-LibreOffice start for every workbook of the module) and require that every value
-in ``Summary`` equals the engine's ``result.metrics`` to 1e-6 relative, and that
-editing a live input on ``Inputs`` moves the totals exactly as the same
+The fast tests read the written workbook with openpyxl and pandas, without any
+recalculation: every formula carries its cached value, so they see the engine's
+numbers. The ``slow`` tests recalculate workbooks with LibreOffice headless
+(``tests/recalc.py``; one LibreOffice start for every workbook of the module)
+and require that every formula cell's recalculated value equals its cached value
+(1e-9 relative), that every value in ``Summary`` equals ``result.metrics``, and
+that editing a live input on ``Inputs`` moves the totals exactly as the same
 ``--set`` override moves the engine's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -19,7 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.formula import Tokenizer
 from openpyxl.formula.translate import Translator
@@ -28,6 +33,7 @@ from recalc import load_values, recalculate
 import aiopex
 from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
 from aiopex.outputs.excel import FIRST_MONTH_COLUMN, write_workbook
+from aiopex.outputs.excel.source import read
 from aiopex.result import Result
 
 Written = Callable[[Path], tuple[Result, Path]]
@@ -85,8 +91,13 @@ def column_a(ws: Any) -> dict[str, int]:
 
 
 def summary_values(wb: Any) -> dict[str, Any]:
-    ws = wb["Summary"]
-    return {a: b for a, b in ws.iter_rows(min_row=2, max_col=2, values_only=True) if a}
+    """The metrics block of ``Summary``: rows 2 to the first empty row."""
+    out: dict[str, Any] = {}
+    for a, b in wb["Summary"].iter_rows(min_row=2, max_col=2, values_only=True):
+        if not a:
+            break
+        out[a] = b
+    return out
 
 
 def month_values(ws: Any, row: int, H: int) -> list[Any]:
@@ -113,27 +124,58 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple[
     return get
 
 
-# -- layout (no spreadsheet program) ----------------------------------------------------
+# -- layout and cached values (no spreadsheet program) -----------------------------------
 
 
 def test_sheets_and_inputs(written: Written) -> None:
     res, path = written(CAPACITY)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
-        "Inputs", "Drivers", "Costs", "CashFlow", "Summary", "Pilot", "Readiness", "About",
+        "Inputs", "Drivers", "Costs", "CashFlow", "Annual", "Summary", "Pilot", "Readiness",
+        "About",
     ]  # fmt: skip
     ws = wb["Inputs"]
-    assert [c.value for c in ws[1]][:3] == ["input", "value", "unit or note"]
+    assert [c.value for c in ws[1]][:5] == [
+        "input", "value", "unit or note", "in formulas", "defined name",
+    ]  # fmt: skip
     rows = column_a(ws)
     for path_, value, _unit in res.scenario.scalar_inputs():
         cell = ws.cell(row=rows[path_], column=2)
         assert cell.value == value, path_
         assert cell.fill.fgColor.rgb.endswith("FFF2CC"), "input cells are styled as inputs"
+        name = ws.cell(row=rows[path_], column=5).value
+        assert wb.defined_names[name].attr_text == f"Inputs!$B${rows[path_]}"
     for key in ("costs.llm_input.rate", "finance.discount_rate", "usage.bypass_rate"):
         assert key in rows
+    assert wb.defined_names["llm_input_rate"].attr_text == (
+        f"Inputs!$B${rows['costs.llm_input.rate']}"
+    )
     assert ws.cell(row=rows["costs.llm_input.rate"], column=4).value == "live"
     assert ws.cell(row=rows["usage.bypass_rate"], column=4).value.startswith("engine only")
+    # the pilot's numbers are inputs too
+    assert ws.cell(row=rows["pilot.absorbed[0].hours_per_month"], column=2).value == 40
+    assert ws.cell(row=rows["pilot.absorbed[0].hours_per_month"], column=4).value == "live"
     assert ws.freeze_panes == "B2"
+
+
+def test_number_formats(written: Written) -> None:
+    _res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Inputs"]
+    rows = column_a(ws)
+    assert ws.cell(row=rows["usage.bypass_rate"], column=2).number_format.endswith("%")
+    assert ws.cell(row=rows["finance.discount_rate"], column=2).number_format.endswith("%")
+    assert ws.cell(row=rows["usage.population"], column=2).number_format.startswith("#,##0")
+    costs = wb["Costs"]
+    money = costs.cell(row=4, column=FIRST_MONTH_COLUMN).number_format
+    assert money.startswith("#,##0;(#,##0)"), "no cents, negatives in parentheses"
+    assert costs.cell(row=1, column=FIRST_MONTH_COLUMN).number_format == "mmm-yy"
+    summary = wb["Summary"]
+    rows = column_a(summary)
+    assert "[$USD]" in summary.cell(row=rows["npv"], column=2).number_format
+    assert "(" in summary.cell(row=rows["npv"], column=2).number_format
+    assert "%" in summary.cell(row=rows["roi"], column=2).number_format
+    assert "%" in summary.cell(row=rows["irr_annual"], column=2).number_format
 
 
 def test_drivers_time_axis_and_values(written: Written) -> None:
@@ -141,12 +183,15 @@ def test_drivers_time_axis_and_values(written: Written) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Drivers"]
     H = len(res.months)
-    assert month_values(ws, 1, H) == res.months
+    dates = month_values(ws, 1, H)
+    assert all(isinstance(d, dt.datetime) for d in dates), "month headers are real dates"
+    assert [d.strftime("%Y-%m") for d in dates] == res.months
     assert month_values(ws, 2, H) == list(range(H))
     rows = column_a(ws)
+    src = read(res)
     for name in DRIVER_SERIES:
         got = month_values(ws, rows[name], H)
-        assert all(close(g, w) for g, w in zip(got, res.series[name].tolist(), strict=True))
+        assert all(close(g, w) for g, w in zip(got, src.drivers[name].tolist(), strict=True))
     assert "capacity_units:gpu_nodes" in rows
     for sheet in ("Costs", "CashFlow"):  # one time axis: linked, same columns
         other = wb[sheet]
@@ -158,17 +203,24 @@ def test_costs_are_formulas_consistent_along_rows(written: Written) -> None:
     res, path = written(CAPACITY)
     wb = openpyxl.load_workbook(path)
     ws = wb["Costs"]
+    src = read(res)
     H = len(res.months)
     rows = column_a(ws)
     checked = 0
-    for name in (
-        [ln.name for ln in res.lines] + list(res.metrics["cost_by_category"]) + ["total cost"]
-    ):
+    for name in [ln.name for ln in src.specs] + src.categories + ["total cost"]:
         r = rows[name]
         for m in range(H):
             assert ws.cell(row=r, column=FIRST_MONTH_COLUMN + m).data_type == "f", (name, m)
             checked += 1
-    assert checked == H * (len(res.lines) + len(res.metrics["cost_by_category"]) + 1)
+    assert checked == H * (len(src.specs) + len(src.categories) + 1)
+    # inputs by name: a formula reads as words, never as Inputs!$B$23
+    first = ws.cell(row=rows["llm_input"], column=FIRST_MONTH_COLUMN).value
+    assert "llm_input_rate" in first and "llm_input_escalation_per_year" in first
+    for sheet in ("Drivers", "Costs", "CashFlow", "Annual", "Summary", "Pilot"):
+        for row in wb[sheet].iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert "Inputs!" not in cell.value, (sheet, cell.coordinate)
     # FAST: the formula of every month is the first month's, moved along the row.
     for sheet in ("Drivers", "Costs", "CashFlow"):
         ws = wb[sheet]
@@ -196,6 +248,98 @@ def test_no_constants_inside_formulas(written: Written) -> None:
                     for tok in Tokenizer(cell.value).items:
                         if tok.type == "OPERAND" and tok.subtype == "NUMBER":
                             assert float(tok.value) in (0.0, 1.0), (ws.title, cell.coordinate)
+
+
+@pytest.mark.parametrize("scenario", [CAPACITY, MANUAL], ids=lambda p: p.stem)
+def test_cached_values_without_recalculation(scenario: Path, written: Written) -> None:
+    """pandas reads the engine's numbers from a file no spreadsheet program has opened."""
+    res, path = written(scenario)
+    summary = pd.read_excel(path, sheet_name="Summary", header=0, usecols="A:B", nrows=40)
+    got = dict(zip(summary["metric"], summary["value"], strict=True))
+    want = expected_summary(res.metrics)
+    for k, w in want.items():
+        g = got[k]
+        assert (w is None and pd.isna(g)) or close(g, w, rel=1e-12), (k, g, w)
+    # every formula cell carries a value, except those whose value is "no value"
+    wb, values = openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
+    empty = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f" and values[ws.title][c.coordinate].value is None:
+                    empty.append((ws.title, c.coordinate))
+    allowed = {("Summary", f"B{column_a(wb['Summary'])[k]}") for k, v in want.items() if v is None}
+    assert set(empty) <= allowed | _undefined_cells(wb, res)
+
+
+def _undefined_cells(wb: Any, res: Result) -> set[tuple[str, str]]:
+    """Cells whose formula gives "" because the metric has no value (no IRR, no payback)."""
+    out = set()
+    ws = wb["CashFlow"]
+    for label, key in (
+        ("irr, monthly", "irr_annual"),
+        ("irr_annual", "irr_annual"),
+        ("payback_month", "payback_month"),
+        ("payback date: the month from which the cumulative net stays >= 0", "payback_month"),
+    ):
+        if res.metrics.get(key) is None:
+            out.add(("CashFlow", f"D{column_a(ws)[label]}"))
+    if res.metrics.get("payback_month") is None:
+        out.add(("Summary", f"B{column_a(wb['Summary'])['payback date']}"))
+    src = read(res)
+    if not ((src.net > 0).any() and (src.net < 0).any()):  # no MIRR either
+        for label in ("mirr, monthly", "mirr_annual"):
+            row = next(r for t, r in column_a(ws).items() if t.startswith(label))
+            out.add(("CashFlow", f"D{row}"))
+        out.add(("Summary", f"B{column_a(wb['Summary'])['mirr_annual']}"))
+    return out
+
+
+def test_annual_sheet_sums_fiscal_years(written: Written) -> None:
+    res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb["Annual"]
+    header = [c.value for c in ws[3]]
+    years = [v for v in header[2:] if isinstance(v, int | float)]
+    assert years == [2026, 2027, 2028, 2029]  # 2026-10 .. 2029-03, FY = calendar year
+    rows = column_a(ws)
+    months = [ws.cell(row=rows["months in the horizon"], column=3 + i).value for i in range(4)]
+    assert months == [3, 12, 12, 3] and sum(months) == len(res.months)
+    src = read(res)
+    fy = np.array([int(m[:4]) for m in res.months])
+    for i, y in enumerate(years):
+        got = ws.cell(row=rows["total cost"], column=3 + i).value
+        assert close(got, float(src.cost[fy == y].sum()), rel=1e-12)
+    total = ws.cell(row=rows["total cost"], column=3 + len(years)).value
+    assert close(total, res.metrics["cost_total"], rel=1e-12)
+    f = openpyxl.load_workbook(path)["Annual"].cell(row=rows["total cost"], column=3).value
+    assert f.startswith("=SUMIFS(Costs!")
+
+
+def test_print_setup_and_charts(written: Written) -> None:
+    _res, path = written(CAPACITY)
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+    assert wb["Costs"].print_title_rows == "$1:$3"
+    assert wb["Costs"].print_title_cols == "$A:$D"
+    assert wb["Summary"].sheet_properties.pageSetUpPr.fitToPage
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        xml = b"".join(z.read(n) for n in charts)
+    assert b"<c:barChart>" in xml and b"<c:lineChart>" in xml
+
+
+def test_payback_date_and_mirr(written: Written) -> None:
+    res, path = written(CAPACITY)
+    ws = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    rows = column_a(ws)
+    pb = res.metrics["payback_month"]
+    date = ws.cell(row=rows["payback date"], column=2).value
+    assert date.strftime("%Y-%m") == res.months[pb]
+    mirr = ws.cell(row=rows["mirr_annual"], column=2).value
+    assert -1 < mirr < res.metrics["irr_annual"]
 
 
 def scenario_texts(res: Any) -> list[str]:
@@ -255,6 +399,7 @@ def test_uncertainty_sheet_only_with_draws(tmp_path: Path) -> None:
     rows = column_a(ws)
     header = [c.value for c in ws[3]]
     npv = {header[i]: ws.cell(row=rows["npv"], column=i + 1).value for i in range(1, len(header))}
+    assert rows["prob_npv_negative"] > rows["npv"]
     assert npv["p50"] == pytest.approx(res.uncertainty["npv"]["p50"])
     assert npv["p10"] <= npv["p50"] <= npv["p90"]
     about = wb["About"]
@@ -320,6 +465,40 @@ def test_libreoffice_recalculates_every_formula(recalculated: dict[str, Any]) ->
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", PARITY, ids=lambda p: p.stem)
+def test_cached_values_equal_recalculated(
+    scenario: Path, written: Written, recalculated: dict[str, Any]
+) -> None:
+    """Every formula cell: LibreOffice's value equals the value written with the formula."""
+    _res, path = written(scenario)
+    formulas = openpyxl.load_workbook(path)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    again = recalculated[scenario.stem]
+    n, bad = 0, []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type != "f":
+                    continue
+                n += 1
+                want = cached[ws.title][c.coordinate].value
+                got = again[ws.title][c.coordinate].value
+                if not same(got, want):
+                    bad.append((ws.title, c.coordinate, c.value, want, got))
+    assert n > 100
+    assert not bad, bad[:10]
+
+
+def same(got: Any, want: Any) -> bool:
+    """Recalculated equals cached: numbers to 1e-9 relative, "" and empty alike."""
+    if want in (None, "") or got in (None, ""):
+        return want in (None, "") and got in (None, "")
+    if isinstance(want, int | float) and isinstance(got, int | float):
+        return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9)
+    return got == want
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", PARITY, ids=lambda p: p.stem)
 def test_summary_parity(scenario: Path, written: Written, recalculated: dict[str, Any]) -> None:
     res, _ = written(scenario)
     wb = recalculated[scenario.stem]
@@ -335,23 +514,25 @@ def test_summary_parity(scenario: Path, written: Written, recalculated: dict[str
 def test_monthly_parity(scenario: Path, written: Written, recalculated: dict[str, Any]) -> None:
     """Every cost line, benefit, net and cumulative net, month by month."""
     res, _ = written(scenario)
+    src = read(res)
     wb = recalculated[scenario.stem]
     H = len(res.months)
     costs, cf = wb["Costs"], wb["CashFlow"]
     rows = column_a(costs)
-    for ln in res.lines:
-        want = res.series[f"line:{ln.name}"].tolist()
+    for ln in src.specs:
+        want = src.amount[ln.name].tolist()
         scale = max(map(abs, want), default=0.0)
         got = month_values(costs, rows[ln.name], H)
         assert all(close(g, w, scale=scale) for g, w in zip(got, want, strict=True)), ln.name
     rows = column_a(cf)
-    for label, key in (
-        ("benefit", "benefit"),
-        ("cost", "cost"),
-        ("net", "net"),
-        ("cumulative net", "cumulative_net"),
-    ):
-        want = res.series[key].tolist()
+    series = {
+        "benefit": src.benefit,
+        "cost": src.cost,
+        "net": src.net,
+        "cumulative net": np.cumsum(src.net),
+    }
+    for label, values in series.items():
+        want = values.tolist()
         scale = max(map(abs, want), default=0.0)
         got = month_values(cf, rows[label], H)
         assert all(close(g, w, scale=scale) for g, w in zip(got, want, strict=True)), label
@@ -406,3 +587,16 @@ def test_recalc_helper_needs_soffice_under_ci(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         recalc.soffice()
+
+
+def test_mirr_is_excels() -> None:
+    """The cached MIRR is Excel's (numpy-financial follows Excel's definition)."""
+    import numpy_financial as npf
+
+    from aiopex.outputs.excel.cashflow import mirr
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        flows = rng.normal(0, 100, size=int(rng.integers(2, 40)))
+        got, want = mirr(flows, 0.008), npf.mirr(flows, 0.008, 0.008)
+        assert (got is None and math.isnan(want)) or math.isclose(got, want, rel_tol=1e-12)

@@ -1,0 +1,176 @@
+"""The ``Inputs`` sheet: every scalar input of the resolved scenario, each a defined name.
+
+One row per input: dotted path (as ``--set`` names it), point value, unit or
+note, and whether the workbook's formulas use it. Every value cell gets a
+defined name (``costs.llm_input.rate`` is ``llm_input_rate``), so formulas read
+as words. Then the pilot's hours, rates and amounts, and the workbook
+constants (12 months a year, 60 minutes an hour, 1000 tokens), so no number is
+ever typed inside a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aiopex.outputs.excel.formats import input_kind
+from aiopex.outputs.excel.layout import Sheet, a1
+from aiopex.outputs.excel.source import Source
+
+NAME = "Inputs"
+
+#: Inputs whose cells the formulas read (the rest shape the engine's drivers).
+LIVE_PREFIXES = (
+    "costs.",
+    "benefits.",
+    "finance.discount_rate",
+    "finance.fiscal_year_start",
+    "degradation.fallback",
+    "pilot.",
+)
+
+#: Workbook constants: (defined name, value, note).
+CONSTANTS: tuple[tuple[str, float, str], ...] = (
+    ("months_per_year", 12, "months in a year: escalation (1+e)^(m/12), fte rate / 12, rates"),
+    ("minutes_per_hour", 60, "minutes in an hour: benefits"),
+    ("tokens_per_1k", 1000, "tokens per thousand: per_1k_*_tokens lines"),
+)
+
+#: Sections whose name is dropped from the defined name (``benefits.hourly_rate`` is
+#: ``hourly_rate``); other sections keep it (``usage_population``).
+_SHORT = ("costs.", "benefits.", "finance.", "degradation.")
+_CELL_LIKE = re.compile(r"^([a-z]{1,3}\d+|r\d*c?\d*|c\d*)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class InputRefs:
+    """What other sheets need from ``Inputs``: the defined name and value of every input."""
+
+    names: dict[str, str]  # dotted path -> defined name
+    values: dict[str, Any]  # dotted path -> point value
+    irr_guess: str  # defined name of the IRR guess
+
+    def __getitem__(self, path: str) -> str:
+        return self.names[path]
+
+    def value(self, path: str) -> Any:
+        return self.values[path]
+
+
+def defined_name(path: str) -> str:
+    """The defined name of an input: its dotted path as a spreadsheet name.
+
+    Examples
+    --------
+    >>> defined_name("costs.llm_input.rate"), defined_name("usage.adoption.ceiling")
+    ('llm_input_rate', 'usage_adoption_ceiling')
+    >>> defined_name("pilot.paid[0].amount_per_month")
+    'pilot_paid_1_amount_per_month'
+    """
+    p = path
+    for pre in _SHORT:
+        if p.startswith(pre):
+            p = p[len(pre) :]
+            break
+    p = re.sub(r"\[(\d+)\]", lambda m: f"_{int(m.group(1)) + 1}", p)
+    name = re.sub(r"[^A-Za-z0-9_]", "_", p)
+    if not re.match(r"^[A-Za-z_]", name) or _CELL_LIKE.match(name):
+        name = "in_" + name
+    return name
+
+
+def is_live(path: str) -> bool:
+    """Whether the workbook's formulas read this input."""
+    return path.startswith(LIVE_PREFIXES)
+
+
+def rows(src: Source) -> list[tuple[str, Any, str]]:
+    """Every input as ``(dotted path, point value, unit or note)``, in sheet order."""
+    sc = src.scenario
+    out = list(sc.scalar_inputs())
+    have = {p for p, _, _ in out}
+
+    def need(path: str, value: Any, note: str = "default applied by aiopex") -> None:
+        if path not in have and value is not None:
+            out.append((path, value, note))
+            have.add(path)
+
+    need("finance.discount_rate", 0.10)
+    need("finance.fiscal_year_start", src.fiscal_year_start, "month (1-12) the fiscal year starts")
+    need("degradation.fallback", "none")
+    for name in ("minutes_saved_per_item", "hourly_rate", "cost_per_error"):
+        need(f"benefits.{name}", 0.0)
+    for ln in src.specs:
+        p = f"costs.{ln.name}"
+        need(f"{p}.rate", ln.rate)
+        need(f"{p}.escalation_per_year", ln.escalation_per_year)
+        need(f"{p}.from_month", ln.from_month)
+        need(f"{p}.to_month", ln.to_month)
+        if ln.driver == "one_time":
+            need(f"{p}.month", ln.month if ln.month is not None else 0)
+        if ln.driver == "fte":
+            need(f"{p}.fte", ln.fte)
+        if ln.driver == "capacity":
+            need(f"{p}.capacity_per_unit", ln.capacity_per_unit)
+            need(f"{p}.min_units", ln.min_units if ln.min_units is not None else 1)
+    pilot = getattr(sc.model, "pilot", None)
+    if pilot is not None and src.pilot is not None:
+        cur = src.currency
+        need("pilot.requests_per_month", pilot.requests_per_month, "requests per month")
+        need("pilot.months", pilot.months, "months the pilot ran")
+        need("pilot.users", pilot.users, "pilot users")
+        for i, it in enumerate(pilot.paid):
+            need(f"pilot.paid[{i}].amount_per_month", it.amount_per_month, f"{cur}: {it.name}")
+        for i, it in enumerate(pilot.absorbed):
+            p = f"pilot.absorbed[{i}]"
+            if it.amount_per_month is not None:
+                need(f"{p}.amount_per_month", it.amount_per_month, f"{cur}: {it.name}")
+            else:
+                need(f"{p}.hours_per_month", it.hours_per_month, f"hours: {it.name}")
+                need(f"{p}.hourly_rate", it.hourly_rate, f"{cur} per hour: {it.name}")
+    return out
+
+
+def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
+    """Write ``Inputs``; return the defined name and value of every input."""
+    sh = Sheet(wb.add_worksheet(NAME), fmt)
+    sh.header(0, ["input", "value", "unit or note", "in formulas", "defined name"])
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    taken: set[str] = set()
+    r = 1
+    for path, value, note in rows(src):
+        name = defined_name(path)
+        if name.lower() in taken:  # two paths that read alike: keep the whole path
+            name = defined_name("x." + path.replace(".", "_"))
+        taken.add(name.lower())
+        sh.text(r, 0, path)
+        sh.value(r, 1, value, input_kind(path, value) + "+input")
+        sh.text(r, 2, note, "text+note")
+        sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex")
+        sh.text(r, 4, name)
+        wb.define_name(name, "=" + a1(r, 1, NAME))
+        names[path], values[path] = name, value
+        r += 1
+    r += 1
+    sh.text(r, 0, "workbook constants (unit conversions, not scenario inputs)", "text+bold")
+    r += 1
+    consts = [*CONSTANTS]
+    irr = src.metrics.get("irr_annual")
+    guess = (1.0 + irr) ** (1.0 / 12.0) - 1.0 if isinstance(irr, int | float) else 0.1
+    consts.append(
+        ("irr_guess_monthly", guess, "where IRR starts its search: the aiopex run's monthly IRR")
+    )
+    for name, value, note in consts:
+        sh.text(r, 0, name)
+        sh.value(r, 1, value, "share+const" if name.startswith("irr") else "count+const")
+        sh.text(r, 2, note, "text+note")
+        sh.text(r, 3, "constant")
+        sh.text(r, 4, name)
+        wb.define_name(name, "=" + a1(r, 1, NAME))
+        r += 1
+    sh.widths({0: 40, 1: 16, 2: 56, 3: 24, 4: 34})
+    sh.ws.freeze_panes(1, 1)
+    sh.print_setup(repeat_rows=0)
+    return InputRefs(names=names, values=values, irr_guess="irr_guess_monthly")

@@ -1,0 +1,42 @@
+"""What every monthly sheet shares: the linked time axis, column widths and print setup."""
+
+from __future__ import annotations
+
+from aiopex.outputs.excel.layout import C0, HEAD_ROW, INDEX_ROW, LABEL_ROW, Grid, Sheet
+
+DRIVERS = "Drivers"
+
+#: Width of a month column and of the label columns A-D, in characters.
+MONTH_WIDTH = 11
+LABEL_WIDTHS = {0: 30, 1: 14, 2: 12, 3: 14}
+
+
+def time_axis(sh: Sheet, grid: Grid, title: str, dates_serial: list[float]) -> None:
+    """Rows 1-2 linked to the one time axis on ``Drivers``: month dates and indexes."""
+    sh.text(LABEL_ROW, 0, title, "text+title")
+    sh.text(INDEX_ROW, 0, "m (month index)")
+    for m in range(grid.H):
+        col = C0 + m
+        sh.formula(
+            LABEL_ROW, col, f"={grid.cell(m, LABEL_ROW, DRIVERS)}", dates_serial[m], "month+bold"
+        )
+        sh.formula(INDEX_ROW, col, f"={grid.cell(m, INDEX_ROW, DRIVERS)}", m, "index+bold")
+
+
+def finish(sh: Sheet, grid: Grid, label_widths: dict[int, float] | None = None) -> None:
+    """Widths, frozen panes, and print setup of a monthly sheet.
+
+    Printed landscape, twelve months to a page across, with the row labels
+    (columns A-D) and the time axis (rows 1-3) repeated on every page.
+    """
+    sh.widths(label_widths or LABEL_WIDTHS)
+    sh.ws.set_column(C0, C0 + grid.H - 1, MONTH_WIDTH)
+    sh.ws.freeze_panes(HEAD_ROW + 1, C0)
+    sh.print_setup(repeat_rows=HEAD_ROW, repeat_cols=C0 - 1)
+    ws = sh.ws
+    breaks = [C0 + m for m in range(12, grid.H, 12)]
+    if breaks:
+        ws.set_v_pagebreaks(breaks)
+    widths = [*(label_widths or LABEL_WIDTHS).values(), *[MONTH_WIDTH] * min(12, grid.H)]
+    width = sum(w * 7 + 5 for w in widths)  # pixels at 100%; an A4 landscape page holds ~1000
+    ws.set_print_scale(max(10, min(100, int(100 * 1000 / width))))

@@ -1,0 +1,169 @@
+"""What the workbook reads from a :class:`~aiopex.result.Result`, as plain arrays.
+
+The sheets never reach into the Result themselves: :func:`read` gathers, once,
+the months, the engine's monthly drivers, every cost line's amounts and the
+metrics, and each sheet takes what it needs from the :class:`Source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aiopex.names import CATEGORIES, DRIVER_SERIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.model.costs import LineSpec
+    from aiopex.result import Result
+
+__all__ = ["Source", "read", "fiscal_year"]
+
+
+def fiscal_year(year: int, month: int, fiscal_year_start: int) -> int:
+    """The fiscal year of a calendar month, named by the calendar year in which it ends.
+
+    Examples
+    --------
+    >>> fiscal_year(2027, 3, 4), fiscal_year(2027, 4, 4), fiscal_year(2027, 12, 1)
+    (2027, 2028, 2027)
+    """
+    return year + 1 if fiscal_year_start > 1 and month >= fiscal_year_start else year
+
+
+@dataclass(frozen=True)
+class Source:
+    """The numbers of one result, shaped for the workbook (point run)."""
+
+    result: Any
+    scenario: Any
+    currency: str
+    months: list[str]
+    dates: list[dt.date]
+    drivers: dict[str, np.ndarray]  # DRIVER_SERIES, each (H,)
+    specs: list[LineSpec]
+    amount: dict[str, np.ndarray]  # line name -> (H,)
+    quantity: dict[str, np.ndarray]  # line name -> (H,), within the line's months
+    categories: list[str]
+    category_amount: dict[str, np.ndarray]
+    benefit: np.ndarray
+    cost: np.ndarray
+    net: np.ndarray
+    metrics: dict[str, Any]
+    pilot: dict[str, Any] | None
+    readiness: dict[str, Any]
+    n_draws: int
+    seed: int | None
+    fiscal_year_start: int
+
+    @property
+    def H(self) -> int:  # noqa: N802 - the horizon, H as SCENARIO.md writes it
+        return len(self.months)
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        """Fiscal year of every month."""
+        return [fiscal_year(d.year, d.month, self.fiscal_year_start) for d in self.dates]
+
+    def uncertainty_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(metric, {stat: value})`` of a Monte Carlo run, ``cost_by_category.c`` flattened."""
+        u = self.result.uncertainty
+        if u is None or self.n_draws <= 1:
+            return []
+        if hasattr(u, "iterrows"):
+            return [(str(k), dict(row)) for k, row in u.iterrows()]
+        rows: list[tuple[str, dict[str, Any]]] = []
+        for name, v in u.items():
+            if name in ("monthly", "prob_npv_negative") or not isinstance(v, dict):
+                continue
+            if name == "cost_by_category":
+                rows += [(f"cost_by_category.{c}", s) for c, s in v.items() if isinstance(s, dict)]
+            else:
+                rows.append((name, v))
+        return rows
+
+    def probabilities(self) -> dict[str, float]:
+        p = getattr(self.result, "probabilities", None)
+        if isinstance(p, dict):
+            return dict(p)
+        u = self.result.uncertainty
+        if isinstance(u, dict) and "prob_npv_negative" in u:
+            return {"prob_npv_negative": u["prob_npv_negative"]}
+        return {}
+
+    def monthly_percentiles(self) -> dict[str, np.ndarray]:
+        """``{"cost p5": (H,), ...}`` of a Monte Carlo run."""
+        if self.n_draws <= 1:
+            return {}
+        monthly = getattr(self.result, "monthly", None)
+        if monthly is not None and hasattr(monthly, "columns"):
+            return {c.replace("_", " "): monthly[c].to_numpy(float) for c in monthly.columns}
+        u = self.result.uncertainty or {}
+        out = {}
+        for series, pct in (u.get("monthly") or {}).items():
+            for k, values in pct.items():
+                out[f"{series} {k}"] = np.asarray(values, dtype=float)
+        return out
+
+
+def _dates(months: list[str]) -> list[dt.date]:
+    return [dt.date(int(s[:4]), int(s[5:7]), 1) for s in months]
+
+
+def read(result: Result) -> Source:
+    """Gather what the workbook shows from ``result`` (typed or series-keyed Result)."""
+    sc = result.scenario
+    months = list(result.months)
+    H = len(months)
+    specs = list(getattr(result, "line_specs", None) or result.lines)
+    drivers_df = result.drivers
+    drivers = {
+        name: drivers_df[name].to_numpy(float) if name in drivers_df else np.zeros(H)
+        for name in (*DRIVER_SERIES, "benefit", "cost", "net")
+    }
+    lines = result.lines
+    amount: dict[str, np.ndarray] = {}
+    quantity: dict[str, np.ndarray] = {}
+    if hasattr(lines, "groupby"):  # typed Result: one row per line x month
+        for name, g in lines.groupby("line", sort=False):
+            g = g.sort_values("m")
+            amount[str(name)] = g["amount"].to_numpy(float)
+            quantity[str(name)] = g["quantity"].to_numpy(float)
+    else:
+        for ln in specs:
+            amount[ln.name] = np.asarray(result.series[f"line:{ln.name}"], dtype=float)
+            quantity[ln.name] = np.asarray(result.series[f"qty:{ln.name}"], dtype=float)
+    cats = list((result.metrics.get("cost_by_category") or {}).keys())
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    extra = {ln.category for ln in specs} - set(cats)
+    cats += sorted(extra, key=lambda c: order.get(c, len(order)))
+    category_amount = {
+        c: sum((amount[ln.name] for ln in specs if ln.category == c), np.zeros(H)) for c in cats
+    }
+    fin = getattr(sc.model, "finance", None)
+    fys = int(getattr(fin, "fiscal_year_start", None) or 1)
+    n_draws = int(getattr(result, "n_draws", None) or result.draws)
+    return Source(
+        result=result,
+        scenario=sc,
+        currency=str(getattr(sc, "currency", "USD") or "USD"),
+        months=months,
+        dates=_dates(months),
+        drivers={k: drivers[k] for k in DRIVER_SERIES},
+        specs=specs,
+        amount=amount,
+        quantity=quantity,
+        categories=cats,
+        category_amount=category_amount,
+        benefit=drivers["benefit"],
+        cost=drivers["cost"],
+        net=drivers["net"],
+        metrics=dict(result.metrics),
+        pilot=result.pilot,
+        readiness=result.readiness or {},
+        n_draws=n_draws,
+        seed=result.seed,
+        fiscal_year_start=fys,
+    )

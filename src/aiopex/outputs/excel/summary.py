@@ -1,0 +1,221 @@
+"""The ``Summary`` sheet: SCENARIO.md's metrics as formulas, and two native charts.
+
+Column B holds each metric as a formula on ``Costs``, ``CashFlow`` and
+``Drivers`` (with the engine's value cached, so the file shows it before any
+recalculation); column D keeps the aiopex run's value as written, which does not
+move when an input is edited. Below the metrics: the payback date, MIRR beside
+IRR, and the benefit split into time saved and the cost of errors. Then a
+stacked column chart of cost by category and a line chart of the cumulative net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiopex.names import METRICS
+from aiopex.outputs.excel import monthly
+from aiopex.outputs.excel.cashflow import NAME as CASHFLOW
+from aiopex.outputs.excel.cashflow import CashFlowRefs
+from aiopex.outputs.excel.costs import NAME as COSTS
+from aiopex.outputs.excel.costs import CostRefs
+from aiopex.outputs.excel.drivers import DriverRefs
+from aiopex.outputs.excel.layout import LABEL_ROW, Grid, Sheet
+from aiopex.outputs.excel.source import Source
+
+NAME = "Summary"
+D = monthly.DRIVERS
+
+
+@dataclass(frozen=True)
+class SummaryRefs:
+    """Row (0-based) of every metric; ``cell`` gives ``Summary!$B$n``."""
+
+    row: dict[str, int]
+
+    def cell(self, name: str) -> str:
+        return f"{NAME}!$B${self.row[name] + 1}"
+
+
+def metric_names(src: Source) -> list[str]:
+    """The metric rows: SCENARIO.md's names, ``cost_by_category`` one row per category."""
+    names: list[str] = []
+    for name in METRICS:
+        if name == "cost_by_category":
+            names += [f"cost_by_category.{c}" for c in src.categories]
+        else:
+            names.append(name)
+    return names
+
+
+def write(
+    wb: Any,
+    fmt: Any,
+    src: Source,
+    grid: Grid,
+    drivers: DriverRefs,
+    costs: CostRefs,
+    cashflow: CashFlowRefs,
+) -> SummaryRefs:
+    ws = wb.add_worksheet(NAME)
+    sh = Sheet(ws, fmt)
+    cur = src.currency
+    sh.header(0, ["metric", "value", "unit", "aiopex run (as written)"])
+    names = metric_names(src)
+    row = {name: 1 + i for i, name in enumerate(names)}
+
+    def b(name: str) -> str:
+        return f"$B${row[name] + 1}"
+
+    met = src.metrics
+    cf = cashflow.cell
+    ct = f"{COSTS}!$D${costs.total_row + 1}"
+    n_last = grid.last_n
+    spec: dict[str, tuple[str, str, str]] = {
+        "cost_total": (f"={ct}", "money_cur", cur),
+        "benefit_total": (
+            f"={CASHFLOW}!$D${cashflow.row['benefit'] + 1}",
+            "money_cur",
+            f"{cur}: time saved less the cost of errors",
+        ),
+        "net_total": (f"={b('benefit_total')}-{b('cost_total')}", "money_cur", cur),
+        "npv": (f"={cf['npv']}", "money_cur", f"{cur}, discounted monthly at month end"),
+        "irr_annual": (f"={cf['irr_annual']}", "share", "per year; empty where there is no IRR"),
+        "mirr_annual": (f"={cf['mirr_annual']}", "share", "per year, MIRR at the discount rate"),
+        "payback_month": (
+            f"={cf['payback_month']}",
+            "index",
+            "month index m; empty if not within the horizon",
+        ),
+        "roi": (
+            f'=IF({b("cost_total")}=0,"",{b("net_total")}/{b("cost_total")})',
+            "share",
+            "net / cost",
+        ),
+        "run_rate_monthly": (
+            f"=AVERAGE({grid.row(costs.total_row, COSTS, n_last)})",
+            "money_cur",
+            f"{cur} per month, mean of the last {n_last} months",
+        ),
+        "requests_total": (f"={D}!$D${drivers.row['requests'] + 1}", "count", "requests"),
+        "cost_per_request": (
+            f'=IF({b("requests_total")}=0,"",{b("cost_total")}/{b("requests_total")})',
+            "per_unit",
+            f"{cur} per request",
+        ),
+        "retrains": (f"={D}!$D${drivers.row['retrain'] + 1}", "index", "months"),
+        "degraded_months": (f"={D}!$D${drivers.row['degraded'] + 1}", "index", "months"),
+    }
+    for name in names:
+        r = row[name]
+        if name.startswith("cost_by_category."):
+            cat = name.split(".", 1)[1]
+            engine = (met.get("cost_by_category") or {}).get(cat)
+            f, style, unit = f"={COSTS}!$D${costs.category_row[cat] + 1}", "money_cur", cur
+        else:
+            engine = met.get(name)
+            f, style, unit = spec.get(name, ("", "decimal", "aiopex engine value"))
+        sh.text(r, 0, name)
+        if f:
+            sh.formula(r, 1, f, engine, style + "+bold")
+        else:
+            sh.value(r, 1, engine, style + "+bold")
+        sh.text(r, 2, unit, "text+note")
+        sh.value(r, 3, engine, style)
+
+    # -- details below the metrics (after one empty row)
+    r = max(row.values()) + 2
+    sh.header(r, ["detail", "value", "", ""])
+    details: list[tuple[str, str, Any, str, str]] = [
+        (
+            "payback date",
+            f"={cf['payback_date']}",
+            cashflow.value["payback_date"],
+            "month",
+            "first month of the payback month",
+        ),
+    ]
+    if "mirr_annual" not in row:
+        details.append(
+            (
+                "mirr_annual",
+                f"={cf['mirr_annual']}",
+                cashflow.value["mirr_annual"],
+                "share",
+                "per year, MIRR with both rates the monthly discount rate",
+            )
+        )
+    details += [
+        (
+            "benefit: time saved",
+            f"={CASHFLOW}!$D${cashflow.row['time_saved'] + 1}",
+            float(cashflow.series["time_saved"].sum()),
+            "money_cur",
+            cur,
+        ),
+        (
+            "benefit: cost of errors",
+            f"={CASHFLOW}!$D${cashflow.row['error_cost'] + 1}",
+            float(cashflow.series["error_cost"].sum()),
+            "money_cur",
+            f"{cur}, subtracted from the time saved",
+        ),
+        (
+            "monthly discount rate",
+            f"={cf['monthly_rate']}",
+            cashflow.value["monthly_rate"],
+            "share_in",
+            "(1 + discount_rate)^(1/12) - 1",
+        ),
+    ]
+    for label, f, v, style, unit in details:
+        r += 1
+        row[label] = r
+        sh.text(r, 0, label)
+        sh.formula(r, 1, f, v, style + "+bold")
+        sh.text(r, 2, unit, "text+note")
+    sh.widths({0: 30, 1: 18, 2: 44, 3: 22})
+    ws.freeze_panes(1, 1)
+    _charts(wb, ws, src, grid, costs, cashflow, r + 2)
+    sh.print_setup(repeat_rows=0)
+    ws.activate()
+    return SummaryRefs(row=row)
+
+
+def _charts(
+    wb: Any, ws: Any, src: Source, grid: Grid, costs: CostRefs, cf: CashFlowRefs, at_row: int
+) -> None:
+    """Cost by category (stacked columns) and cumulative net (line), side by side."""
+    months = f"={D}!{grid.row(LABEL_ROW)}"
+    bar = wb.add_chart({"type": "column", "subtype": "stacked"})
+    for r in costs.category_row.values():
+        bar.add_series(
+            {
+                "name": f"={COSTS}!$A${r + 1}",
+                "categories": months,
+                "values": f"={COSTS}!{grid.row(r)}",
+                "gap": 40,
+            }
+        )
+    bar.set_title({"name": f"Cost by category ({src.currency} per month)", "overlay": False})
+    bar.set_x_axis({"num_format": "mmm-yy", "date_axis": False})
+    bar.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+    bar.set_legend({"position": "bottom"})
+    bar.set_size({"width": 520, "height": 300})
+    ws.insert_chart(at_row, 0, bar, {"object_position": 1})
+
+    line = wb.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": f"={CASHFLOW}!$A${cf.row['cumulative_net'] + 1}",
+            "categories": months,
+            "values": f"={CASHFLOW}!{grid.row(cf.row['cumulative_net'])}",
+            "line": {"width": 2.25},
+        }
+    )
+    line.set_title({"name": f"Cumulative net ({src.currency})", "overlay": False})
+    line.set_x_axis({"num_format": "mmm-yy", "label_position": "low"})
+    line.set_y_axis({"num_format": "#,##0;(#,##0)"})
+    line.set_legend({"none": True})
+    line.set_size({"width": 520, "height": 300})
+    ws.insert_chart(at_row, 0, line, {"x_offset": 540, "object_position": 1})

@@ -1,0 +1,73 @@
+"""The ``Uncertainty`` sheet (Monte Carlo runs only): percentiles of every metric.
+
+Values, not formulas: they summarize the draws, which the workbook does not hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiopex.outputs.excel import monthly
+from aiopex.outputs.excel.drivers import DriverRefs
+from aiopex.outputs.excel.layout import C0, LABEL_ROW, Grid, Sheet
+from aiopex.outputs.excel.source import Source
+
+NAME = "Uncertainty"
+
+_SHARE_METRICS = ("irr_annual", "mirr_annual", "roi", "defined_share", "absorbed_share")
+_COUNT_METRICS = ("payback_month", "retrains", "degraded_months", "silent_months")
+
+
+def _style(metric: str, stat: str) -> str:
+    if stat == "defined_share" or metric.endswith(_SHARE_METRICS):
+        return "share"
+    if metric in _COUNT_METRICS or metric == "requests_total":
+        return "count"
+    if metric == "cost_per_request":
+        return "per_unit"
+    return "money_cur"
+
+
+def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> None:
+    rows = src.uncertainty_rows()
+    if not rows:
+        return
+    sh = Sheet(wb.add_worksheet(NAME), fmt)
+    sh.text(0, 0, f"Uncertainty: {src.n_draws:,} Monte Carlo draws, seed {src.seed}", "text+title")
+    stats: list[str] = []
+    for _, s in rows:
+        for k in s:
+            if k not in stats:
+                stats.append(k)
+    r = 2
+    sh.header(r, ["metric", *stats])
+    for name, s in rows:
+        r += 1
+        sh.text(r, 0, name)
+        for j, k in enumerate(stats):
+            sh.value(r, 1 + j, s.get(k), _style(name, k))
+    probs = src.probabilities()
+    if probs:
+        r += 1
+        for k, v in probs.items():
+            r += 1
+            sh.text(r, 0, k)
+            sh.value(r, 1, v, "share")
+    pct = src.monthly_percentiles()
+    if pct:
+        r += 2
+        sh.text(r, 0, f"monthly percentiles ({src.currency})", "text+bold")
+        r += 1
+        for m in range(grid.H):
+            f = f"={grid.cell(m, LABEL_ROW, monthly.DRIVERS)}"
+            sh.formula(r, C0 + m, f, drivers.dates[m], "month+bold")
+        for label, values in pct.items():
+            r += 1
+            sh.text(r, 0, label)
+            for m, v in enumerate(values[: grid.H].tolist()):
+                sh.value(r, C0 + m, v, "money")
+    sh.widths({0: 30})
+    sh.ws.set_column(1, max(len(stats), C0 + grid.H - 1), 13)
+    sh.ws.freeze_panes(3, 1)
+    sh.print_setup(repeat_rows=2, repeat_cols=0)
+    sh.ws.fit_to_pages(1, 0)
