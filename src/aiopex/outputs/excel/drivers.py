@@ -59,8 +59,16 @@ class DriverRefs:
 
 
 def capacity_units_formula(requests: str, capacity_per_unit: str, min_units: str) -> str:
-    """Capacity units: ``MAX(min_units, ROUNDUP(requests / capacity_per_unit, 0))``."""
-    return f"MAX({min_units},ROUNDUP({requests}/{capacity_per_unit},0))"
+    """Capacity units, as the engine counts them (:func:`aiopex.model.costs.quantity`)::
+
+        MAX(min_units, ROUNDUP(x - capacity_tolerance * ABS(x), 0))
+        x = requests / capacity_per_unit
+
+    ``ROUNDUP`` of a number >= 0 is its ceiling; ``capacity_tolerance`` ignores float
+    noise (30000.000000000004 requests at 10000 per unit need 3 units, not 4).
+    """
+    x = f"{requests}/{capacity_per_unit}"
+    return f"MAX({min_units},ROUNDUP({x}-capacity_tolerance*ABS({x}),0))"
 
 
 def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> DriverRefs:
@@ -100,7 +108,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
         sh.text(
             r,
             0,
-            "workings: capacity units = MAX(min_units, ROUNDUP(requests / capacity_per_unit, 0))",
+            "workings: capacity units = MAX(min_units, ROUNDUP(requests / capacity_per_unit, 0)),"
+            " ignoring float noise below capacity_tolerance",
             "text+bold",
         )
         req = src.drivers["requests"]

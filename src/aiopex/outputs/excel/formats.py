@@ -53,6 +53,7 @@ def number_formats(currency: str) -> dict[str, str]:
         "index": "0",
         "multiple": '0.00"x"',
         "text": "@",
+        "sci": "0.0E+00",
     }
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from aiopex.model import costs as cost_model
 from aiopex.outputs.excel.formats import input_kind
 from aiopex.outputs.excel.layout import Sheet, a1
 from aiopex.outputs.excel.source import Source
@@ -157,6 +158,14 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     sh.text(r, 0, "workbook constants (unit conversions, not scenario inputs)", "text+bold")
     r += 1
     consts = [*CONSTANTS]
+    if any(ln.driver == "capacity" for ln in src.specs):
+        consts.append(
+            (
+                "capacity_tolerance",
+                getattr(cost_model, "CEIL_TOLERANCE", 0.0),
+                "capacity units round up, ignoring float noise below this share of a unit count",
+            )
+        )
     irr = src.metrics.get("irr_annual")
     guess = (1.0 + irr) ** (1.0 / 12.0) - 1.0 if isinstance(irr, int | float) else 0.1
     consts.append(
@@ -164,7 +173,8 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     )
     for name, value, note in consts:
         sh.text(r, 0, name)
-        sh.value(r, 1, value, "share+const" if name.startswith("irr") else "count+const")
+        style = {"irr_guess_monthly": "share", "capacity_tolerance": "decimal"}.get(name, "count")
+        sh.value(r, 1, value, "sci+const" if name == "capacity_tolerance" else style + "+const")
         sh.text(r, 2, note, "text+note")
         sh.text(r, 3, "constant")
         sh.text(r, 4, name)

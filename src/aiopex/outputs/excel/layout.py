@@ -130,8 +130,11 @@ class Sheet:
         for col, w in widths.items():
             self.ws.set_column(col, col, w)
 
-    def print_setup(self, repeat_rows: int | None = None, repeat_cols: int | None = None) -> None:
-        """Landscape, fit to one page wide, header rows (and label columns) on every page."""
+    def print_setup(
+        self, repeat_rows: int | None = None, repeat_cols: int | None = None, tall: int = 0
+    ) -> None:
+        """Landscape, fit to one page wide (and ``tall`` pages high, 0: as many as needed),
+        header rows (and label columns) repeated on every page."""
         ws = self.ws
         ws.set_landscape()
         ws.set_paper(9)  # A4
@@ -142,4 +145,4 @@ class Sheet:
             ws.repeat_rows(0, repeat_rows)
         if repeat_cols is not None:
             ws.repeat_columns(0, repeat_cols)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, tall)

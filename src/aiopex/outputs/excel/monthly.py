@@ -8,7 +8,7 @@ DRIVERS = "Drivers"
 
 #: Width of a month column and of the label columns A-D, in characters.
 MONTH_WIDTH = 11
-LABEL_WIDTHS = {0: 30, 1: 14, 2: 12, 3: 14}
+LABEL_WIDTHS = {0: 28, 1: 18, 2: 20, 3: 13}
 
 
 def time_axis(sh: Sheet, grid: Grid, title: str, dates_serial: list[float]) -> None:
@@ -38,5 +38,6 @@ def finish(sh: Sheet, grid: Grid, label_widths: dict[int, float] | None = None) 
     if breaks:
         ws.set_v_pagebreaks(breaks)
     widths = [*(label_widths or LABEL_WIDTHS).values(), *[MONTH_WIDTH] * min(12, grid.H)]
-    width = sum(w * 7 + 5 for w in widths)  # pixels at 100%; an A4 landscape page holds ~1000
-    ws.set_print_scale(max(10, min(100, int(100 * 1000 / width))))
+    width = sum(w * 7 + 5 for w in widths)  # pixels at 100%; an A4 landscape page holds ~1000,
+    # and a spreadsheet program's fonts may run a little wider
+    ws.set_print_scale(max(10, min(100, int(100 * 950 / width))))

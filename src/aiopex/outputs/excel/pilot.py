@@ -200,4 +200,4 @@ def write(
             total = float(sum(it[key] for it in bridge))
             sh.formula(r, col, f"=SUM({letter}{first + 1}:{letter}{r})", total, "money_cur+total")
     sh.widths({0: 40, 1: 18, 2: 22, 3: 18, 4: 18, 5: 26})
-    sh.print_setup()
+    sh.print_setup(tall=1)

@@ -177,7 +177,7 @@ def write(
     sh.widths({0: 30, 1: 18, 2: 44, 3: 22})
     ws.freeze_panes(1, 1)
     _charts(wb, ws, src, grid, costs, cashflow, r + 2)
-    sh.print_setup(repeat_rows=0)
+    sh.print_setup(tall=1)  # the metrics and both charts on one page
     ws.activate()
     return SummaryRefs(row=row)
 
