@@ -1,9 +1,13 @@
 """Workbook writing time: a 60-month scenario with 20 cost lines (target < 1 s).
 
 Writes the scenario YAML to a temporary folder, runs the engine once, then times
-:func:`aiopex.outputs.excel.write_workbook` (best of 5) and prints one JSON line::
+:func:`aiopex.outputs.excel.write_workbook` (best of 5) against a baseline run in
+the same process: bare XlsxWriter writing as many numbers as the workbook has
+cells, into one sheet (the floor of any XlsxWriter workbook of that size). Prints
+one JSON line::
 
-    {"bench": "excel_write", "months": 60, "lines": 20, "seconds": ...}
+    {"bench": "excel_write", "months": 60, "lines": 20, "cells": ..., "seconds": ...,
+     "baseline_seconds": ..., "ratio": ...}
 
 Run: ``python benchmarks/bench_excel.py``.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiopex
@@ -75,22 +80,54 @@ def scenario_yaml() -> str:
     return HEAD + "\n".join(lines) + "\n"
 
 
+def baseline(path: Path, cells: int) -> None:
+    """Bare XlsxWriter: ``cells`` numbers with one number format, in one sheet."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
+    ws = wb.add_worksheet()
+    fmt = wb.add_format({"num_format": "#,##0"})
+    for i in range(cells):
+        ws.write_number(i // MONTHS, i % MONTHS, float(i), fmt)
+    wb.close()
+
+
+def count_cells(path: Path) -> int:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return sum(1 for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+
+
+def best(fn: Callable[[int], None]) -> float:
+    times = []
+    for i in range(REPEATS):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "bench_excel.yaml"
         path.write_text(scenario_yaml(), encoding="utf-8")
         result = aiopex.run(aiopex.load_scenario(path))
-        assert len(result.months) == MONTHS and len(result.lines) == LINES
-        times = []
-        for i in range(REPEATS):
-            t0 = time.perf_counter()
-            write_workbook(result, Path(d) / f"out{i}.xlsx")
-            times.append(time.perf_counter() - t0)
-    print(
-        json.dumps(
-            {"bench": "excel_write", "months": MONTHS, "lines": LINES, "seconds": min(times)}
-        )
-    )
+        assert len(result.months) == MONTHS
+        write_workbook(result, Path(d) / "warm.xlsx")  # imports
+        cells = count_cells(Path(d) / "warm.xlsx")
+        seconds = best(lambda i: write_workbook(result, Path(d) / f"out{i}.xlsx"))
+        base = best(lambda i: baseline(Path(d) / f"base{i}.xlsx", cells))
+    out = {
+        "bench": "excel_write",
+        "months": MONTHS,
+        "lines": LINES,
+        "cells": cells,
+        "seconds": round(seconds, 4),
+        "baseline_seconds": round(base, 4),
+        "ratio": round(seconds / base, 2),
+    }
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
