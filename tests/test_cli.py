@@ -44,10 +44,11 @@ def test_forecast_monte_carlo_json_and_reproducibility():
     u = json.loads(a.stdout)["uncertainty"]
     assert 0 <= u["prob_npv_negative"] <= 1
     for name in ("npv", "cost_total", "run_rate_monthly"):
-        assert set(u[name]) == {"mean"} | {f"p{q}" for q in PERCENTILES}
+        assert set(u[name]) == {"mean", "defined_share"} | {f"p{q}" for q in PERCENTILES}
         assert u[name]["p5"] <= u[name]["p50"] <= u[name]["p95"]
     out = json.loads(a.stdout)
-    assert set(u) == set(METRICS) | {"prob_npv_negative"}
+    assert set(u) == set(METRICS) | {"prob_npv_negative", "prob_no_payback"}
+    assert 0 <= u["prob_no_payback"] <= 1 and 0 < u["payback_month"]["defined_share"] <= 1
     monthly = out["monthly_percentiles"]
     assert len(monthly["months"]) == len(monthly["cost"]["p50"]) == len(monthly["net"]["p95"])
     c = aiopex("forecast", str(CLAIMS), "--json", "--draws", "300", "--seed", "12")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import aiopex
@@ -19,7 +20,7 @@ def claims():
 
 def test_ledger_rows_are_quantity_times_rate_and_sum_to_the_total(claims):
     led = claims.ledger
-    assert len(led) == len(claims.months) * len(claims.lines)
+    assert len(led) == len(claims.months) * len(claims.line_specs)
     np.testing.assert_allclose(led["amount"], led["quantity"] * led["rate"], rtol=1e-12)
     assert led["amount"].sum() == pytest.approx(claims.metrics["cost_total"], rel=1e-12)
     by_cat = led.groupby("category")["amount"].sum()
@@ -42,28 +43,83 @@ def test_history_based_scenario_runs_deterministic_and_monte_carlo():
     det = aiopex.run(s)
     assert det.history["method"] in {"ets", "theta", "sarimax", "naive"}
     assert det.history["as_of"] < s.start
-    assert (det.series["requests"] > 0).all()
+    assert (det.drivers["requests"] > 0).all()
     mc = aiopex.run(s, draws=400, seed=5)
     assert mc.metrics == det.metrics
-    u = mc.uncertainty["requests_total"]
+    u = mc.uncertainty.loc["requests_total"]
     assert u["p5"] < det.metrics["requests_total"] < u["p95"]
     again = aiopex.run(s, draws=400, seed=5)
-    assert again.uncertainty == mc.uncertainty
+    pd.testing.assert_frame_equal(again.uncertainty, mc.uncertainty)
 
 
 def test_monte_carlo_does_not_depend_on_chunking(monkeypatch):
     s = aiopex.load_scenario(SCENARIOS / "doc_extraction_gpu.yaml")
-    whole = aiopex.run(s, draws=1000, seed=3).uncertainty
+    whole = aiopex.run(s, draws=1000, seed=3, keep_draws=300)
     import aiopex.engine as engine
 
     monkeypatch.setattr(engine, "CHUNK", 128)
-    chunked = aiopex.run(s, draws=1000, seed=3).uncertainty
-    assert chunked["npv"] == pytest.approx(whole["npv"], rel=1e-12)
-    assert chunked["monthly"]["cost"]["p50"] == pytest.approx(whole["monthly"]["cost"]["p50"])
+    chunked = aiopex.run(s, draws=1000, seed=3, keep_draws=300)
+    pd.testing.assert_frame_equal(chunked.uncertainty, whole.uncertainty, rtol=1e-12)
+    pd.testing.assert_frame_equal(chunked.monthly, whole.monthly, rtol=1e-12)
+    np.testing.assert_array_equal(chunked.draws.kept, whole.draws.kept)
+    np.testing.assert_allclose(chunked.draws.amount, whole.draws.amount, rtol=1e-12)
 
 
 def test_seed_is_recorded_when_not_given():
     s = aiopex.load_scenario(SCENARIOS / "claims_triage.yaml")
     r = aiopex.run(s, draws=50)
     assert isinstance(r.seed, int)
-    assert aiopex.run(s, draws=50, seed=r.seed).uncertainty == r.uncertainty
+    pd.testing.assert_frame_equal(aiopex.run(s, draws=50, seed=r.seed).uncertainty, r.uncertainty)
+
+
+def test_lines_frame_and_categories(claims):
+    lines = claims.lines
+    assert list(lines.columns) == [
+        "line",
+        "category",
+        "driver",
+        "m",
+        "month",
+        "quantity",
+        "rate",
+        "amount",
+    ]
+    np.testing.assert_allclose(lines["amount"], lines["quantity"] * lines["rate"], rtol=1e-12)
+    by_cat = lines.groupby("category")["amount"].sum()
+    for c in claims.categories.columns:
+        assert claims.categories[c].sum() == pytest.approx(by_cat[c], rel=1e-12)
+    np.testing.assert_allclose(
+        claims.categories.sum(axis=1), claims.drivers["cost"], rtol=1e-12, atol=1e-9
+    )
+    assert claims.uncertainty is None and claims.draws is None and claims.probabilities is None
+
+
+def test_monte_carlo_keeps_draws_and_never_drops_one():
+    s = aiopex.load_scenario(SCENARIOS / "claims_triage.yaml")
+    r = aiopex.run(s, draws=600, seed=9, keep_draws=250)
+    d = r.draws
+    assert len(d.metrics) == 600 and len(d.kept) == 250
+    assert np.all(np.diff(d.kept) > 0)
+    assert d.amount.shape == (250, len(r.line_specs), s.horizon) == d.quantity.shape
+    # a kept draw's lines add up to that draw's cost total
+    np.testing.assert_allclose(d.total(), d.metrics["cost_total"].to_numpy()[d.kept], rtol=1e-10)
+    name = r.line_specs[0].name
+    np.testing.assert_allclose(
+        d.total([name], range(12)), d.amount[:, 0, :12].sum(axis=1), rtol=1e-12
+    )
+    u = r.uncertainty
+    pb = d.metrics["payback_month"].to_numpy()
+    defined = ~np.isnan(pb)
+    assert u.loc["payback_month", "defined_share"] == defined.mean()
+    assert r.probabilities["prob_no_payback"] == pytest.approx(1 - defined.mean(), abs=1e-15)
+    assert r.probabilities["prob_npv_negative"] == np.mean(d.metrics["npv"] < 0)
+    # "not within the horizon" is later than every month; whole months, no interpolation
+    for q in (5, 10, 50, 90, 95):
+        want = np.percentile(np.where(defined, pb, np.inf), q, method="lower")
+        got = u.loc["payback_month", f"p{q}"]
+        assert (np.isnan(got) and np.isinf(want)) or got == want
+    irr = d.metrics["irr_annual"].to_numpy()
+    assert u.loc["irr_annual", "defined_share"] == np.mean(~np.isnan(irr))
+    assert u.loc["retrains", "p50"] == np.percentile(d.metrics["retrains"], 50, method="lower")
+    all_kept = aiopex.run(s, draws=300, seed=9)
+    np.testing.assert_array_equal(all_kept.draws.kept, np.arange(300))

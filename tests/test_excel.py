@@ -400,7 +400,7 @@ def test_uncertainty_sheet_only_with_draws(tmp_path: Path) -> None:
     header = [c.value for c in ws[3]]
     npv = {header[i]: ws.cell(row=rows["npv"], column=i + 1).value for i in range(1, len(header))}
     assert rows["prob_npv_negative"] > rows["npv"]
-    assert npv["p50"] == pytest.approx(res.uncertainty["npv"]["p50"])
+    assert npv["p50"] == pytest.approx(res.uncertainty.loc["npv", "p50"])
     assert npv["p10"] <= npv["p50"] <= npv["p90"]
     about = wb["About"]
     got = {a: b for a, b in about.iter_rows(min_row=2, max_col=2, values_only=True) if a}

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -463,10 +464,10 @@ def test_series_parity(path):
     res, ref = _package(str(path)), _reference(str(path))
     problems: list[str] = []
     for name in PACKAGE_SERIES:
-        if name not in res.series:
-            problems.append(f"series {name}: missing from the package's Result.series")
+        if name not in res.drivers.columns:
+            problems.append(f"series {name}: missing from the package's Result.drivers")
             continue
-        _check(res.series[name], ref["series"][name], f"series {name}", problems)
+        _check(res.drivers[name].to_numpy(), ref["series"][name], f"series {name}", problems)
     _fail_if(problems)
 
 
@@ -474,12 +475,12 @@ def test_series_parity(path):
 def test_cost_line_parity(path):
     res, ref = _package(str(path)), _reference(str(path))
     problems: list[str] = []
-    got = [k[len("line:") :] for k in res.series if k.startswith("line:")]
+    got = list(dict.fromkeys(res.lines["line"]))
     if got != list(ref["lines"]):
         problems.append(f"cost lines: package {got}, reference {list(ref['lines'])}")
     for name, amounts in ref["lines"].items():
-        if f"line:{name}" in res.series:
-            _check(res.series[f"line:{name}"], amounts, f"line:{name}", problems)
+        if name in got:
+            _check(res.line(name), amounts, f"line {name}", problems)
     _fail_if(problems)
 
 
@@ -539,19 +540,22 @@ def test_pilot_parity(path):
 @pytest.mark.parametrize("path", FIXTURES, ids=_fixture_id)
 def test_lines_sum_to_categories_and_categories_to_total(path):
     res = _package(str(path))
-    cats = {ln.category for ln in res.lines}
+    cats = {ln.category for ln in res.line_specs}
     by_cat = res.metrics["cost_by_category"]
     total = 0.0
     for c in CATEGORY_ORDER:
         if c not in cats:
             continue
-        lines = [res.series[f"line:{ln.name}"] for ln in res.lines if ln.category == c]
+        lines = [res.line(ln.name) for ln in res.line_specs if ln.category == c]
         np.testing.assert_allclose(by_cat[c], float(np.sum(lines)), rtol=RTOL, atol=1e-6)
         total += by_cat[c]
     np.testing.assert_allclose(res.metrics["cost_total"], total, rtol=RTOL)
-    month_sum = np.sum([res.series[f"line:{ln.name}"] for ln in res.lines], axis=0)
-    np.testing.assert_allclose(res.series["cost"], month_sum, rtol=RTOL, atol=1e-6)
-    np.testing.assert_allclose(res.series["cost"].sum(), res.metrics["cost_total"], rtol=RTOL)
+    month_sum = np.sum([res.line(ln.name) for ln in res.line_specs], axis=0)
+    cost = res.drivers["cost"].to_numpy()
+    np.testing.assert_allclose(cost, month_sum, rtol=RTOL, atol=1e-6)
+    np.testing.assert_allclose(cost.sum(), res.metrics["cost_total"], rtol=RTOL)
+    for c in res.categories.columns:
+        np.testing.assert_allclose(res.categories[c].sum(), by_cat[c], rtol=RTOL)
 
 
 def _line_cases() -> list:
@@ -572,18 +576,16 @@ def test_doubling_a_line_rate_doubles_only_that_line(path, line, rate):
 
     base = _package(str(path))
     doubled = aiopex.run(aiopex.load_scenario(path, overrides={f"costs.{line}.rate": 2 * rate}))
-    np.testing.assert_allclose(
-        doubled.series[f"line:{line}"], 2 * base.series[f"line:{line}"], rtol=RTOL, atol=1e-9
-    )
-    for ln in base.lines:
+    np.testing.assert_allclose(doubled.line(line), 2 * base.line(line), rtol=RTOL, atol=1e-9)
+    for ln in base.line_specs:
         if ln.name != line:
             np.testing.assert_array_equal(
-                doubled.series[f"line:{ln.name}"], base.series[f"line:{ln.name}"], err_msg=ln.name
+                doubled.line(ln.name), base.line(ln.name), err_msg=ln.name
             )
     for name in ("active_users", "requests", "accuracy", "retrain", "degraded", "benefit"):
-        np.testing.assert_array_equal(doubled.series[name], base.series[name], err_msg=name)
+        np.testing.assert_array_equal(doubled.drivers[name], base.drivers[name], err_msg=name)
     np.testing.assert_allclose(
-        doubled.series["cost"], base.series["cost"] + base.series[f"line:{line}"], rtol=RTOL
+        doubled.drivers["cost"], base.drivers["cost"] + base.line(line), rtol=RTOL
     )
 
 
@@ -595,9 +597,8 @@ def test_one_draw_is_the_deterministic_run(path):
     one, default = aiopex.run(s, draws=1), aiopex.run(s)
     np.testing.assert_equal(one.metrics, default.metrics)
     np.testing.assert_equal(one.pilot, default.pilot)
-    assert one.series.keys() == default.series.keys()
-    for k in default.series:
-        np.testing.assert_array_equal(one.series[k], default.series[k], err_msg=k)
+    pd.testing.assert_frame_equal(one.drivers, default.drivers)
+    pd.testing.assert_frame_equal(one.lines, default.lines)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=_fixture_id)
@@ -607,7 +608,9 @@ def test_same_seed_same_numbers(path):
     s = aiopex.load_scenario(path)
     a, b = aiopex.run(s, draws=200, seed=20240607), aiopex.run(s, draws=200, seed=20240607)
     assert a.uncertainty is not None
-    np.testing.assert_equal(a.uncertainty, b.uncertainty)
+    pd.testing.assert_frame_equal(a.uncertainty, b.uncertainty)
+    assert a.probabilities == b.probabilities
+    pd.testing.assert_frame_equal(a.monthly, b.monthly)
     np.testing.assert_equal(a.metrics, b.metrics)
 
 
@@ -616,16 +619,18 @@ def test_another_seed_other_numbers():
 
     s = aiopex.load_scenario(PARITY_DIR / "all_drivers.yaml")
     a, b = aiopex.run(s, draws=200, seed=1), aiopex.run(s, draws=200, seed=2)
-    assert a.uncertainty["npv"]["p50"] != b.uncertainty["npv"]["p50"]
+    assert a.uncertainty.loc["npv", "p50"] != b.uncertainty.loc["npv", "p50"]
     # the deterministic metrics do not depend on the seed
     np.testing.assert_equal(a.metrics, b.metrics)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=_fixture_id)
 def test_percentiles_are_ordered(path):
-    unc = _package(str(path), 500, 11).uncertainty
+    res = _package(str(path), 500, 11)
+    unc = res.uncertainty_json()
     assert unc is not None
     assert 0.0 <= unc["prob_npv_negative"] <= 1.0
+    assert 0.0 <= unc["prob_no_payback"] <= 1.0
     names = {n for n, _ in _walk_stats(unc)}
     for metric in ("cost_total", "benefit_total", "npv", "run_rate_monthly"):
         assert metric in names, f"uncertainty has no {metric}"
@@ -634,7 +639,8 @@ def test_percentiles_are_ordered(path):
         if not all(_is_number(v) for v in values):
             continue
         assert values == sorted(values), f"{name}: percentiles out of order {values}"
-    for series, block in (unc.get("monthly") or {}).items():
+    for series in ("cost", "net"):
+        block = res.monthly_json()[series]
         p = [np.asarray(block[k]) for k in ("p5", "p10", "p50", "p90", "p95") if k in block]
         for lo, hi in zip(p, p[1:], strict=False):
             assert np.all(lo <= hi), f"monthly {series}: percentiles out of order"
@@ -755,8 +761,8 @@ def test_zero_width_range_is_the_constant(tmp_path, form):
                 _check(det.metrics[name].get(c), v, f"{name}.{c}", problems)
         else:
             _check(det.metrics[name], const.metrics[name], name, problems)
-    for k in const.series:
-        _check(det.series[k], const.series[k], f"series {k}", problems)
+    for k in PACKAGE_SERIES:
+        _check(det.drivers[k].to_numpy(), const.drivers[k].to_numpy(), f"series {k}", problems)
     # the constant scenario agrees with the reference too
     ref = reference_run(copy.deepcopy(CONSTANT_SCENARIO))
     for name in ("npv", "cost_total", "benefit_total", "payback_month", "irr_annual"):
@@ -770,7 +776,7 @@ def test_zero_width_ranges_have_no_spread(tmp_path, form):
     import aiopex
 
     res = aiopex.run(aiopex.load_scenario(_write(tmp_path, _degenerate(form))), draws=300, seed=5)
-    unc = res.uncertainty
+    unc = res.uncertainty_json()
     assert unc is not None
     problems: list[str] = []
     for name, st in _walk_stats(unc):
@@ -785,7 +791,9 @@ def test_zero_width_ranges_have_no_spread(tmp_path, form):
             if k in st:
                 _check(st[k], want, f"{name}.{k}", problems)
     assert unc["prob_npv_negative"] == (1.0 if res.metrics["npv"] < 0 else 0.0)
-    for series, block in (unc.get("monthly") or {}).items():
-        for k, values in block.items():
-            _check(values, res.series[series], f"monthly {series}.{k}", problems)
+    assert unc["prob_no_payback"] == (1.0 if res.metrics["payback_month"] is None else 0.0)
+    for series in ("cost", "net"):
+        for k, values in res.monthly_json()[series].items():
+            want = res.drivers[series].to_numpy()
+            _check(values, want, f"monthly {series}.{k}", problems)
     _fail_if(problems)

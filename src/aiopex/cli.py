@@ -110,7 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _money(x: float | None, cur: str) -> str:
-    return "n/a" if x is None else f"{cur} {x:,.0f}"
+    return "n/a" if x is None or math.isnan(x) else f"{cur} {x:,.0f}"
+
+
+def _month(x: float | None) -> str:
+    """A payback month percentile: ``None``/NaN is beyond the horizon."""
+    return "beyond the horizon" if x is None or math.isnan(x) else f"month {int(x)}"
 
 
 def _fmt(x: Any) -> str:
@@ -163,18 +168,22 @@ def summary_text(result: Any) -> str:
         )
     r = result.readiness
     out.append(f"  readiness: {r['answered']}/{r['total']} answered, {len(r['warnings'])} flags")
-    if result.uncertainty:
+    if result.uncertainty is not None:
         u = result.uncertainty
-        npv = u["npv"]
+        npv, rr, pb = u.loc["npv"], u.loc["run_rate_monthly"], u.loc["payback_month"]
+        prob = result.probabilities
         out.append(
-            f"  Monte Carlo ({result.draws} draws, seed {result.seed}): NPV p10 "
+            f"  Monte Carlo ({result.n_draws} draws, seed {result.seed}): NPV p10 "
             f"{_money(npv['p10'], cur)}, p50 {_money(npv['p50'], cur)}, p90 "
-            f"{_money(npv['p90'], cur)}; P(NPV < 0) = {u['prob_npv_negative']:.1%}"
+            f"{_money(npv['p90'], cur)}; P(NPV < 0) = {prob['prob_npv_negative']:.1%}"
         )
-        rr = u["run_rate_monthly"]
         out.append(
             f"  run-rate p10 {_money(rr['p10'], cur)}, p50 {_money(rr['p50'], cur)}, "
             f"p90 {_money(rr['p90'], cur)}"
+        )
+        out.append(
+            f"  payback p10 {_month(pb['p10'])}, p50 {_month(pb['p50'])}, p90 "
+            f"{_month(pb['p90'])}; P(no payback) = {prob['prob_no_payback']:.1%}"
         )
     if result.history:
         h = result.history

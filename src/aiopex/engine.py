@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -23,10 +23,16 @@ from aiopex.model.costs import LineSpec
 from aiopex.model.pilot import last_months, pilot_exposure
 from aiopex.model.readiness import readiness_report
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
-from aiopex.result import Result
+from aiopex.result import STAT_COLUMNS, Draws, Result, summarize
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 4096
+
+#: Draws whose per-line monthly amounts a Monte Carlo run keeps (``Result.draws``).
+KEEP_DRAWS = 2000
 
 
 def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Uncertain, Bounds]]:
@@ -286,18 +292,38 @@ def _point_metrics(per_draw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _stats(x: np.ndarray) -> dict[str, float | None]:
-    x = x[~np.isnan(x)]
-    if x.size == 0:
-        return {"mean": None, **{f"p{q}": None for q in PERCENTILES}}
-    pct = np.percentile(x, PERCENTILES)
-    return {
-        "mean": float(x.mean()),
-        **{f"p{q}": float(v) for q, v in zip(PERCENTILES, pct, strict=True)},
-    }
+def _per_draw_frame(per: dict[str, Any]) -> pd.DataFrame:
+    """Per-draw metrics as one frame: a column per metric, ``cost_by_category.<c>`` flat."""
+    import pandas as pd
+
+    cols: dict[str, np.ndarray] = {}
+    for k, v in per.items():
+        if k == "cost_by_category":
+            for c, a in v.items():
+                cols[f"{k}.{c}"] = np.asarray(a, dtype=float)
+        else:
+            cols[k] = np.asarray(v, dtype=float)
+    df = pd.DataFrame(cols)
+    df.index.name = "draw"
+    return df
 
 
-def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
+def keep_indexes(draws: int, keep_draws: int, seed: int) -> np.ndarray:
+    """The draws whose cost lines a Monte Carlo run keeps, sorted.
+
+    All draws when ``draws <= keep_draws``; else ``keep_draws`` of them chosen
+    without replacement by a generator of their own (seeded by ``seed``), before
+    any draw is run, so chunking does not change which are kept.
+    """
+    if draws <= keep_draws:
+        return np.arange(draws)
+    rng = np.random.default_rng([seed, 0x6B656570])  # its own stream: "keep"
+    return np.sort(rng.choice(draws, size=keep_draws, replace=False))
+
+
+def run(
+    scenario: Scenario, draws: int = 1, seed: int | None = None, keep_draws: int = KEEP_DRAWS
+) -> Result:
     """Compute the forecast, metrics, pilot exposure, readiness and Monte Carlo ranges.
 
     Parameters
@@ -308,12 +334,16 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
         1 for a deterministic run at point values; more for Monte Carlo.
     seed : int, optional
         Seed of the one ``numpy.random.Generator``; drawn (and recorded) when omitted.
+    keep_draws : int
+        How many draws keep their per-line monthly amounts (``Result.draws``): all
+        draws up to this many, else a seeded subset of this size.
 
     Returns
     -------
     Result
-        ``metrics``, ``drivers``, ``ledger``, ``pilot`` and ``readiness`` of the
-        deterministic run; ``uncertainty`` when ``draws > 1``.
+        ``metrics``, ``drivers``, ``lines``, ``categories``, ``ledger``, ``pilot`` and
+        ``readiness`` of the deterministic run; ``uncertainty``, ``probabilities``,
+        ``monthly`` and ``draws`` when ``draws > 1``.
 
     Examples
     --------
@@ -323,8 +353,12 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
     >>> r.metrics["cost_total"] > 0
     True
     """
+    import pandas as pd
+
     if draws < 1:
         raise ValueError("draws must be >= 1")
+    if keep_draws < 0:
+        raise ValueError("keep_draws must be >= 0")
     H = scenario.horizon
     lines = line_specs(scenario)
     hist = _history(scenario) if scenario.model.usage.history_based else None
@@ -334,28 +368,58 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
     metrics = _point_metrics(per)
 
     months = _month_labels(scenario.start, H)
-    series: dict[str, np.ndarray] = {
-        k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost", "net")
-    }
-    series["cumulative_net"] = np.cumsum(series["net"])
+    drivers = pd.DataFrame(
+        {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost", "net")}
+    )
+    drivers["cumulative_net"] = np.cumsum(drivers["net"].to_numpy())
+    drivers.insert(0, "month", months)
+    drivers.index.name = "m"
+    frames = []
     for ln in lines:
         qty, rate_m, amt = det["lines"][ln.name]
-        series[f"qty:{ln.name}"] = np.asarray(qty[0], dtype=float) * _costs.window(ln, H)
-        series[f"rate:{ln.name}"] = np.asarray(rate_m[0], dtype=float)
-        series[f"line:{ln.name}"] = np.asarray(amt[0], dtype=float)
-    category = {c: a[0] for c, a in det["category"].items()}
-    for c, a in category.items():
-        series[f"category:{c}"] = a
+        frames.append(
+            pd.DataFrame(
+                {
+                    "line": ln.name,
+                    "category": ln.category,
+                    "driver": ln.driver,
+                    "m": np.arange(H),
+                    "month": months,
+                    "quantity": np.asarray(qty[0], dtype=float) * _costs.window(ln, H),
+                    "rate": np.asarray(rate_m[0], dtype=float),
+                    "amount": np.asarray(amt[0], dtype=float),
+                }
+            )
+        )
+    line_frame = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            {
+                "line": pd.Series(dtype=object),
+                "category": pd.Series(dtype=object),
+                "driver": pd.Series(dtype=object),
+                "m": pd.Series(dtype=np.int64),
+                "month": pd.Series(dtype=object),
+                **{c: pd.Series(dtype=float) for c in ("quantity", "rate", "amount")},
+            }
+        )
+    )
+    category = {c: np.asarray(a[0], dtype=float) for c, a in det["category"].items()}
+    categories = pd.DataFrame(category, index=pd.RangeIndex(H, name="m"))
 
     pilot = None
     if scenario.model.pilot is not None:
         pilot = pilot_exposure(
-            scenario.model.pilot, series["requests"], category, metrics["run_rate_monthly"]
+            scenario.model.pilot,
+            drivers["requests"].to_numpy(),
+            category,
+            metrics["run_rate_monthly"],
         )
     readiness = readiness_report(
         scenario,
         months,
-        series["accuracy"],
+        drivers["accuracy"].to_numpy(),
         category,
         metrics["retrains"],
         metrics["run_rate_monthly"],
@@ -367,11 +431,13 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
 
     result = Result(
         scenario=scenario,
-        draws=draws,
+        n_draws=draws,
         seed=seed,
         months=months,
-        lines=lines,
-        series=series,
+        line_specs=lines,
+        drivers=drivers,
+        lines=line_frame,
+        categories=categories,
         metrics=metrics,
         pilot=pilot,
         readiness=readiness,
@@ -381,8 +447,8 @@ def run(scenario: Scenario, draws: int = 1, seed: int | None = None) -> Result:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**32))
             result.seed = seed
-        result.uncertainty, npv_draws = monte_carlo(scenario, lines, draws, seed, hist)
-        result.extra["npv_draws"] = npv_draws
+        mc = monte_carlo(scenario, lines, draws, seed, hist, keep_draws=keep_draws)
+        result.uncertainty, result.probabilities, result.monthly, result.draws = mc
     return result
 
 
@@ -392,29 +458,45 @@ def monte_carlo(
     draws: int,
     seed: int,
     hist: tuple[Any, Any] | None = None,
-    chunk: int = CHUNK,
-) -> tuple[dict[str, Any], np.ndarray]:
+    chunk: int | None = None,
+    keep_draws: int = KEEP_DRAWS,
+) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame, Draws]:
     """Sample every *(u)* field ``draws`` times and summarize the metrics.
 
     All random numbers come from ``numpy.random.default_rng(seed)``, drawn up front in
     file order (then the history forecast's paths), so chunking does not change them.
+    The draws whose lines are kept are chosen up front too (:func:`keep_indexes`).
 
     Returns
     -------
-    uncertainty : dict
-        ``{metric: {mean, p5, p10, p50, p90, p95}}`` (``cost_by_category`` nested),
-        ``prob_npv_negative``, and ``monthly``: ``{"cost"|"net": {"p5": [...], ...}}``.
-    npv_draws : ndarray (draws,)
+    uncertainty : DataFrame
+        Index ``metric``; ``mean``, ``p5`` .. ``p95``, ``defined_share``
+        (:func:`aiopex.result.summarize`).
+    probabilities : dict
+        ``prob_npv_negative`` = share of draws with NPV < 0; ``prob_no_payback`` =
+        share of draws whose payback is not within the horizon.
+    monthly : DataFrame
+        Index ``m``; ``cost_p5`` .. ``net_p95``: percentiles over all draws, per month.
+    draws : Draws
     """
+    import pandas as pd
+
+    chunk = chunk or CHUNK
     rng = np.random.default_rng(seed)
     p = _sampled_params(scenario, draws, rng)
     hist_req = hist[0].sample(draws, rng) if hist is not None else None
     H = scenario.horizon
+    kept = keep_indexes(draws, keep_draws, seed)
+    n_lines = len(lines)
+    kept_amount = np.zeros((kept.size, n_lines, H))
+    kept_quantity = np.zeros((kept.size, n_lines, H))
+    windows = [_costs.window(ln, H) for ln in lines]
     cost_all = np.empty((draws, H))
     net_all = np.empty((draws, H))
-    per_all: dict[str, Any] = {}
+    per_frames = []
     for lo in range(0, draws, chunk):
         hi = min(lo + chunk, draws)
+        a, b = np.searchsorted(kept, [lo, hi])
         pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p.items()}
         sim = simulate(
             scenario,
@@ -423,34 +505,45 @@ def monte_carlo(
             hi - lo,
             hist,
             hist_req[lo:hi] if hist_req is not None else None,
-            keep_lines=False,
+            keep_lines=b > a,
         )
         cost_all[lo:hi] = sim["cost"]
         net_all[lo:hi] = sim["net"]
-        per = metrics_per_draw(sim, pc["finance.discount_rate"])
-        for k, v in per.items():
-            if k == "cost_by_category":
-                d = per_all.setdefault(k, {})
-                for c, a in v.items():
-                    d.setdefault(c, []).append(a)
-            else:
-                per_all.setdefault(k, []).append(v)
-    unc: dict[str, Any] = {}
-    for k, v in per_all.items():
-        if k == "cost_by_category":
-            unc[k] = {c: _stats(np.concatenate(a)) for c, a in v.items()}
-        else:
-            unc[k] = _stats(np.concatenate(v))
-    npv_draws = np.concatenate(per_all["npv"])
-    unc["prob_npv_negative"] = float(np.mean(npv_draws < 0))
-    unc["monthly"] = {
-        name: {
-            f"p{q}": row.tolist()
-            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0), strict=True)
-        }
-        for name, arr in (("cost", cost_all), ("net", net_all))
+        if b > a:
+            rows = kept[a:b] - lo
+            for i, ln in enumerate(lines):
+                qty, _, amt = sim["lines"][ln.name]
+                kept_amount[a:b, i] = amt[rows]
+                kept_quantity[a:b, i] = qty[rows] * windows[i]
+        per_frames.append(_per_draw_frame(metrics_per_draw(sim, pc["finance.discount_rate"])))
+    per_draw = pd.concat(per_frames, ignore_index=True)
+    per_draw.index.name = "draw"
+    unc = pd.DataFrame(
+        {name: summarize(name.split(".")[0], per_draw[name].to_numpy()) for name in per_draw}
+    ).T
+    unc = unc[list(STAT_COLUMNS)].astype(float)
+    unc.index.name = "metric"
+    npv, payback = per_draw["npv"].to_numpy(), per_draw["payback_month"].to_numpy()
+    probabilities = {
+        "prob_npv_negative": float(np.mean(npv < 0)),
+        "prob_no_payback": float(np.mean(np.isnan(payback))),
     }
-    return unc, npv_draws
+    monthly = pd.DataFrame(
+        {
+            f"{name}_p{q}": row
+            for name, arr in (("cost", cost_all), ("net", net_all))
+            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0), strict=True)
+        },
+        index=pd.RangeIndex(H, name="m"),
+    )
+    kept_draws = Draws(
+        metrics=per_draw,
+        kept=kept,
+        line_names=[ln.name for ln in lines],
+        amount=kept_amount,
+        quantity=kept_quantity,
+    )
+    return unc, probabilities, monthly, kept_draws
 
 
 def _month_labels(start: str, H: int) -> list[str]:

@@ -94,3 +94,9 @@ LEDGER_COLUMNS: tuple[str, ...] = (
 
 #: Percentiles reported for every metric of a Monte Carlo run.
 PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
+
+#: Metrics counted in whole months: their percentiles take no interpolation
+#: (numpy ``method="lower"``), SCENARIO.md "Numbers that may be uncertain".
+WHOLE_MONTH_METRICS: frozenset[str] = frozenset(
+    {"payback_month", "retrains", "degraded_months", "silent_months"}
+)

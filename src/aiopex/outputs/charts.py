@@ -51,7 +51,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from aiopex.names import CATEGORIES  # noqa: E402
+from aiopex.names import CATEGORIES, PERCENTILES  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.result import Result
@@ -157,12 +157,8 @@ def _style(ax: Axes, title: str, ylabel: str = "") -> None:
 
 def _category_costs(result: Result) -> dict[str, np.ndarray]:
     """Monthly cost per category, in the order of :data:`aiopex.names.CATEGORIES`."""
-    H = len(result.months)
-    out: dict[str, np.ndarray] = {}
-    for ln in result.lines:
-        out.setdefault(ln.category, np.zeros(H))
-        out[ln.category] = out[ln.category] + np.asarray(result.series[f"line:{ln.name}"])
-    return {c: out[c] for c in CATEGORIES if c in out}
+    cats = result.categories
+    return {c: cats[c].to_numpy(dtype=float) for c in CATEGORIES if c in cats.columns}
 
 
 def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
@@ -207,7 +203,7 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
     """Active users (adoption) and requests handled by the system, per month."""
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    s = result.series
+    s = result.drivers
     ax.bar(x, s["requests"], width=_bar_width(), color="#9ECAE9", label="requests (right axis)")
     ax.set_ylabel("requests per month")
     _count_axis(ax)
@@ -236,7 +232,7 @@ def accuracy(result: Result, ax: Axes | None = None) -> Figure:
     """Accuracy per month, with retraining months and degraded months marked."""
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    s = result.series
+    s = result.drivers
     q = result.scenario.resolved.get("quality", {})
     acc = np.asarray(s["accuracy"], dtype=float)
     degraded = np.asarray(s["degraded"]) > 0
@@ -291,7 +287,7 @@ def cumulative_net(result: Result, ax: Axes | None = None) -> Figure:
     """Cumulative net cash flow (benefit minus cost), with the payback month."""
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    cum = np.asarray(result.series["cumulative_net"], dtype=float)
+    cum = result.drivers["cumulative_net"].to_numpy(dtype=float)
     cur = result.scenario.currency
     ax.fill_between(x, cum, 0, where=cum >= 0, color=GOOD, alpha=0.15, interpolate=True, lw=0)
     ax.fill_between(x, cum, 0, where=cum < 0, color=BAD, alpha=0.15, interpolate=True, lw=0)
@@ -446,24 +442,24 @@ def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
 
 
 def _fan(result: Result, which: str, ax: Axes | None) -> Figure:
-    if result.uncertainty is None or "monthly" not in result.uncertainty:
+    if result.monthly is None:
         raise ValueError("fan charts need a Monte Carlo run (draws > 1)")
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    q = result.uncertainty["monthly"][which]
+    q = {f"p{p}": result.monthly[f"{which}_p{p}"].to_numpy() for p in PERCENTILES}
     cur = result.scenario.currency
     color = BAD if which == "cost" else NEUTRAL
     if "p5" in q and "p95" in q:
         ax.fill_between(x, q["p5"], q["p95"], color=color, alpha=0.10, lw=0, label="p5 to p95")
     ax.fill_between(x, q["p10"], q["p90"], color=color, alpha=0.25, lw=0, label="p10 to p90")
     ax.plot(x, q["p50"], color=color, lw=2, label="p50 (median)")
-    ax.plot(x, result.series[which], color="black", lw=1, ls="--", label="point values")
+    ax.plot(x, result.drivers[which], color="black", lw=1, ls="--", label="point values")
     if which == "net":
         ax.axhline(0, color="grey", lw=1)
     _money_axis(ax, cur)
     ax.legend(loc="upper left", frameon=False, ncols=4)
     name = "cost" if which == "cost" else "net cash flow (benefit minus cost)"
-    _style(ax, f"Monthly {name}: range over {result.draws:,} draws", f"{which} per month")
+    _style(ax, f"Monthly {name}: range over {result.n_draws:,} draws", f"{which} per month")
     return fig
 
 
@@ -479,9 +475,9 @@ def net_fan(result: Result, ax: Axes | None = None) -> Figure:
 
 def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
     """Histogram of NPV across Monte Carlo draws, with P(NPV < 0)."""
-    draws = result.extra.get("npv_draws") if result.extra else None
-    if draws is None or result.uncertainty is None:
+    if result.draws is None or result.probabilities is None:
         raise ValueError("the NPV distribution needs a Monte Carlo run (draws > 1)")
+    draws = result.draws.metrics["npv"].to_numpy()
     fig, ax = _axes(ax)
     cur = result.scenario.currency
     v = np.asarray(draws, dtype=float)
@@ -508,7 +504,7 @@ def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
             fontsize=9,
             color="dimgrey",
         )
-    p_neg = result.uncertainty.get("prob_npv_negative", float(np.mean(v < 0)))
+    p_neg = result.probabilities["prob_npv_negative"]
     _money_axis(ax, cur, "x")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper right", frameon=False)
@@ -566,7 +562,7 @@ def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) ->
     for i, r in enumerate(results):
         color = SERIES_COLORS[i % len(SERIES_COLORS)]
         x = _dates(r.months)
-        cum = np.asarray(r.series["cumulative_net"], dtype=float)
+        cum = r.drivers["cumulative_net"].to_numpy(dtype=float)
         ax.plot(x, cum, color=color, lw=2, label=r.scenario.name)
         pb = r.metrics.get("payback_month")
         if pb is not None:

@@ -163,6 +163,13 @@ def _metric(result: Result, name: str, value: Any) -> str:
     return f"{value:,.4g}"
 
 
+def _percentile(result: Result, name: str, value: Any) -> str:
+    """A percentile of a metric; a payback percentile that is ``None`` lies beyond the horizon."""
+    if value is None and name == "payback_month":
+        return "beyond the horizon"
+    return _metric(result, name, value)
+
+
 # -- the headline -------------------------------------------------------------------------
 
 
@@ -227,11 +234,12 @@ def headline(result: Result) -> HTML:
     rate = s.model.finance.discount_rate
     npv_note = f"at {point(rate):.1%} a year" + ("" if is_constant(rate) else " (point value)")
     if u is not None:
-        rr, npv = u["run_rate_monthly"], u["npv"]
+        rr, npv = u.loc["run_rate_monthly"], u.loc["npv"]
+        prob = result.probabilities or {}
         rr_note += f"; p10 to p90: {money(rr['p10'], cur)} to {money(rr['p90'], cur)}"
         npv_note += (
             f"; p10 to p90: {money(npv['p10'], cur)} to {money(npv['p90'], cur)}; "
-            f"P(NPV < 0) = {u['prob_npv_negative']:.1%}"
+            f"P(NPV < 0) = {prob['prob_npv_negative']:.1%}"
         )
     irr = m.get("irr_annual")
     pb_note = "IRR " + (f"{irr:.0%} a year" if irr is not None else "none (no sign change)")
@@ -262,8 +270,8 @@ def headline(result: Result) -> HTML:
     r = result.readiness
     ready_tone = green if r["answered"] == r["total"] else red
     runs = (
-        f"{result.draws:,} Monte Carlo draws, seed {result.seed}"
-        if result.draws > 1
+        f"{result.n_draws:,} Monte Carlo draws, seed {result.seed}"
+        if result.n_draws > 1
         else "point values (1 draw)"
     )
     meta = (
@@ -442,17 +450,24 @@ def bridge_table(result: Result) -> Styler | None:
 
 def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, Any] | None]]:
     """``(name, value, percentiles or None)`` for every metric, categories expanded."""
-    u = result.uncertainty or {}
+    u = result.uncertainty
+
+    def stats(name: str) -> dict[str, Any] | None:
+        if u is None or name not in u.index:
+            return None
+        return {k: (None if math.isnan(v) else float(v)) for k, v in u.loc[name].items()}
+
     out: list[tuple[str, Any, dict[str, Any] | None]] = []
     for name in METRICS:
         if name == "cost_by_category":
             cats = result.metrics["cost_by_category"]
-            ucat = u.get("cost_by_category", {})
             for c in CATEGORIES:
                 if c in cats:
-                    out.append((f"cost_by_category.{c}", cats[c], ucat.get(c)))
+                    key = f"cost_by_category.{c}"
+                    out.append((key, cats[c], stats(key)))
             continue
-        out.append((name, result.metrics.get(name), u.get(name)))
+        if name in result.metrics:
+            out.append((name, result.metrics.get(name), stats(name)))
     return out
 
 
@@ -471,22 +486,28 @@ def metrics_table(result: Result) -> Styler:
         }
         if mc:
             for q in ("p10", "p50", "p90"):
-                row[q] = _metric(result, name, pct.get(q)) if pct else ""
+                row[q] = _percentile(result, name, pct.get(q)) if pct else ""
+            row["defined in"] = _share(pct.get("defined_share")) if pct else ""
         rows.append(row)
     if mc:
-        rows.append(
-            {
-                "metric": "prob_npv_negative",
-                "what it is": "share of draws with NPV < 0",
-                "value": _share(result.uncertainty["prob_npv_negative"]),
-                "p10": "",
-                "p50": "",
-                "p90": "",
-            }
-        )
+        prob = result.probabilities or {}
+        for key, what in (
+            ("prob_npv_negative", "share of draws with NPV < 0"),
+            ("prob_no_payback", "share of draws with no payback within the horizon"),
+        ):
+            rows.append(
+                {
+                    "metric": key,
+                    "what it is": what,
+                    "value": _share(prob.get(key)),
+                    **{k: "" for k in ("p10", "p50", "p90", "defined in")},
+                }
+            )
     df = pd.DataFrame(rows)
-    right = ["value", *(["p10", "p50", "p90"] if mc else [])]
-    cap = "Metrics (point values" + (f"; p10, p50, p90 over {result.draws:,} draws)" if mc else ")")
+    right = ["value", *(["p10", "p50", "p90", "defined in"] if mc else [])]
+    cap = "Metrics (point values" + (
+        f"; p10, p50, p90 over {result.n_draws:,} draws)" if mc else ")"
+    )
     return _styler(df, cap, right=right)
 
 
@@ -564,9 +585,10 @@ def comparison_table(results: Sequence[Result]) -> Styler:
             if name != "cost_by_category":
                 col[name] = _metric(r, name, r.metrics.get(name))
         if r.uncertainty is not None:
-            npv, cur = r.uncertainty["npv"], r.scenario.currency
+            npv, cur = r.uncertainty.loc["npv"], r.scenario.currency
             col["npv p10 to p90"] = f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}"
-            col["prob_npv_negative"] = _share(r.uncertainty["prob_npv_negative"])
+            col["prob_npv_negative"] = _share((r.probabilities or {})["prob_npv_negative"])
+            col["prob_no_payback"] = _share((r.probabilities or {})["prob_no_payback"])
         r_ = r.readiness
         col["readiness answered"] = f"{r_['answered']} of {r_['total']}"
         col["horizon"] = f"{len(r.months)} months from {r.months[0]}"
@@ -578,6 +600,7 @@ def comparison_table(results: Sequence[Result]) -> Styler:
         "npv p10 to p90",
         "prob_npv_negative",
         "payback_month",
+        "prob_no_payback",
         "hidden_cost_multiple",
         *(
             m
@@ -664,15 +687,15 @@ def summary(result: Result, status: str = "ok") -> dict[str, Any]:
         "file": str(s.path),
         "inputs_hash": s.inputs_hash,
         "seed": result.seed,
-        "draws": result.draws,
+        "draws": result.n_draws,
         "version": __version__,
         "headline": headline_values(result),
         "metrics": jsonable(result.metrics),
     }
     if result.pilot is not None:
         out["pilot"] = jsonable({k: v for k, v in result.pilot.items() if k != "bridge"})
-    if result.uncertainty is not None:
-        out["prob_npv_negative"] = jsonable(result.uncertainty["prob_npv_negative"])
+    if result.probabilities is not None:
+        out.update(jsonable(result.probabilities))
     return out
 
 
@@ -701,23 +724,23 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
         if r.pilot is not None:
             row["hidden_cost_multiple"] = r.pilot.get("hidden_cost_multiple")
         if r.uncertainty is not None:
-            row["prob_npv_negative"] = r.uncertainty["prob_npv_negative"]
+            row.update(r.probabilities or {})
             for q in ("p10", "p50", "p90"):
-                row[f"npv_{q}"] = r.uncertainty["npv"][q]
-        row.update({"seed": r.seed, "draws": r.draws, "inputs_hash": s.inputs_hash})
+                row[f"npv_{q}"] = float(r.uncertainty.loc["npv", q])
+        row.update({"seed": r.seed, "draws": r.n_draws, "inputs_hash": s.inputs_hash})
         metrics.append(row)
         for c, v in r.metrics["cost_by_category"].items():
             cats.append({"scenario": s.name, "category": c, "cost_total": v})
+        d = r.drivers
         for m, label in enumerate(r.months):
             monthly.append(
                 {
                     "scenario": s.name,
                     "m": m,
                     "month": label,
-                    "cost": float(r.series["cost"][m]),
-                    "benefit": float(r.series["benefit"][m]),
-                    "net": float(r.series["net"][m]),
-                    "cumulative_net": float(r.series["cumulative_net"][m]),
+                    **{
+                        k: float(d[k].iloc[m]) for k in ("cost", "benefit", "net", "cumulative_net")
+                    },
                 }
             )
     path = Path(path)

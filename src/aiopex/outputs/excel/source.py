@@ -68,44 +68,25 @@ class Source:
         return [fiscal_year(d.year, d.month, self.fiscal_year_start) for d in self.dates]
 
     def uncertainty_rows(self) -> list[tuple[str, dict[str, Any]]]:
-        """``(metric, {stat: value})`` of a Monte Carlo run, ``cost_by_category.c`` flattened."""
+        """``(metric, {stat: value})`` of a Monte Carlo run (``None`` where undefined)."""
         u = self.result.uncertainty
         if u is None or self.n_draws <= 1:
             return []
-        if hasattr(u, "iterrows"):
-            return [(str(k), dict(row)) for k, row in u.iterrows()]
-        rows: list[tuple[str, dict[str, Any]]] = []
-        for name, v in u.items():
-            if name in ("monthly", "prob_npv_negative") or not isinstance(v, dict):
-                continue
-            if name == "cost_by_category":
-                rows += [(f"cost_by_category.{c}", s) for c, s in v.items() if isinstance(s, dict)]
-            else:
-                rows.append((name, v))
-        return rows
+        return [
+            (str(k), {c: None if np.isnan(v) else float(v) for c, v in row.items()})
+            for k, row in u.iterrows()
+        ]
 
     def probabilities(self) -> dict[str, float]:
-        p = getattr(self.result, "probabilities", None)
-        if isinstance(p, dict):
-            return dict(p)
-        u = self.result.uncertainty
-        if isinstance(u, dict) and "prob_npv_negative" in u:
-            return {"prob_npv_negative": u["prob_npv_negative"]}
-        return {}
+        """``prob_npv_negative`` and ``prob_no_payback`` of a Monte Carlo run."""
+        return dict(self.result.probabilities or {})
 
     def monthly_percentiles(self) -> dict[str, np.ndarray]:
         """``{"cost p5": (H,), ...}`` of a Monte Carlo run."""
-        if self.n_draws <= 1:
+        monthly = self.result.monthly
+        if monthly is None or self.n_draws <= 1:
             return {}
-        monthly = getattr(self.result, "monthly", None)
-        if monthly is not None and hasattr(monthly, "columns"):
-            return {c.replace("_", " "): monthly[c].to_numpy(float) for c in monthly.columns}
-        u = self.result.uncertainty or {}
-        out = {}
-        for series, pct in (u.get("monthly") or {}).items():
-            for k, values in pct.items():
-                out[f"{series} {k}"] = np.asarray(values, dtype=float)
-        return out
+        return {c.replace("_", " "): monthly[c].to_numpy(float) for c in monthly.columns}
 
 
 def _dates(months: list[str]) -> list[dt.date]:
@@ -113,38 +94,33 @@ def _dates(months: list[str]) -> list[dt.date]:
 
 
 def read(result: Result) -> Source:
-    """Gather what the workbook shows from ``result`` (typed or series-keyed Result)."""
+    """Gather what the workbook shows from ``result``."""
     sc = result.scenario
     months = list(result.months)
     H = len(months)
-    specs = list(getattr(result, "line_specs", None) or result.lines)
+    specs = list(result.line_specs)
     drivers_df = result.drivers
     drivers = {
-        name: drivers_df[name].to_numpy(float) if name in drivers_df else np.zeros(H)
+        name: drivers_df[name].to_numpy(float)
         for name in (*DRIVER_SERIES, "benefit", "cost", "net")
     }
-    lines = result.lines
     amount: dict[str, np.ndarray] = {}
     quantity: dict[str, np.ndarray] = {}
-    if hasattr(lines, "groupby"):  # typed Result: one row per line x month
-        for name, g in lines.groupby("line", sort=False):
-            g = g.sort_values("m")
-            amount[str(name)] = g["amount"].to_numpy(float)
-            quantity[str(name)] = g["quantity"].to_numpy(float)
-    else:
-        for ln in specs:
-            amount[ln.name] = np.asarray(result.series[f"line:{ln.name}"], dtype=float)
-            quantity[ln.name] = np.asarray(result.series[f"qty:{ln.name}"], dtype=float)
+    for name, g in result.lines.groupby("line", sort=False):
+        g = g.sort_values("m")
+        amount[str(name)] = g["amount"].to_numpy(float)
+        quantity[str(name)] = g["quantity"].to_numpy(float)
     cats = list((result.metrics.get("cost_by_category") or {}).keys())
     order = {c: i for i, c in enumerate(CATEGORIES)}
     extra = {ln.category for ln in specs} - set(cats)
     cats += sorted(extra, key=lambda c: order.get(c, len(order)))
     category_amount = {
-        c: sum((amount[ln.name] for ln in specs if ln.category == c), np.zeros(H)) for c in cats
+        c: result.categories[c].to_numpy(float) if c in result.categories else np.zeros(H)
+        for c in cats
     }
     fin = getattr(sc.model, "finance", None)
     fys = int(getattr(fin, "fiscal_year_start", None) or 1)
-    n_draws = int(getattr(result, "n_draws", None) or result.draws)
+    n_draws = int(result.n_draws)
     return Source(
         result=result,
         scenario=sc,

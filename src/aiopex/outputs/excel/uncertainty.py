@@ -45,7 +45,11 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
         r += 1
         sh.text(r, 0, name)
         for j, k in enumerate(stats):
-            sh.value(r, 1 + j, s.get(k), _style(name, k))
+            v = s.get(k)
+            if v is None and name == "payback_month" and k.startswith("p"):
+                sh.text(r, 1 + j, "beyond the horizon")  # SCENARIO.md: later than every month
+            else:
+                sh.value(r, 1 + j, v, _style(name, k))
     probs = src.probabilities()
     if probs:
         r += 1
