@@ -51,7 +51,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from aiopex.names import CATEGORIES, PERCENTILES  # noqa: E402
+from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.result import Result
@@ -203,7 +203,7 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
     """Active users (adoption) and requests handled by the system, per month."""
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    s = result.drivers
+    s = {k: result.drivers[k].to_numpy() for k in DRIVER_SERIES}
     ax.bar(x, s["requests"], width=_bar_width(), color="#9ECAE9", label="requests (right axis)")
     ax.set_ylabel("requests per month")
     _count_axis(ax)
@@ -232,7 +232,7 @@ def accuracy(result: Result, ax: Axes | None = None) -> Figure:
     """Accuracy per month, with retraining months and degraded months marked."""
     fig, ax = _axes(ax)
     x = _dates(result.months)
-    s = result.drivers
+    s = {k: result.drivers[k].to_numpy() for k in DRIVER_SERIES}
     q = result.scenario.resolved.get("quality", {})
     acc = np.asarray(s["accuracy"], dtype=float)
     degraded = np.asarray(s["degraded"]) > 0
@@ -453,7 +453,7 @@ def _fan(result: Result, which: str, ax: Axes | None) -> Figure:
         ax.fill_between(x, q["p5"], q["p95"], color=color, alpha=0.10, lw=0, label="p5 to p95")
     ax.fill_between(x, q["p10"], q["p90"], color=color, alpha=0.25, lw=0, label="p10 to p90")
     ax.plot(x, q["p50"], color=color, lw=2, label="p50 (median)")
-    ax.plot(x, result.drivers[which], color="black", lw=1, ls="--", label="point values")
+    ax.plot(x, result.drivers[which].to_numpy(), color="black", lw=1, ls="--", label="point values")
     if which == "net":
         ax.axhline(0, color="grey", lw=1)
     _money_axis(ax, cur)
