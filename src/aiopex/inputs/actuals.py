@@ -1,0 +1,689 @@
+"""Actuals: what was spent and used, read and validated at the boundary.
+
+Three kinds of file (REVIEW.md, "Actuals"):
+
+- **native cost actuals**, CSV or ``.xlsx`` (one sheet): ``month`` (``YYYY-MM``),
+  ``line``, ``amount``, optional ``quantity`` and ``currency``;
+- **FOCUS 1.0 to 1.3 billing exports**, CSV, CSV.gz, Parquet or a folder of them
+  (a provider's partitioned export), read with DuckDB and aggregated to line x
+  month inside the query, with a :class:`~aiopex.inputs.mapping.Mapping`;
+- **usage actuals**: ``month``, ``requests``, optional ``active_users`` and
+  ``accuracy``.
+
+Every reader lists every problem at once, naming the file and the row or column
+(rows as a spreadsheet numbers them: the header is row 1), as a
+:class:`~aiopex.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aiopex.errors import DataError, Problem
+from aiopex.inputs.mapping import PROVIDER_COLUMNS, Mapping, case_sql, sql_ident, sql_string
+
+#: ``--cost-basis`` -> the FOCUS column that holds the amount.
+COST_BASIS: dict[str, str] = {
+    "billed": "BilledCost",
+    "effective": "EffectiveCost",
+    "list": "ListCost",
+    "contracted": "ContractedCost",
+}
+#: FOCUS columns every export must have (besides the cost column and a provider column).
+FOCUS_REQUIRED: tuple[str, ...] = (
+    "ChargePeriodStart",
+    "BillingCurrency",
+    "ChargeCategory",
+    "ChargeClass",
+    "ServiceName",
+    "PricingQuantity",
+)
+#: ``ChargeCategory`` values reported in their own bucket unless a rule maps them.
+BUCKETS: tuple[str, ...] = ("Tax", "Credit", "Adjustment")
+NATIVE_COLUMNS: tuple[str, ...] = ("month", "line", "amount", "quantity", "currency")
+USAGE_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users", "accuracy")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MAX_ROWS_NAMED = 10
+
+
+@dataclass
+class Actuals:
+    """Monthly actual cost per line, and what could not be put on a line.
+
+    Attributes
+    ----------
+    lines : DataFrame
+        ``line, month, amount, quantity, rows``: one row per line and month;
+        ``quantity`` is NaN where no file gave one.
+    unmapped : DataFrame
+        ``service, month, amount, rows``: FOCUS rows no rule matched, by ``ServiceName``.
+    buckets : DataFrame
+        ``bucket, month, amount, rows``: unmapped Tax, Credit and Adjustment rows.
+    corrections : DataFrame
+        ``line, month, amount, rows``: rows with ``ChargeClass`` Correction (``line``
+        is None for an unmapped one); they are also counted in ``lines``/``unmapped``.
+    currencies : set of str
+        The billing currencies seen.
+    files : list of str
+        Every file read.
+    """
+
+    lines: pd.DataFrame
+    unmapped: pd.DataFrame
+    buckets: pd.DataFrame
+    corrections: pd.DataFrame
+    currencies: set[str] = field(default_factory=set)
+    files: list[str] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls) -> Actuals:
+        return cls(
+            pd.DataFrame(columns=["line", "month", "amount", "quantity", "rows"]),
+            pd.DataFrame(columns=["service", "month", "amount", "rows"]),
+            pd.DataFrame(columns=["bucket", "month", "amount", "rows"]),
+            pd.DataFrame(columns=["line", "month", "amount", "rows"]),
+        )
+
+    def months(self) -> set[str]:
+        """Every month any row of any file fell in."""
+        out: set[str] = set()
+        for df in (self.lines, self.unmapped, self.buckets):
+            out.update(df["month"].astype(str))
+        return out
+
+
+def _concat(frames: list[pd.DataFrame], keys: list[str], cols: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=keys + cols)
+    df = pd.concat(frames, ignore_index=True)
+    agg: dict[str, Any] = {c: "sum" for c in cols}
+    if "quantity" in cols:
+        agg["quantity"] = lambda s: s.sum(min_count=1)
+    return df.groupby(keys, as_index=False, dropna=False).agg(agg).sort_values(keys)
+
+
+def combine(parts: list[Actuals]) -> Actuals:
+    """Concatenate actuals read from several files (sums per line and month)."""
+    if not parts:
+        return Actuals.empty()
+    return Actuals(
+        _concat([p.lines for p in parts], ["line", "month"], ["amount", "quantity", "rows"]),
+        _concat([p.unmapped for p in parts], ["service", "month"], ["amount", "rows"]),
+        _concat([p.buckets for p in parts], ["bucket", "month"], ["amount", "rows"]),
+        _concat([p.corrections for p in parts], ["line", "month"], ["amount", "rows"]),
+        set().union(*(p.currencies for p in parts)),
+        [f for p in parts for f in p.files],
+    )
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+def _kind(path: Path) -> str | None:
+    """``csv``, ``xlsx``, ``parquet`` or None for a file we do not read."""
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return None
+
+
+def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """Files named, with each folder replaced by every supported file in it, recursively."""
+    out: list[Path] = []
+    problems: list[Problem] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and _kind(f))
+            if not found:
+                problems.append(Problem(str(p), "", "folder has no CSV, CSV.gz, Parquet or .xlsx"))
+            out.extend(found)
+        elif not p.exists():
+            problems.append(Problem(str(p), "", "file not found"))
+        elif _kind(p) is None:
+            problems.append(Problem(str(p), "", "not a CSV, CSV.gz, Parquet or .xlsx file"))
+        else:
+            out.append(p)
+    return out, problems
+
+
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV (plain or gzip) or Parquet file."""
+    if _kind(path) == "parquet":
+        import duckdb
+
+        with duckdb.connect() as con:
+            q = f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
+            return [r[0] for r in con.execute(q).fetchall()]
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+        return next(csv.reader(fh), [])
+
+
+def is_focus(header: list[str]) -> bool:
+    """A FOCUS export has ``ChargePeriodStart`` and a cost column; native files do not."""
+    return "ChargePeriodStart" in header and any(c in header for c in COST_BASIS.values())
+
+
+def read_actuals(
+    paths: list[str | Path],
+    *,
+    lines: dict[str, str],
+    currency: str,
+    mapping: Mapping | None = None,
+    cost_basis: str = "effective",
+) -> Actuals:
+    """Read cost actuals from native files and FOCUS exports.
+
+    Parameters
+    ----------
+    paths : list of path
+        Files or folders (every CSV, CSV.gz, Parquet and ``.xlsx`` inside, recursively).
+    lines : dict of str to str
+        The scenario's cost line names and their drivers.
+    currency : str
+        The scenario's currency; every amount must be in it.
+    mapping : Mapping, optional
+        Needed for FOCUS exports.
+    cost_basis : str
+        ``billed``, ``effective``, ``list`` or ``contracted`` (FOCUS only).
+
+    Raises
+    ------
+    DataError
+        With every problem of every file.
+    """
+    files, problems = expand(paths)
+    native: list[Path] = []
+    focus: list[Path] = []
+    for f in files:
+        if _kind(f) == "xlsx":
+            native.append(f)
+            continue
+        try:
+            header = _header(f)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
+            problems.append(Problem(str(f), "", f"unreadable: {e}"))
+            continue
+        (focus if is_focus(header) else native).append(f)
+    parts: list[Actuals] = []
+    for f in native:
+        try:
+            parts.append(read_native(f, lines=lines, currency=currency))
+        except DataError as e:
+            problems.extend(e.problems)
+    if focus:
+        if mapping is None:
+            problems.append(
+                Problem(str(focus[0]), "", "a FOCUS export needs a mapping file (--map)")
+            )
+        else:
+            try:
+                parts.append(
+                    read_focus(
+                        focus,
+                        mapping=mapping,
+                        currency=currency,
+                        cost_basis=cost_basis,
+                        lines=lines,
+                    )
+                )
+            except DataError as e:
+                problems.extend(e.problems)
+    if problems:
+        raise DataError(problems)
+    return combine(parts)
+
+
+# -- native ---------------------------------------------------------------------------------
+
+
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """Non-empty rows of a CSV or the first sheet of an ``.xlsx``, with their row numbers."""
+    if _kind(path) == "xlsx":
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # noqa: BLE001
+            raise DataError(Problem(str(path), "", f"not a readable .xlsx file: {e}")) from None
+        try:
+            ws = wb.worksheets[0]
+            out = []
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = ["" if v is None else _cell(v) for v in row]
+                if any(c.strip() for c in cells):
+                    out.append((i, cells))
+            return out
+        finally:
+            wb.close()
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+            reader = csv.reader(fh)
+            return [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+    except (UnicodeDecodeError, OSError, csv.Error) as e:
+        raise DataError(Problem(str(path), "", f"not a readable CSV file: {e}")) from None
+
+
+def _cell(v: Any) -> str:
+    import datetime as dt
+
+    if isinstance(v, dt.datetime | dt.date):
+        return f"{v.year:04d}-{v.month:02d}"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)) if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def _number(text: str) -> float | None:
+    try:
+        x = float(text.replace(",", "")) if text.strip() else None
+    except ValueError:
+        return None
+    return x
+
+
+def _month(text: str) -> str | None:
+    m = _MONTH.match(text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return text.strip()
+
+
+def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Actuals:
+    """Read a native cost actuals CSV or ``.xlsx``: ``month, line, amount[, quantity, currency]``.
+
+    ``amount`` is in the scenario's currency (a ``currency`` column must equal it);
+    ``quantity`` is in the line's driver unit. Rows of the same line and month add up.
+    """
+    path = Path(path)
+    file = str(path)
+    rows = _rows(path)
+    problems: list[Problem] = []
+    if not rows:
+        raise DataError(Problem(file, "", "empty file"))
+    _, header = rows[0]
+    cols = [c.strip() for c in header]
+    for c in cols:
+        if c and c not in NATIVE_COLUMNS:
+            problems.append(
+                Problem(file, c, f"unknown column; expected {', '.join(NATIVE_COLUMNS)}")
+            )
+    for need in ("month", "line", "amount"):
+        if need not in cols:
+            problems.append(Problem(file, need, "missing column"))
+    if problems:
+        raise DataError(problems)
+    idx = {c: cols.index(c) for c in NATIVE_COLUMNS if c in cols}
+    records = []
+    for n, r in rows[1:]:
+
+        def get(c: str, r: list[str] = r) -> str:
+            i = idx.get(c)
+            return r[i].strip() if i is not None and i < len(r) else ""
+
+        month = _month(get("month"))
+        if month is None:
+            problems.append(
+                Problem(file, f"row {n}, month", f"expected YYYY-MM, got {get('month')!r}")
+            )
+        line = get("line")
+        if line not in lines:
+            problems.append(Problem(file, f"row {n}, line", f"unknown cost line {line!r}"))
+        amount = _number(get("amount"))
+        if amount is None or not math.isfinite(amount):
+            problems.append(
+                Problem(file, f"row {n}, amount", f"expected a number, got {get('amount')!r}")
+            )
+        qty: float | None = math.nan
+        if "quantity" in idx and get("quantity"):
+            qty = _number(get("quantity"))
+            if qty is None or not math.isfinite(qty):
+                problems.append(
+                    Problem(
+                        file, f"row {n}, quantity", f"expected a number, got {get('quantity')!r}"
+                    )
+                )
+        if "currency" in idx and get("currency") and get("currency") != currency:
+            problems.append(
+                Problem(
+                    file,
+                    f"row {n}, currency",
+                    f"{get('currency')!r} is not the scenario's currency {currency}; "
+                    "convert before the review",
+                )
+            )
+        records.append((line, month, amount, qty))
+    if problems:
+        raise DataError(problems)
+    if not records:
+        raise DataError(Problem(file, "", "no rows"))
+    df = pd.DataFrame(records, columns=["line", "month", "amount", "quantity"])
+    df["rows"] = 1
+    out = Actuals.empty()
+    out.lines = _concat([df], ["line", "month"], ["amount", "quantity", "rows"])
+    out.currencies = {currency}
+    out.files = [file]
+    return out
+
+
+# -- FOCUS ----------------------------------------------------------------------------------
+
+
+def _source_sql(files: list[Path], kind: str) -> str:
+    names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
+    hive = (
+        "true"
+        if len({f.parent for f in files}) > 1 or any("=" in f.parent.name for f in files)
+        else "false"
+    )
+    if kind == "parquet":
+        return f"read_parquet({names}, union_by_name=true, filename=true, hive_partitioning={hive})"
+    return (
+        f"read_csv({names}, header=true, all_varchar=true, nullstr=['NULL', ''], "
+        f"union_by_name=true, filename=true, hive_partitioning={hive})"
+    )
+
+
+def _text(col: str, types: dict[str, str]) -> str:
+    c = sql_ident(col)
+    if types.get(col, "VARCHAR") == "VARCHAR":
+        return f"NULLIF({c}, 'NULL')"
+    return f"CAST({c} AS VARCHAR)"
+
+
+def _num(col: str, types: dict[str, str]) -> tuple[str, str]:
+    """SQL of a numeric column as DOUBLE, and the condition of a value that is not a number."""
+    c = sql_ident(col)
+    if types.get(col, "VARCHAR") == "VARCHAR":
+        v = f"NULLIF(TRIM({c}), 'NULL')"
+        return f"TRY_CAST({v} AS DOUBLE)", f"({v} IS NOT NULL AND TRY_CAST({v} AS DOUBLE) IS NULL)"
+    return f"CAST({c} AS DOUBLE)", "false"
+
+
+def _time(col: str, types: dict[str, str]) -> tuple[str, str]:
+    c = sql_ident(col)
+    t = types.get(col, "VARCHAR")
+    if t == "VARCHAR":
+        v = f"NULLIF(TRIM({c}), 'NULL')"
+        return f"TRY_CAST({v} AS TIMESTAMPTZ)", f"(TRY_CAST({v} AS TIMESTAMPTZ) IS NULL)"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return f"CAST({c} AS TIMESTAMPTZ)", f"({c} IS NULL)"
+    return f"TRY_CAST(CAST({c} AS VARCHAR) AS TIMESTAMPTZ)", "true"
+
+
+def read_focus(
+    paths: list[str | Path],
+    *,
+    mapping: Mapping,
+    currency: str,
+    cost_basis: str = "effective",
+    lines: dict[str, str] | None = None,
+) -> Actuals:
+    """Read FOCUS 1.0 to 1.3 exports with DuckDB, aggregated to line x month in the query.
+
+    Only the columns the review needs (and the ones the rules read) are read. The
+    month of a row is the calendar month of ``ChargePeriodStart`` in UTC; the amount
+    is the ``cost_basis`` column (``EffectiveCost`` by default); the quantity is
+    ``PricingQuantity`` times the rule's ``quantity_scale``; the literal ``NULL`` is
+    null. Rows no rule matches go to ``unmapped`` (by ``ServiceName``), or to the
+    Tax, Credit or Adjustment bucket of their ``ChargeCategory``; rows with
+    ``ChargeClass`` Correction are also reported as ``corrections``.
+
+    Raises
+    ------
+    DataError
+        Missing columns (per file), unparseable dates and text in cost or quantity
+        columns (the first rows named), a billing currency other than ``currency``,
+        a rule column that no file has.
+    """
+    import duckdb
+
+    if cost_basis not in COST_BASIS:
+        raise DataError(
+            Problem("<command line>", "--cost-basis", f"expected one of {', '.join(COST_BASIS)}")
+        )
+    files, problems = expand(list(paths))
+    if problems:
+        raise DataError(problems)
+    cost_col = COST_BASIS[cost_basis]
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        parts = []
+        for kind in ("csv", "parquet"):
+            group = [f for f in files if _kind(f) == kind]
+            if group:
+                parts.append(
+                    _focus_group(con, group, kind, mapping, currency, cost_col, lines or {})
+                )
+    finally:
+        con.close()
+    errors = [p for part in parts if isinstance(part, list) for p in part]
+    if errors:
+        raise DataError(errors)
+    return combine([p for p in parts if isinstance(p, Actuals)])
+
+
+def _focus_group(
+    con: Any,
+    files: list[Path],
+    kind: str,
+    mapping: Mapping,
+    currency: str,
+    cost_col: str,
+    lines: dict[str, str],
+) -> Actuals | list[Problem]:
+    problems: list[Problem] = []
+    # Columns per file, from the header (cheap: no data read).
+    headers = {}
+    for f in files:
+        try:
+            headers[f] = set(_header(f))
+        except Exception as e:  # noqa: BLE001
+            problems.append(Problem(str(f), "", f"unreadable: {e}"))
+    need = (*FOCUS_REQUIRED, cost_col)
+    for f, cols in headers.items():
+        missing = [c for c in need if c not in cols]
+        if not any(p in cols for p in PROVIDER_COLUMNS):
+            missing.append("ProviderName (FOCUS 1.0-1.2) or ServiceProviderName (1.3)")
+        if missing:
+            problems.append(Problem(str(f), "", f"missing FOCUS columns: {', '.join(missing)}"))
+    all_cols = set().union(*headers.values()) if headers else set()
+    for i, rule in enumerate(mapping.rules):
+        for col, _ in rule.match:
+            base = "Tags" if col.startswith("Tags.") else col
+            ok = base in all_cols or (
+                base in PROVIDER_COLUMNS and any(p in all_cols for p in PROVIDER_COLUMNS)
+            )
+            if not ok:
+                problems.append(
+                    Problem(mapping.path, f"rules[{i}].match.{col}", "no such column in the export")
+                )
+    if problems:
+        return problems
+    src = _source_sql(files, kind)
+    types = {
+        r[0]: str(r[1]).upper()
+        for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
+    }
+    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
+    for p in PROVIDER_COLUMNS:
+        if p in types:
+            colsql[p] = _text(p, types)
+    if "Tags" in types:
+        colsql["Tags"] = _text("Tags", types)
+    rule_sql = case_sql(mapping, colsql)
+    ts, bad_ts = _time("ChargePeriodStart", types)
+    cost, bad_cost = _num(cost_col, types)
+    qty, bad_qty = _num("PricingQuantity", types)
+    cat = _text("ChargeCategory", types)
+    klass = _text("ChargeClass", types)
+    service = _text("ServiceName", types)
+    cur = _text("BillingCurrency", types)
+    query = f"""
+        WITH t AS (
+            SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
+                   {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
+                   {service} AS service, {cur} AS cur,
+                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty
+            FROM {src}
+        )
+        SELECT filename, strftime(ts, '%Y-%m') AS month, rule,
+               CASE WHEN rule IS NULL AND cat IN ('Tax', 'Credit', 'Adjustment') THEN cat END
+                   AS bucket,
+               CASE WHEN rule IS NULL
+                         AND (cat IS NULL OR cat NOT IN ('Tax', 'Credit', 'Adjustment'))
+                   THEN coalesce(service, '(no ServiceName)') END AS service,
+               coalesce(klass = 'Correction', false) AS correction, cur,
+               sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
+               count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
+               count_if(bad_qty) AS bad_qty
+        FROM t
+        GROUP BY ALL
+    """
+    agg = con.execute(query).df()
+    for what, col, cond in (
+        ("bad_ts", "ChargePeriodStart", bad_ts),
+        ("bad_cost", cost_col, bad_cost),
+        ("bad_qty", "PricingQuantity", bad_qty),
+    ):
+        if agg[what].sum() > 0:
+            problems.extend(_name_rows(con, src, kind, col, cond, int(agg[what].sum())))
+    wrong = agg[agg["cur"].fillna("") != currency].groupby("filename")["cur"].unique()
+    for fname, curs in wrong.items():
+        seen = ", ".join(sorted(str(c) if c is not None else "(empty)" for c in curs))
+        problems.append(
+            Problem(
+                str(fname),
+                "BillingCurrency",
+                f"{seen} is not the scenario's currency {currency}; no currency conversion is done",
+            )
+        )
+    if problems:
+        return problems
+    agg = agg[agg["month"].notna()]
+    scale = [r.quantity_scale for r in mapping.rules]
+    names = [r.line for r in mapping.rules]
+    mapped = agg[agg["rule"].notna()].copy()
+    mapped["line"] = [names[int(i)] for i in mapped["rule"]]
+    mapped["quantity"] = mapped["quantity"] * [scale[int(i)] for i in mapped["rule"]]
+    out = Actuals.empty()
+    out.lines = _concat([mapped], ["line", "month"], ["amount", "quantity", "rows"])
+    um = agg[agg["service"].notna()]
+    out.unmapped = _concat([um], ["service", "month"], ["amount", "rows"])
+    bk = agg[agg["bucket"].notna()]
+    out.buckets = _concat([bk], ["bucket", "month"], ["amount", "rows"])
+    corr = agg[agg["correction"]].copy()
+    corr["line"] = [names[int(i)] if pd.notna(i) else None for i in corr["rule"]]
+    out.corrections = _concat([corr], ["line", "month"], ["amount", "rows"])
+    out.currencies = {currency}
+    out.files = [str(f) for f in files]
+    for df in (out.lines, out.unmapped, out.buckets, out.corrections):
+        df["rows"] = df["rows"].astype(int)
+    return out
+
+
+def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> list[Problem]:
+    """Problems naming the first rows where ``cond`` holds (only on the error path)."""
+    rows = con.execute(
+        f"""SELECT filename, n, v FROM (
+                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
+                       CAST({sql_ident(col)} AS VARCHAR) AS v, {cond} AS bad
+                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
+    ).fetchall()
+    what = "a date" if col == "ChargePeriodStart" else "a number"
+    out = []
+    for fname, i, v in rows:
+        row = int(i) + 1 if kind == "csv" else int(i)  # CSV: the header is row 1
+        out.append(Problem(str(fname), f"row {row}, {col}", f"expected {what}, got {v!r}"))
+    if n > len(rows):
+        out.append(
+            Problem(str(rows[-1][0]) if rows else "", col, f"{n - len(rows)} more such rows")
+        )
+    return out
+
+
+# -- usage ----------------------------------------------------------------------------------
+
+
+def read_usage(path: str | Path) -> pd.DataFrame:
+    """Read usage actuals: ``month, requests[, active_users][, accuracy]``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``month`` (``YYYY-MM`` text, sorted), float columns ``requests``
+        and, when present, ``active_users`` and ``accuracy`` (NaN where a cell is empty).
+
+    Raises
+    ------
+    DataError
+        Missing or unknown columns, bad or duplicate months, values that are not
+        numbers >= 0, an accuracy outside 0..1.
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise DataError(Problem(file, "", "file not found"))
+    rows = _rows(path)
+    if not rows:
+        raise DataError(Problem(file, "", "empty file"))
+    cols = [c.strip() for c in rows[0][1]]
+    problems: list[Problem] = []
+    for c in cols:
+        if c and c not in USAGE_COLUMNS:
+            problems.append(
+                Problem(file, c, f"unknown column; expected {', '.join(USAGE_COLUMNS)}")
+            )
+    for need in ("month", "requests"):
+        if need not in cols:
+            problems.append(Problem(file, need, "missing column"))
+    if problems:
+        raise DataError(problems)
+    present = [c for c in USAGE_COLUMNS if c in cols]
+    data: dict[str, list[Any]] = {c: [] for c in present}
+    seen: dict[str, int] = {}
+    for n, r in rows[1:]:
+        for c in present:
+            i = cols.index(c)
+            text = r[i].strip() if i < len(r) else ""
+            if c == "month":
+                m = _month(text)
+                if m is None:
+                    problems.append(
+                        Problem(file, f"row {n}, month", f"expected YYYY-MM, got {text!r}")
+                    )
+                elif m in seen:
+                    problems.append(Problem(file, f"row {n}, month", f"{m} repeats row {seen[m]}"))
+                else:
+                    seen[m] = n
+                data[c].append(m)
+                continue
+            if not text and c != "requests":
+                data[c].append(math.nan)
+                continue
+            x = _number(text)
+            hi = 1.0 if c == "accuracy" else math.inf
+            if x is None or not math.isfinite(x) or x < 0 or x > hi:
+                rng = "a number from 0 to 1" if c == "accuracy" else "a number >= 0"
+                problems.append(Problem(file, f"row {n}, {c}", f"expected {rng}, got {text!r}"))
+            data[c].append(x)
+    if problems:
+        raise DataError(problems)
+    df = pd.DataFrame(data).set_index("month").sort_index().astype(float)
+    return df

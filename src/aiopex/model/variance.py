@@ -1,0 +1,254 @@
+"""Variance of actuals against a baseline, and the judgement against its own range.
+
+Over a review period, with ``B`` the baseline's point amount, ``Qb`` its point
+quantity, ``A`` the actual amount and ``Qa`` the actual quantity (REVIEW.md):
+
+===============  =====================================================================
+field            definition
+===============  =====================================================================
+``variance``     ``A - B`` (positive: over budget, unfavourable for a cost)
+``volume``       ``(Qa - Qb) * pb`` with ``pb = B / Qb``
+``price``        ``(pa - pb) * Qa`` with ``pa = A / Qa``
+``driver``       ``(Ra - Rb) * kb * pb`` for lines whose quantity scales with requests,
+                 ``R`` requests over the period, ``k = Q / R``
+``intensity``    ``Ra * (ka - kb) * pb``, so that ``driver + intensity = volume``
+``unexplained``  ``variance - volume - price``: all of ``variance`` where ``Qa``,
+                 ``Qb`` or ``pb`` is missing or zero (then ``volume = price = 0``)
+===============  =====================================================================
+
+``driver`` and ``intensity`` are None without usage actuals, for lines that do not
+scale with requests, and where ``Ra`` or ``Rb`` is zero.
+
+The band comes from the baseline's Monte Carlo draws of the same total (per draw,
+summed over the period's months, never by adding monthly percentiles):
+``percentile`` is the share of draws at or below ``A`` times 100; ``band`` is
+``below`` when ``A`` is under the draws' P10, ``above`` when over their P90,
+else ``within``. A row is ``material`` when
+``|variance| >= max(share * B, amount)`` and ``investigate`` when material and
+outside the band (an ``unbudgeted`` line: when material; ``no_actuals``: never).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+#: Drivers whose quantity scales with requests: they get the driver/intensity split.
+REQUEST_DRIVERS: frozenset[str] = frozenset(
+    {"per_request", "per_1k_input_tokens", "per_1k_output_tokens", "capacity"}
+)
+#: Share of lines expected outside an 80% band by chance.
+EXPECTED_OUTSIDE = 0.2
+#: Default materiality: 5% of the baseline, at least 1,000 in the scenario's currency.
+MATERIALITY = (0.05, 1000.0)
+
+
+def _ok(x: float | None) -> bool:
+    return x is not None and math.isfinite(x) and x != 0
+
+
+def split(
+    B: float,
+    A: float,
+    Qb: float | None,
+    Qa: float | None,
+    Rb: float | None = None,
+    Ra: float | None = None,
+    scales_with_requests: bool = False,
+) -> dict[str, float | None]:
+    """The variance of one line over the period, split into volume, price and the rest.
+
+    Parameters
+    ----------
+    B, A : float
+        Baseline and actual amount over the period.
+    Qb, Qa : float or None
+        Baseline and actual quantity over the period (None or NaN: unknown).
+    Rb, Ra : float or None
+        Baseline and actual requests over the period (None without usage actuals).
+    scales_with_requests : bool
+        Whether the line's quantity scales with requests (:data:`REQUEST_DRIVERS`).
+
+    Returns
+    -------
+    dict
+        ``baseline, actual, variance, volume, price, driver, intensity, unexplained``.
+
+    Examples
+    --------
+    Baseline 100 units at 2.0, actual 120 units at 2.5:
+
+    >>> s = split(200.0, 300.0, 100.0, 120.0)
+    >>> s["variance"], s["volume"], s["price"], s["unexplained"]
+    (100.0, 40.0, 60.0, 0.0)
+
+    Requests went from 1,000 to 1,100 and units per request from 0.1 to 0.109...:
+
+    >>> s = split(200.0, 300.0, 100.0, 120.0, Rb=1000.0, Ra=1100.0, scales_with_requests=True)
+    >>> round(s["driver"], 9), round(s["intensity"], 9)
+    (20.0, 20.0)
+
+    No actual quantity: everything is unexplained.
+
+    >>> split(200.0, 300.0, 100.0, None)["unexplained"]
+    100.0
+    """
+    variance = A - B
+    qa = None if Qa is None or not math.isfinite(Qa) else Qa
+    qb = None if Qb is None or not math.isfinite(Qb) else Qb
+    volume = price = 0.0
+    driver: float | None = None
+    intensity: float | None = None
+    pb = B / qb if _ok(qb) else None
+    if _ok(qa) and _ok(qb) and _ok(pb):
+        assert qa is not None and qb is not None and pb is not None
+        pa = A / qa
+        volume = (qa - qb) * pb
+        price = (pa - pb) * qa
+        if not (math.isfinite(volume) and math.isfinite(price)):  # overflow, tiny quantities
+            volume = price = 0.0
+        elif scales_with_requests and _ok(Ra) and _ok(Rb):
+            assert Ra is not None and Rb is not None
+            kb, ka = qb / Rb, qa / Ra
+            driver = (Ra - Rb) * kb * pb
+            intensity = Ra * (ka - kb) * pb
+            if not (math.isfinite(driver) and math.isfinite(intensity)):
+                driver = intensity = None
+    unexplained = variance - volume - price
+    return {
+        "baseline": B,
+        "actual": A,
+        "variance": variance,
+        "volume": volume,
+        "price": price,
+        "driver": driver,
+        "intensity": intensity,
+        "unexplained": unexplained,
+    }
+
+
+def percentile_and_band(draws: np.ndarray, actual: float) -> tuple[float, str, float, float]:
+    """Where ``actual`` falls in the distribution of per-draw totals.
+
+    Returns
+    -------
+    percentile : float
+        ``100 * share of draws <= actual``.
+    band : str
+        ``below`` (``actual < P10``), ``above`` (``actual > P90``) or ``within``.
+    p10, p90 : float
+        The draws' 10th and 90th percentiles (``numpy.percentile``, linear).
+
+    Examples
+    --------
+    >>> d = np.arange(1.0, 101.0)
+    >>> percentile_and_band(d, 50.0)[:2], percentile_and_band(d, 95.0)[1]
+    ((50.0, 'within'), 'above')
+    """
+    d = np.asarray(draws, dtype=float)
+    pct = float(np.mean(d <= actual) * 100.0)
+    p10, p90 = (float(x) for x in np.percentile(d, [10, 90]))
+    band = "below" if actual < p10 else "above" if actual > p90 else "within"
+    return pct, band, p10, p90
+
+
+def material(variance: float, baseline: float, share: float, amount: float) -> bool:
+    """``|variance| >= max(share * baseline, amount)``.
+
+    >>> material(1200.0, 10000.0, 0.05, 1000.0), material(600.0, 10000.0, 0.05, 1000.0)
+    (True, False)
+    """
+    return abs(variance) >= max(share * abs(baseline), amount)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """What the variance of one line needs over the period."""
+
+    line: str
+    category: str
+    driver: str
+    B: float
+    Qb: float | None
+    A: float | None  # None: no actuals for this line
+    Qa: float | None
+    draws: np.ndarray  # per-draw baseline amount over the period, shape (draws,)
+
+
+def judge(
+    row: dict[str, Any],
+    draws: np.ndarray | None,
+    status: str,
+    materiality: tuple[float, float],
+) -> dict[str, Any]:
+    """Add ``percentile, band, material, investigate, status`` to a variance row."""
+    row = dict(row)
+    mat = material(row["variance"], row["baseline"], *materiality)
+    if status == "ok" and draws is not None and len(draws):
+        pct, band, p10, p90 = percentile_and_band(draws, row["actual"])
+        row.update(percentile=pct, band=band, p10=p10, p90=p90)
+    else:
+        row.update(percentile=None, band=None, p10=None, p90=None)
+    row["material"] = mat
+    if status == "no_actuals":
+        row["investigate"] = False
+    elif status == "unbudgeted":
+        row["investigate"] = mat
+    else:
+        row["investigate"] = bool(mat and row["band"] in ("below", "above"))
+    row["status"] = status
+    return row
+
+
+def line_rows(
+    items: list[LineInput],
+    Rb: float | None,
+    Ra: float | None,
+    materiality: tuple[float, float] = MATERIALITY,
+) -> list[dict[str, Any]]:
+    """The variance rows of every line: split, band, materiality, status.
+
+    ``status`` is ``no_actuals`` (baseline but no actuals: ``A = 0``, no band),
+    ``unbudgeted`` (actuals but a zero baseline: no band) or ``ok``.
+    """
+    out = []
+    for it in items:
+        if it.A is None:
+            status, A, Qa = "no_actuals", 0.0, None
+        else:
+            status = "unbudgeted" if it.B == 0 else "ok"
+            A, Qa = it.A, it.Qa
+        row = split(it.B, A, it.Qb, Qa, Rb, Ra, it.driver in REQUEST_DRIVERS)
+        row = judge(row, it.draws, status, materiality)
+        out.append({"line": it.line, "category": it.category, **row})
+    return out
+
+
+_SUMMED = ("baseline", "actual", "variance", "volume", "price", "unexplained")
+
+
+def aggregate(
+    rows: list[dict[str, Any]],
+    draws: np.ndarray,
+    materiality: tuple[float, float] = MATERIALITY,
+) -> dict[str, Any]:
+    """A category's or the total's row: sums of the lines' fields, its own band.
+
+    ``driver`` and ``intensity`` are summed over the lines that have them (None when
+    none has). ``draws`` is the per-draw baseline total of the same lines and months.
+    """
+    out: dict[str, Any] = {k: float(sum(r[k] for r in rows)) for k in _SUMMED}
+    for k in ("driver", "intensity"):
+        vals = [r[k] for r in rows if r[k] is not None]
+        out[k] = float(sum(vals)) if vals else None
+    return judge(out, draws, "ok", materiality)
+
+
+def outside_band(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many lines with a band fell outside it, against the 20% expected by chance."""
+    banded = [r for r in rows if r.get("band") is not None]
+    n = sum(r["band"] != "within" for r in banded)
+    return {"lines": n, "of": len(banded), "expected_share": EXPECTED_OUTSIDE}

@@ -1,0 +1,350 @@
+"""Actuals readers: native CSV/xlsx, FOCUS 1.0-1.3 exports (CSV, CSV.gz, Parquet, folders),
+the mapping file, usage actuals; every problem at once."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from aiopex.errors import DataError
+from aiopex.inputs.actuals import read_actuals, read_focus, read_native, read_usage
+from aiopex.inputs.mapping import FOCUS_COLUMNS, load_mapping
+
+_REPO = Path(__file__).resolve().parents[1]
+# the shared sample sits beside the clone (../shared); a worktree is one level deeper
+SAMPLE = next(
+    (
+        p / "shared/data/focus/focus_sample_1.0.csv"
+        for p in (_REPO.parent, _REPO.parent.parent)
+        if (p / "shared/data/focus/focus_sample_1.0.csv").exists()
+    ),
+    _REPO.parent / "shared/data/focus/focus_sample_1.0.csv",
+)
+LINES = {
+    "llm_input_tokens": "per_1k_input_tokens",
+    "llm_output_tokens": "per_1k_output_tokens",
+    "vector_store": "fixed",
+    "gpu": "capacity",
+}
+
+V10 = [
+    c
+    for c in sorted(FOCUS_COLUMNS)
+    if c
+    not in {
+        "CapacityReservationId", "CapacityReservationStatus", "CommitmentDiscountQuantity",
+        "CommitmentDiscountUnit", "ServiceSubcategory", "SkuMeter", "SkuPriceDetails",
+        "BillingAccountType", "SubAccountType", "InvoiceId", "PricingCurrency",
+        "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
+        "PricingCurrencyListUnitPrice", "ServiceProviderName", "HostProviderName",
+        "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId",
+        "AllocatedResourceName", "AllocatedTags", "ContractApplied",
+    }
+]  # fmt: skip
+V11 = V10 + [
+    "CapacityReservationId", "CapacityReservationStatus", "CommitmentDiscountQuantity",
+    "CommitmentDiscountUnit", "ServiceSubcategory", "SkuMeter", "SkuPriceDetails",
+]  # fmt: skip
+V12 = V11 + [
+    "BillingAccountType", "SubAccountType", "InvoiceId", "PricingCurrency",
+    "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost",
+    "PricingCurrencyListUnitPrice",
+]  # fmt: skip
+V13 = [c for c in V12 if c not in ("ProviderName", "PublisherName")] + [
+    "ServiceProviderName", "HostProviderName", "AllocatedMethodId", "ContractApplied",
+]  # fmt: skip
+VERSIONS = {"1.0": V10, "1.1": V11, "1.2": V12, "1.3": V13}
+
+# (ServiceName, meter, start, effective, qty, category, class, tags)
+ROWS = [
+    ("Azure OpenAI", "gpt Input Tokens", "2027-01-03T10:00:00Z", 100.0, 2000.0, "Usage", None, None),  # noqa: E501
+    ("Azure OpenAI", "gpt Input Tokens", "2027-01-31T23:30:00-02:00", 50.0, 1000.0, "Usage", None, None),  # noqa: E501
+    ("Azure OpenAI", "gpt Output Tokens", "2027-01-10T00:00:00Z", 80.0, 400.0, "Usage", None, None),  # noqa: E501
+    ("Azure AI Search", "Standard S1", "2027-01-01T00:00:00Z", 250.0, 744.0, "Usage", None, '{"team": "claims"}'),  # noqa: E501
+    ("Azure AI Search", "Standard S1", "2027-01-01T00:00:00Z", 99.0, 744.0, "Usage", None, '{"team": "other"}'),  # noqa: E501
+    ("Virtual Machines", "NC24ads A100 v4", "2027-01-05 00:00:00", 900.0, 720.0, "Usage", None, None),  # noqa: E501
+    ("Azure Monitor", "Logs", "2027-01-05 00:00:00", 12.5, 3.0, "Usage", None, None),  # noqa: E501
+    ("Azure OpenAI", "gpt Input Tokens", "2027-01-20T00:00:00Z", -10.0, -200.0, "Usage", "Correction", None),  # noqa: E501
+    ("Azure OpenAI", NULL_TEXT := None, "2027-01-31T00:00:00Z", 7.0, None, "Tax", None, None),
+    ("Azure Monitor", None, "2027-01-31T00:00:00Z", -5.0, None, "Credit", None, None),
+]  # fmt: skip
+
+MAPPING = """\
+rules:
+  - line: llm_input_tokens
+    match: {ServiceName: "Azure OpenAI", SkuMeter: "~.*Inp.*Tokens"}
+    quantity_scale: 1.0
+  - line: llm_output_tokens
+    match: {ServiceName: "Azure OpenAI", SkuMeter: "~.*Output.*"}
+  - line: vector_store
+    match: {ServiceName: "Azure AI Search", "Tags.team": claims}
+  - line: gpu
+    match: {ServiceName: "Virtual Machines", ProviderName: Microsoft}
+    quantity_scale: 0.0013888888888888889
+"""
+
+
+def focus_frame(columns: list[str], rows=ROWS, currency: str = "EUR") -> pd.DataFrame:
+    """A FOCUS export with the given column set; SkuMeter goes to ChargeDescription in 1.0."""
+    recs = []
+    for i, (svc, meter, start, eff, qty, cat, klass, tags) in enumerate(rows):
+        r = {c: "NULL" for c in columns}
+        r.update(
+            ServiceName=svc, ChargePeriodStart=start, EffectiveCost=eff, BilledCost=eff * 1.1,
+            ListCost=eff * 1.2, ContractedCost=eff, PricingQuantity="NULL" if qty is None else qty,
+            ChargeCategory=cat, ChargeClass=klass or "NULL", Tags=tags or "NULL",
+            BillingCurrency=currency, ResourceId=f"/sub/r{i}", ChargeFrequency="Usage-Based",
+        )  # fmt: skip
+        if "SkuMeter" in columns:
+            r["SkuMeter"] = meter or "NULL"
+        for p in ("ProviderName", "ServiceProviderName"):
+            if p in columns:
+                r[p] = "Microsoft"
+        recs.append({c: r[c] for c in columns})
+    return pd.DataFrame(recs, columns=columns)
+
+
+def write_mapping(tmp: Path, text: str = MAPPING, version: str = "1.2") -> Path:
+    if version == "1.0":  # no SkuMeter before 1.1: the same rules on ChargeDescription
+        text = text.replace("SkuMeter", "ChargeDescription")
+    p = tmp / "map.yaml"
+    p.write_text(text)
+    return p
+
+
+def expected_lines() -> dict[str, tuple[float, float]]:
+    return {
+        "llm_input_tokens": (100 + 50 - 10, 2000 + 1000 - 200),
+        "llm_output_tokens": (80.0, 400.0),
+        "vector_store": (250.0, 744.0),
+        "gpu": (900.0, 1.0),
+    }
+
+
+def _frame_with_meter(version: str) -> pd.DataFrame:
+    df = focus_frame(VERSIONS[version])
+    if version == "1.0":
+        df["ChargeDescription"] = [r[1] or "NULL" for r in ROWS]
+    return df
+
+
+def check(a) -> None:
+    by_line = a.lines.groupby("line")[["amount", "quantity"]].sum()
+    got = {k: (r.amount, r.quantity) for k, r in by_line.iterrows()}
+    assert set(got) == set(expected_lines())
+    for k, (amt, qty) in expected_lines().items():
+        assert got[k][0] == pytest.approx(amt)
+        assert got[k][1] == pytest.approx(qty)
+    # the -02:00 row at 23:30 on Jan 31 is Feb 1 in UTC
+    months = set(a.lines["month"])
+    assert months == {"2027-01", "2027-02"}
+    feb = a.lines[a.lines["month"] == "2027-02"]
+    assert list(feb["line"]) == ["llm_input_tokens"] and feb["amount"].iloc[0] == 50.0
+    um = a.unmapped.groupby("service")[["amount", "rows"]].sum()
+    assert um.loc["Azure AI Search", "amount"] == 99.0
+    assert um.loc["Azure Monitor", "amount"] == 12.5 and um.loc["Azure Monitor", "rows"] == 1
+    bk = a.buckets.set_index("bucket")
+    assert bk.loc["Tax", "amount"] == 7.0 and bk.loc["Credit", "amount"] == -5.0
+    assert list(a.corrections["line"]) == ["llm_input_tokens"]
+    assert a.corrections["amount"].sum() == -10.0
+    total = sum(r[3] for r in ROWS)
+    got_total = a.lines["amount"].sum() + a.unmapped["amount"].sum() + a.buckets["amount"].sum()
+    assert got_total == pytest.approx(total)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1", "1.2", "1.3"])
+def test_each_focus_version_csv(tmp_path: Path, version: str) -> None:
+    df = _frame_with_meter(version)
+    f = tmp_path / "export.csv"
+    df.to_csv(f, index=False)
+    m = load_mapping(write_mapping(tmp_path, version=version), set(LINES))
+    check(read_focus([f], mapping=m, currency="EUR"))
+
+
+def test_csv_gz_parquet_and_partitioned_folder(tmp_path: Path) -> None:
+    df = _frame_with_meter("1.2")
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    gz = tmp_path / "export.csv.gz"
+    with gzip.open(gz, "wt") as fh:
+        df.to_csv(fh, index=False)
+    check(read_focus([gz], mapping=m, currency="EUR"))
+    # Parquet with typed columns, and a hive-partitioned folder of two files
+    typed = df.copy()
+    for c in ("EffectiveCost", "PricingQuantity"):
+        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
+    pq = tmp_path / "export.parquet"
+    con = duckdb.connect()
+    con.register("typed", typed)
+    con.execute(f"COPY typed TO '{pq}' (FORMAT parquet)")
+    check(read_focus([pq], mapping=m, currency="EUR"))
+    folder = tmp_path / "partitioned"
+    for part, idx in (("2027-01", slice(0, 5)), ("2027-02", slice(5, None))):
+        d = folder / f"billing_period={part}"
+        d.mkdir(parents=True)
+        con.register("chunk", typed.iloc[idx])
+        con.execute(f"COPY chunk TO '{d / 'part-0.parquet'}' (FORMAT parquet)")
+    check(read_focus([folder], mapping=m, currency="EUR"))
+    # the same folder through read_actuals, which tells FOCUS from native files
+    check(read_actuals([folder], lines=LINES, currency="EUR", mapping=m))
+
+
+def test_cost_basis_picks_the_column(tmp_path: Path) -> None:
+    f = tmp_path / "e.csv"
+    _frame_with_meter("1.2").to_csv(f, index=False)
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    a = read_focus([f], mapping=m, currency="EUR", cost_basis="billed")
+    vs = a.lines[a.lines["line"] == "vector_store"]["amount"].iloc[0]
+    assert vs == pytest.approx(275.0)
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared FOCUS sample is not beside the repo")
+def test_real_focus_sample(tmp_path: Path) -> None:
+    ref = pd.read_csv(SAMPLE, na_values=["NULL"], keep_default_na=False)
+    mp = tmp_path / "map.yaml"
+    mp.write_text(
+        "rules:\n"
+        "  - line: llm_input_tokens\n"
+        '    match: {ServiceName: "~Amazon.*", ProviderName: AWS}\n'
+        "    quantity_scale: 0.001\n"
+        "  - line: vector_store\n"
+        '    match: {"Tags.environment": dev}\n'
+    )
+    m = load_mapping(mp, set(LINES))
+    a = read_focus([SAMPLE], mapping=m, currency="USD")
+    aws = ref["ServiceName"].str.fullmatch("Amazon.*").fillna(False) & (
+        ref["ProviderName"] == "AWS"
+    )
+    tags = ref["Tags"].fillna("{}").map(lambda t: json.loads(t).get("environment"))
+    dev = ~aws & (tags == "dev")
+    got = a.lines.set_index("line")
+    assert got.loc["llm_input_tokens", "amount"] == pytest.approx(ref[aws]["EffectiveCost"].sum())
+    assert got.loc["llm_input_tokens", "quantity"] == pytest.approx(
+        ref[aws]["PricingQuantity"].sum() * 0.001
+    )
+    assert got.loc["llm_input_tokens", "rows"] == aws.sum()
+    assert got.loc["vector_store", "rows"] == dev.sum()
+    rest = ref[~aws & ~dev]
+    assert a.unmapped["rows"].sum() + a.buckets["rows"].sum() == len(rest)
+    total = a.lines["amount"].sum() + a.unmapped["amount"].sum() + a.buckets["amount"].sum()
+    assert total == pytest.approx(ref["EffectiveCost"].sum())
+    assert set(a.lines["month"]) == {"2024-09"}
+
+
+def test_every_focus_problem_at_once(tmp_path: Path) -> None:
+    df = _frame_with_meter("1.2").astype(object)
+    df.loc[1, "EffectiveCost"] = "twelve"
+    df.loc[2, "ChargePeriodStart"] = "last tuesday"
+    df.loc[3, "PricingQuantity"] = "n/a"
+    df.loc[4, "BillingCurrency"] = "USD"
+    f = tmp_path / "bad.csv"
+    df.to_csv(f, index=False)
+    g = tmp_path / "short.csv"
+    df.drop(columns=["ChargePeriodStart", "BillingCurrency"]).to_csv(g, index=False)
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    with pytest.raises(DataError) as e:
+        read_focus([f], mapping=m, currency="EUR")
+    msgs = [str(p) for p in e.value.problems]
+    assert any("row 3, EffectiveCost" in s and "twelve" in s for s in msgs), msgs
+    assert any("row 4, ChargePeriodStart" in s for s in msgs), msgs
+    assert any("row 5, PricingQuantity" in s for s in msgs), msgs
+    assert any("BillingCurrency" in s and "USD" in s for s in msgs), msgs
+    with pytest.raises(DataError) as e:
+        read_focus([g], mapping=m, currency="EUR")
+    assert "ChargePeriodStart, BillingCurrency" in str(e.value)
+
+
+def test_mapping_problems_at_once(tmp_path: Path) -> None:
+    p = tmp_path / "m.yaml"
+    p.write_text(
+        "rules:\n"
+        "  - line: llm_inptu_tokens\n"
+        "    match: {ServiceName: x}\n"
+        "  - line: gpu\n"
+        '    match: {SkuMeter: "~(unclosed"}\n'
+        "  - line: gpu\n"
+        "    match: {Skumeter: x}\n"
+        "    quantity_scale: -1\n"
+    )
+    with pytest.raises(DataError) as e:
+        load_mapping(p, set(LINES))
+    msgs = [str(x) for x in e.value.problems]
+    assert len(msgs) == 4, msgs
+    assert "rules[0].line" in msgs[0] and "did you mean llm_input_tokens" in msgs[0]
+    assert "rules[1].match.SkuMeter" in msgs[1] and "regular expression" in msgs[1]
+    assert "rules[2].match.Skumeter" in msgs[2] and "did you mean SkuMeter" in msgs[2]
+    assert "quantity_scale" in msgs[3]
+
+
+def test_rule_column_missing_from_export(tmp_path: Path) -> None:
+    f = tmp_path / "e.csv"
+    _frame_with_meter("1.0").to_csv(f, index=False)  # 1.0 has no SkuMeter
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    with pytest.raises(DataError, match=r"rules\[0\].match.SkuMeter: no such column"):
+        read_focus([f], mapping=m, currency="EUR")
+
+
+def test_native_csv_and_xlsx(tmp_path: Path) -> None:
+    import openpyxl
+
+    f = tmp_path / "a.csv"
+    f.write_text(
+        "month,line,amount,quantity,currency\n"
+        "2027-01,gpu,900,1,EUR\n2027-01,gpu,100,,EUR\n2027-02,vector_store,250,1,\n"
+    )
+    a = read_native(f, lines=LINES, currency="EUR")
+    got = a.lines.set_index(["line", "month"])
+    assert got.loc[("gpu", "2027-01"), "amount"] == 1000.0
+    assert got.loc[("gpu", "2027-01"), "quantity"] == 1.0
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["month", "line", "amount", "quantity"])
+    ws.append(["2027-01", "gpu", 900.0, 1])
+    ws.append(["2027-02", "vector_store", 250, None])
+    x = tmp_path / "a.xlsx"
+    wb.save(x)
+    b = read_actuals([x], lines=LINES, currency="EUR")
+    assert b.lines["amount"].sum() == 1150.0
+    assert (
+        b.lines.set_index("line").loc["vector_store", "quantity"]
+        != b.lines.set_index("line").loc["vector_store", "quantity"]
+    )  # NaN: no quantity given
+
+
+def test_native_problems_at_once(tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text("month,line,amount,currency\n2027-13,gpx,abc,USD\n")
+    with pytest.raises(DataError) as e:
+        read_native(f, lines=LINES, currency="EUR")
+    fields = [p.field for p in e.value.problems]
+    assert fields == ["row 2, month", "row 2, line", "row 2, amount", "row 2, currency"]
+
+
+def test_usage_actuals(tmp_path: Path) -> None:
+    f = tmp_path / "u.csv"
+    f.write_text("month,requests,accuracy\n2027-02,1100,0.88\n2027-01,1000,\n")
+    u = read_usage(f)
+    assert list(u.index) == ["2027-01", "2027-02"]
+    assert u.loc["2027-02", "accuracy"] == 0.88
+    f.write_text("month,requests,accuracy\n2027-01,-1,1.5\n2027-01,x,\n")
+    with pytest.raises(DataError) as e:
+        read_usage(f)
+    assert len(e.value.problems) == 4
+
+
+def test_folder_with_mixed_files(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    _frame_with_meter("1.2").to_csv(d / "focus.csv", index=False)
+    (d / "manual.csv").write_text("month,line,amount\n2027-01,gpu,100\n")
+    (d / "notes.txt").write_text("ignored")
+    shutil.copy(write_mapping(tmp_path), tmp_path / "m.yaml")
+    m = load_mapping(tmp_path / "m.yaml", set(LINES))
+    a = read_actuals([d], lines=LINES, currency="EUR", mapping=m)
+    gpu = a.lines[(a.lines["line"] == "gpu") & (a.lines["month"] == "2027-01")]
+    assert gpu["amount"].iloc[0] == 1000.0
