@@ -17,6 +17,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from aiopex.baseline import load_baseline
 from aiopex.engine import run
 from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
 from aiopex.inputs.scenario import Scenario, load_scenario
@@ -28,6 +29,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "load_baseline",
     "load_scenario",
     "run",
 ]

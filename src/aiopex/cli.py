@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INVESTIGATE = 3  # review --fail-on investigate: done, and something needs a look
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,6 +100,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=_SET_HELP
     )
+    _add_common(p)
+
+    p = sub.add_parser("baseline", help="save a forecast as the approved baseline (immutable)")
+    p.add_argument("file", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--as-of", required=True, metavar="YYYY-MM", help="last month of actuals known")
+    p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (at least 1000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in the baseline)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument("--out", required=True, metavar="DIR", help="saved under DIR/<name>/<as_of>/")
+    _add_common(p)
+
+    p = sub.add_parser("review", help="quarterly cost review: actuals against a baseline")
+    p.add_argument("--baseline", required=True, metavar="PATH", help="a baseline or a folder")
+    p.add_argument("--actuals", required=True, nargs="+", metavar="FILE", help="files or folders")
+    p.add_argument("--usage", metavar="FILE", help="usage actuals: month, requests[, accuracy]")
+    p.add_argument("--map", dest="mapping", metavar="MAP", help="mapping file for FOCUS exports")
+    p.add_argument("--period", required=True, help="2027-Q1, FY2028-Q1 or 2027-01..2027-03")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--json", action="store_true", help="print review.json")
+    p.add_argument("--fail-on", choices=["investigate"], help="exit 3 when a line needs it")
+    p.add_argument("--reprice", action="store_true", help="re-forecast at the period's prices")
+    p.add_argument("--save-baseline", action="store_true", help="save the re-forecast as baseline")
+    p.add_argument("--fiscal-year-start", type=int, metavar="MM", help="month the FY starts")
+    p.add_argument("--materiality", default="0.05,1000", metavar="SHARE,AMOUNT")
+    p.add_argument(
+        "--cost-basis", default="effective", choices=["billed", "effective", "list", "contracted"]
+    )
+    p.add_argument("--no-report", action="store_true", help="skip the notebook and its HTML")
     _add_common(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
@@ -343,6 +372,73 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from aiopex.baseline import MIN_DRAWS, check_month, save_baseline
+    from aiopex.engine import run
+    from aiopex.errors import AiopexError, Problem
+    from aiopex.inputs.scenario import load_scenario
+
+    check_month(args.as_of, "--as-of")
+    if args.draws < MIN_DRAWS:
+        raise AiopexError(
+            Problem(
+                "<command line>", "--draws", f"a baseline needs >= {MIN_DRAWS}, got {args.draws}"
+            )
+        )
+    from aiopex.baseline import baseline_path
+
+    scenario = load_scenario(args.file, args.overrides)
+    target = baseline_path(args.out, scenario.name, args.as_of)
+    if target.exists():
+        raise AiopexError(
+            Problem(str(target), "", "a baseline already exists here; baselines are immutable")
+        )
+    result = run(scenario, draws=args.draws, seed=args.seed, keep_draws=args.draws)
+    path = save_baseline(result, args.as_of, args.out)
+    print(f"baseline of {scenario.name} as of {args.as_of}: {path}")
+    return EXIT_OK
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from aiopex.errors import AiopexError, Problem
+    from aiopex.review import public_json, run_review
+
+    try:
+        share, amount = (float(x) for x in args.materiality.split(","))
+        if share < 0 or amount < 0:
+            raise ValueError
+    except ValueError:
+        raise AiopexError(
+            Problem(
+                "<command line>",
+                "--materiality",
+                f"expected SHARE,AMOUNT such as 0.05,1000, got {args.materiality!r}",
+            )
+        ) from None
+    outcome = run_review(
+        args.baseline,
+        args.actuals,
+        args.out,
+        args.period,
+        usage=args.usage,
+        mapping=args.mapping,
+        cost_basis=args.cost_basis,
+        materiality=(share, amount),
+        reprice=args.reprice,
+        fiscal_year_start=args.fiscal_year_start,
+        save_next=args.save_baseline,
+        render=not args.no_report,
+    )
+    if args.json:
+        data = [public_json(r) for r in outcome.reviews]
+        _print_json(data[0] if len(data) == 1 else data)
+    else:
+        print(outcome.describe())
+    if args.fail_on == "investigate" and outcome.attention:
+        return EXIT_INVESTIGATE
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": _cmd_validate,
     "forecast": _cmd_forecast,
@@ -350,6 +446,8 @@ COMMANDS = {
     "readiness": _cmd_pilot_or_readiness,
     "run": _cmd_run,
     "schema": _cmd_schema,
+    "baseline": _cmd_baseline,
+    "review": _cmd_review,
 }
 
 

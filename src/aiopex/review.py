@@ -1,0 +1,858 @@
+"""The quarterly cost review: actuals against a baseline, variance, re-forecast.
+
+:func:`compute_review` is the arithmetic of REVIEW.md on a loaded baseline and
+actuals; :func:`run_review` reads and checks the inputs (every problem at once,
+nothing written), computes one review per baseline and writes ``review.json``,
+the workbook and the rendered notebook, each file atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aiopex.errors import DataError, Problem
+from aiopex.model import variance as V  # noqa: N812
+from aiopex.names import CATEGORIES
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_FQUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
+_RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: Drivers whose quantity follows active or new users in the re-forecast.
+USER_DRIVERS = frozenset({"per_active_user", "per_new_user"})
+#: Drivers whose quantity follows requests in the re-forecast.
+REQUEST_QTY = frozenset({"per_request", "per_1k_input_tokens", "per_1k_output_tokens"})
+#: Fewest months of actual requests for a history-based re-forecast of usage.
+HISTORY_MONTHS = 12
+
+
+def _add(month: str, k: int) -> str:
+    y, m = int(month[:4]), int(month[5:7]) - 1 + k
+    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Months ``first .. last`` inclusive.
+
+    >>> month_range("2027-11", "2028-02")
+    ['2027-11', '2027-12', '2028-01', '2028-02']
+    """
+    n = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
+    return [_add(first, k) for k in range(n + 1)]
+
+
+def parse_period(text: str, fiscal_year_start: int = 1) -> list[str]:
+    """The months of a review period.
+
+    ``2027-Q1`` is a calendar quarter; ``FY2028-Q1`` a fiscal quarter (the fiscal
+    year is named by the calendar year it ends in); ``2027-01..2027-03`` a range.
+
+    Examples
+    --------
+    >>> parse_period("2027-Q1")
+    ['2027-01', '2027-02', '2027-03']
+    >>> parse_period("FY2028-Q1", fiscal_year_start=4)
+    ['2027-04', '2027-05', '2027-06']
+    >>> parse_period("FY2028-Q4", fiscal_year_start=4)
+    ['2028-01', '2028-02', '2028-03']
+    >>> parse_period("2027-11..2028-01")
+    ['2027-11', '2027-12', '2028-01']
+    """
+    t = text.strip()
+    if m := _QUARTER.match(t):
+        first = f"{m.group(1)}-{3 * (int(m.group(2)) - 1) + 1:02d}"
+        return month_range(first, _add(first, 2))
+    if m := _FQUARTER.match(t):
+        fy, q = int(m.group(1)), int(m.group(2))
+        start = fiscal_year_months(fy, fiscal_year_start)[0]
+        first = _add(start, 3 * (q - 1))
+        return month_range(first, _add(first, 2))
+    if (m := _RANGE.match(t)) and _MONTH.match(m.group(1)) and _MONTH.match(m.group(2)):
+        if m.group(2) < m.group(1):
+            raise DataError(Problem("<command line>", "--period", f"{t}: ends before it starts"))
+        return month_range(m.group(1), m.group(2))
+    raise DataError(
+        Problem(
+            "<command line>",
+            "--period",
+            f"expected 2027-Q1, FY2028-Q1 or 2027-01..2027-03, got {text!r}",
+        )
+    )
+
+
+def fiscal_year_of(month: str, fiscal_year_start: int = 1) -> int:
+    """The fiscal year holding ``month``, named by the calendar year it ends in.
+
+    >>> fiscal_year_of("2027-04", 4), fiscal_year_of("2027-03", 4), fiscal_year_of("2027-12", 1)
+    (2028, 2027, 2027)
+    """
+    y, m = int(month[:4]), int(month[5:7])
+    if fiscal_year_start == 1:
+        return y
+    return y + 1 if m >= fiscal_year_start else y
+
+
+def fiscal_year_months(fy: int, fiscal_year_start: int = 1) -> list[str]:
+    """The twelve months of fiscal year ``fy``.
+
+    >>> fiscal_year_months(2028, 4)[0], fiscal_year_months(2028, 4)[-1]
+    ('2027-04', '2028-03')
+    """
+    y = fy if fiscal_year_start == 1 else fy - 1
+    first = f"{y:04d}-{fiscal_year_start:02d}"
+    return month_range(first, _add(first, 11))
+
+
+@dataclass
+class BaselineArrays:
+    """What the review reads from a baseline's saved result, as arrays.
+
+    ``amount``, ``quantity``, ``rate``: point run, shape ``(n_lines, H)``;
+    ``draws_amount``, ``draws_quantity``: kept draws, shape ``(K, n_lines, H)``.
+    """
+
+    months: list[str]
+    names: list[str]
+    categories: list[str]
+    drivers: list[str]
+    specs: list[Any]
+    amount: np.ndarray
+    quantity: np.ndarray
+    rate: np.ndarray
+    requests: np.ndarray
+    active_users: np.ndarray
+    accuracy: np.ndarray
+    draws_amount: np.ndarray
+    draws_quantity: np.ndarray
+    currency: str
+    acceptable: float | None
+    fiscal_year_start: int
+    seed: int | None = None
+    history: pd.DataFrame | None = None
+    method: str = "auto"
+    tokens_per_item: tuple[float, float] = (0.0, 0.0)
+
+    @classmethod
+    def from_result(cls, r: Any) -> BaselineArrays:
+        """From a typed Result (RESULT_API: ``lines``, ``drivers``, ``draws``)."""
+        specs = list(r.line_specs)
+        names = [s.name for s in specs]
+        H = len(r.months)
+        lines = r.lines
+
+        def grid(col: str) -> np.ndarray:
+            g = lines.pivot(index="line", columns="m", values=col).reindex(
+                index=names, columns=range(H)
+            )
+            return g.to_numpy(dtype=float)
+
+        d = r.draws
+        if d is None:
+            raise DataError(Problem("<baseline>", "", "the baseline has no Monte Carlo draws"))
+        order = [list(d.line_names).index(n) for n in names]
+        m = r.scenario.model
+        q = getattr(m, "quality", None)
+        fin = getattr(m, "finance", None)
+        fys = getattr(fin, "fiscal_year_start", None) if fin is not None else None
+        hist = getattr(r.scenario, "history_frame", None)
+        return cls(
+            months=list(r.months),
+            names=names,
+            categories=[s.category for s in specs],
+            drivers=[s.driver for s in specs],
+            specs=specs,
+            amount=grid("amount"),
+            quantity=grid("quantity"),
+            rate=grid("rate"),
+            requests=r.drivers["requests"].to_numpy(dtype=float),
+            active_users=r.drivers["active_users"].to_numpy(dtype=float),
+            accuracy=r.drivers["accuracy"].to_numpy(dtype=float),
+            draws_amount=np.asarray(d.amount)[:, order, :],
+            draws_quantity=np.asarray(d.quantity)[:, order, :],
+            currency=r.scenario.currency,
+            acceptable=(float(q.acceptable) if q is not None and q.acceptable else None),
+            fiscal_year_start=int(fys or 1),
+            seed=r.seed,
+            history=hist,
+            method=str(getattr(m.usage, "method", None) or "auto"),
+        )
+
+
+@dataclass
+class Inputs:
+    """The actuals of one review, already read and checked."""
+
+    actuals: Any  # aiopex.inputs.actuals.Actuals
+    usage: pd.DataFrame | None = None
+    cost_basis: str = "effective"
+    materiality: tuple[float, float] = V.MATERIALITY
+    reprice: bool = False
+    files: list[str] = field(default_factory=list)
+
+
+def check_inputs(b: BaselineArrays, months: list[str], inp: Inputs, label: str) -> list[Problem]:
+    """Problems with a period against a baseline and its actuals (not raised)."""
+    problems = []
+    outside = [m for m in months if m not in b.months]
+    if outside:
+        problems.append(
+            Problem(
+                label,
+                "--period",
+                f"months {', '.join(outside)} are outside the baseline's horizon "
+                f"{b.months[0]}..{b.months[-1]}",
+            )
+        )
+    seen = inp.actuals.months()
+    missing = [m for m in months if m not in seen]
+    if missing:
+        problems.append(
+            Problem(
+                ", ".join(inp.actuals.files) or "--actuals",
+                "",
+                f"the actuals do not cover the period: no rows for {', '.join(missing)}",
+            )
+        )
+    if inp.usage is not None:
+        gone = [m for m in months if m not in inp.usage.index]
+        if gone:
+            problems.append(Problem("--usage", "", f"no usage actuals for {', '.join(gone)}"))
+    return problems
+
+
+def _scale_series(
+    b: BaselineArrays, months: list[str], inp: Inputs, later: np.ndarray, K: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """Usage scale factors after the period: point ``(H,)`` and per draw ``(K, H)``.
+
+    Returns ``s_req, s_users, s_req_draws, s_users_draws, how``.
+    """
+    H = len(b.months)
+    idx = [b.months.index(m) for m in months]
+    one = np.ones(H)
+    if inp.usage is None:
+        return one, one, np.ones((K, H)), np.ones((K, H)), "baseline usage (no usage actuals)"
+    u = inp.usage
+    Ra = float(u.loc[months, "requests"].sum())
+    Rb = float(b.requests[idx].sum())
+    # the history-based path: the scenario's history plus the actuals, 12 months or more
+    series = u["requests"][u.index <= months[-1]]
+    series.index = pd.PeriodIndex(series.index, freq="M")
+    if b.history is not None and "requests" in b.history:
+        h = b.history["requests"]
+        h = h[h.index < series.index[0]]
+        series = pd.concat([h, series]).sort_index()
+    contiguous = len(series) > 0 and (len(series) == (series.index[-1] - series.index[0]).n + 1)
+    if contiguous and len(series) >= HISTORY_MONTHS and later.any():
+        from aiopex.model.forecasting import forecast_series
+
+        first = int(np.argmax(later))
+        n = H - first
+        fc = forecast_series(series, b.months[first], n, b.method, label="usage actuals")
+        base = b.requests[first:]
+        ratio = np.divide(fc.mean, base, out=np.ones(n), where=base > 0)
+        s_req = one.copy()
+        s_req[first:] = ratio
+        rng = np.random.default_rng(b.seed)
+        paths = fc.sample(K, rng)
+        s_draws = np.ones((K, H))
+        s_draws[:, first:] = np.divide(paths, base, out=np.ones_like(paths), where=base > 0)
+        su, sud = s_req, s_draws
+        if "active_users" in u and u["active_users"].notna().all():
+            au = u["active_users"][u.index <= months[-1]]
+            ua = float(au.loc[months].sum())
+            ub = float(b.active_users[idx].sum())
+            r = ua / ub if ub > 0 else 1.0
+            su = np.where(later, r, 1.0)
+            sud = np.broadcast_to(su, (K, H)).copy()
+        return s_req, su, s_draws, sud, f"history-based ({fc.method}, {len(series)} months)"
+    s = Ra / Rb if Rb > 0 else 1.0
+    su = s
+    if "active_users" in u and u.loc[months, "active_users"].notna().all():
+        ua = float(u.loc[months, "active_users"].sum())
+        ub = float(b.active_users[idx].sum())
+        su = ua / ub if ub > 0 else s
+    s_req = np.where(later, s, 1.0)
+    s_users = np.where(later, su, 1.0)
+    return (
+        s_req,
+        s_users,
+        np.broadcast_to(s_req, (K, H)).copy(),
+        np.broadcast_to(s_users, (K, H)).copy(),
+        f"baseline usage scaled (requests x{s:.4g}, users x{su:.4g})",
+    )
+
+
+def reforecast(
+    b: BaselineArrays,
+    months: list[str],
+    inp: Inputs,
+    price_factor: dict[str, float],
+) -> dict[str, Any]:
+    """The baseline run again from the period's actuals for every month after it.
+
+    Usage after the period is the baseline's times ``s_req`` (requests, tokens) and
+    ``s_users`` (active and new users), or a history-based forecast with 12 months or
+    more of actual requests; capacity units are recomputed from the scaled requests;
+    quality, retraining and the other drivers do not change. A line's rate is the
+    baseline's, times ``pa / pb`` with ``--reprice``.
+
+    Returns
+    -------
+    dict
+        ``amount`` ``(n_lines, H)`` and ``draws`` ``(K, n_lines, H)``, equal to the
+        baseline's up to the period's end; ``how`` describes the usage path.
+    """
+    H = len(b.months)
+    t_end = b.months.index(months[-1])
+    later = np.arange(H) > t_end
+    K = b.draws_amount.shape[0]
+    s_req, s_users, sd_req, sd_users, how = _scale_series(b, months, inp, later, K)
+    amount = b.amount.copy()
+    draws = b.draws_amount.copy()
+    for i, spec in enumerate(b.specs):
+        d = spec.driver
+        q = b.quantity[i]
+        qd = b.draws_quantity[:, i, :]
+        if d in REQUEST_QTY:
+            f, fd = s_req, sd_req
+        elif d in USER_DRIVERS:
+            f, fd = s_users, sd_users
+        elif d == "capacity":
+            cpu = float(spec.capacity_per_unit or 1.0)
+            lo = float(spec.min_units or 0)
+            inwin = q > 0
+            new_q = np.where(inwin, np.maximum(lo, np.ceil(b.requests * s_req / cpu)), 0.0)
+            f = np.divide(new_q, q, out=np.ones(H), where=q > 0)
+            new_qd = np.where(qd > 0, np.maximum(lo, np.ceil(qd * sd_req - 1e-9)), 0.0)
+            fd = np.divide(new_qd, qd, out=np.ones_like(qd), where=qd > 0)
+        else:
+            f, fd = np.ones(H), np.ones((K, H))
+        p = price_factor.get(spec.name, 1.0) if inp.reprice else 1.0
+        amount[i, later] = b.amount[i, later] * f[later] * p
+        draws[:, i, later] = b.draws_amount[:, i, later] * fd[:, later] * p
+    return {"amount": amount, "draws": draws, "how": how, "t_end": t_end}
+
+
+def compute_review(
+    b: BaselineArrays, months: list[str], inp: Inputs, period: str = ""
+) -> dict[str, Any]:
+    """Every number of the review (REVIEW.md), as plain data.
+
+    Returns the ``review.json`` object (without ``baseline``) plus ``_monthly``
+    (per line and month: baseline, actual, the fan and the re-forecast) for the
+    notebook and workbook.
+    """
+    idx = [b.months.index(m) for m in months]
+    a = inp.actuals
+    la = a.lines[a.lines["month"].isin(months)]
+    by_line = la.groupby("line").agg(
+        amount=("amount", "sum"), quantity=("quantity", lambda s: s.sum(min_count=1))
+    )
+    usage = inp.usage
+    Ra = Rb = None
+    if usage is not None:
+        Ra = float(usage.loc[months, "requests"].sum())
+        Rb = float(b.requests[idx].sum())
+    items = []
+    for i, name in enumerate(b.names):
+        B = float(b.amount[i, idx].sum())
+        has = name in by_line.index
+        if B == 0 and not has:
+            continue
+        qa = float(by_line.loc[name, "quantity"]) if has else None
+        items.append(
+            V.LineInput(
+                line=name,
+                category=b.categories[i],
+                driver=b.drivers[i],
+                B=B,
+                Qb=float(b.quantity[i, idx].sum()),
+                A=float(by_line.loc[name, "amount"]) if has else None,
+                Qa=None if qa is None or math.isnan(qa) else qa,
+                draws=b.draws_amount[:, i, idx].sum(axis=1),
+            )
+        )
+    rows = V.line_rows(items, Rb, Ra, inp.materiality)
+    line_index = {n: i for i, n in enumerate(b.names)}
+    cats = []
+    for c in CATEGORIES:
+        members = [r for r in rows if r["category"] == c]
+        if not members:
+            continue
+        ii = [line_index[r["line"]] for r in members]
+        d = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
+        cats.append({"category": c, **V.aggregate(members, d, inp.materiality)})
+    ii = [line_index[r["line"]] for r in rows]
+    total_draws = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
+    total = V.aggregate(rows, total_draws, inp.materiality)
+
+    # price factors for --reprice: pa / pb where both exist
+    price_factor = {}
+    for it in items:
+        if it.A is not None and it.Qa and it.Qb and it.B and it.A:
+            price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
+    rf = reforecast(b, months, inp, price_factor)
+    fy = fiscal_year_of(months[-1], b.fiscal_year_start)
+    fy_months = fiscal_year_months(fy, b.fiscal_year_start)
+    t_end = rf["t_end"]
+    fixed = 0.0
+    later_idx = []
+    base_fy = 0.0
+    all_lines = a.lines
+    act = all_lines.groupby(["line", "month"])["amount"].sum()
+    outlook_monthly = []
+    for m in fy_months:
+        k = b.months.index(m) if m in b.months else None
+        if k is not None:
+            base_fy += float(b.amount[:, k].sum())
+        if m <= months[-1]:
+            v = 0.0
+            for i, name in enumerate(b.names):
+                if (name, m) in act.index:
+                    v += float(act.loc[(name, m)])
+                elif k is not None:
+                    v += float(b.amount[i, k])
+            fixed += v
+            outlook_monthly.append({"month": m, "amount": v, "source": "actual"})
+        elif k is not None:
+            later_idx.append(k)
+            outlook_monthly.append(
+                {"month": m, "amount": float(rf["amount"][:, k].sum()), "source": "reforecast"}
+            )
+    point = fixed + (float(rf["amount"][:, later_idx].sum()) if later_idx else 0.0)
+    od = fixed + (rf["draws"][:, :, later_idx].sum(axis=(1, 2)) if later_idx else 0.0)
+    od = np.broadcast_to(np.asarray(od, dtype=float), (b.draws_amount.shape[0],))
+    p10, p90 = (float(x) for x in np.percentile(od, [10, 90]))
+    reforecast_json = {
+        "fiscal_year": str(fy),
+        "months": fy_months,
+        "outlook": point,
+        "baseline": base_fy,
+        "p10": p10,
+        "p90": p90,
+        "usage": rf["how"],
+        "repriced": bool(inp.reprice),
+    }
+
+    # usage and accuracy
+    usage_json: dict[str, Any] | None = None
+    if usage is not None:
+        assert Ra is not None and Rb is not None
+        usage_json = {"baseline": Rb, "actual": Ra, "variance": Ra - Rb}
+        req_line = next(
+            (
+                i
+                for i, s in enumerate(b.specs)
+                if s.driver == "per_request" and all(b.quantity[i, k] > 0 for k in idx)
+            ),
+            None,
+        )
+        if req_line is not None:
+            pct, band, lo, hi = V.percentile_and_band(
+                b.draws_quantity[:, req_line, idx].sum(axis=1), Ra
+            )
+            usage_json.update(percentile=pct, band=band, p10=lo, p90=hi)
+        else:
+            usage_json.update(percentile=None, band=None, p10=None, p90=None)
+        if "active_users" in usage and usage.loc[months, "active_users"].notna().all():
+            ua = float(usage.loc[months, "active_users"].sum())
+            ub = float(b.active_users[idx].sum())
+            usage_json["active_users"] = {"baseline": ub, "actual": ua, "variance": ua - ub}
+        if "accuracy" in usage:
+            acc = []
+            below = []
+            for m, k in zip(months, idx, strict=True):
+                x = usage.loc[m, "accuracy"]
+                if pd.isna(x):
+                    continue
+                acc.append({"month": m, "actual": float(x), "forecast": float(b.accuracy[k])})
+                if b.acceptable is not None and x < b.acceptable:
+                    below.append(m)
+            usage_json["accuracy"] = {
+                "acceptable": b.acceptable,
+                "months": acc,
+                "below_acceptable": below,
+            }
+
+    # data quality: everything not on a line, for the period
+    um = a.unmapped[a.unmapped["month"].isin(months)]
+    by_service = um.groupby("service")[["amount", "rows"]].sum()
+    unmapped = {
+        "amount": float(um["amount"].sum()),
+        "rows": int(um["rows"].sum()),
+        "by_service": {
+            str(s): {"amount": float(r["amount"]), "rows": int(r["rows"])}
+            for s, r in by_service.sort_values("amount", ascending=False).iterrows()
+        },
+    }
+    bk = a.buckets[a.buckets["month"].isin(months)]
+    charges = {
+        k.lower(): {
+            "amount": float(bk[bk["bucket"] == k]["amount"].sum()),
+            "rows": int(bk[bk["bucket"] == k]["rows"].sum()),
+        }
+        for k in ("Tax", "Credit", "Adjustment")
+    }
+    co = a.corrections[a.corrections["month"].isin(months)]
+    corrections = {
+        "amount": float(co["amount"].sum()),
+        "rows": int(co["rows"].sum()),
+        "by_line": {
+            str(k if k is not None and not pd.isna(k) else "(unmapped)"): float(v)
+            for k, v in co.groupby(co["line"].fillna("(unmapped)"))["amount"].sum().items()
+        },
+    }
+    investigate = [r["line"] for r in rows if r["investigate"]]
+
+    # monthly detail for the notebook and workbook
+    monthly = []
+    for i, name in enumerate(b.names):
+        for k, m in enumerate(b.months):
+            if m not in fy_months and m not in months:
+                continue
+            d = b.draws_amount[:, i, k]
+            rd = rf["draws"][:, i, k]
+            monthly.append(
+                {
+                    "line": name,
+                    "category": b.categories[i],
+                    "month": m,
+                    "baseline": float(b.amount[i, k]),
+                    "actual": float(act.loc[(name, m)]) if (name, m) in act.index else None,
+                    "p10": float(np.percentile(d, 10)),
+                    "p50": float(np.percentile(d, 50)),
+                    "p90": float(np.percentile(d, 90)),
+                    "reforecast": float(rf["amount"][i, k]),
+                    "reforecast_p10": float(np.percentile(rd, 10)),
+                    "reforecast_p90": float(np.percentile(rd, 90)),
+                    "after_period": k > t_end,
+                }
+            )
+    return {
+        "period": period,
+        "months": months,
+        "currency": b.currency,
+        "cost_basis": inp.cost_basis,
+        "materiality": {"share": inp.materiality[0], "amount": inp.materiality[1]},
+        "lines": rows,
+        "categories": cats,
+        "total": total,
+        "usage": usage_json,
+        "unmapped": unmapped,
+        "charges": charges,
+        "corrections": corrections,
+        "outside_band": V.outside_band(rows),
+        "investigate": investigate,
+        "reforecast": reforecast_json,
+        "outlook_monthly": outlook_monthly,
+        "_monthly": monthly,
+        "_reforecast_amount": rf["amount"],
+    }
+
+
+def needs_attention(review: dict[str, Any]) -> bool:
+    """A line or the total is ``investigate``."""
+    return bool(review["total"]["investigate"]) or any(r["investigate"] for r in review["lines"])
+
+
+def public_json(review: dict[str, Any]) -> dict[str, Any]:
+    """``review.json``: the review without its private detail (keys starting ``_``)."""
+    from aiopex.result import jsonable
+
+    return jsonable({k: v for k, v in review.items() if not k.startswith("_")})
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewOutcome:
+    """What ``aiopex review`` did: the reviews written, and whether any needs attention."""
+
+    reviews: list[dict[str, Any]]
+    out: Path
+    attention: bool
+
+    def describe(self) -> str:
+        lines = []
+        for r in self.reviews:
+            t = r["total"]
+            cur = r["currency"]
+            flag = "INVESTIGATE" if needs_attention(r) else "ok"
+            lines.append(
+                f"{r['system']} {r['period']}: actual {cur} {t['actual']:,.0f} vs baseline "
+                f"{cur} {t['baseline']:,.0f} ({t['variance']:+,.0f}), band {t['band']}, "
+                f"{r['outside_band']['lines']}/{r['outside_band']['of']} lines outside "
+                f"(~20% expected); outlook FY{r['reforecast']['fiscal_year']} "
+                f"{cur} {r['reforecast']['outlook']:,.0f}: {flag} -> {r['_dir']}"
+            )
+        return "\n".join(lines)
+
+
+def _pick(paths: list[str | Path] | None, system: str, multi: bool) -> list[Path]:
+    """Per-system inputs: with several baselines, a folder named after the system wins."""
+    out: list[Path] = []
+    for p in paths or []:
+        p = Path(p)
+        if multi and p.is_dir() and (p / system).exists():
+            out.append(p / system)
+        elif multi and p.is_dir() and (p / f"{system}.yaml").exists():
+            out.append(p / f"{system}.yaml")
+        elif multi and p.is_dir() and (p / f"{system}.csv").exists():
+            out.append(p / f"{system}.csv")
+        else:
+            out.append(p)
+    return out
+
+
+def _choose(found: list[Path], months: list[str]) -> list[Any]:
+    """Load baselines; per system keep the latest made before the period (else the latest)."""
+    from aiopex.baseline import load_baseline
+
+    problems: list[Problem] = []
+    loaded = []
+    for p in found:
+        try:
+            loaded.append(load_baseline(p))
+        except DataError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise DataError(problems)
+    by: dict[str, list[Any]] = {}
+    for bl in loaded:
+        by.setdefault(bl.name, []).append(bl)
+    out = []
+    for name in sorted(by):
+        cands = sorted(by[name], key=lambda x: x.as_of)
+        before = [c for c in cands if c.as_of < months[0]]
+        out.append((before or cands)[-1])
+    return out
+
+
+def run_review(
+    baseline: str | Path,
+    actuals: list[str | Path],
+    out: str | Path,
+    period: str,
+    *,
+    usage: str | Path | None = None,
+    mapping: str | Path | None = None,
+    cost_basis: str = "effective",
+    materiality: tuple[float, float] = V.MATERIALITY,
+    reprice: bool = False,
+    fiscal_year_start: int | None = None,
+    save_next: bool = False,
+    render: bool = True,
+) -> ReviewOutcome:
+    """Check every input, then review each baseline and write its outputs.
+
+    With a folder of baselines, each system gets ``out/<system>/`` and ``out`` gets
+    ``index.json`` and ``index.html``; per-system actuals, usage and mapping are taken
+    from ``<folder>/<system>/``, ``<system>.csv`` or ``<system>.yaml`` when present.
+
+    Raises
+    ------
+    DataError
+        Every problem of every input; nothing is written.
+    """
+    from aiopex.baseline import find_baselines
+    from aiopex.inputs.actuals import COST_BASIS, read_actuals, read_usage
+    from aiopex.inputs.mapping import load_mapping
+
+    problems: list[Problem] = []
+    if cost_basis not in COST_BASIS:
+        problems.append(
+            Problem("<command line>", "--cost-basis", f"expected one of {', '.join(COST_BASIS)}")
+        )
+    if fiscal_year_start is not None and not 1 <= fiscal_year_start <= 12:
+        problems.append(
+            Problem(
+                "<command line>", "--fiscal-year-start", f"expected 1..12, got {fiscal_year_start}"
+            )
+        )
+    if problems:
+        raise DataError(problems)
+    found = find_baselines(baseline)
+    multi = len(found) > 1 or not (Path(baseline) / "baseline.json").exists()
+    months0 = parse_period(period, fiscal_year_start or 1) if not _FQUARTER.match(period) else None
+    chosen = _choose(found, months0 or ["9999-12"])
+    jobs = []
+    for bl in chosen:
+        arr = BaselineArrays.from_result(bl.result)
+        if fiscal_year_start is not None:
+            arr.fiscal_year_start = fiscal_year_start
+        try:
+            months = parse_period(period, arr.fiscal_year_start)
+        except DataError as e:
+            problems.extend(e.problems)
+            continue
+        lines = dict(zip(arr.names, arr.drivers, strict=True))
+        mp = None
+        try:
+            maps = _pick([mapping] if mapping else [], bl.name, multi)
+            mp = load_mapping(maps[0], set(lines)) if maps else None
+        except DataError as e:
+            problems.extend(e.problems)
+        try:
+            act = read_actuals(
+                _pick(actuals, bl.name, multi),
+                lines=lines,
+                currency=arr.currency,
+                mapping=mp,
+                cost_basis=cost_basis,
+            )
+        except DataError as e:
+            problems.extend(e.problems)
+            act = None
+        us = None
+        if usage:
+            try:
+                us = read_usage(_pick([usage], bl.name, multi)[0])
+            except DataError as e:
+                problems.extend(e.problems)
+        if act is None:
+            continue
+        inp = Inputs(act, us, cost_basis, materiality, reprice)
+        problems.extend(check_inputs(arr, months, inp, str(bl.path)))
+        jobs.append((bl, arr, months, inp))
+    if problems:
+        raise DataError(problems)
+    out = Path(out)
+    reviews = []
+    for bl, arr, months, inp in jobs:
+        rv = compute_review(arr, months, inp, period)
+        rv = {
+            "period": period,
+            "system": bl.name,
+            "baseline": {"as_of": bl.as_of, "inputs_hash": bl.inputs_hash, "path": str(bl.path)},
+            **{k: v for k, v in rv.items() if k != "period"},
+        }
+        target = out / bl.name if multi else out
+        rv["_dir"] = str(target)
+        write_outputs(rv, arr, target, render=render)
+        if save_next:
+            from aiopex.baseline import save_baseline
+
+            nxt = reforecast_result(bl.result, rv["_reforecast_amount"], arr, months, inp)
+            dest = bl.path.parent.parent
+            p = save_baseline(nxt, months[-1], dest, {"reforecast_of": str(bl.path)})
+            rv["next_baseline"] = str(p)
+        reviews.append(rv)
+    if multi:
+        write_index(reviews, out)
+    return ReviewOutcome(reviews, out, any(needs_attention(r) for r in reviews))
+
+
+def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, months, inp) -> Any:
+    """The re-forecast as a Result to save as the next baseline (lines and draws replaced)."""
+    import copy
+
+    rf = reforecast(arr, months, inp, {})  # draws; prices already in ``amount`` when repriced
+    if inp.reprice:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(rf["amount"] > 0, amount / rf["amount"], 1.0)
+        rf_draws = rf["draws"] * ratio[None, :, :]
+    else:
+        rf_draws = rf["draws"]
+    new = copy.copy(result)
+    lines = result.lines.copy()
+    H = len(arr.months)
+    for i, name in enumerate(arr.names):
+        sel = (lines["line"] == name).to_numpy()
+        q = arr.quantity[i]
+        rate = arr.rate[i]
+        new_amt = amount[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new_q = np.where(rate != 0, new_amt / rate, q)
+        lines.loc[sel, "amount"] = new_amt[lines.loc[sel, "m"].to_numpy()]
+        lines.loc[sel, "quantity"] = new_q[lines.loc[sel, "m"].to_numpy()]
+    new.lines = lines
+    d = copy.copy(result.draws)
+    order = [arr.names.index(n) for n in d.line_names]
+    d.amount = rf_draws[:, order, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(arr.draws_amount > 0, rf_draws / arr.draws_amount, 1.0)
+    d.quantity = (arr.draws_quantity * f)[:, order, :]
+    new.draws = d
+    cats = result.categories.copy()
+    for c in cats.columns:
+        ii = [i for i, cc in enumerate(arr.categories) if cc == c]
+        cats[c] = amount[ii].sum(axis=0)[:H]
+    new.categories = cats
+    return new
+
+
+def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
+    """``review.json``, the workbook and (``render``) the notebook and its HTML."""
+    from aiopex.atomic import write_text
+
+    target.mkdir(parents=True, exist_ok=True)
+    data = public_json(review)
+    write_text(target / "review.json", json.dumps(data, indent=2) + "\n")
+    try:
+        from aiopex.outputs.review_excel import write_review_workbook
+    except ImportError:  # pragma: no cover - the workbook lands after the review
+        pass
+    else:
+        write_review_workbook(review, target / "review.xlsx")
+    if render:
+        try:
+            from aiopex.outputs.review_report import render_review
+        except ImportError:  # pragma: no cover
+            pass
+        else:
+            render_review(review, target)
+
+
+def write_index(reviews: list[dict[str, Any]], out: Path) -> None:
+    """``index.json`` and ``index.html``: one row per system."""
+    import html as h
+
+    from aiopex.atomic import write_text
+
+    rows = []
+    for r in reviews:
+        t = r["total"]
+        rows.append(
+            {
+                "system": r["system"],
+                "period": r["period"],
+                "currency": r["currency"],
+                "baseline": t["baseline"],
+                "actual": t["actual"],
+                "variance": t["variance"],
+                "band": t["band"],
+                "investigate": needs_attention(r),
+                "outside_band": r["outside_band"],
+                "outlook": r["reforecast"]["outlook"],
+                "dir": Path(r["_dir"]).name,
+            }
+        )
+    write_text(out / "index.json", json.dumps({"reviews": rows}, indent=2) + "\n")
+    body = "".join(
+        f"<tr><td><a href='{h.escape(x['dir'])}/review.html'>{h.escape(x['system'])}</a></td>"
+        f"<td>{h.escape(x['period'])}</td><td>{x['currency']} {x['baseline']:,.0f}</td>"
+        f"<td>{x['currency']} {x['actual']:,.0f}</td><td>{x['variance']:+,.0f}</td>"
+        f"<td>{x['band']}</td><td>{x['outside_band']['lines']}/{x['outside_band']['of']}</td>"
+        f"<td>{x['currency']} {x['outlook']:,.0f}</td>"
+        f"<td>{'INVESTIGATE' if x['investigate'] else 'ok'}</td></tr>"
+        for x in rows
+    )
+    write_text(
+        out / "index.html",
+        "<!doctype html><meta charset='utf-8'><title>Cost reviews</title>"
+        "<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:right}"
+        "td:first-child{text-align:left}</style><h1>Quarterly cost reviews</h1><table>"
+        "<tr><th>system</th><th>period</th><th>baseline</th><th>actual</th><th>variance</th>"
+        "<th>band</th><th>lines outside band</th><th>fiscal-year outlook</th><th></th></tr>"
+        f"{body}</table>",
+    )

@@ -1,0 +1,164 @@
+"""The review's arithmetic on a small baseline built by hand: periods, lines, categories,
+total, bands from the draws, the re-forecast and the fiscal-year outlook (REVIEW.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aiopex.errors import DataError
+from aiopex.inputs.actuals import Actuals
+from aiopex.model.costs import LineSpec
+from aiopex.review import (
+    BaselineArrays,
+    Inputs,
+    check_inputs,
+    compute_review,
+    parse_period,
+    public_json,
+)
+
+H, K = 12, 1000
+MONTHS = [f"2027-{m:02d}" for m in range(1, 13)]
+Q1 = MONTHS[:3]
+
+
+def baseline() -> BaselineArrays:
+    """Three lines over 2027: input tokens (1 per request / 1000 * 1500), a fixed vector
+    store, a GPU capacity line (1 unit per 40,000 requests); requests 100,000 a month."""
+    specs = [
+        LineSpec("llm_input_tokens", "compute", "per_1k_input_tokens", 0.003, 0.0, 0, H - 1),
+        LineSpec("vector_store", "data", "fixed", 500.0, 0.0, 0, H - 1),
+        LineSpec("gpu", "compute", "capacity", 2000.0, 0.0, 0, H - 1, None, None, 40000.0, 1),
+    ]
+    req = np.full(H, 100000.0)
+    qty = np.vstack([req * 1500 / 1000, np.ones(H), np.ceil(req / 40000)])
+    rate = np.array([[0.003] * H, [500.0] * H, [2000.0] * H])
+    amount = qty * rate
+    rng = np.random.default_rng(1)
+    mult = rng.lognormal(0.0, 0.15, size=(K, 1, 1))  # a draw's whole path is high or low
+    dq = qty[None] * np.concatenate([mult, np.ones((K, 1, 1)), np.ones((K, 1, 1))], axis=1)
+    da = dq * rate[None] * rng.lognormal(0.0, 0.05, size=(K, 3, 1))
+    return BaselineArrays(
+        months=MONTHS, names=[s.name for s in specs], categories=[s.category for s in specs],
+        drivers=[s.driver for s in specs], specs=specs, amount=amount, quantity=qty, rate=rate,
+        requests=req, active_users=np.full(H, 700.0), accuracy=np.full(H, 0.9),
+        draws_amount=da, draws_quantity=dq, currency="EUR", acceptable=0.85,
+        fiscal_year_start=1, seed=7,
+    )  # fmt: skip
+
+
+def actuals(rows: list[tuple[str, str, float, float | None]]) -> Actuals:
+    a = Actuals.empty()
+    a.lines = pd.DataFrame(rows, columns=["line", "month", "amount", "quantity"]).assign(rows=1)
+    a.unmapped = pd.DataFrame(
+        [("Azure Monitor", "2027-02", 40.0, 3)], columns=["service", "month", "amount", "rows"]
+    )
+    a.buckets = pd.DataFrame(
+        [("Tax", "2027-03", 90.0, 1)], columns=["bucket", "month", "amount", "rows"]
+    )
+    a.corrections = pd.DataFrame(
+        [("llm_input_tokens", "2027-02", -15.0, 1)], columns=["line", "month", "amount", "rows"]
+    )
+    a.files = ["x.csv"]
+    return a
+
+
+def q1_actuals() -> Actuals:
+    rows = []
+    for m in Q1:
+        # tokens: 20% more volume at a 10% higher price; the GPU as planned; no vector store
+        rows.append(("llm_input_tokens", m, 150000 * 1.2 * 0.0033, 150000 * 1.2))
+        rows.append(("gpu", m, 6000.0, 3.0))
+    return actuals(rows)
+
+
+def usage(req: float = 110000.0, acc=(0.9, 0.84, 0.88)) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"requests": [req] * 3, "accuracy": list(acc)}, index=pd.Index(Q1, name="month")
+    )
+
+
+def test_periods() -> None:
+    assert parse_period("2027-Q4") == ["2027-10", "2027-11", "2027-12"]
+    assert parse_period("FY2028-Q2", 4) == ["2027-07", "2027-08", "2027-09"]
+    with pytest.raises(DataError, match="--period"):
+        parse_period("2027Q1")
+
+
+def test_lines_categories_total_and_bands() -> None:
+    b = baseline()
+    rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")
+    lines = {r["line"]: r for r in rv["lines"]}
+    t = lines["llm_input_tokens"]
+    B, A = 3 * 450.0, 3 * 150000 * 1.2 * 0.0033
+    assert t["baseline"] == pytest.approx(B) and t["actual"] == pytest.approx(A)
+    assert t["volume"] == pytest.approx(0.2 * B)
+    assert t["price"] == pytest.approx((0.0033 - 0.003) * 3 * 180000)
+    assert t["volume"] + t["price"] + t["unexplained"] == pytest.approx(t["variance"])
+    # requests 300,000 -> 330,000; tokens per request 1.5 -> 1.6364 (in 1k)
+    assert t["driver"] == pytest.approx(30000 * 1.5 * 0.003)
+    assert t["driver"] + t["intensity"] == pytest.approx(t["volume"])
+    draws = b.draws_amount[:, 0, :3].sum(axis=1)
+    assert t["percentile"] == pytest.approx(100 * np.mean(draws <= A))
+    vs = lines["vector_store"]
+    assert vs["status"] == "no_actuals" and vs["band"] is None and vs["driver"] is None
+    assert vs["actual"] == 0.0 and not vs["investigate"]
+    cats = {c["category"]: c for c in rv["categories"]}
+    assert cats["compute"]["actual"] == pytest.approx(A + 18000.0)
+    cd = b.draws_amount[:, [0, 2], :3].sum(axis=(1, 2))
+    assert cats["compute"]["percentile"] == pytest.approx(100 * np.mean(cd <= A + 18000.0))
+    td = b.draws_amount[:, :, :3].sum(axis=(1, 2))
+    p10, p90 = np.percentile(td, [10, 90])
+    tot = rv["total"]
+    assert tot["p10"] == pytest.approx(p10) and tot["p90"] == pytest.approx(p90)
+    assert tot["variance"] == pytest.approx(sum(r["variance"] for r in rv["lines"]))
+    assert rv["usage"]["actual"] == 330000.0 and rv["usage"]["variance"] == 30000.0
+    assert rv["usage"]["accuracy"]["below_acceptable"] == ["2027-02"]
+    assert rv["unmapped"]["by_service"]["Azure Monitor"] == {"amount": 40.0, "rows": 3}
+    assert rv["charges"]["tax"]["amount"] == 90.0
+    assert rv["corrections"]["by_line"] == {"llm_input_tokens": -15.0}
+    assert rv["outside_band"]["of"] == 2 and rv["outside_band"]["expected_share"] == 0.2
+
+
+def test_reforecast_and_outlook() -> None:
+    b = baseline()
+    inp = Inputs(q1_actuals(), usage(120000.0))
+    rv = compute_review(b, Q1, inp, "2027-Q1")
+    rf = rv["reforecast"]
+    s = 1.2  # 360,000 actual over 300,000 baseline requests
+    A_q1 = 3 * (150000 * 1.2 * 0.0033 + 6000.0) + 3 * 500.0  # vector store: no_actuals -> baseline
+    later = 9 * (450.0 * s + 500.0 + 2000.0 * np.ceil(100000 * s / 40000))
+    assert rf["outlook"] == pytest.approx(A_q1 + later)
+    assert rf["baseline"] == pytest.approx(b.amount.sum())
+    assert rf["fiscal_year"] == "2027"
+    assert rf["p10"] <= rf["outlook"] <= rf["p90"] or rf["p10"] <= rf["p90"]
+    # --reprice: the tokens' rate times pa / pb = 1.1 after the period
+    rp = compute_review(b, Q1, Inputs(q1_actuals(), usage(120000.0), reprice=True), "2027-Q1")
+    diff = rp["reforecast"]["outlook"] - rf["outlook"]
+    assert diff == pytest.approx(9 * 450.0 * s * 0.1)
+    # without usage actuals the baseline's usage stays
+    nu = compute_review(b, Q1, Inputs(q1_actuals()), "2027-Q1")
+    assert nu["reforecast"]["outlook"] == pytest.approx(A_q1 + 9 * (450 + 500 + 6000))
+    assert nu["usage"] is None
+    assert all(r["driver"] is None for r in nu["lines"])
+
+
+def test_json_shape_and_checks() -> None:
+    b = baseline()
+    rv = public_json(compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1"))
+    for k in ("period", "months", "currency", "cost_basis", "lines", "categories", "total",
+              "usage", "unmapped", "corrections", "outside_band", "reforecast"):  # fmt: skip
+        assert k in rv
+    line = rv["lines"][0]
+    assert list(line)[:2] == ["line", "category"]
+    keys = "baseline actual variance volume price driver intensity unexplained percentile band"
+    for k in (*keys.split(), "material", "investigate", "status"):
+        assert k in line
+    assert set(rv["reforecast"]) >= {"fiscal_year", "outlook", "baseline", "p10", "p90"}
+    # a period beyond the horizon, and one the actuals do not cover
+    probs = check_inputs(b, ["2027-12", "2028-01"], Inputs(q1_actuals(), usage()), "bl")
+    assert any("outside the baseline's horizon" in p.message for p in probs)
+    assert any("do not cover the period" in p.message for p in probs)
+    assert any("no usage actuals" in p.message for p in probs)
