@@ -112,7 +112,7 @@ def test_lines_categories_total_and_bands() -> None:
     td = b.draws_amount[:, :, :3].sum(axis=(1, 2))
     p10, p90 = np.percentile(td, [10, 90])
     tot = rv["total"]
-    assert tot["p10"] == pytest.approx(p10) and tot["p90"] == pytest.approx(p90)
+    assert tot["_p10"] == pytest.approx(p10) and tot["_p90"] == pytest.approx(p90)
     assert tot["variance"] == pytest.approx(sum(r["variance"] for r in rv["lines"]))
     assert rv["usage"]["actual"] == 330000.0 and rv["usage"]["variance"] == 30000.0
     assert rv["usage"]["accuracy"]["below_acceptable"] == ["2027-02"]
@@ -162,3 +162,33 @@ def test_json_shape_and_checks() -> None:
     assert any("outside the baseline's horizon" in p.message for p in probs)
     assert any("do not cover the period" in p.message for p in probs)
     assert any("no usage actuals" in p.message for p in probs)
+
+
+@pytest.mark.slow
+def test_outputs_workbook_parity_and_report(tmp_path) -> None:
+    """review.json, the workbook recalculated by LibreOffice, the notebook and its HTML."""
+    import json
+
+    from recalc import recalculated_values
+
+    from aiopex.review import write_outputs
+
+    b = baseline()
+    rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")
+    rv["_dir"] = str(tmp_path)
+    write_outputs(rv, b, tmp_path, render=True)
+    data = json.loads((tmp_path / "review.json").read_text())
+    assert data["lines"][0]["line"] == "llm_input_tokens"
+    html = (tmp_path / "review.html").read_text()
+    assert "rr.load" not in html and "The variance bridge" in html  # no code
+    wb = recalculated_values(tmp_path / "review.xlsx", tmp_path / "recalc")
+    ws = wb["Lines"]
+    header = [c.value for c in ws[2]]
+    for row, want in zip(ws.iter_rows(min_row=3, values_only=True), data["lines"], strict=False):
+        got = dict(zip(header, row, strict=True))
+        assert got["line"] == want["line"]
+        for col, key in (("variance", "variance"), ("volume", "volume"), ("price", "price"),
+                         ("unexplained", "unexplained")):  # fmt: skip
+            assert got[col] == pytest.approx(want[key], abs=1e-6)
+        assert (got["band"] or None) == want["band"]
+        assert bool(got["investigate"]) == want["investigate"]

@@ -434,13 +434,13 @@ def compute_review(
     p10, p90 = (float(x) for x in np.percentile(od, [10, 90]))
     reforecast_json = {
         "fiscal_year": str(fy),
-        "months": fy_months,
         "outlook": point,
         "baseline": base_fy,
         "p10": p10,
         "p90": p90,
-        "usage": rf["how"],
-        "repriced": bool(inp.reprice),
+        "_months": fy_months,
+        "_usage": rf["how"],
+        "_repriced": bool(inp.reprice),
     }
 
     # usage and accuracy
@@ -542,7 +542,7 @@ def compute_review(
         "months": months,
         "currency": b.currency,
         "cost_basis": inp.cost_basis,
-        "materiality": {"share": inp.materiality[0], "amount": inp.materiality[1]},
+        "_materiality": {"share": inp.materiality[0], "amount": inp.materiality[1]},
         "lines": rows,
         "categories": cats,
         "total": total,
@@ -551,9 +551,9 @@ def compute_review(
         "charges": charges,
         "corrections": corrections,
         "outside_band": V.outside_band(rows),
-        "investigate": investigate,
         "reforecast": reforecast_json,
-        "outlook_monthly": outlook_monthly,
+        "_investigate": investigate,
+        "_outlook_monthly": outlook_monthly,
         "_monthly": monthly,
         "_reforecast_amount": rf["amount"],
     }
@@ -568,7 +568,14 @@ def public_json(review: dict[str, Any]) -> dict[str, Any]:
     """``review.json``: the review without its private detail (keys starting ``_``)."""
     from aiopex.result import jsonable
 
-    return jsonable({k: v for k, v in review.items() if not k.startswith("_")})
+    def strip(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if not str(k).startswith("_")}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+
+    return jsonable(strip(review))
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -794,23 +801,15 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
 def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
     """``review.json``, the workbook and (``render``) the notebook and its HTML."""
     from aiopex.atomic import write_text
+    from aiopex.outputs.review_excel import write_review_workbook
+    from aiopex.outputs.review_report import render_review, write_monthly
 
     target.mkdir(parents=True, exist_ok=True)
-    data = public_json(review)
-    write_text(target / "review.json", json.dumps(data, indent=2) + "\n")
-    try:
-        from aiopex.outputs.review_excel import write_review_workbook
-    except ImportError:  # pragma: no cover - the workbook lands after the review
-        pass
-    else:
-        write_review_workbook(review, target / "review.xlsx")
+    write_text(target / "review.json", json.dumps(public_json(review), indent=2) + "\n")
+    write_monthly(review, target)
+    write_review_workbook(review, target / "review.xlsx")
     if render:
-        try:
-            from aiopex.outputs.review_report import render_review
-        except ImportError:  # pragma: no cover
-            pass
-        else:
-            render_review(review, target)
+        render_review(review, target)
 
 
 def write_index(reviews: list[dict[str, Any]], out: Path) -> None:

@@ -384,19 +384,33 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
 # -- FOCUS ----------------------------------------------------------------------------------
 
 
-def _source_sql(files: list[Path], kind: str) -> str:
-    names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
-    hive = (
-        "true"
-        if len({f.parent for f in files}) > 1 or any("=" in f.parent.name for f in files)
-        else "false"
-    )
+def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) -> str:
+    """The DuckDB table function(s) reading ``files``.
+
+    CSV files are read with their header as read here, every column as text and no
+    sniffing (what a sniffer guesses from a sample is not what a bad row holds);
+    files with different headers (FOCUS versions) are combined by column name.
+    """
+    hive = any("=" in f.parent.name for f in files)
     if kind == "parquet":
-        return f"read_parquet({names}, union_by_name=true, filename=true, hive_partitioning={hive})"
-    return (
-        f"read_csv({names}, header=true, all_varchar=true, nullstr=['NULL', ''], "
-        f"union_by_name=true, filename=true, hive_partitioning={hive})"
-    )
+        names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
+        return (
+            f"read_parquet({names}, union_by_name=true, filename=true, "
+            f"hive_partitioning={'true' if hive else 'false'})"
+        )
+    groups: dict[tuple[str, ...], list[Path]] = {}
+    for f in files:
+        groups.setdefault(tuple(headers[f]), []).append(f)
+    parts = []
+    for header, group in groups.items():
+        names = "[" + ", ".join(sql_string(str(f)) for f in group) + "]"
+        cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in header) + "}"
+        parts.append(
+            f"SELECT * FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
+            f"quote='\"', escape='\"', columns={cols}, nullstr=['NULL', ''], "
+            f"filename=true, hive_partitioning={'true' if hive else 'false'})"
+        )
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")"
 
 
 def _text(col: str, types: dict[str, str]) -> str:
@@ -490,10 +504,10 @@ def _focus_group(
 ) -> Actuals | list[Problem]:
     problems: list[Problem] = []
     # Columns per file, from the header (cheap: no data read).
-    headers = {}
+    headers: dict[Path, list[str]] = {}
     for f in files:
         try:
-            headers[f] = set(_header(f))
+            headers[f] = _header(f)
         except Exception as e:  # noqa: BLE001
             problems.append(Problem(str(f), "", f"unreadable: {e}"))
     need = (*FOCUS_REQUIRED, cost_col)
@@ -503,7 +517,7 @@ def _focus_group(
             missing.append("ProviderName (FOCUS 1.0-1.2) or ServiceProviderName (1.3)")
         if missing:
             problems.append(Problem(str(f), "", f"missing FOCUS columns: {', '.join(missing)}"))
-    all_cols = set().union(*headers.values()) if headers else set()
+    all_cols: set[str] = set().union(*headers.values()) if headers else set()
     for i, rule in enumerate(mapping.rules):
         for col, _ in rule.match:
             base = "Tags" if col.startswith("Tags.") else col
@@ -516,11 +530,14 @@ def _focus_group(
                 )
     if problems:
         return problems
-    src = _source_sql(files, kind)
-    types = {
-        r[0]: str(r[1]).upper()
-        for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
-    }
+    src = _source_sql(files, kind, headers)
+    if kind == "csv":
+        types = {c: "VARCHAR" for c in all_cols}
+    else:
+        types = {
+            r[0]: str(r[1]).upper()
+            for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
+        }
     colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
     for p in PROVIDER_COLUMNS:
         if p in types:

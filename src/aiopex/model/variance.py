@@ -184,14 +184,15 @@ def judge(
     status: str,
     materiality: tuple[float, float],
 ) -> dict[str, Any]:
-    """Add ``percentile, band, material, investigate, status`` to a variance row."""
+    """Add ``percentile, band, material, investigate, status`` to a variance row
+    (and the band's bounds as ``_p10`` and ``_p90``)."""
     row = dict(row)
     mat = material(row["variance"], row["baseline"], *materiality)
     if status == "ok" and draws is not None and len(draws):
         pct, band, p10, p90 = percentile_and_band(draws, row["actual"])
-        row.update(percentile=pct, band=band, p10=p10, p90=p90)
+        row.update(percentile=pct, band=band, _p10=p10, _p90=p90)
     else:
-        row.update(percentile=None, band=None, p10=None, p90=None)
+        row.update(percentile=None, band=None, _p10=None, _p90=None)
     row["material"] = mat
     if status == "no_actuals":
         row["investigate"] = False
@@ -223,7 +224,7 @@ def line_rows(
             A, Qa = it.A, it.Qa
         row = split(it.B, A, it.Qb, Qa, Rb, Ra, it.driver in REQUEST_DRIVERS)
         row = judge(row, it.draws, status, materiality)
-        out.append({"line": it.line, "category": it.category, **row})
+        out.append({"line": it.line, "category": it.category, **row, "_Qb": it.Qb, "_Qa": Qa})
     return out
 
 
