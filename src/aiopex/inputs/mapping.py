@@ -122,6 +122,8 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataError(Problem(file, "", "file not found")) from None
+    except IsADirectoryError:
+        raise DataError(Problem(file, "", "a folder, not a mapping file")) from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise DataError(Problem(file, "", f"not a readable YAML file: {e}")) from None
     problems: list[Problem] = []

@@ -42,6 +42,8 @@ REQUEST_DRIVERS: frozenset[str] = frozenset(
 )
 #: Share of lines expected outside an 80% band by chance.
 EXPECTED_OUTSIDE = 0.2
+#: Half a cent: bills are rounded to cents, forecasts are not.
+CENT = 0.005
 #: Default materiality: 5% of the baseline, at least 1,000 in the scenario's currency.
 MATERIALITY = (0.05, 1000.0)
 
@@ -138,7 +140,9 @@ def percentile_and_band(draws: np.ndarray, actual: float) -> tuple[float, str, f
     percentile : float
         ``100 * share of draws <= actual``.
     band : str
-        ``below`` (``actual < P10``), ``above`` (``actual > P90``) or ``within``.
+        ``below`` (``actual < P10``), ``above`` (``actual > P90``) or ``within``;
+        compared to the cent (:data:`CENT`), so that a bill rounded to cents is not
+        "outside" a line whose forecast has no uncertainty.
     p10, p90 : float
         The draws' 10th and 90th percentiles (``numpy.percentile``, linear).
 
@@ -151,7 +155,7 @@ def percentile_and_band(draws: np.ndarray, actual: float) -> tuple[float, str, f
     d = np.asarray(draws, dtype=float)
     pct = float(np.mean(d <= actual) * 100.0)
     p10, p90 = (float(x) for x in np.percentile(d, [10, 90]))
-    band = "below" if actual < p10 else "above" if actual > p90 else "within"
+    band = "below" if actual < p10 - CENT else "above" if actual > p90 + CENT else "within"
     return pct, band, p10, p90
 
 
