@@ -332,7 +332,9 @@ def reforecast(
             inwin = q > 0
             new_q = np.where(inwin, np.maximum(lo, np.ceil(b.requests * s_req / cpu)), 0.0)
             f = np.divide(new_q, q, out=np.ones(H), where=q > 0)
-            new_qd = np.where(qd > 0, np.maximum(lo, np.ceil(qd * sd_req - 1e-9)), 0.0)
+            # per draw: the point run's requests on that draw's usage path (a draw's own
+            # capacity per unit is not kept)
+            new_qd = np.where(qd > 0, np.maximum(lo, np.ceil(b.requests * sd_req / cpu)), 0.0)
             fd = np.divide(new_qd, qd, out=np.ones_like(qd), where=qd > 0)
         else:
             f, fd = np.ones(H), np.ones((K, H))
@@ -690,8 +692,7 @@ def run_review(
         raise DataError(problems)
     found = find_baselines(baseline)
     multi = len(found) > 1 or not (Path(baseline) / "baseline.json").exists()
-    months0 = parse_period(period, fiscal_year_start or 1) if not _FQUARTER.match(period) else None
-    chosen = _choose(found, months0 or ["9999-12"])
+    chosen = _choose(found, parse_period(period, fiscal_year_start or 1))
     jobs = []
     for bl in chosen:
         arr = BaselineArrays.from_result(bl.result)
@@ -730,6 +731,15 @@ def run_review(
             continue
         inp = Inputs(act, us, cost_basis, materiality, reprice)
         problems.extend(check_inputs(arr, months, inp, str(bl.path)))
+        nxt = bl.path.parent / months[-1]
+        if save_next and nxt.exists():
+            problems.append(
+                Problem(
+                    str(nxt),
+                    "--save-baseline",
+                    "a baseline already exists here; baselines are immutable",
+                )
+            )
         jobs.append((bl, arr, months, inp))
     if problems:
         raise DataError(problems)
@@ -771,6 +781,7 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
     else:
         rf_draws = rf["draws"]
     new = copy.copy(result)
+    new.__dict__.pop("ledger", None)  # a cached view of the old lines
     lines = result.lines.copy()
     H = len(arr.months)
     for i, name in enumerate(arr.names):
