@@ -147,7 +147,7 @@ def load_baseline(path: str | Path) -> Baseline:
     DataError
         Missing folder or manifest, a file added, removed or altered since it was saved.
     """
-    from aiopex.result import load_result  # type: ignore[attr-defined]
+    from aiopex import load_result  # type: ignore[attr-defined]
 
     folder = Path(path)
     file = str(folder)
