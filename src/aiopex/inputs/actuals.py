@@ -174,8 +174,16 @@ def _header(path: Path) -> list[str]:
 
 
 def is_focus(header: list[str]) -> bool:
-    """A FOCUS export has ``ChargePeriodStart`` and a cost column; native files do not."""
-    return "ChargePeriodStart" in header and any(c in header for c in COST_BASIS.values())
+    """A FOCUS export: three FOCUS columns or more and no ``month`` column (native files
+    have ``month, line, amount``). A FOCUS file missing a required column is still one,
+    so that the problem reported is the missing column.
+
+    >>> is_focus(["month", "line", "amount"]), is_focus(["ServiceName", "BilledCost", "Tags"])
+    (False, True)
+    """
+    from aiopex.inputs.mapping import FOCUS_COLUMNS
+
+    return "month" not in header and len(set(header) & FOCUS_COLUMNS) >= 3
 
 
 def read_actuals(
