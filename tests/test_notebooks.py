@@ -44,6 +44,7 @@ EXPECTED = {
         "seed": "int",
         "output_dir": "str",
     },
+    "quarterly_review.ipynb": {"review_json": "str"},
 }
 
 
