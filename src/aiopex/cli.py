@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--ledger", metavar="OUT.csv", help="write the tidy monthly ledger as CSV")
     p.add_argument("--excel", metavar="OUT.xlsx", help="write the Excel forecast (live formulas)")
+    p.add_argument(
+        "--save", metavar="DIR", help="save the result (manifest + Parquet) for later reading"
+    )
+    p.add_argument(
+        "--keep-draws",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="Monte Carlo draws whose cost lines are kept (all up to N, else a seeded N)",
+    )
     _add_common(p)
 
     for name, what in (
@@ -309,10 +319,19 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     from aiopex.errors import AiopexError, Problem
     from aiopex.inputs.scenario import load_scenario
 
+    problems = []
     if args.draws < 1:
-        raise AiopexError(Problem("<command line>", "--draws", f"must be >= 1, got {args.draws}"))
+        problems.append(Problem("<command line>", "--draws", f"must be >= 1, got {args.draws}"))
+    if args.keep_draws < 0:
+        problems.append(
+            Problem("<command line>", "--keep-draws", f"must be >= 0, got {args.keep_draws}")
+        )
+    if problems:
+        raise AiopexError(problems)
     scenario = load_scenario(args.file, args.overrides)
-    result = run(scenario, draws=args.draws, seed=args.seed)
+    result = run(scenario, draws=args.draws, seed=args.seed, keep_draws=args.keep_draws)
+    if args.save:
+        result.save(args.save)
     if args.ledger:
         from aiopex.atomic import atomic_path
 

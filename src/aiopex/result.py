@@ -20,6 +20,9 @@ from aiopex.model.costs import LineSpec
 from aiopex.names import LEDGER_COLUMNS, PERCENTILES, WHOLE_MONTH_METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
+    import os
+    from pathlib import Path
+
     import pandas as pd
 
     from aiopex.inputs.scenario import Scenario
@@ -277,3 +280,12 @@ class Result:
         if self.history is not None:
             out["history"] = self.history
         return out
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write this result to the folder ``path``: ``manifest.json`` and Parquet tables.
+
+        See :mod:`aiopex.saved`; :func:`aiopex.load_result` reads it back.
+        """
+        from aiopex.saved import save
+
+        return save(self, path)

@@ -1,0 +1,219 @@
+"""A saved result: a folder with ``manifest.json`` and Parquet tables.
+
+:func:`save` writes what :class:`~aiopex.result.Result` holds; :func:`load_result`
+reads it back: equal metrics, and frames and arrays bit for bit. The folder:
+
+=======================  ================================================================
+``manifest.json``        format, version, created (UTC), seed, draws, inputs hash, the
+                         resolved scenario, months, line specs, metrics, pilot, readiness,
+                         history info, Monte Carlo probabilities and kept-draw count
+``drivers.parquet``      :attr:`Result.drivers` (column ``m`` is the index)
+``lines.parquet``        :attr:`Result.lines`
+``categories.parquet``   :attr:`Result.categories` (column ``m`` is the index)
+``uncertainty.parquet``  with draws > 1: :attr:`Result.uncertainty` (column ``metric``)
+``monthly.parquet``      with draws > 1: :attr:`Result.monthly` (column ``m``)
+``draws.parquet``        with draws > 1: per-draw metrics of every draw (column ``draw``)
+``kept.parquet``         with draws > 1: one row per kept draw and line: ``draw``, ``line``,
+                         ``amount`` and ``quantity`` (a list of H months each)
+=======================  ================================================================
+
+The folder is written beside its destination under a temporary name and renamed
+into place, so it is whole or absent. pyarrow is imported only here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aiopex.atomic import atomic_dir
+from aiopex.errors import DataError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from aiopex.result import Result
+
+#: What ``manifest.json`` says it is, and the layout version this module writes.
+FORMAT, FORMAT_VERSION = "aiopex.result", 1
+MANIFEST = "manifest.json"
+
+
+def _write_frame(df: pd.DataFrame, path: Path, index: str | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = df.reset_index() if index else df
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+def _read_frame(path: Path, index: str | None) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    df = pq.read_table(path).to_pandas()
+    if index is None:
+        return df
+    if index == "metric":
+        df = df.set_index("metric")
+    else:  # a month or draw number 0 .. n-1
+        assert np.array_equal(df[index].to_numpy(), np.arange(len(df))), f"{path}: {index}"
+        df = df.drop(columns=index)
+        df.index = pd.RangeIndex(len(df), name=index)
+    return df
+
+
+def save(result: Result, path: str | os.PathLike[str]) -> Path:
+    """Write ``result`` to the folder ``path`` (replaced whole if it exists).
+
+    Examples
+    --------
+    >>> import aiopex, pathlib, tempfile
+    >>> s = aiopex.load_scenario(pathlib.Path("data/scenarios/claims_triage.yaml"))
+    >>> r = aiopex.run(s, draws=50, seed=1)
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "claims"
+    >>> _ = save(r, folder)
+    >>> aiopex.load_result(folder).metrics == r.metrics
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aiopex import __version__
+
+    s = result.scenario
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
+        "scenario": s.name,
+        "file": str(s.path),
+        "inputs_hash": s.inputs_hash,
+        "seed": result.seed,
+        "draws": result.n_draws,
+        "months": result.months,
+        "resolved": s.resolved,
+        "line_specs": [dataclasses.asdict(ln) for ln in result.line_specs],
+        "metrics": result.metrics,
+        "pilot": result.pilot,
+        "readiness": result.readiness,
+        "history": result.history,
+        "probabilities": result.probabilities,
+        "kept_draws": None if result.draws is None else int(result.draws.kept.size),
+    }
+    target = Path(path)
+    with atomic_dir(target) as tmp:
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _write_frame(result.drivers, tmp / "drivers.parquet", "m")
+        _write_frame(result.lines, tmp / "lines.parquet", None)
+        _write_frame(result.categories, tmp / "categories.parquet", "m")
+        if result.uncertainty is not None:
+            _write_frame(result.uncertainty, tmp / "uncertainty.parquet", "metric")
+        if result.monthly is not None:
+            _write_frame(result.monthly, tmp / "monthly.parquet", "m")
+        d = result.draws
+        if d is not None:
+            _write_frame(d.metrics, tmp / "draws.parquet", "draw")
+            k, n, H = d.amount.shape
+            table = pa.table(
+                {
+                    "draw": pa.array(np.repeat(d.kept, n).astype(np.int64)),
+                    "line": pa.array(d.line_names * k, type=pa.string()),
+                    "amount": pa.FixedSizeListArray.from_arrays(
+                        pa.array(np.ascontiguousarray(d.amount).ravel()), H
+                    ),
+                    "quantity": pa.FixedSizeListArray.from_arrays(
+                        pa.array(np.ascontiguousarray(d.quantity).ravel()), H
+                    ),
+                }
+            )
+            pq.write_table(table, tmp / "kept.parquet")
+    return target
+
+
+def load_result(path: str | os.PathLike[str]) -> Result:
+    """Read a result written by :meth:`Result.save <aiopex.result.Result.save>`.
+
+    The scenario is rebuilt from the resolved scenario in the manifest (its inputs
+    hash is the one recorded), so the scenario file need not exist any more.
+
+    Raises
+    ------
+    DataError
+        When ``path`` is not a saved result (no manifest, another format or a newer
+        layout).
+    """
+    import pyarrow.parquet as pq
+
+    from aiopex.inputs.scenario import Scenario
+    from aiopex.inputs.schema import ScenarioModel
+    from aiopex.model.costs import LineSpec
+    from aiopex.result import Draws, Result
+
+    folder = Path(path)
+    mpath = folder / MANIFEST
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(Problem(str(folder), "", "not a saved result: no manifest.json")) from None
+    except json.JSONDecodeError as e:
+        raise DataError(Problem(str(mpath), "", f"not valid JSON: {e}")) from None
+    if manifest.get("format") != FORMAT or manifest.get("format_version", 0) > FORMAT_VERSION:
+        raise DataError(
+            Problem(
+                str(mpath),
+                "format",
+                f"not a result this version can read: {manifest.get('format')!r} "
+                f"version {manifest.get('format_version')!r}",
+            )
+        )
+    resolved = manifest["resolved"]
+    scenario = Scenario(Path(manifest["file"]), ScenarioModel.model_validate(resolved), resolved)
+    scenario.inputs_hash = manifest["inputs_hash"]
+    draws = None
+    if (folder / "kept.parquet").exists():
+        per_draw = _read_frame(folder / "draws.parquet", "draw")
+        t = pq.read_table(folder / "kept.parquet")
+        n_lines = len(manifest["line_specs"])
+        H = len(manifest["months"])
+        k = t.num_rows // n_lines if n_lines else int(manifest["kept_draws"])
+
+        def cube(col: str) -> np.ndarray:
+            flat = t.column(col).combine_chunks().flatten().to_numpy()
+            return flat.reshape(k, n_lines, H)
+
+        kept = t.column("draw").to_numpy()[::n_lines] if n_lines else np.arange(k)
+        draws = Draws(
+            metrics=per_draw,
+            kept=np.ascontiguousarray(kept, dtype=np.int64),
+            line_names=[ln["name"] for ln in manifest["line_specs"]],
+            amount=cube("amount") if n_lines else np.zeros((k, 0, H)),
+            quantity=cube("quantity") if n_lines else np.zeros((k, 0, H)),
+        )
+    unc = folder / "uncertainty.parquet"
+    monthly = folder / "monthly.parquet"
+    return Result(
+        scenario=scenario,
+        n_draws=manifest["draws"],
+        seed=manifest["seed"],
+        months=manifest["months"],
+        line_specs=[LineSpec(**ln) for ln in manifest["line_specs"]],
+        drivers=_read_frame(folder / "drivers.parquet", "m"),
+        lines=_read_frame(folder / "lines.parquet", None),
+        categories=_read_frame(folder / "categories.parquet", "m"),
+        metrics=manifest["metrics"],
+        pilot=manifest["pilot"],
+        readiness=manifest["readiness"],
+        history=manifest["history"],
+        uncertainty=_read_frame(unc, "metric") if unc.exists() else None,
+        probabilities=manifest["probabilities"],
+        monthly=_read_frame(monthly, "m") if monthly.exists() else None,
+        draws=draws,
+    )
