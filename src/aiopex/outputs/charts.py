@@ -30,11 +30,12 @@ ValueError: fan charts need a Monte Carlo run (draws > 1)
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 import matplotlib
 import numpy as np
@@ -52,6 +53,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES  # noqa: E402
+
+P = ParamSpec("P")
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.result import Result
@@ -114,12 +117,26 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figu
     return fig, fig.add_subplot()
 
 
-def _money(value: float, currency: str) -> str:
-    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels.
+def _plain_text(chart: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Make ``chart`` draw every text as it is: never matplotlib mathtext.
 
-    A dollar sign is escaped, so two amounts in one label are not read as mathtext.
+    Names, payers and notes come from scenario files; a ``paid_by`` such as
+    "Team A (50% of $) and Team B (50% of $)" must show its dollar signs, not an
+    equation. Every text the chart creates gets ``parse_math=False``; tick labels,
+    made later at drawing, hold one amount each (a single ``$`` is never math).
     """
-    sym = _SYMBOLS.get(currency, f"{currency} " if currency else "").replace("$", r"\$")
+
+    @functools.wraps(chart)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return wrapper
+
+
+def _money(value: float, currency: str) -> str:
+    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels."""
+    sym = _SYMBOLS.get(currency, f"{currency} " if currency else "")
     sign = "-" if value < 0 else ""
     v = abs(value)
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -177,7 +194,7 @@ def _figure_png(fig: Figure) -> bytes:
 def _figure_display(fig: Figure) -> tuple[bytes, dict[str, str]]:
     """PNG bytes and, as the image's alternative text, the chart's title."""
     titles = [ax.get_title(loc="left") or ax.get_title() for ax in fig.axes]
-    alt = next((t for t in titles if t), "chart").replace("\\$", "$")
+    alt = next((t for t in titles if t), "chart")
     return _figure_png(fig), {"alt": alt}
 
 
@@ -199,6 +216,7 @@ _register_ipython_display()
 # -- one scenario -------------------------------------------------------------------------
 
 
+@_plain_text
 def usage(result: Result, ax: Axes | None = None) -> Figure:
     """Active users (adoption) and requests handled by the system, per month."""
     fig, ax = _axes(ax)
@@ -228,6 +246,7 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def accuracy(result: Result, ax: Axes | None = None) -> Figure:
     """Accuracy per month, with retraining months and degraded months marked."""
     fig, ax = _axes(ax)
@@ -262,6 +281,7 @@ def accuracy(result: Result, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def cost_by_category(result: Result, ax: Axes | None = None) -> Figure:
     """Monthly cost stacked by category."""
     fig, ax = _axes(ax)
@@ -283,6 +303,7 @@ def cost_by_category(result: Result, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def cumulative_net(result: Result, ax: Axes | None = None) -> Figure:
     """Cumulative net cash flow (benefit minus cost), with the payback month."""
     fig, ax = _axes(ax)
@@ -338,6 +359,7 @@ def _require_pilot(result: Result) -> None:
         raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
 
 
+@_plain_text
 def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     """What the pilot reported per month against what it really cost, and who paid the rest.
 
@@ -383,6 +405,7 @@ def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@_plain_text
 def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
     """Waterfall from "just scale the pilot up" to the real monthly run-rate, by category.
 
@@ -463,16 +486,19 @@ def _fan(result: Result, which: str, ax: Axes | None) -> Figure:
     return fig
 
 
+@_plain_text
 def cost_fan(result: Result, ax: Axes | None = None) -> Figure:
     """Fan chart of monthly cost: p10 to p90 band, p50 line (Monte Carlo runs only)."""
     return _fan(result, "cost", ax)
 
 
+@_plain_text
 def net_fan(result: Result, ax: Axes | None = None) -> Figure:
     """Fan chart of monthly net cash flow: p10 to p90 band, p50 line (Monte Carlo runs only)."""
     return _fan(result, "net", ax)
 
 
+@_plain_text
 def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
     """Histogram of NPV across Monte Carlo draws, with P(NPV < 0)."""
     if result.draws is None or result.probabilities is None:
@@ -515,6 +541,7 @@ def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
 # -- several scenarios --------------------------------------------------------------------
 
 
+@_plain_text
 def compare_cost_by_category(results: Sequence[Result], ax: Axes | None = None) -> Figure:
     """Total cost over the horizon per scenario, stacked by category."""
     fig, ax = _axes(ax, (10.0, 1.2 + 0.55 * max(1, len(results))))
@@ -554,6 +581,7 @@ def compare_cost_by_category(results: Sequence[Result], ax: Axes | None = None) 
     return fig
 
 
+@_plain_text
 def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) -> Figure:
     """Cumulative net cash flow of every scenario on one chart, with payback points."""
     fig, ax = _axes(ax)
