@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
+LAB     = $(VENV)/.lab-stamp
 
 .PHONY: demo test lint bench clean
 
@@ -15,7 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# JupyterLab (the `lab` extra) is for people opening the notebooks; tests and CI do without.
+$(LAB): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	@touch $(LAB)
+
+demo: $(LAB)
 	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
 
 test: $(STAMP)

@@ -8,6 +8,7 @@ the bundled scenarios plus one that fails at run time.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -18,7 +19,13 @@ import nbformat
 import pytest
 
 from aiopex.batch import runner
-from aiopex.batch.runner import ReportStatus, execute_notebook, run_batch, write_index
+from aiopex.batch.runner import (
+    ReportStatus,
+    execute_notebook,
+    export_html,
+    run_batch,
+    write_index,
+)
 from aiopex.errors import AiopexError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,6 +138,44 @@ def test_index_lists_every_report_with_status_and_links(tmp_path):
     assert "b&lt;x&gt;" in page and "more" not in page
     assert "2 reports, 1 failed" in page
     assert _leftovers(tmp_path) == []
+
+
+def test_html_report_is_one_self_contained_file(tmp_path):
+    # A notebook as a report run leaves it: Markdown (with a dollar sign, which
+    # MathJax would read as math), a table and a chart as outputs.
+    png = base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+        )
+    ).decode()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Report\nCosts $5 and $6 a month."),
+        nbformat.v4.new_code_cell(
+            "charts.usage(result)",
+            outputs=[
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={"image/png": png},
+                    metadata={"image/png": {"alt": "Usage"}},
+                ),
+                nbformat.v4.new_output(
+                    "execute_result", data={"text/html": "<table><tr><td>1</td></tr></table>"}
+                ),
+            ],
+        ),
+    ]
+    nbformat.write(nb, tmp_path / "r.ipynb")
+    page = export_html(tmp_path / "r.ipynb", tmp_path / "r.html", "r").read_text()
+    assert 'alt="Usage"' in page and "data:image/png;base64," in page
+    assert "charts.usage" not in page  # no code
+    # Nothing loaded from anywhere: no script or stylesheet by URL, no require.js or MathJax.
+    assert re.findall(r"<script[^>]*\bsrc=", page, flags=re.I) == []
+    assert re.findall(r"<link[^>]*\bhref=[\"']?(https?:)?//", page, flags=re.I) == []
+    assert re.findall(r"url\(\s*[\"']?(https?:)?//", page, flags=re.I) == []
+    for word in ("require.js", "require.min.js", "MathJax", "cdnjs", "unpkg", "jsdelivr"):
+        assert word.lower() not in page.lower(), word
 
 
 # -- kernels ------------------------------------------------------------------------------

@@ -12,19 +12,13 @@ The public API:
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("aiopex")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
 from aiopex.baseline import load_baseline
 from aiopex.engine import run
 from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
 from aiopex.inputs.scenario import Scenario, load_scenario
 from aiopex.result import Result
 from aiopex.saved import load_result
+from aiopex.version import __version__
 
 __all__ = [
     "AiopexError",

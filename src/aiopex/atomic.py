@@ -1,16 +1,102 @@
-"""Write output files whole or not at all.
+"""Write output files whole or not at all, and only where a regular file may go.
 
 Every output file is written under a temporary name in the same folder and
 renamed into place, so an interrupted run never leaves a half-written file.
+The rename would replace whatever is at the path, so an output target that is
+not a regular file (a symbolic link, a folder, a FIFO, a device) is refused:
+:func:`check_target` says why, before anything is written, and
+:func:`atomic_path` checks again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+from aiopex.errors import AiopexError, Problem
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a file"
+
+
+def check_target(
+    path: str | os.PathLike[str], option: str = "", *, folder: bool = False
+) -> list[Problem]:
+    """Problems with writing an output at ``path``; nothing is written.
+
+    The target must be absent or a regular file (``folder=True``: a real folder,
+    for outputs that are folders); never a symbolic link, a FIFO or a device. Its
+    nearest existing parent must be a folder this process may write in. ``option``
+    (``"--ledger"``) is the field the problems name.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> check_target(d / "new.csv")
+    []
+    >>> [p.message for p in check_target(d, "--ledger")]
+    ['is a folder, not a file; refusing to replace it']
+    """
+    p = Path(path)
+    want = "a folder" if folder else "a file"
+    try:
+        st = p.lstat()
+    except (FileNotFoundError, NotADirectoryError):  # the parent is checked below
+        st = None
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:
+            return [Problem(str(p), option, "the name is too long for the file system")]
+        return [Problem(str(p), option, f"cannot use this path: {e.strerror or e}")]
+    if st is not None:
+        kind = _kind(st.st_mode)
+        if kind != want:
+            return [Problem(str(p), option, f"is {kind}, not {want}; refusing to replace it")]
+        return [] if os.access(p, os.W_OK) else [Problem(str(p), option, "is not writable")]
+    parent = p.parent
+    while not parent.exists() and parent != parent.parent:
+        if parent.is_symlink():  # a dangling link where a folder is to be made
+            return [Problem(str(p), option, f"{parent} is a broken symbolic link")]
+        parent = parent.parent
+    if not parent.is_dir():
+        return [Problem(str(p), option, f"{parent} is not a folder")]
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return [Problem(str(p), option, f"cannot write in {parent}")]
+    return []
+
+
+def check_targets(targets: Mapping[str, str | os.PathLike[str] | None]) -> list[Problem]:
+    """Problems with every output of one command (``{"--ledger": path, ...}``), at once.
+
+    ``None`` paths are skipped; two options naming the same path are refused.
+    """
+    problems: list[Problem] = []
+    seen: dict[Path, str] = {}
+    for option, path in targets.items():
+        if path is None:
+            continue
+        problems += check_target(path, option, folder=option == "--save")
+        key = Path(path).absolute()
+        if key in seen:
+            problems.append(Problem(str(path), option, f"is also the path of {seen[key]}"))
+        seen.setdefault(key, option)
+    return problems
 
 
 @contextlib.contextmanager
@@ -18,6 +104,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
     On an exception the temporary file is removed and ``path`` is left untouched.
+    A target that is not a regular file is refused (:class:`AiopexError`, see
+    :func:`check_target`).
 
     Examples
     --------
@@ -29,6 +117,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     'hello'
     """
     target = Path(path)
+    problems = check_target(target)
+    if problems:
+        raise AiopexError(problems)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

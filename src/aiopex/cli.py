@@ -9,11 +9,13 @@ the commands that use them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -326,6 +328,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         problems.append(
             Problem("<command line>", "--keep-draws", f"must be >= 0, got {args.keep_draws}")
         )
+    problems += _output_problems(args)
     if problems:
         raise AiopexError(problems)
     scenario = load_scenario(args.file, args.overrides)
@@ -349,6 +352,22 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     else:
         print(summary_text(result))
     return EXIT_OK
+
+
+def _output_problems(args: argparse.Namespace) -> list[Any]:
+    """Every bad output path of ``forecast``, found before anything is computed or written."""
+    from aiopex.atomic import check_targets
+    from aiopex.errors import Problem
+
+    targets = {
+        "--ledger": args.ledger,
+        "--excel": args.excel,
+        "--save": getattr(args, "save", None),
+    }
+    problems = check_targets(targets)
+    if args.excel and not args.excel.lower().endswith(".xlsx"):
+        problems.append(Problem(args.excel, "--excel", "must end in .xlsx"))
+    return problems
 
 
 def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
@@ -470,6 +489,32 @@ COMMANDS = {
 }
 
 
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler, so cleanup runs as on Ctrl-C (a BaseException)."""
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` in the main thread.
+
+    Every ``finally`` then runs: temporary files are removed, kernels are killed and
+    their folders removed, the output folder's lock is released.
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``aiopex`` command; returns the exit code."""
     parser = build_parser()
@@ -477,7 +522,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from aiopex.errors import AiopexError
 
     try:
-        return COMMANDS[args.command](args)
+        with _terminate_raises():
+            return COMMANDS[args.command](args)
     except AiopexError as e:
         for p in e.problems:
             print(str(p), file=sys.stderr)
@@ -490,6 +536,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aiopex: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("aiopex: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

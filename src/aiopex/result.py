@@ -261,7 +261,7 @@ class Result:
         ``prob_npv_negative`` and ``prob_no_payback``; the monthly percentiles of cost
         and net go apart, under ``monthly_percentiles``.
         """
-        from aiopex import __version__
+        from aiopex.version import __version__
 
         out: dict[str, Any] = {
             "scenario": self.scenario.name,

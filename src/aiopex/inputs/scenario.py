@@ -443,7 +443,7 @@ def _read_history(model: ScenarioModel, label: str, problems: list[Problem]) -> 
     import os
 
     from aiopex.errors import DataError
-    from aiopex.model.forecasting import read_history
+    from aiopex.inputs.history import read_history
 
     hist = Path(model.usage.history)  # type: ignore[arg-type]
     try:
