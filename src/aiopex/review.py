@@ -812,8 +812,9 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
 def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
     """``review.json``, the workbook and (``render``) the notebook and its HTML."""
     from aiopex.atomic import write_text
+    from aiopex.batch.review import render_review
     from aiopex.outputs.review_excel import write_review_workbook
-    from aiopex.outputs.review_report import render_review, write_monthly
+    from aiopex.outputs.review_report import write_monthly
 
     target.mkdir(parents=True, exist_ok=True)
     write_text(target / "review.json", json.dumps(public_json(review), indent=2) + "\n")

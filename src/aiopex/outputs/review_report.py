@@ -211,29 +211,3 @@ def write_monthly(review: dict[str, Any], folder: Path) -> Path:
     with atomic_path(path) as tmp:
         pd.DataFrame(review["_monthly"]).to_csv(tmp, index=False)
     return path
-
-
-def render_review(review: dict[str, Any], folder: Path) -> Path:
-    """Run the review notebook on ``folder/review.json``; write ``review.ipynb`` and
-    ``review.html`` (no code). Raises RuntimeError when the notebook fails."""
-    from aiopex.batch.runner import execute_notebook, export_html
-
-    nb = _notebook_path()
-    run = execute_notebook(
-        nb,
-        folder / "review.ipynb",
-        {"review_json": str((folder / "review.json").resolve())},
-        cwd=folder,
-    )
-    if not run.ok:
-        raise RuntimeError(f"the review notebook failed: {run.error}")
-    return export_html(folder / "review.ipynb", folder / "review.html", title="Cost review")
-
-
-def _notebook_path() -> Path:
-    here = Path(__file__).resolve()
-    for p in here.parents:
-        cand = p / "notebooks" / NOTEBOOK
-        if cand.exists():
-            return cand
-    raise FileNotFoundError(f"notebooks/{NOTEBOOK} not found above {here}")
