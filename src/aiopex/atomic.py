@@ -161,6 +161,9 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     import shutil
 
     target = Path(path)
+    problems = check_target(target, folder=True)
+    if problems:
+        raise AiopexError(problems)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     umask = os.umask(0)

@@ -85,7 +85,7 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from aiopex import __version__
+    from aiopex.version import __version__
 
     s = result.scenario
     manifest: dict[str, Any] = {
