@@ -171,7 +171,7 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         cst = costs.write(wb, fmt, src, grid, ins, drv)
         cfl = cashflow.write(wb, fmt, src, grid, ins, drv, cst)
         annual.write(wb, fmt, src, grid, drv, cst, cfl)
-        smy = summary.write(wb, fmt, src, grid, drv, cst, cfl)
+        smy = summary.write(wb, fmt, src, grid, ins, drv, cst, cfl)
         pilot.write(wb, fmt, src, grid, ins, drv, cst, smy)
         readiness.write(wb, fmt, src)
         uncertainty.write(wb, fmt, src, grid, drv)

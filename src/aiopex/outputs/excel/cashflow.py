@@ -4,7 +4,7 @@ Per month (SCENARIO.md, "Benefits" and "Finance")::
 
     time saved     = requests * accuracy * minutes_saved_per_item / 60 * hourly_rate
     cost of errors = requests * (1 - accuracy) * cost_per_error
-    benefit        = time saved - cost of errors    (both 0 in a degraded month, fallback manual)
+    benefit        = time saved - cost of errors    (both 0 in a detected degraded month)
     net            = benefit - cost;  cumulative net = running sum of net
 
 then ``NPV(r, net)`` with ``r = (1 + discount_rate)^(1/12) - 1``, ``IRR`` and
@@ -80,7 +80,10 @@ def write(
     dr = drivers.row
     req, acc, deg = (src.drivers[k] for k in ("requests", "accuracy", "degraded"))
     fallback = inputs.value("degradation.fallback")
-    off = (deg > 0) & (fallback == "manual")
+    if "detected" in dr:  # the work goes back to people once a drop is noticed
+        off = np.asarray(src.drivers["detected"]) > 0
+    else:
+        off = (deg > 0) & (fallback == "manual")
     mins, hourly, cpe = (
         float(inputs.value(f"benefits.{k}"))
         for k in ("minutes_saved_per_item", "hourly_rate", "cost_per_error")
@@ -118,7 +121,10 @@ def write(
     for m, c in enumerate(grid.cols):
         col = C0 + m
         q, a = f"{D}!{c}${dr['requests'] + 1}", f"{D}!{c}${dr['accuracy'] + 1}"
-        stop = f'AND({D}!{c}${dr["degraded"] + 1}=1,{fb}="manual")'
+        if "detected" in dr:
+            stop = f"{D}!{c}${dr['detected'] + 1}=1"
+        else:
+            stop = f'AND({D}!{c}${dr["degraded"] + 1}=1,{fb}="manual")'
         sh.formula(
             rows["time_saved"],
             col,

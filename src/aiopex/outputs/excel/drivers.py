@@ -34,6 +34,8 @@ UNITS = {
     "accuracy": "share correct",
     "retrain": "1 = retraining",
     "degraded": "1 = degraded",
+    "silent": "1 = degraded, unnoticed or not acted on",
+    "detected": "1 = degraded and acted on",
 }
 #: Drivers whose total over the horizon means something (column D).
 ADDITIVE = {"new_users", "items", "requests", "input_tokens", "output_tokens", "retrain"}
@@ -91,6 +93,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
         sh.formula(r, C0 + m, f, fy, "fy")
     rows: dict[str, int] = {}
     for name in DRIVER_SERIES:
+        if name in ("silent", "detected"):
+            continue  # formulas on the fallback input, below
         r += 1
         values = src.drivers[name]
         style = _STYLE.get(name, "count")
@@ -101,6 +105,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
         if name in ADDITIVE:
             sh.formula(r, 3, f"=SUM({grid.row(r)})", float(np.sum(values)), style + "+bold")
         rows[name] = r
+    if "silent" in src.drivers:
+        r = _monitoring_rows(sh, src, grid, inputs, rows, r)
     cap_rows: dict[str, int] = {}
     caps = [ln for ln in src.specs if ln.driver == "capacity"]
     if caps:
@@ -135,3 +141,53 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
             cap_rows[ln.name] = r
     monthly.finish(sh, grid, {0: 30, 1: 14, 2: 2, 3: 14})
     return DriverRefs(row=rows, fiscal_year_row=fy_row, capacity_row=cap_rows, dates=dates)
+
+
+def _monitoring_rows(
+    sh: Sheet, src: Source, grid: Grid, inputs: InputRefs, rows: dict[str, int], r: int
+) -> int:
+    """Silent and detected months (SCENARIO.md, "Monitoring"), live on the fallback input.
+
+    ``within_lag`` (engine values) flags the degraded months that fall within the detection
+    lag of their episode; then ``silent = IF(fallback = "none", degraded, within_lag)``
+    (nobody acts on a detection without a fallback) and ``detected = degraded - silent``.
+    """
+    from aiopex.inputs.uncertain import point
+    from aiopex.model import quality
+
+    mon = getattr(src.scenario.model, "monitoring", None)
+    lag = float(point(mon.detection_lag_months)) if mon is not None else 0.0
+    deg = np.asarray(src.drivers["degraded"], dtype=float)
+    within, _ = quality.silent_and_detected(deg[None, :], lag, "manual")
+    fb = inputs["degradation.fallback"]
+    D = rows["degraded"] + 1
+    r += 1
+    rows["within_lag"] = r
+    sh.text(r, 0, "within_lag")
+    sh.text(r, 1, "1 = degraded, not yet noticed")
+    for m, v in enumerate(within[0].tolist()):
+        sh.value(r, C0 + m, v, "index+engine")
+    sh.formula(r, 3, f"=SUM({grid.row(r)})", float(within.sum()), "index+bold")
+    silent, detected = (np.asarray(src.drivers[k], dtype=float) for k in ("silent", "detected"))
+    for name, unit, values, formula in (
+        (
+            "silent",
+            "1 = degraded, unnoticed or not acted on",
+            silent,
+            lambda c: f'=IF({fb}="none",{c}${D},{c}${rows["within_lag"] + 1})',
+        ),
+        (
+            "detected",
+            "1 = degraded and acted on",
+            detected,
+            lambda c: f"={c}${D}-{c}${rows['silent'] + 1}",
+        ),
+    ):
+        r += 1
+        rows[name] = r
+        sh.text(r, 0, name)
+        sh.text(r, 1, unit)
+        for m, c in enumerate(grid.cols):
+            sh.formula(r, C0 + m, formula(c), float(values[m]), "index")
+        sh.formula(r, 3, f"=SUM({grid.row(r)})", float(values.sum()), "index+bold")
+    return r

@@ -20,6 +20,7 @@ from aiopex.outputs.excel.cashflow import CashFlowRefs
 from aiopex.outputs.excel.costs import NAME as COSTS
 from aiopex.outputs.excel.costs import CostRefs
 from aiopex.outputs.excel.drivers import DriverRefs
+from aiopex.outputs.excel.inputs import InputRefs
 from aiopex.outputs.excel.layout import LABEL_ROW, Grid, Sheet
 from aiopex.outputs.excel.source import Source
 
@@ -53,6 +54,7 @@ def write(
     fmt: Any,
     src: Source,
     grid: Grid,
+    inputs: InputRefs,
     drivers: DriverRefs,
     costs: CostRefs,
     cashflow: CashFlowRefs,
@@ -106,6 +108,15 @@ def write(
         "retrains": (f"={D}!$D${drivers.row['retrain'] + 1}", "index", "months"),
         "degraded_months": (f"={D}!$D${drivers.row['degraded'] + 1}", "index", "months"),
     }
+    if "silent" in drivers.row:
+        rr = {k: f"{D}!{grid.row(drivers.row[k])}" for k in ("silent", "requests", "accuracy")}
+        spec["silent_months"] = (f"={D}!$D${drivers.row['silent'] + 1}", "index", "months")
+        spec["silent_error_cost"] = (
+            f"=SUMPRODUCT({rr['silent']},{rr['requests']},1-{rr['accuracy']})"
+            f"*{inputs['benefits.cost_per_error']}",
+            "money_cur",
+            f"{cur}: wrong outputs that reached the workflow unnoticed",
+        )
     for name in names:
         r = row[name]
         if name.startswith("cost_by_category."):
