@@ -1,0 +1,91 @@
+"""The ``Sensitivity`` sheet: what moves NPV, one uncertain input at a time (a tornado).
+
+For every *(u)* input whose range has width, the deterministic model is run with that
+input at its P10 and at its P90 and every other input at its point value
+(SCENARIO.md, "Sensitivity"); the swing is ``|npv(P90) - npv(P10)|``, largest first.
+Values, not formulas: each row is a run of the whole model, which the workbook's
+formulas do not hold. A native bar chart shows the largest swings around the base.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiopex.outputs.excel.formats import input_kind
+from aiopex.outputs.excel.layout import Sheet
+from aiopex.outputs.excel.source import Source
+
+NAME = "Sensitivity"
+#: Bars in the chart (the table lists every field).
+CHART_FIELDS = 12
+
+
+def compute(src: Source) -> dict[str, Any] | None:
+    """The NPV tornado of the result's scenario (without break-even values: they cost a scan)."""
+    from aiopex.sensitivity import tornado
+
+    t = tornado(src.scenario, "npv", break_even=False)
+    return t if t.get("fields") else None
+
+
+def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> None:
+    if not tornado or not tornado.get("fields"):
+        return
+    sh = Sheet(wb.add_worksheet(NAME), fmt)
+    metric = tornado.get("metric", "npv")
+    cur = src.currency
+    sh.text(0, 0, f"Sensitivity: what moves {metric}, one input at a time", "text+title")
+    sh.text(
+        1,
+        0,
+        "each input at its P10 and P90, every other input at its point value; largest swing first",
+    )
+    sh.text(2, 0, f"{metric} with every input at its point value (base)")
+    sh.value(2, 3, tornado.get("base"), "money_cur+bold")
+    head = 4
+    fields = list(tornado["fields"])
+    has_be = any("break_even" in f for f in fields)
+    labels = ["input", "P10", "P90", f"{metric} at P10", f"{metric} at P90", "swing"]
+    labels += ["low - base", "high - base"]
+    if has_be:
+        labels.append(f"break-even ({metric} = 0)")
+    sh.header(head, labels)
+    base = tornado.get("base")
+    r = head
+    for f in fields:
+        r += 1
+        sh.text(r, 0, f["field"])
+        kind = input_kind(f["field"], f.get("low") or 0.0)
+        sh.value(r, 1, f.get("low"), kind)
+        sh.value(r, 2, f.get("high"), kind)
+        sh.value(r, 3, f.get("metric_at_low"), "money_cur")
+        sh.value(r, 4, f.get("metric_at_high"), "money_cur")
+        sh.value(r, 5, f.get("swing"), "money_cur+bold")
+        for col, key in ((6, "metric_at_low"), (7, "metric_at_high")):
+            v = f.get(key)
+            d = None if v is None or base is None else v - base
+            sh.value(r, col, d, "money_cur")
+        if has_be:
+            sh.value(r, 8, f.get("break_even"), kind)
+    n = min(CHART_FIELDS, len(fields))
+    chart = wb.add_chart({"type": "bar"})
+    for col, name, color in ((6, "input at P10", "#C0504D"), (7, "input at P90", "#4F81BD")):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [NAME, head + 1, 0, head + n, 0],
+                "values": [NAME, head + 1, col, head + n, col],
+                "fill": {"color": color},
+                "overlap": 100,
+                "gap": 40,
+            }
+        )
+    chart.set_title({"name": f"{metric} minus base ({cur})", "overlay": False})
+    chart.set_y_axis({"reverse": True})
+    chart.set_x_axis({"num_format": "#,##0;(#,##0)"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 60 + 26 * n})
+    sh.ws.insert_chart(r + 2, 0, chart, {"object_position": 1})
+    sh.widths({0: 40, 1: 12, 2: 12, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16, 8: 18})
+    sh.ws.freeze_panes(head + 1, 1)
+    sh.print_setup(tall=1)
