@@ -156,6 +156,9 @@ def test_sheets_and_inputs(written: Written) -> None:
     assert ws.cell(row=rows["pilot.absorbed[0].hours_per_month"], column=2).value == 40
     assert ws.cell(row=rows["pilot.absorbed[0].hours_per_month"], column=4).value == "live"
     assert ws.freeze_panes == "B2"
+    rules = {str(d.sqref): d for d in ws.data_validations.dataValidation}
+    fallback = rules[f"B{rows['degradation.fallback']}"]
+    assert fallback.type == "list" and fallback.formula1 == '"manual,none"'
 
 
 def test_number_formats(written: Written) -> None:
@@ -449,12 +452,31 @@ def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> 
         dest = d / f"edit{i}_{scen.stem}.xlsx"
         _edit(written(scen)[1], dest, path_, value)
         files[f"edit{i}"] = dest
+    _edit(written(CAPACITY)[1], d / "fiscal_april.xlsx", "finance.fiscal_year_start", 4)
+    files["fiscal_april"] = d / "fiscal_april.xlsx"
     _stale_workbook(d / "stale.xlsx")
     assert load_values(d / "stale.xlsx").active["A2"].value == 999
     files["stale"] = d / "stale.xlsx"
     names = list(files)
     outs = recalculate([files[n] for n in names], tmp_path_factory.mktemp("recalculated"))
     return {n: load_values(o) for n, o in zip(names, outs, strict=True)}
+
+
+@pytest.mark.slow
+def test_fiscal_year_start_is_live(written: Written, recalculated: dict[str, Any]) -> None:
+    """finance.fiscal_year_start = 4 on Inputs: FY2028 is 2027-04 .. 2028-03."""
+    res, _ = written(CAPACITY)  # 2026-10 .. 2029-03
+    ws = recalculated["fiscal_april"]["Annual"]
+    rows = column_a(ws)
+    years = [c.value for c in ws[3]][2:6]
+    assert years == [2027, 2028, 2029, 2030]
+    months = [ws.cell(row=rows["months in the horizon"], column=3 + i).value for i in range(4)]
+    assert months == [6, 12, 12, 0]
+    src = read(res)
+    fy = np.array([int(m[:4]) + (int(m[5:]) >= 4) for m in res.months])
+    for i, y in enumerate(years):
+        got = ws.cell(row=rows["total cost"], column=3 + i).value
+        assert close(got, float(src.cost[fy == y].sum()), scale=float(src.cost.sum()))
 
 
 @pytest.mark.slow

@@ -81,6 +81,19 @@ def defined_name(path: str) -> str:
     return name
 
 
+def _validation(path: str) -> dict[str, Any] | None:
+    """Excel data validation of an input cell the formulas read, where its values are few."""
+    if path == "degradation.fallback":
+        return {"validate": "list", "source": ["manual", "none"]}
+    if path == "finance.fiscal_year_start":
+        return {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 12}
+    if path.startswith("costs.") and path.endswith(("from_month", "to_month", ".month")):
+        return {"validate": "integer", "criteria": ">=", "value": 0}
+    if path.startswith("costs.") and path.endswith(("rate", "fte", "capacity_per_unit")):
+        return {"validate": "decimal", "criteria": ">=", "value": 0}
+    return None
+
+
 def is_live(path: str) -> bool:
     """Whether the workbook's formulas read this input."""
     return path.startswith(LIVE_PREFIXES)
@@ -152,6 +165,9 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
         sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex")
         sh.text(r, 4, name)
         wb.define_name(name, "=" + a1(r, 1, NAME))
+        rule = _validation(path)
+        if rule is not None:
+            sh.ws.data_validation(r, 1, r, 1, rule)
         names[path], values[path] = name, value
         r += 1
     r += 1
