@@ -30,6 +30,8 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 USER_DRIVERS = frozenset({"per_active_user", "per_new_user"})
 #: Drivers whose quantity follows requests in the re-forecast.
 REQUEST_QTY = frozenset({"per_request", "per_1k_input_tokens", "per_1k_output_tokens"})
+#: The ``line`` of the monthly detail's total rows.
+TOTAL = "(total)"
 #: Fewest months of actual requests for a history-based re-forecast of usage.
 HISTORY_MONTHS = 12
 
@@ -539,6 +541,32 @@ def compute_review(
                     "after_period": k > t_end,
                 }
             )
+    # the total per month, with percentiles of per-draw totals (never sums of percentiles)
+    for k, m in enumerate(b.months):
+        if m not in fy_months and m not in months:
+            continue
+        d = b.draws_amount[:, :, k].sum(axis=1)
+        rd = rf["draws"][:, :, k].sum(axis=1)
+        known = [
+            float(act.loc[(n, m)]) if (n, m) in act.index else float(b.amount[i, k])
+            for i, n in enumerate(b.names)
+        ]
+        monthly.append(
+            {
+                "line": TOTAL,
+                "category": TOTAL,
+                "month": m,
+                "baseline": float(b.amount[:, k].sum()),
+                "actual": float(sum(known)) if m in act.index.get_level_values(1) else None,
+                "p10": float(np.percentile(d, 10)),
+                "p50": float(np.percentile(d, 50)),
+                "p90": float(np.percentile(d, 90)),
+                "reforecast": float(rf["amount"][:, k].sum()),
+                "reforecast_p10": float(np.percentile(rd, 10)),
+                "reforecast_p90": float(np.percentile(rd, 90)),
+                "after_period": k > t_end,
+            }
+        )
     return {
         "period": period,
         "months": months,

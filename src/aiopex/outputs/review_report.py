@@ -123,9 +123,13 @@ def bridge_chart(review: dict[str, Any]) -> Any:
     from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
 
     cats = review["categories"]
-    fig = Figure(figsize=(4.2 * len(cats), 3.6))
-    axes = fig.subplots(1, len(cats), squeeze=False)
-    for ax, c in zip(axes[0], cats, strict=True):
+    cols = min(4, len(cats))
+    nrows = -(-len(cats) // cols)
+    fig = Figure(figsize=(4.2 * cols, 3.4 * nrows))
+    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+    for ax in axes[len(cats) :]:
+        ax.set_visible(False)
+    for ax, c in zip(axes, cats, strict=False):
         steps = [("baseline", c["baseline"]), ("volume", c["volume"]), ("price", c["price"])]
         steps.append(("unexplained", c["unexplained"]))
         level = 0.0
@@ -144,23 +148,28 @@ def bridge_chart(review: dict[str, Any]) -> Any:
     return fig
 
 
+def _totals(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The monthly total rows (percentiles of per-draw totals), indexed by month."""
+    from aiopex.review import TOTAL
+
+    return monthly[monthly["line"] == TOTAL].set_index("month").sort_index()
+
+
 def fan_chart(review: dict[str, Any], monthly: pd.DataFrame) -> Any:
-    """Actual total per month against the baseline's P10-P90 per month (lines' fans summed
-    as bounds of the monthly total are not a band: the totals' own band is in the table)."""
+    """The actual total per month against the baseline's P10-P90 of that month's total."""
     from matplotlib.figure import Figure
 
     from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
 
-    m = monthly[monthly["month"].isin(review["months"])]
-    g = m.groupby("month").agg(baseline=("baseline", "sum"), p10=("p10", "sum"), p90=("p90", "sum"))
-    act = m.dropna(subset=["actual"]).groupby("month")["actual"].sum()
+    g = _totals(monthly)
+    g = g[g.index.isin(review["months"])]
     fig = Figure(figsize=(7, 3.6))
     ax = fig.subplots()
-    x = range(len(g))
-    ax.fill_between(x, g["p10"], g["p90"], color="#d0d5dd", label="lines' P10-P90 (summed)")
+    x = list(range(len(g)))
+    ax.fill_between(x, g["p10"], g["p90"], color="#d0d5dd", label="baseline P10-P90")
     ax.plot(x, g["baseline"], color="#475467", label="baseline")
-    ax.plot(x, [act.get(k, float("nan")) for k in g.index], "o-", color="#b42318", label="actual")
-    ax.set_xticks(list(x), list(g.index))
+    ax.plot(x, g["actual"], "o-", color="#b42318", label="actual")
+    ax.set_xticks(x, list(g.index))
     ax.set_title(f"Actual against the forecast, {review['currency']} a month")
     ax.legend()
     fig.tight_layout()
@@ -173,28 +182,19 @@ def reforecast_chart(review: dict[str, Any], monthly: pd.DataFrame) -> Any:
 
     from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
 
-    g = monthly.groupby("month").agg(
-        baseline=("baseline", "sum"),
-        reforecast=("reforecast", "sum"),
-        lo=("reforecast_p10", "sum"),
-        hi=("reforecast_p90", "sum"),
-        after=("after_period", "max"),
-    )
-    # up to the switchover: a line's actual, or its baseline where nobody billed it
-    known = monthly["actual"].where(monthly["actual"].notna(), monthly["baseline"])
-    out = known.groupby(monthly["month"]).sum().to_dict()
+    g = _totals(monthly)
     fig = Figure(figsize=(8, 3.6))
     ax = fig.subplots()
     x = list(range(len(g)))
-    after = g["after"].astype(bool).to_numpy()
+    after = g["after_period"].astype(bool).to_numpy()
     ax.plot(x, g["baseline"], color="#98a2b3", label="baseline")
     xs = [i for i, a in zip(x, after, strict=True) if a]
     if xs:
-        ax.fill_between(xs, g["lo"][after], g["hi"][after], color="#fcd9bd", label="P10-P90")
+        ax.fill_between(xs, g["reforecast_p10"][after], g["reforecast_p90"][after],
+                        color="#fcd9bd", label="re-forecast P10-P90")  # fmt: skip
         ax.plot(xs, g["reforecast"][after], color="#c4320a", label="re-forecast")
     before = [i for i, a in zip(x, after, strict=True) if not a]
-    ax.plot(before, [out.get(g.index[i], float("nan")) for i in before], "o-", color="#1f2933",
-            label="actual")  # fmt: skip
+    ax.plot(before, g["actual"].to_numpy()[before], "o-", color="#1f2933", label="actual")
     ax.set_xticks(x, list(g.index), rotation=45)
     ax.set_title(f"Fiscal year {review['reforecast']['fiscal_year']}: switchover after "
                  f"{review['months'][-1]}")  # fmt: skip
