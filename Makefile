@@ -23,6 +23,12 @@ $(LAB): $(STAMP)
 
 demo: $(LAB)
 	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
+	@# the quarterly review of the bundled example (data/actuals/); a baseline is saved once
+	test -d reports/demo-baselines/claims_assistant/2026-12 || $(BIN)/aiopex baseline \
+	    data/actuals/claims_assistant.yaml --as-of 2026-12 --draws 1000 --seed 42 --out reports/demo-baselines
+	$(BIN)/aiopex review --baseline reports/demo-baselines/claims_assistant/2026-12 \
+	    --actuals data/actuals/focus data/actuals/other_costs.csv --map data/actuals/mapping.yaml \
+	    --usage data/actuals/usage.csv --period 2027-Q1 --out reports/demo/review-2027-Q1
 
 test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh
@@ -35,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_excel.py
+	$(BIN)/python benchmarks/bench_review.py
 
 clean:
-	rm -rf $(VENV) reports/demo
+	rm -rf $(VENV) reports/demo reports/demo-baselines

@@ -1,0 +1,104 @@
+"""`aiopex baseline` and `aiopex review` end to end on the bundled example (data/actuals/):
+baselines immutable and hash-checked, exit codes 0/2/3, idempotent reruns, several systems."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import aiopex
+from aiopex.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "data" / "actuals"
+SCENARIO = EX / "claims_assistant.yaml"
+
+
+def review_args(baseline: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "review", "--baseline", str(baseline),
+        "--actuals", str(EX / "focus"), str(EX / "other_costs.csv"),
+        "--map", str(EX / "mapping.yaml"), "--usage", str(EX / "usage.csv"),
+        "--period", "2027-Q1", "--out", str(out), "--no-report", *extra,
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("baselines")
+    rc = main(["baseline", str(SCENARIO), "--as-of", "2026-12", "--draws", "1000", "--seed", "7",
+               "--out", str(d)])  # fmt: skip
+    assert rc == 0
+    return d
+
+
+def test_baseline_saved_loaded_and_immutable(baselines: Path, capsys) -> None:
+    path = baselines / "claims_assistant" / "2026-12"
+    b = aiopex.load_baseline(path)
+    assert b.as_of == "2026-12" and b.name == "claims_assistant"
+    assert len(b.result.draws.kept) >= 1000
+    # saving again where one exists: refused, exit 2
+    rc = main(["baseline", str(SCENARIO), "--as-of", "2026-12", "--draws", "1000",
+               "--out", str(baselines)])  # fmt: skip
+    assert rc == 2
+    assert "immutable" in capsys.readouterr().err
+
+
+def test_altered_baseline_refused(baselines: Path, tmp_path: Path, capsys) -> None:
+    copy = tmp_path / "claims_assistant" / "2026-12"
+    shutil.copytree(baselines / "claims_assistant" / "2026-12", copy)
+    victim = next(p for p in sorted((copy / "result").rglob("*")) if p.is_file())
+    victim.write_bytes(victim.read_bytes() + b" ")
+    out = tmp_path / "out"
+    assert main(review_args(copy, out)) == 2
+    assert "altered" in capsys.readouterr().err
+    assert not out.exists()  # nothing written
+
+
+def test_review_numbers_exit_codes_and_reruns(baselines: Path, tmp_path: Path) -> None:
+    path = baselines / "claims_assistant" / "2026-12"
+    out = tmp_path / "review"
+    assert main(review_args(path, out)) == 0
+    first = (out / "review.json").read_bytes()
+    rv = json.loads(first)
+    assert rv["period"] == "2027-Q1" and rv["months"] == ["2027-01", "2027-02", "2027-03"]
+    assert rv["baseline"]["as_of"] == "2026-12" and rv["currency"] == "USD"
+    lines = {r["line"]: r for r in rv["lines"]}
+    vs = lines["vector_store"]  # the price moved 35%
+    assert vs["price"] > 0 and abs(vs["volume"]) < 0.01 * vs["baseline"]
+    gpu = lines["reranker_gpu"]  # two nodes from February: the volume surged
+    assert gpu["volume"] == pytest.approx(2 * 2900.0) and gpu["investigate"]
+    tok = lines["llm_input_tokens"]
+    assert tok["driver"] + tok["intensity"] == pytest.approx(tok["volume"])
+    assert lines["user_training"]["status"] == "no_actuals"
+    assert rv["unmapped"]["by_service"]["Log Analytics"]["rows"] == 90
+    assert rv["corrections"]["amount"] == -120.0
+    assert rv["usage"]["accuracy"]["below_acceptable"] == ["2027-03"]
+    assert (out / "review.xlsx").exists()
+    # --fail-on investigate: exit 3; a rerun gives the same numbers
+    assert main(review_args(path, out, "--fail-on", "investigate")) == 3
+    assert (out / "review.json").read_bytes() == first
+
+
+def test_bad_input_exit_2_nothing_written(baselines: Path, tmp_path: Path, capsys) -> None:
+    path = baselines / "claims_assistant" / "2026-12"
+    out = tmp_path / "bad"
+    args = review_args(path, out)
+    args[args.index("2027-Q1")] = "2027-Q2"  # not covered by the actuals
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "do not cover the period" in err and "no usage actuals" in err
+    assert main(review_args(tmp_path / "nowhere", out)) == 2
+    assert not out.exists()
+
+
+def test_several_baselines_one_review_each(baselines: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    assert main(review_args(baselines, out)) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert [r["system"] for r in index["reviews"]] == ["claims_assistant"]
+    assert (out / "claims_assistant" / "review.json").exists()
+    assert (out / "index.html").exists()
