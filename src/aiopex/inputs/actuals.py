@@ -392,13 +392,20 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
 # -- FOCUS ----------------------------------------------------------------------------------
 
 
-def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) -> str:
+def _source_sql(
+    files: list[Path],
+    kind: str,
+    headers: dict[Path, list[str]],
+    typed: dict[str, str] | None = None,
+) -> str:
     """The DuckDB table function(s) reading ``files``.
 
-    CSV files are read with their header as read here, every column as text and no
-    sniffing (what a sniffer guesses from a sample is not what a bad row holds);
-    files with different headers (FOCUS versions) are combined by column name.
+    CSV files are read with their header as read here and no sniffing (what a sniffer
+    guesses from a sample is not what a bad row holds): the columns in ``typed`` with
+    that type, every other column as text. Files with different headers (FOCUS
+    versions) are combined by column name.
     """
+    typed = typed or {}
     hive = any("=" in f.parent.name for f in files)
     if kind == "parquet":
         names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
@@ -412,7 +419,11 @@ def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) ->
     parts = []
     for header, group in groups.items():
         names = "[" + ", ".join(sql_string(str(f)) for f in group) + "]"
-        cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in header) + "}"
+        cols = (
+            "{"
+            + ", ".join(f"{sql_string(c)}: {sql_string(typed.get(c, 'VARCHAR'))}" for c in header)
+            + "}"
+        )
         parts.append(
             f"SELECT * FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
             f"quote='\"', escape='\"', columns={cols}, nullstr=['NULL', ''], "
@@ -538,50 +549,32 @@ def _focus_group(
                 )
     if problems:
         return problems
-    src = _source_sql(files, kind, headers)
+    import duckdb
+
     if kind == "csv":
-        types = {c: "VARCHAR" for c in all_cols}
+        # Fast path: dates and numbers parsed by the CSV reader itself. A value that
+        # does not parse fails the read; the text path then finds and names every one.
+        typed = {
+            "ChargePeriodStart": "TIMESTAMPTZ",
+            cost_col: "DOUBLE",
+            "PricingQuantity": "DOUBLE",
+        }
+        src = _source_sql(files, kind, headers, typed)
+        types = {c: typed.get(c, "VARCHAR") for c in all_cols}
+        try:
+            agg, conds = _aggregate(con, src, types, mapping, cost_col)
+        except duckdb.Error:
+            src = _source_sql(files, kind, headers)
+            types = {c: "VARCHAR" for c in all_cols}
+            agg, conds = _aggregate(con, src, types, mapping, cost_col)
     else:
+        src = _source_sql(files, kind, headers)
         types = {
             r[0]: str(r[1]).upper()
             for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
         }
-    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
-    for p in PROVIDER_COLUMNS:
-        if p in types:
-            colsql[p] = _text(p, types)
-    if "Tags" in types:
-        colsql["Tags"] = _text("Tags", types)
-    rule_sql = case_sql(mapping, colsql)
-    ts, bad_ts = _time("ChargePeriodStart", types)
-    cost, bad_cost = _num(cost_col, types)
-    qty, bad_qty = _num("PricingQuantity", types)
-    cat = _text("ChargeCategory", types)
-    klass = _text("ChargeClass", types)
-    service = _text("ServiceName", types)
-    cur = _text("BillingCurrency", types)
-    query = f"""
-        WITH t AS (
-            SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
-                   {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
-                   {service} AS service, {cur} AS cur,
-                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty
-            FROM {src}
-        )
-        SELECT filename, strftime(ts, '%Y-%m') AS month, rule,
-               CASE WHEN rule IS NULL AND cat IN ('Tax', 'Credit', 'Adjustment') THEN cat END
-                   AS bucket,
-               CASE WHEN rule IS NULL
-                         AND (cat IS NULL OR cat NOT IN ('Tax', 'Credit', 'Adjustment'))
-                   THEN coalesce(service, '(no ServiceName)') END AS service,
-               coalesce(klass = 'Correction', false) AS correction, cur,
-               sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
-               count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
-               count_if(bad_qty) AS bad_qty
-        FROM t
-        GROUP BY ALL
-    """
-    agg = con.execute(query).df()
+        agg, conds = _aggregate(con, src, types, mapping, cost_col)
+    bad_ts, bad_cost, bad_qty = conds
     for what, col, cond in (
         ("bad_ts", "ChargePeriodStart", bad_ts),
         ("bad_cost", cost_col, bad_cost),
@@ -621,6 +614,50 @@ def _focus_group(
     for df in (out.lines, out.unmapped, out.buckets, out.corrections):
         df["rows"] = df["rows"].astype(int)
     return out
+
+
+def _aggregate(
+    con: Any, src: str, types: dict[str, str], mapping: Mapping, cost_col: str
+) -> tuple[Any, tuple[str, str, str]]:
+    """One pass over the export: sums per file, month, rule, bucket, service, correction
+    and currency, with counts of unparseable values. Returns the frame and the SQL
+    conditions of a bad date, cost and quantity."""
+    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
+    for p in PROVIDER_COLUMNS:
+        if p in types:
+            colsql[p] = _text(p, types)
+    if "Tags" in types:
+        colsql["Tags"] = _text("Tags", types)
+    rule_sql = case_sql(mapping, colsql)
+    ts, bad_ts = _time("ChargePeriodStart", types)
+    cost, bad_cost = _num(cost_col, types)
+    qty, bad_qty = _num("PricingQuantity", types)
+    cat = _text("ChargeCategory", types)
+    klass = _text("ChargeClass", types)
+    service = _text("ServiceName", types)
+    cur = _text("BillingCurrency", types)
+    query = f"""
+        WITH t AS (
+            SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
+                   {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
+                   {service} AS service, {cur} AS cur,
+                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty
+            FROM {src}
+        )
+        SELECT filename, strftime(ts, '%Y-%m') AS month, rule,
+               CASE WHEN rule IS NULL AND cat IN ('Tax', 'Credit', 'Adjustment') THEN cat END
+                   AS bucket,
+               CASE WHEN rule IS NULL
+                         AND (cat IS NULL OR cat NOT IN ('Tax', 'Credit', 'Adjustment'))
+                   THEN coalesce(service, '(no ServiceName)') END AS service,
+               coalesce(klass = 'Correction', false) AS correction, cur,
+               sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
+               count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
+               count_if(bad_qty) AS bad_qty
+        FROM t
+        GROUP BY ALL
+    """
+    return con.execute(query).df(), (bad_ts, bad_cost, bad_qty)
 
 
 def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> list[Problem]:
