@@ -24,20 +24,28 @@ def time_axis(sh: Sheet, grid: Grid, title: str, dates_serial: list[float]) -> N
 
 
 def finish(sh: Sheet, grid: Grid, label_widths: dict[int, float] | None = None) -> None:
-    """Widths, frozen panes, and print setup of a monthly sheet.
-
-    Printed landscape, twelve months to a page across, with the row labels
-    (columns A-D) and the time axis (rows 1-3) repeated on every page.
-    """
+    """Widths, frozen panes, and print setup of a monthly sheet (:func:`print_months`)."""
     sh.widths(label_widths or LABEL_WIDTHS)
     sh.ws.set_column(C0, C0 + grid.H - 1, MONTH_WIDTH)
     sh.ws.freeze_panes(HEAD_ROW + 1, C0)
-    sh.print_setup(repeat_rows=HEAD_ROW, repeat_cols=C0 - 1)
+    print_months(sh, grid, label_widths or LABEL_WIDTHS)
+
+
+def print_months(
+    sh: Sheet,
+    grid: Grid,
+    label_widths: dict[int, float],
+    head: int = HEAD_ROW,
+    month_width: float = MONTH_WIDTH,
+) -> None:
+    """Print landscape, twelve months to a page across, with the row labels (columns
+    A-D) and the rows down to ``head`` repeated on every page."""
+    sh.print_setup(repeat_rows=head, repeat_cols=C0 - 1)
     ws = sh.ws
     breaks = [C0 + m for m in range(12, grid.H, 12)]
     if breaks:
         ws.set_v_pagebreaks(breaks)
-    widths = [*(label_widths or LABEL_WIDTHS).values(), *[MONTH_WIDTH] * min(12, grid.H)]
+    widths = [*label_widths.values(), *[month_width] * min(12, grid.H)]
     width = sum(w * 7 + 5 for w in widths)  # pixels at 100%; an A4 landscape page holds ~1000,
     # and a spreadsheet program's fonts may run a little wider
     ws.set_print_scale(max(10, min(100, int(100 * 950 / width))))

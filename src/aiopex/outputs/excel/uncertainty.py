@@ -70,8 +70,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             sh.text(r, 0, label)
             for m, v in enumerate(values[: grid.H].tolist()):
                 sh.value(r, C0 + m, v, "money")
-    sh.widths({0: 30})
-    sh.ws.set_column(1, max(len(stats), C0 + grid.H - 1), 13)
+    widths = {0: 30, **{c: 13 for c in range(1, C0)}}
+    sh.widths(widths)
+    sh.ws.set_column(C0, max(len(stats), C0 + grid.H - 1), 13)
     sh.ws.freeze_panes(3, 1)
-    sh.print_setup(repeat_rows=2, repeat_cols=0)
-    sh.ws.fit_to_pages(1, 0)
+    monthly.print_months(sh, grid, widths, head=2, month_width=13)
