@@ -194,3 +194,24 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
                 assert got[key] == pytest.approx(want[key], abs=1e-6)
             assert (got["band"] or None) == want["band"]
             assert bool(got["investigate"]) == want["investigate"]
+
+
+def test_fiscal_quarter_and_outlook_months() -> None:
+    """With the fiscal year starting in April, FY2027-Q4 is 2027-01..03 and the outlook of
+    FY2027 (2026-04..2027-03) holds only the quarter's actuals: the baseline starts in 2027."""
+    b = baseline()
+    b.fiscal_year_start = 4
+    months = parse_period("FY2027-Q4", 4)
+    assert months == Q1
+    rv = compute_review(b, months, Inputs(q1_actuals(), usage()), "FY2027-Q4")
+    rf = rv["reforecast"]
+    assert rf["fiscal_year"] == "2027"
+    A_q1 = 3 * (150000 * 1.2 * 0.0033 + 6000.0) + 3 * 500.0  # vector store: baseline
+    assert rf["outlook"] == pytest.approx(A_q1)
+    assert rf["baseline"] == pytest.approx(b.amount[:, :3].sum())
+    # FY2028 from April: the re-forecast covers 2027-04..2027-12 of the horizon
+    rv2 = compute_review(b, ["2027-04", "2027-05", "2027-06"], Inputs(
+        actuals([(ln, m, 1.0, None) for ln in ("gpu",) for m in ("2027-04", "2027-05", "2027-06")]),
+    ), "FY2028-Q1")  # fmt: skip
+    assert rv2["reforecast"]["fiscal_year"] == "2028"
+    assert rv2["reforecast"]["baseline"] == pytest.approx(b.amount[:, 3:].sum())
