@@ -38,10 +38,7 @@ EXPECTED = {
         "output_dir": "str",
     },
     "scenario_comparison.ipynb": {
-        "scenarios": "list",
-        "overrides": "dict",
-        "draws": "int",
-        "seed": "int",
+        "saved": "list",
         "output_dir": "str",
     },
     "quarterly_review.ipynb": {"review_json": "str"},
@@ -213,22 +210,30 @@ def test_budget_scenario_runs_with_the_papermill_command(tmp_path):
 
 
 @pytest.mark.slow
-def test_scenario_comparison_runs_through_papermill(tmp_path):
-    scenarios = [
-        str(SCENARIOS / "claims_triage.yaml"),
-        str(SCENARIOS / "claims_triage_downside.yaml"),
-        str(SCENARIOS / "support_assistant.yaml"),
-    ]
+def test_scenario_comparison_reads_saved_results(tmp_path):
+    # Two results saved as `aiopex run` saves them (a batch folder), one saved alone
+    # (`aiopex forecast --save`), and a folder holding none: the comparison computes
+    # nothing, shows the saved numbers, and lists what it could not read.
+    import aiopex
+    from aiopex.outputs.html import headline_values
+
+    saved = {}
+    for name, folder in (
+        ("claims_triage", tmp_path / "batch" / "claims_triage" / "result"),
+        ("claims_triage_downside", tmp_path / "batch" / "claims_triage_downside" / "result"),
+        ("support_assistant", tmp_path / "alone"),
+    ):
+        r = aiopex.run(aiopex.load_scenario(SCENARIOS / f"{name}.yaml"), draws=50, seed=3)
+        r.save(folder)
+        saved[name] = r
+    (tmp_path / "empty").mkdir()
     out_nb = tmp_path / "comparison.ipynb"
     pm.execute_notebook(
         str(NOTEBOOKS / "scenario_comparison.ipynb"),
         str(out_nb),
         parameters={
-            "scenarios": scenarios,
-            "draws": 1,
-            "seed": 3,
+            "saved": [str(tmp_path / "batch"), str(tmp_path / "alone"), str(tmp_path / "empty")],
             "output_dir": str(tmp_path / "out"),
-            "overrides": {"finance.discount_rate": 0.12},
         },
         progress_bar=False,
         cwd=str(tmp_path),
@@ -243,7 +248,8 @@ def test_scenario_comparison_runs_through_papermill(tmp_path):
         for o in c.outputs
         if "text/html" in o.get("data", {})
     )
-    for name in ("claims_triage", "claims_triage_downside", "support_assistant"):
-        assert name in tables
-    assert "Not compared" not in tables
+    for r in saved.values():
+        assert r.scenario.name in tables
+        assert headline_values(r)["npv"] in tables  # the saved numbers, not new ones
+    assert "Not compared" in tables and "empty" in tables
     assert (tmp_path / "out" / "comparison.xlsx").is_file()

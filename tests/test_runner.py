@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from aiopex import load_result
 from aiopex.batch import runner
 from aiopex.batch.runner import (
     ReportStatus,
@@ -27,6 +28,7 @@ from aiopex.batch.runner import (
     write_index,
 )
 from aiopex.errors import AiopexError
+from aiopex.outputs.html import headline_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -300,11 +302,17 @@ def test_batch_with_a_scenario_that_fails_at_run_time(tmp_path, monkeypatch):
         assert "load_scenario" not in html and "hl-ipython3" not in html  # no code
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["headline"] == r.headline and summary["seed"] == 5
+        # computed once, saved; the comparison read it (same headline in its table)
+        saved = load_result(folder / "result")
+        assert saved.n_draws == 200 and saved.seed == 5
+        assert headline_values(saved) == r.headline
 
     comp = by_name["comparison"]
     assert comp.ok and (out / "comparison" / "comparison.xlsx").is_file()
     comp_html = comp.html.read_text()
     assert "Not compared" in comp_html and "broken_export" in comp_html
+    for r in ok:
+        assert r.headline["npv"] in comp_html
     assert _charts(comp_html) == 2
 
     index = batch.index.read_text()

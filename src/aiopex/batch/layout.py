@@ -6,6 +6,7 @@
     OUT/<scenario>/<scenario>.html    the report: no code, charts embedded
     OUT/<scenario>/<scenario>.xlsx    the workbook (written by the notebook)
     OUT/<scenario>/summary.json       the headline the index shows
+    OUT/<scenario>/result/            the saved result the notebook computed, once
     OUT/comparison/comparison.*       likewise, for the comparison
     OUT/index.html                    every report, its headline metrics and status
 
@@ -30,6 +31,9 @@ COMPARISON = "comparison"
 #: Name of the small JSON file a notebook writes beside its outputs for the index.
 SUMMARY_FILE = "summary.json"
 INDEX_FILE = "index.html"
+#: The folder a budget report saves its result in (``aiopex.load_result`` reads it); the
+#: comparison reads these (``outputs.html.load_results`` looks for this name too).
+RESULT_FOLDER = "result"
 #: The files a report writes in its folder, by suffix, besides ``summary.json``.
 REPORT_SUFFIXES = (".ipynb", ".html", ".xlsx")
 #: Room a temporary name needs beyond the file's own name (``.NAME.`` + 8 + ``.tmp.ipynb``).
@@ -102,4 +106,5 @@ def check_report_paths(out: Path, names: list[str]) -> list[Problem]:
         else:
             for f in report_files(out, name):
                 problems += check_target(f)
+            problems += check_target(folder / RESULT_FOLDER, folder=True)
     return problems

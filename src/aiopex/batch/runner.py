@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ from aiopex.batch.layout import (
     BUDGET_NOTEBOOK,
     COMPARISON,
     COMPARISON_NOTEBOOK,
+    RESULT_FOLDER,
     SUMMARY_FILE,
     notebooks_dir,
     report_files,
@@ -128,9 +130,10 @@ def run_batch(
 
     Notes
     -----
-    The comparison notebook runs every scenario again (same seed, same numbers) in
-    its own kernel; it is started first, being the longest job. Only one batch at a
-    time writes into ``out`` (:func:`~aiopex.batch.lock.lock_output`).
+    Each scenario is computed once, by its budget notebook, which saves the result
+    (``OUT/<scenario>/result``) and writes the workbook and ``summary.json`` from it;
+    the comparison notebook runs last and reads the saved results. Only one batch at
+    a time writes into ``out`` (:func:`~aiopex.batch.lock.lock_output`).
     """
     from aiopex.inputs.scenario import parse_overrides
 
@@ -161,21 +164,18 @@ def _plan(
     ov: dict[str, Any],
     nb_dir: Path,
 ) -> tuple[list[ReportStatus], list[tuple[ReportStatus, Path, dict[str, Any]]]]:
-    """The reports of a batch (comparison last) and the notebook runs (comparison first).
+    """The reports of a batch and their notebook runs, the comparison last.
 
-    The comparison is started first, being the longest job.
+    Each budget notebook computes its scenario once and saves the result in
+    ``OUT/<scenario>/result``; the comparison reads those saved results.
     """
     reports: list[ReportStatus] = []
     tasks: list[tuple[ReportStatus, Path, dict[str, Any]]] = []
     comp = ReportStatus(COMPARISON, "comparison", [Path(s.path) for s in scenarios])
     comp_params = {
-        "scenarios": [str(Path(s.path).resolve()) for s in scenarios],
-        "overrides": ov,
-        "draws": draws,
-        "seed": seed,
+        "saved": [str((out / s.name / RESULT_FOLDER).resolve()) for s in scenarios],
         "output_dir": str((out / COMPARISON).resolve()),
     }
-    tasks.append((comp, nb_dir / COMPARISON_NOTEBOOK, comp_params))
     for sc in scenarios:
         rep = ReportStatus(sc.name, "scenario", [Path(sc.path)])
         params = {
@@ -188,6 +188,7 @@ def _plan(
         reports.append(rep)
         tasks.append((rep, nb_dir / BUDGET_NOTEBOOK, params))
     reports.append(comp)
+    tasks.append((comp, nb_dir / COMPARISON_NOTEBOOK, comp_params))
     return reports, tasks
 
 
@@ -216,23 +217,27 @@ def _run_all(
     and temporary notebook are removed before the interrupt propagates.
     """
     bar = _progress(len(tasks), show)
+    *reports, comparison = tasks
     try:
         with ThreadPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = {
-                pool.submit(_run_report, rep, nb, params, attempts, timeout, env): rep
-                for rep, nb, params in tasks
-            }
-            try:
-                for fut in as_completed(futures):
-                    rep = futures[fut]
-                    fut.result()
-                    bar.update(1)
-                    bar.set_postfix_str(f"{rep.name}: {rep.status}", refresh=True)
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                kill_live_kernels()
-                raise
+            # The budget reports first, ``jobs`` at once; then the comparison, which
+            # reads the results they saved.
+            for stage in (reports, [comparison]):
+                futures = {
+                    pool.submit(_run_report, rep, nb, params, attempts, timeout, env): rep
+                    for rep, nb, params in stage
+                }
+                try:
+                    for fut in as_completed(futures):
+                        rep = futures[fut]
+                        fut.result()
+                        bar.update(1)
+                        bar.set_postfix_str(f"{rep.name}: {rep.status}", refresh=True)
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    kill_live_kernels()
+                    raise
     finally:
         bar.close()
 
@@ -279,6 +284,7 @@ def _run_report_steps(
     for path in report_files(folder.parent, rep.name):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+    shutil.rmtree(folder / RESULT_FOLDER, ignore_errors=True)
     run = execute_notebook(
         notebook,
         folder / f"{rep.name}.ipynb",

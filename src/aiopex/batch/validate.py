@@ -23,7 +23,7 @@ from aiopex.errors import AiopexError, Problem
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 BUDGET_PARAMETERS = ("scenario", "overrides", "draws", "seed", "output_dir")
-COMPARISON_PARAMETERS = ("scenarios", "overrides", "draws", "seed", "output_dir")
+COMPARISON_PARAMETERS = ("saved", "output_dir")
 
 
 def collect_scenario_files(

@@ -546,8 +546,55 @@ def run_scenarios(
     return results, refused
 
 
+#: Where ``aiopex run`` saves each scenario's result: ``OUT/<scenario>/result/``.
+BATCH_RESULT = "result"
+
+
+def load_results(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[Result], list[tuple[str, str]]]:
+    """Read saved results for a comparison; collect those that cannot be read.
+
+    Each path is a saved result (``aiopex forecast FILE --save DIR``, a folder with
+    ``manifest.json``) or a batch folder (``aiopex run --out DIR``), which stands for
+    the saved result of each of its reports (``DIR/<scenario>/result``), in name order.
+    Nothing is computed: the numbers are those the results were saved with.
+
+    Returns
+    -------
+    results : list of Result
+        In the order of ``paths``.
+    refused : list of (str, str)
+        Each path that holds no readable saved result, and why, for :func:`skipped`.
+    """
+    from aiopex import load_result
+    from aiopex.errors import AiopexError
+
+    results: list[Result] = []
+    refused: list[tuple[str, str]] = []
+    for p in paths:
+        folder = locate(p)
+        if (folder / "manifest.json").is_file() or not folder.is_dir():
+            found = [folder]
+        else:
+            found = sorted(m.parent for m in folder.glob(f"*/{BATCH_RESULT}/manifest.json"))
+            if not found:
+                refused.append((str(p), "no saved result here, nor in its report folders"))
+        for f in found:
+            try:
+                results.append(load_result(f))
+            except AiopexError as e:
+                refused.append((str(f), str(e)))
+            except (OSError, ValueError, KeyError) as e:  # a damaged saved result
+                refused.append((str(f), f"cannot read the saved result: {type(e).__name__}: {e}"))
+    return results, refused
+
+
 def skipped(refused: Sequence[tuple[str, str]]) -> HTML | None:
-    """The scenarios :func:`run_scenarios` could not run, with why; ``None`` when none."""
+    """The scenarios :func:`load_results` or :func:`run_scenarios` left out, with why.
+
+    ``None`` when none.
+    """
     if not refused:
         return None
     items = "".join(
@@ -557,7 +604,7 @@ def skipped(refused: Sequence[tuple[str, str]]) -> HTML | None:
     )
     return HTML(
         '<div style="color: #b42318;"><strong>Not compared</strong> (their input was '
-        f"refused):<ul>{items}</ul></div>"
+        f"refused, or no result was saved):<ul>{items}</ul></div>"
     )
 
 
