@@ -100,3 +100,6 @@ PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
 WHOLE_MONTH_METRICS: frozenset[str] = frozenset(
     {"payback_month", "retrains", "degraded_months", "silent_months"}
 )
+
+#: The ``line`` (and ``category``) of the quarterly review's monthly total rows.
+REVIEW_TOTAL = "(total)"

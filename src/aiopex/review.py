@@ -20,7 +20,7 @@ import pandas as pd
 
 from aiopex.errors import DataError, Problem
 from aiopex.model import variance as V  # noqa: N812
-from aiopex.names import CATEGORIES
+from aiopex.names import CATEGORIES, REVIEW_TOTAL
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _FQUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
@@ -31,7 +31,7 @@ USER_DRIVERS = frozenset({"per_active_user", "per_new_user"})
 #: Drivers whose quantity follows requests in the re-forecast.
 REQUEST_QTY = frozenset({"per_request", "per_1k_input_tokens", "per_1k_output_tokens"})
 #: The ``line`` of the monthly detail's total rows.
-TOTAL = "(total)"
+TOTAL = REVIEW_TOTAL
 #: Fewest months of actual requests for a history-based re-forecast of usage.
 HISTORY_MONTHS = 12
 

@@ -150,9 +150,9 @@ def bridge_chart(review: dict[str, Any]) -> Any:
 
 def _totals(monthly: pd.DataFrame) -> pd.DataFrame:
     """The monthly total rows (percentiles of per-draw totals), indexed by month."""
-    from aiopex.review import TOTAL
+    from aiopex.names import REVIEW_TOTAL
 
-    return monthly[monthly["line"] == TOTAL].set_index("month").sort_index()
+    return monthly[monthly["line"] == REVIEW_TOTAL].set_index("month").sort_index()
 
 
 def fan_chart(review: dict[str, Any], monthly: pd.DataFrame) -> Any:
