@@ -165,6 +165,14 @@ class BaselineArrays:
         fin = getattr(m, "finance", None)
         fys = getattr(fin, "fiscal_year_start", None) if fin is not None else None
         hist = getattr(r.scenario, "history_frame", None)
+        hpath = getattr(m.usage, "history", None)
+        if hist is None and hpath:  # a saved baseline keeps the path, not the frame
+            from aiopex.inputs.history import read_history
+
+            try:
+                hist = read_history(Path(hpath), r.scenario.start, "naive")
+            except DataError:
+                hist = None  # the file moved or changed: the actuals alone then
         return cls(
             months=list(r.months),
             names=names,
