@@ -8,8 +8,8 @@ Prints JSON lines:
 - ``runner_budget_notebook_vs_plain_python``: one ``budget_scenario`` notebook run
   through Papermill in its own IPC kernel, as a whole process (``execute_notebook``),
   against a plain ``python -c`` process that imports the same libraries and does the
-  same work: load and run the scenario, draw the same charts to PNG, write the
-  workbook and ``summary.json`` (target <= 1.5). The HTML export that ``aiopex run``
+  same work: load and run the scenario, save the result, draw the same charts to PNG,
+  write the workbook and ``summary.json`` (target <= 1.5). The HTML export that ``aiopex run``
   adds is timed too, reported beside the ratio.
 
 Run: ``python benchmarks/bench_runner.py [--draws N] [--repeat N]``.
@@ -120,6 +120,7 @@ def bench_single(draws: int, repeat: int, scenario: Path) -> None:
             ):
                 charts._figure_png(chart(result))
             folder = report.output_folder({str(tmp / "plain")!r})
+            result.save(folder / "result")
             write_workbook(result, folder / f"{{scen.name}}.xlsx")
             report.write_summary(result, folder)
             """
