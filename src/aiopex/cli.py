@@ -133,11 +133,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print review.json")
     p.add_argument("--fail-on", choices=["investigate"], help="exit 3 when a line needs it")
     p.add_argument("--reprice", action="store_true", help="re-forecast at the period's prices")
-    p.add_argument("--save-baseline", action="store_true", help="save the re-forecast as baseline")
-    p.add_argument("--fiscal-year-start", type=int, metavar="MM", help="month the FY starts")
-    p.add_argument("--materiality", default="0.05,1000", metavar="SHARE,AMOUNT")
     p.add_argument(
-        "--cost-basis", default="effective", choices=["billed", "effective", "list", "contracted"]
+        "--save-baseline", action="store_true", help="save the re-forecast as the next baseline"
+    )
+    p.add_argument(
+        "--fiscal-year-start",
+        type=int,
+        metavar="MM",
+        help="month the fiscal year starts (default: the scenario's)",
+    )
+    p.add_argument(
+        "--materiality",
+        default="0.05,1000",
+        metavar="SHARE,AMOUNT",
+        help="material when |variance| >= max(SHARE * baseline, AMOUNT) (default 0.05,1000)",
+    )
+    p.add_argument(
+        "--cost-basis",
+        default="effective",
+        choices=["billed", "effective", "list", "contracted"],
+        help="FOCUS cost column: BilledCost, EffectiveCost (default), ListCost, ContractedCost",
     )
     p.add_argument("--no-report", action="store_true", help="skip the notebook and its HTML")
     _add_common(p)
