@@ -55,7 +55,9 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
     for f in fields:
         r += 1
         sh.text(r, 0, f["field"])
-        kind = input_kind(f["field"], f.get("low") or 0.0)
+        kind = "share" if input_kind(f["field"], 0.5) == "share_in" else "decimal"
+        if kind == "decimal" and abs(f.get("low") or 0.0) < 1:
+            kind = "price"  # a rate per token or per request: keep its digits
         sh.value(r, 1, f.get("low"), kind)
         sh.value(r, 2, f.get("high"), kind)
         sh.value(r, 3, f.get("metric_at_low"), "money_cur")
@@ -81,11 +83,11 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
             }
         )
     chart.set_title({"name": f"{metric} minus base ({cur})", "overlay": False})
-    chart.set_y_axis({"reverse": True})
+    chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_x_axis({"num_format": "#,##0;(#,##0)"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 60 + 26 * n})
     sh.ws.insert_chart(r + 2, 0, chart, {"object_position": 1})
-    sh.widths({0: 40, 1: 12, 2: 12, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16, 8: 18})
+    sh.widths({0: 40, 1: 14, 2: 14, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16, 8: 18})
     sh.ws.freeze_panes(head + 1, 1)
     sh.print_setup(tall=1)
