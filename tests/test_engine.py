@@ -123,3 +123,14 @@ def test_monte_carlo_keeps_draws_and_never_drops_one():
     assert u.loc["retrains", "p50"] == np.percentile(d.metrics["retrains"], 50, method="lower")
     all_kept = aiopex.run(s, draws=300, seed=9)
     np.testing.assert_array_equal(all_kept.draws.kept, np.arange(300))
+
+
+def test_driver_registry_covers_every_driver_once():
+    from aiopex.model.costs import DRIVERS
+    from aiopex.names import DRIVERS as NAMES
+
+    assert tuple(DRIVERS) == NAMES
+    for d in DRIVERS.values():
+        assert d.scales_with in {"requests", "users", "none"}, d.name
+        assert "{rate}" in d.excel and d.unit, d.name
+        assert ("{series}" in d.excel) == (d.series is not None), d.name

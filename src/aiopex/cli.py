@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import signal
 import sys
@@ -166,33 +165,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _money(x: float | None, cur: str) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{cur} {x:,.0f}"
+    from aiopex.outputs.format import money
+
+    return money(x, cur)
 
 
 def _month(x: float | None) -> str:
     """A payback month percentile: ``None``/NaN is beyond the horizon."""
-    return "beyond the horizon" if x is None or math.isnan(x) else f"month {int(x)}"
+    from aiopex.outputs.format import BEYOND, missing
+
+    return BEYOND if missing(x) else f"month {int(x)}"  # type: ignore[arg-type]
 
 
 def _fmt(x: Any) -> str:
-    if x is None:
-        return "n/a"
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "n/a"
-        return f"{x:,.4g}" if abs(x) < 100 else f"{x:,.0f}"
-    return str(x)
+    from aiopex.outputs.format import number
+
+    return number(x)
 
 
 def summary_text(result: Any) -> str:
     """The readable summary ``aiopex forecast`` prints."""
+    from aiopex.months import run_rate_months
+
     s = result.scenario
     m = result.metrics
     cur = s.currency
     out = [
         f"{s.name}: {s.horizon} months from {s.start} ({s.path})",
         f"  run-rate          {_money(m['run_rate_monthly'], cur)} a month (last "
-        f"{min(12, s.horizon)} months)",
+        f"{run_rate_months(s.horizon)} months)",
         f"  cost total        {_money(m['cost_total'], cur)}",
         f"  benefit total     {_money(m['benefit_total'], cur)}",
         f"  net total         {_money(m['net_total'], cur)}",

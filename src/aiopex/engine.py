@@ -20,8 +20,11 @@ from aiopex.model import benefits as _benefits
 from aiopex.model import costs as _costs
 from aiopex.model import finance, quality, usage
 from aiopex.model.costs import LineSpec
-from aiopex.model.pilot import last_months, pilot_exposure
+from aiopex.model.pilot import pilot_exposure
 from aiopex.model.readiness import readiness_report
+from aiopex.months import labels as month_labels
+from aiopex.months import parts as month_parts
+from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
 from aiopex.result import STAT_COLUMNS, Draws, Result, summarize
 
@@ -73,33 +76,8 @@ def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
 
 
 def line_specs(scenario: Scenario) -> list[LineSpec]:
-    """The cost lines with defaults applied and point values (``from_month`` 0, ``to_month`` H-1,
-    ``month`` 0, ``min_units`` 1, ``escalation_per_year`` 0)."""
-    H = scenario.horizon
-    out = []
-    for ln in scenario.model.costs:
-        out.append(
-            LineSpec(
-                name=ln.name,
-                category=ln.category,
-                driver=ln.driver,
-                rate=point(ln.rate),
-                escalation_per_year=point(ln.escalation_per_year),
-                from_month=ln.from_month if ln.from_month is not None else 0,
-                to_month=min(ln.to_month, H - 1) if ln.to_month is not None else H - 1,
-                month=(ln.month if ln.month is not None else 0)
-                if ln.driver == "one_time"
-                else None,
-                fte=point(ln.fte) if ln.fte is not None else None,
-                capacity_per_unit=point(ln.capacity_per_unit)
-                if ln.capacity_per_unit is not None
-                else None,
-                min_units=(ln.min_units if ln.min_units is not None else 1)
-                if ln.driver == "capacity"
-                else None,
-            )
-        )
-    return out
+    """The scenario's cost lines at point values, defaults applied (:func:`costs.line_spec`)."""
+    return [_costs.line_spec(ln, scenario.horizon, point) for ln in scenario.model.costs]
 
 
 def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
@@ -164,7 +142,7 @@ def simulate(
             p["usage.adoption.steepness"],
             H,
         )
-        seasonal = usage.seasonal_factors(u.seasonality, int(scenario.start[5:7]), H)
+        seasonal = usage.seasonal_factors(u.seasonality, month_parts(scenario.start)[1], H)
         items = usage.items(
             active, p["usage.items_per_user_month"], p["usage.growth_per_year"], seasonal
         )
@@ -267,7 +245,7 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "irr_annual": finance.irr_annual(net),
         "payback_month": finance.payback_month(net),
         "roi": roi,
-        "run_rate_monthly": cost[:, last_months(H)].mean(axis=1),
+        "run_rate_monthly": cost[:, run_rate_window(H)].mean(axis=1),
         "requests_total": requests_total,
         "cost_per_request": cpr,
         "retrains": sim["retrain"].sum(axis=1),
@@ -367,7 +345,7 @@ def run(
     per = metrics_per_draw(det, p["finance.discount_rate"])
     metrics = _point_metrics(per)
 
-    months = _month_labels(scenario.start, H)
+    months = month_labels(scenario.start, H)
     drivers = pd.DataFrame(
         {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost", "net")}
     )
@@ -544,9 +522,3 @@ def monte_carlo(
         quantity=kept_quantity,
     )
     return unc, probabilities, monthly, kept_draws
-
-
-def _month_labels(start: str, H: int) -> list[str]:
-    """``"YYYY-MM"`` of month ``m``: ``start`` plus ``m`` months."""
-    y, mo = int(start[:4]), int(start[5:7]) - 1
-    return [f"{y + (mo + k) // 12:04d}-{(mo + k) % 12 + 1:02d}" for k in range(H)]

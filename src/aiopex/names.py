@@ -95,11 +95,15 @@ LEDGER_COLUMNS: tuple[str, ...] = (
 #: Percentiles reported for every metric of a Monte Carlo run.
 PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
 
-#: Metrics counted in whole months: their percentiles take no interpolation
-#: (numpy ``method="lower"``), SCENARIO.md "Numbers that may be uncertain".
-WHOLE_MONTH_METRICS: frozenset[str] = frozenset(
-    {"payback_month", "retrains", "degraded_months", "silent_months"}
-)
-
 #: The ``line`` (and ``category``) of the quarterly review's monthly total rows.
 REVIEW_TOTAL = "(total)"
+
+#: Defaults of a cost line's optional fields (``to_month`` defaults to the last month,
+#: H-1). LineSpec construction (:func:`aiopex.model.costs.line_spec`) and the list of
+#: inputs (:meth:`aiopex.inputs.scenario.Scenario.scalar_inputs`) read them here.
+LINE_DEFAULTS: dict[str, float | int] = {
+    "escalation_per_year": 0.0,
+    "from_month": 0,
+    "month": 0,
+    "min_units": 1,
+}

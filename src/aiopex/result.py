@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.metrics import WHOLE_MONTH_METRICS
 from aiopex.model.costs import LineSpec
-from aiopex.names import LEDGER_COLUMNS, PERCENTILES, WHOLE_MONTH_METRICS
+from aiopex.names import LEDGER_COLUMNS, PERCENTILES
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
@@ -61,7 +62,7 @@ def summarize(name: str, x: np.ndarray) -> dict[str, float | None]:
     - ``payback_month``: "not within the horizon" (NaN) counts as later than every
       month, so percentiles are over all draws and one that falls there is ``None``
       ("beyond the horizon"); other metrics take percentiles over defined draws;
-    - whole-month metrics (:data:`~aiopex.names.WHOLE_MONTH_METRICS`) take
+    - whole-month metrics (:data:`~aiopex.metrics.WHOLE_MONTH_METRICS`) take
       percentiles without interpolation (numpy ``method="lower"``), others the
       linear default.
 

@@ -20,6 +20,9 @@ import pandas as pd
 
 from aiopex.errors import DataError, Problem
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.model.costs import DRIVERS
+from aiopex.months import add as add_months
+from aiopex.months import fiscal_year, fiscal_year_months, month_range
 from aiopex.names import CATEGORIES, REVIEW_TOTAL
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -27,28 +30,13 @@ _FQUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
 _RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: Drivers whose quantity follows active or new users in the re-forecast.
-USER_DRIVERS = frozenset({"per_active_user", "per_new_user"})
+USER_DRIVERS = frozenset(d.name for d in DRIVERS.values() if d.scales_with == "users")
 #: Drivers whose quantity follows requests in the re-forecast.
 REQUEST_QTY = frozenset({"per_request", "per_1k_input_tokens", "per_1k_output_tokens"})
 #: The ``line`` of the monthly detail's total rows.
 TOTAL = REVIEW_TOTAL
 #: Fewest months of actual requests for a history-based re-forecast of usage.
 HISTORY_MONTHS = 12
-
-
-def _add(month: str, k: int) -> str:
-    y, m = int(month[:4]), int(month[5:7]) - 1 + k
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Months ``first .. last`` inclusive.
-
-    >>> month_range("2027-11", "2028-02")
-    ['2027-11', '2027-12', '2028-01', '2028-02']
-    """
-    n = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7])
-    return [_add(first, k) for k in range(n + 1)]
 
 
 def parse_period(text: str, fiscal_year_start: int = 1) -> list[str]:
@@ -71,12 +59,12 @@ def parse_period(text: str, fiscal_year_start: int = 1) -> list[str]:
     t = text.strip()
     if m := _QUARTER.match(t):
         first = f"{m.group(1)}-{3 * (int(m.group(2)) - 1) + 1:02d}"
-        return month_range(first, _add(first, 2))
+        return month_range(first, add_months(first, 2))
     if m := _FQUARTER.match(t):
         fy, q = int(m.group(1)), int(m.group(2))
         start = fiscal_year_months(fy, fiscal_year_start)[0]
-        first = _add(start, 3 * (q - 1))
-        return month_range(first, _add(first, 2))
+        first = add_months(start, 3 * (q - 1))
+        return month_range(first, add_months(first, 2))
     if (m := _RANGE.match(t)) and _MONTH.match(m.group(1)) and _MONTH.match(m.group(2)):
         if m.group(2) < m.group(1):
             raise DataError(Problem("<command line>", "--period", f"{t}: ends before it starts"))
@@ -88,29 +76,6 @@ def parse_period(text: str, fiscal_year_start: int = 1) -> list[str]:
             f"expected 2027-Q1, FY2028-Q1 or 2027-01..2027-03, got {text!r}",
         )
     )
-
-
-def fiscal_year_of(month: str, fiscal_year_start: int = 1) -> int:
-    """The fiscal year holding ``month``, named by the calendar year it ends in.
-
-    >>> fiscal_year_of("2027-04", 4), fiscal_year_of("2027-03", 4), fiscal_year_of("2027-12", 1)
-    (2028, 2027, 2027)
-    """
-    y, m = int(month[:4]), int(month[5:7])
-    if fiscal_year_start == 1:
-        return y
-    return y + 1 if m >= fiscal_year_start else y
-
-
-def fiscal_year_months(fy: int, fiscal_year_start: int = 1) -> list[str]:
-    """The twelve months of fiscal year ``fy``.
-
-    >>> fiscal_year_months(2028, 4)[0], fiscal_year_months(2028, 4)[-1]
-    ('2027-04', '2028-03')
-    """
-    y = fy if fiscal_year_start == 1 else fy - 1
-    first = f"{y:04d}-{fiscal_year_start:02d}"
-    return month_range(first, _add(first, 11))
 
 
 @dataclass
@@ -413,7 +378,7 @@ def compute_review(
         if it.A is not None and it.Qa and it.Qb and it.B and it.A:
             price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
     rf = reforecast(b, months, inp, price_factor)
-    fy = fiscal_year_of(months[-1], b.fiscal_year_start)
+    fy = fiscal_year(months[-1], b.fiscal_year_start)
     fy_months = fiscal_year_months(fy, b.fiscal_year_start)
     t_end = rf["t_end"]
     fixed = 0.0

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from aiopex.errors import Problem, ScenarioError
 from aiopex.inputs.schema import ScenarioModel, all_field_names
 from aiopex.inputs.uncertain import Range, point
+from aiopex.names import LINE_DEFAULTS
 
 # -- reading and composing ----------------------------------------------------------------
 
@@ -367,16 +368,21 @@ class Scenario:
             }.get(ln.driver, f"{cur} per unit of {ln.driver}")
             add(f"{p}.rate", ln.rate, unit)
             add(f"{p}.escalation_per_year", ln.escalation_per_year, "per year, compounding monthly")
-            add(f"{p}.from_month", ln.from_month if ln.from_month is not None else 0, "month index")
+            add(f"{p}.from_month", _or(ln.from_month, "from_month"), "month index")
             add(f"{p}.to_month", ln.to_month if ln.to_month is not None else H - 1, "month index")
             if ln.driver == "one_time":
-                add(f"{p}.month", ln.month if ln.month is not None else 0, "month index")
+                add(f"{p}.month", _or(ln.month, "month"), "month index")
             if ln.driver == "fte":
                 add(f"{p}.fte", ln.fte, "full-time equivalents")
             if ln.driver == "capacity":
                 add(f"{p}.capacity_per_unit", ln.capacity_per_unit, "requests per unit per month")
-                add(f"{p}.min_units", ln.min_units if ln.min_units is not None else 1, "units")
+                add(f"{p}.min_units", _or(ln.min_units, "min_units"), "units")
         return rows
+
+
+def _or(value: Any, field: str) -> Any:
+    """A cost line's field, or its default (:data:`aiopex.names.LINE_DEFAULTS`)."""
+    return LINE_DEFAULTS[field] if value is None else value
 
 
 def _hash(resolved: dict[str, Any]) -> str:

@@ -21,9 +21,13 @@ above times ``(1 + escalation_per_year)^(m/12)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from aiopex.names import LINE_DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,163 @@ class LineSpec:
     min_units: int | None = None
 
 
+def line_spec(line: Any, horizon: int, point: Callable[[Any], float]) -> LineSpec:
+    """A scenario's cost line as a :class:`LineSpec`: the one place its defaults apply.
+
+    ``point`` gives the point value of a *(u)* field. Defaults (:data:`aiopex.names.
+    LINE_DEFAULTS`): ``escalation_per_year`` 0, ``from_month`` 0, ``to_month`` H-1 (and
+    cut at H-1), ``month`` 0 for ``one_time``, ``min_units`` 1 for ``capacity``.
+    """
+
+    def get(field: str) -> Any:
+        v = getattr(line, field, None)
+        return LINE_DEFAULTS[field] if v is None else v
+
+    fields = DRIVERS[line.driver].fields
+    return LineSpec(
+        name=line.name,
+        category=line.category,
+        driver=line.driver,
+        rate=point(line.rate),
+        escalation_per_year=point(get("escalation_per_year")),
+        from_month=int(get("from_month")),
+        to_month=min(line.to_month, horizon - 1) if line.to_month is not None else horizon - 1,
+        month=int(get("month")) if "month" in fields else None,
+        fte=point(line.fte) if line.fte is not None else None,
+        capacity_per_unit=(
+            point(line.capacity_per_unit) if line.capacity_per_unit is not None else None
+        ),
+        min_units=int(get("min_units")) if "min_units" in fields else None,
+    )
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One cost driver: the one place that says how it works.
+
+    Attributes
+    ----------
+    name : str
+        As written in a scenario's ``driver:``.
+    quantity : callable
+        ``quantity(line, drivers, fte, capacity_per_unit, shape)`` -> ``q(m)``, shape
+        ``(draws, months)``; ``drivers`` holds the monthly driver series.
+    excel : str
+        The workbook formula of ``q(m) * rate``, with placeholders ``{rate}``,
+        ``{fte}``, ``{month}`` (the line's fields on ``Inputs``), ``{m}`` (the month
+        index cell) and ``{series}`` (the ``Drivers`` cell of :attr:`series` that
+        month, or of the line's capacity units).
+    unit : str
+        What one unit of quantity is.
+    scales_with : str
+        ``requests``, ``users`` or ``none``: what the quantity follows.
+    series : str or None
+        The monthly driver series the quantity reads (``None``: none).
+    fields : tuple of str
+        The line fields the driver needs besides ``rate`` and the months.
+    annual_rate : bool
+        The line's ``rate`` is per year (monthly rate ``rate / 12``).
+    """
+
+    name: str
+    quantity: Callable[..., np.ndarray]
+    excel: str
+    unit: str
+    scales_with: str
+    series: str | None = None
+    fields: tuple[str, ...] = ()
+    annual_rate: bool = False
+
+
+def _one_time(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+    q = np.zeros(shape)
+    if line.month is not None and line.month < shape[1]:
+        q[:, line.month] = 1.0
+    return q
+
+
+def _series(name: str, divisor: float = 1.0) -> Callable[..., np.ndarray]:
+    def q(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+        x = drivers[name] if divisor == 1.0 else drivers[name] / divisor
+        return np.broadcast_to(x, shape)
+
+    return q
+
+
+def _fte(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+    assert fte is not None
+    return np.broadcast_to(fte, shape)
+
+
+def _capacity(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+    assert cap is not None
+    units = np.ceil(drivers["requests"] / cap)
+    return np.broadcast_to(np.maximum(float(line.min_units or 0), units), shape)
+
+
+_LIST = (
+    Driver("fixed", lambda ln, d, f, c, shape: np.ones(shape), "{rate}", "month", "none"),
+    Driver("one_time", _one_time, "IF({m}={month},{rate},0)", "once", "none", fields=("month",)),
+    Driver(
+        "per_request",
+        _series("requests"),
+        "{series}*{rate}",
+        "request",
+        "requests",
+        "requests",
+    ),
+    Driver(
+        "per_1k_input_tokens",
+        _series("input_tokens", 1000.0),
+        "{series}/tokens_per_1k*{rate}",
+        "1,000 input tokens",
+        "requests",
+        "input_tokens",
+    ),
+    Driver(
+        "per_1k_output_tokens",
+        _series("output_tokens", 1000.0),
+        "{series}/tokens_per_1k*{rate}",
+        "1,000 output tokens",
+        "requests",
+        "output_tokens",
+    ),
+    Driver(
+        "per_active_user",
+        _series("active_users"),
+        "{series}*{rate}",
+        "active user",
+        "users",
+        "active_users",
+    ),
+    Driver(
+        "per_new_user", _series("new_users"), "{series}*{rate}", "new user", "users", "new_users"
+    ),
+    Driver(
+        "fte",
+        _fte,
+        "{fte}*{rate}/months_per_year",
+        "FTE (rate per year)",
+        "none",
+        fields=("fte",),
+        annual_rate=True,
+    ),
+    Driver("per_retrain", _series("retrain"), "{series}*{rate}", "retraining", "none", "retrain"),
+    Driver(
+        "capacity",
+        _capacity,
+        "{series}*{rate}",
+        "capacity unit",
+        "requests",
+        "capacity_units",
+        fields=("capacity_per_unit", "min_units"),
+    ),
+)
+
+#: Every cost driver by name, in SCENARIO.md's order (:data:`aiopex.names.DRIVERS`).
+DRIVERS: dict[str, Driver] = {d.name: d for d in _LIST}
+
+
 def quantity(
     line: LineSpec,
     drivers: dict[str, np.ndarray],
@@ -55,36 +216,12 @@ def quantity(
     capacity_per_unit: np.ndarray | None,
     shape: tuple[int, int],
 ) -> np.ndarray:
-    """The quantity ``q(m)`` of a line's driver, shape ``(draws, months)``."""
-    d = line.driver
-    months = shape[1]
-    if d == "fixed":
-        return np.ones(shape)
-    if d == "one_time":
-        q = np.zeros(shape)
-        if line.month is not None and line.month < months:
-            q[:, line.month] = 1.0
-        return q
-    if d == "per_request":
-        return np.broadcast_to(drivers["requests"], shape)
-    if d == "per_1k_input_tokens":
-        return np.broadcast_to(drivers["input_tokens"] / 1000.0, shape)
-    if d == "per_1k_output_tokens":
-        return np.broadcast_to(drivers["output_tokens"] / 1000.0, shape)
-    if d == "per_active_user":
-        return np.broadcast_to(drivers["active_users"], shape)
-    if d == "per_new_user":
-        return np.broadcast_to(drivers["new_users"], shape)
-    if d == "fte":
-        assert fte is not None
-        return np.broadcast_to(fte, shape)
-    if d == "per_retrain":
-        return np.broadcast_to(drivers["retrain"], shape)
-    if d == "capacity":
-        assert capacity_per_unit is not None
-        units = np.ceil(drivers["requests"] / capacity_per_unit)
-        return np.broadcast_to(np.maximum(float(line.min_units or 0), units), shape)
-    raise ValueError(f"unknown driver {d!r}")  # pragma: no cover - the schema refuses it
+    """The quantity ``q(m)`` of a line's driver, shape ``(draws, months)`` (see :data:`DRIVERS`)."""
+    try:
+        d = DRIVERS[line.driver]
+    except KeyError:  # pragma: no cover - the schema refuses it
+        raise ValueError(f"unknown driver {line.driver!r}") from None
+    return d.quantity(line, drivers, fte, capacity_per_unit, shape)
 
 
 def escalation(escalation_per_year: np.ndarray, months: int) -> np.ndarray:
@@ -105,7 +242,7 @@ def monthly_rate(
 
     So that ``amount(m) = q(m) * monthly_rate(m) * window(m)`` for every driver.
     """
-    per = rate / 12.0 if line.driver == "fte" else rate
+    per = rate / 12.0 if DRIVERS[line.driver].annual_rate else rate
     return per * escalation(escalation_per_year, months)
 
 

@@ -23,16 +23,12 @@ from typing import Any
 import numpy as np
 
 from aiopex.inputs.schema import Pilot
+from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES
 
 
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b != 0 else None
-
-
-def last_months(H: int) -> slice:
-    """The months the run-rate averages over: the last ``min(12, H)``."""
-    return slice(H - min(12, H), H)
 
 
 def pilot_exposure(
@@ -55,7 +51,7 @@ def pilot_exposure(
         Mean cost over the last ``min(12, H)`` months.
     """
     H = requests.shape[-1]
-    tail = last_months(H)
+    tail = run_rate_window(H)
     prod_requests = float(np.mean(requests[tail]))
     reported = float(sum(p.amount_per_month for p in pilot.paid))
     absorbed = float(sum(a.monthly for a in pilot.absorbed))

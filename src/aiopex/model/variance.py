@@ -36,9 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.model.costs import DRIVERS
+
 #: Drivers whose quantity scales with requests: they get the driver/intensity split.
 REQUEST_DRIVERS: frozenset[str] = frozenset(
-    {"per_request", "per_1k_input_tokens", "per_1k_output_tokens", "capacity"}
+    d.name for d in DRIVERS.values() if d.scales_with == "requests"
 )
 #: Share of lines expected outside an 80% band by chance.
 EXPECTED_OUTSIDE = 0.2

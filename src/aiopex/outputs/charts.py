@@ -53,6 +53,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES  # noqa: E402
+from aiopex.outputs.format import compact_money  # noqa: E402
 
 P = ParamSpec("P")
 
@@ -95,16 +96,6 @@ SERIES_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#B279A2", "#72B7B2
 GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#4C78A8"
 FIGSIZE = (10.0, 4.2)
 DPI = 110
-_SYMBOLS = {
-    "USD": "$",
-    "AUD": "A$",
-    "CAD": "C$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "INR": "₹",
-    "CHF": "CHF ",
-}
 
 
 # -- plumbing -----------------------------------------------------------------------------
@@ -135,15 +126,7 @@ def _plain_text(chart: Callable[P, Figure]) -> Callable[P, Figure]:
 
 
 def _money(value: float, currency: str) -> str:
-    """``$1.2M``, ``€850k``, ``SEK 12k``: compact money for axes and labels."""
-    sym = _SYMBOLS.get(currency, f"{currency} " if currency else "")
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if v >= div:
-            digits = 1 if v < 10 * div else 0
-            return f"{sign}{sym}{v / div:,.{digits}f}{suffix}"
-    return f"{sign}{sym}{v:,.0f}"
+    return compact_money(value, currency)
 
 
 def _money_axis(ax: Axes, currency: str, axis: str = "y") -> None:

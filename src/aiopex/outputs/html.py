@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path, write_text
 from aiopex.inputs.uncertain import is_constant, point
+from aiopex.metrics import metric
+from aiopex.months import run_rate_months
 from aiopex.names import CATEGORIES, METRICS
+from aiopex.outputs.format import metric_value, money, payback, share, signed_money
 from aiopex.result import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,26 +59,6 @@ __all__ = [
 ]
 
 UNANSWERED = "UNANSWERED"
-
-#: What each metric is, in words, for the metrics table.
-METRIC_LABELS: dict[str, str] = {
-    "cost_total": "total cost over the horizon",
-    "cost_by_category": "total cost of the category",
-    "benefit_total": "total benefit over the horizon",
-    "net_total": "benefit minus cost",
-    "npv": "net present value (Excel's NPV, monthly)",
-    "irr_annual": "internal rate of return, annualized",
-    "payback_month": "first month from which cumulative net stays >= 0",
-    "roi": "net total / cost total",
-    "run_rate_monthly": "mean monthly cost, last 12 months",
-    "requests_total": "requests handled by the system",
-    "cost_per_request": "cost total / requests total",
-    "retrains": "retraining months",
-    "degraded_months": "months below acceptable accuracy",
-}
-_MONEY = {"cost_total", "benefit_total", "net_total", "npv", "run_rate_monthly"}
-_SHARE = {"irr_annual", "roi"}
-_COUNT = {"requests_total", "retrains", "degraded_months"}
 
 _TABLE_STYLES = [
     {"selector": "th", "props": "text-align: left; padding: 4px 10px; background: #f0f4f8;"},
@@ -114,60 +97,25 @@ def files(*paths: str | os.PathLike[str]) -> HTML:
 # -- formatting ---------------------------------------------------------------------------
 
 
-def money(value: float | None, currency: str, decimals: int = 0) -> str:
-    """``USD 43,917``; ``n/a`` for ``None`` or NaN.
-
-    Examples
-    --------
-    >>> money(43916.6, "USD")
-    'USD 43,917'
-    >>> money(-0.4612, "EUR", 2)
-    'EUR -0.46'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{currency} {value:,.{decimals}f}"
-
-
 def _signed(value: float, currency: str) -> str:
-    """``USD +900``, ``USD -6,816``: a step of the bridge."""
-    return f"{currency} {value:+,.0f}"
+    return signed_money(value, currency)
 
 
 def _share(value: float | None) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
+    return share(value)
 
 
 def _payback(result: Result, month: float | None) -> str:
-    if month is None or (isinstance(month, float) and math.isnan(month)):
-        return f"not within {len(result.months)} months"
-    m = int(round(month))
-    label = result.months[m] if 0 <= m < len(result.months) else ""
-    return f"month {m} ({label})" if label else f"month {m}"
+    return payback(month, result.months)
 
 
 def _metric(result: Result, name: str, value: Any) -> str:
-    cur = result.scenario.currency
-    if value is None:
-        return _payback(result, None) if name == "payback_month" else "none"
-    if name in _MONEY or name.startswith("cost_by_category"):
-        return money(value, cur)
-    if name == "cost_per_request":
-        return money(value, cur, 4 if abs(value) < 1 else 2)
-    if name in _SHARE:
-        return _share(value)
-    if name == "payback_month":
-        return _payback(result, value)
-    if name in _COUNT:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
+    return metric_value(name, value, result.scenario.currency, result.months)
 
 
 def _percentile(result: Result, name: str, value: Any) -> str:
     """A percentile of a metric; a payback percentile that is ``None`` lies beyond the horizon."""
-    if value is None and name == "payback_month":
-        return "beyond the horizon"
-    return _metric(result, name, value)
+    return metric_value(name, value, result.scenario.currency, result.months, percentile=True)
 
 
 # -- the headline -------------------------------------------------------------------------
@@ -230,7 +178,7 @@ def headline(result: Result) -> HTML:
     v = headline_values(result)
     red, green = "#b42318", "#1b7f3b"
 
-    rr_note = f"mean of the last {min(12, len(result.months))} months"
+    rr_note = f"mean of the last {run_rate_months(len(result.months))} months"
     rate = s.model.finance.discount_rate
     npv_note = f"at {point(rate):.1%} a year" + ("" if is_constant(rate) else " (point value)")
     if u is not None:
@@ -481,7 +429,7 @@ def metrics_table(result: Result) -> Styler:
         base = name.split(".")[0]
         row = {
             "metric": name,
-            "what it is": METRIC_LABELS.get(base, ""),
+            "what it is": metric(base).label,
             "value": _metric(result, name, value),
         }
         if mc:

@@ -10,12 +10,12 @@ category (``SUMIF`` on column B) and the total cost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.model.costs import DRIVERS
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.drivers import DriverRefs
 from aiopex.outputs.excel.inputs import InputRefs
@@ -38,33 +38,22 @@ class CostRefs:
     total_row: int
 
 
-# Quantity x rate of one month, per driver: f(month column, driver rows, line, names).
-_Q = Callable[[str, DriverRefs, "LineSpec", Callable[[str], str]], str]
-_QUANTITY: dict[str, _Q] = {
-    "fixed": lambda c, d, ln, n: n("rate"),
-    "one_time": lambda c, d, ln, n: f"IF({c}${INDEX_ROW + 1}={n('month')},{n('rate')},0)",
-    "per_request": lambda c, d, ln, n: f"{D}!{c}${d.row['requests'] + 1}*{n('rate')}",
-    "per_1k_input_tokens": lambda c, d, ln, n: (
-        f"{D}!{c}${d.row['input_tokens'] + 1}/tokens_per_1k*{n('rate')}"
-    ),
-    "per_1k_output_tokens": lambda c, d, ln, n: (
-        f"{D}!{c}${d.row['output_tokens'] + 1}/tokens_per_1k*{n('rate')}"
-    ),
-    "per_active_user": lambda c, d, ln, n: f"{D}!{c}${d.row['active_users'] + 1}*{n('rate')}",
-    "per_new_user": lambda c, d, ln, n: f"{D}!{c}${d.row['new_users'] + 1}*{n('rate')}",
-    "fte": lambda c, d, ln, n: f"{n('fte')}*{n('rate')}/months_per_year",
-    "per_retrain": lambda c, d, ln, n: f"{D}!{c}${d.row['retrain'] + 1}*{n('rate')}",
-    "capacity": lambda c, d, ln, n: f"{D}!{c}${d.capacity_row[ln.name] + 1}*{n('rate')}",
-}
-
-
 def quantity_formula(ln: LineSpec, col: str, drivers: DriverRefs, inputs: InputRefs) -> str:
-    """The ``q(m) * rate`` part of a line's month in column ``col`` (SCENARIO.md's table)."""
+    """The ``q(m) * rate`` part of a line's month in column ``col``, from the driver
+    registry (:data:`aiopex.model.costs.DRIVERS`)."""
     try:
-        template = _QUANTITY[ln.driver]
+        d = DRIVERS[ln.driver]
     except KeyError:
         raise ValueError(f"cost line {ln.name!r}: unknown driver {ln.driver!r}") from None
-    return template(col, drivers, ln, lambda field: inputs[f"costs.{ln.name}.{field}"])
+    values = {"rate": inputs[f"costs.{ln.name}.rate"], "m": f"{col}${INDEX_ROW + 1}"}
+    for field in d.fields:
+        if field in ("fte", "month"):
+            values[field] = inputs[f"costs.{ln.name}.{field}"]
+    if d.series == "capacity_units":
+        values["series"] = f"{D}!{col}${drivers.capacity_row[ln.name] + 1}"
+    elif d.series is not None:
+        values["series"] = f"{D}!{col}${drivers.row[d.series] + 1}"
+    return d.excel.format(**values)
 
 
 def write(

@@ -122,12 +122,12 @@ def rows(src: Source) -> list[tuple[str, Any, str]]:
         need(f"{p}.from_month", ln.from_month)
         need(f"{p}.to_month", ln.to_month)
         if ln.driver == "one_time":
-            need(f"{p}.month", ln.month if ln.month is not None else 0)
+            need(f"{p}.month", ln.month)
         if ln.driver == "fte":
             need(f"{p}.fte", ln.fte)
         if ln.driver == "capacity":
             need(f"{p}.capacity_per_unit", ln.capacity_per_unit)
-            need(f"{p}.min_units", ln.min_units if ln.min_units is not None else 1)
+            need(f"{p}.min_units", ln.min_units)
     pilot = getattr(sc.model, "pilot", None)
     if pilot is not None and src.pilot is not None:
         cur = src.currency

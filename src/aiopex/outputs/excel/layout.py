@@ -14,6 +14,8 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from aiopex.months import run_rate_months
+
 __all__ = [
     "FIRST_MONTH_COLUMN",
     "Grid",
@@ -43,7 +45,7 @@ class Grid:
             raise ValueError("a result with no months cannot be written as a workbook")
         self.H = H
         self.cols = [xl_col_to_name(C0 + m) for m in range(H)]
-        self.last_n = min(12, H)
+        self.last_n = run_rate_months(H)
 
     def row(self, row: int, sheet: str | None = None, last: int | None = None) -> str:
         """``Sheet!$E$7:$AH$7``: the month cells of 0-based ``row`` (the last ``last`` only)."""

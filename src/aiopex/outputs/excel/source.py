@@ -13,24 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.months import first_day, fiscal_year
 from aiopex.names import CATEGORIES, DRIVER_SERIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.model.costs import LineSpec
     from aiopex.result import Result
 
-__all__ = ["Source", "read", "fiscal_year"]
-
-
-def fiscal_year(year: int, month: int, fiscal_year_start: int) -> int:
-    """The fiscal year of a calendar month, named by the calendar year in which it ends.
-
-    Examples
-    --------
-    >>> fiscal_year(2027, 3, 4), fiscal_year(2027, 4, 4), fiscal_year(2027, 12, 1)
-    (2027, 2028, 2027)
-    """
-    return year + 1 if fiscal_year_start > 1 and month >= fiscal_year_start else year
+__all__ = ["Source", "read"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +55,7 @@ class Source:
     @property
     def fiscal_years(self) -> list[int]:
         """Fiscal year of every month."""
-        return [fiscal_year(d.year, d.month, self.fiscal_year_start) for d in self.dates]
+        return [fiscal_year(m, self.fiscal_year_start) for m in self.months]
 
     def uncertainty_rows(self) -> list[tuple[str, dict[str, Any]]]:
         """``(metric, {stat: value})`` of a Monte Carlo run (``None`` where undefined)."""
@@ -87,10 +77,6 @@ class Source:
         if monthly is None or self.n_draws <= 1:
             return {}
         return {c.replace("_", " "): monthly[c].to_numpy(float) for c in monthly.columns}
-
-
-def _dates(months: list[str]) -> list[dt.date]:
-    return [dt.date(int(s[:4]), int(s[5:7]), 1) for s in months]
 
 
 def read(result: Result) -> Source:
@@ -126,7 +112,7 @@ def read(result: Result) -> Source:
         scenario=sc,
         currency=str(getattr(sc, "currency", "USD") or "USD"),
         months=months,
-        dates=_dates(months),
+        dates=[first_day(m) for m in months],
         drivers={k: drivers[k] for k in DRIVER_SERIES},
         specs=specs,
         amount=amount,

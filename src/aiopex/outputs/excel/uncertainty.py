@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiopex.metrics import metric
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.drivers import DriverRefs
 from aiopex.outputs.excel.layout import C0, LABEL_ROW, Grid, Sheet
@@ -14,16 +15,17 @@ from aiopex.outputs.excel.source import Source
 
 NAME = "Uncertainty"
 
-_SHARE_METRICS = ("irr_annual", "mirr_annual", "roi", "defined_share", "absorbed_share")
-_COUNT_METRICS = ("payback_month", "retrains", "degraded_months", "silent_months")
 
-
-def _style(metric: str, stat: str) -> str:
-    if stat == "defined_share" or metric.endswith(_SHARE_METRICS):
+def _style(name: str, stat: str) -> str:
+    """The cell style of a statistic of metric ``name``, by its kind (:mod:`aiopex.metrics`)."""
+    if stat == "defined_share":
         return "share"
-    if metric in _COUNT_METRICS or metric == "requests_total":
+    kind = metric(name)
+    if kind.kind in ("share", "multiple"):
+        return "share"
+    if kind.kind in ("count", "month"):
         return "count"
-    if metric == "cost_per_request":
+    if kind.decimals > 0:
         return "per_unit"
     return "money_cur"
 

@@ -1,0 +1,131 @@
+"""One formatter for money, shares, counts and metrics in text (CLI, HTML, charts).
+
+``None`` and NaN print as ``n/a``; a payback percentile that is ``None`` lies beyond
+the horizon (SCENARIO.md, "Numbers that may be uncertain").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from aiopex.metrics import metric as _metric
+
+NA = "n/a"
+BEYOND = "beyond the horizon"
+
+#: Currency symbols for compact chart labels; other currencies print their code.
+SYMBOLS = {
+    "USD": "$",
+    "AUD": "A$",
+    "CAD": "C$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "INR": "₹",
+    "CHF": "CHF ",
+}
+
+
+def missing(value: Any) -> bool:
+    """``True`` for ``None`` and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value: float | None, currency: str, decimals: int = 0) -> str:
+    """``USD 43,917``; ``n/a`` for ``None`` or NaN.
+
+    Examples
+    --------
+    >>> money(43916.6, "USD"), money(-0.4612, "EUR", 2), money(None, "USD")
+    ('USD 43,917', 'EUR -0.46', 'n/a')
+    """
+    if missing(value):
+        return NA
+    return f"{currency} {value:,.{decimals}f}"
+
+
+def signed_money(value: float, currency: str) -> str:
+    """``USD +900``, ``USD -6,816``: a step of a bridge."""
+    return f"{currency} {value:+,.0f}"
+
+
+def compact_money(value: float, currency: str) -> str:
+    """``$1.2M``, ``€850k``, ``SEK 12k``: money for chart axes and labels.
+
+    >>> compact_money(1_234_567, "USD"), compact_money(-850_000, "EUR"), compact_money(12, "")
+    ('$1.2M', '-€850k', '12')
+    """
+    sym = SYMBOLS.get(currency, f"{currency} " if currency else "")
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            digits = 1 if v < 10 * div else 0
+            return f"{sign}{sym}{v / div:,.{digits}f}{suffix}"
+    return f"{sign}{sym}{v:,.0f}"
+
+
+def share(value: float | None, decimals: int = 1) -> str:
+    """``12.3%``; ``n/a`` for ``None`` or NaN.
+
+    >>> share(0.1234), share(0.5, 0), share(None)
+    ('12.3%', '50%', 'n/a')
+    """
+    return NA if missing(value) else f"{value:.{decimals}%}"
+
+
+def count(value: float | None) -> str:
+    """``1,234``: a whole number of things."""
+    return NA if missing(value) else f"{value:,.0f}"
+
+
+def number(value: Any) -> str:
+    """A plain number: 4 significant digits below 100, else whole with separators."""
+    if missing(value):
+        return NA
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def payback(month: float | None, months: Sequence[str], percentile: bool = False) -> str:
+    """``month 11 (2027-12)``; no payback is ``not within H months``, or for a
+    percentile ``beyond the horizon``.
+
+    >>> payback(1, ["2027-01", "2027-02"]), payback(None, ["2027-01"], percentile=True)
+    ('month 1 (2027-02)', 'beyond the horizon')
+    """
+    if missing(month):
+        return BEYOND if percentile else f"not within {len(months)} months"
+    m = int(round(month))  # type: ignore[arg-type]
+    label = months[m] if 0 <= m < len(months) else ""
+    return f"month {m} ({label})" if label else f"month {m}"
+
+
+def metric_value(
+    name: str, value: Any, currency: str, months: Sequence[str], percentile: bool = False
+) -> str:
+    """A metric's value as text, by its kind in :mod:`aiopex.metrics`.
+
+    >>> metric_value("npv", 1234.5, "USD", []), metric_value("roi", 0.25, "USD", [])
+    ('USD 1,234', '25.0%')
+    >>> metric_value("cost_per_request", 0.52481, "USD", [])
+    'USD 0.5248'
+    """
+    kind = _metric(name)
+    if kind.kind == "month":
+        return payback(value, months, percentile)
+    if missing(value):
+        return "none"
+    if kind.kind == "money":
+        decimals = kind.decimals if abs(value) < 1 else min(kind.decimals, 2)
+        return money(value, currency, decimals)
+    if kind.kind == "share":
+        return share(value, kind.decimals)
+    if kind.kind == "count":
+        return count(value)
+    if kind.kind == "multiple":
+        return f"{value:.{kind.decimals}f}x"
+    return number(value)  # pragma: no cover - every kind is above
