@@ -55,9 +55,10 @@ class LineSpec:
 def line_spec(line: Any, horizon: int, point: Callable[[Any], float]) -> LineSpec:
     """A scenario's cost line as a :class:`LineSpec`: the one place its defaults apply.
 
-    ``point`` gives the point value of a *(u)* field. Defaults (:data:`aiopex.names.
-    LINE_DEFAULTS`): ``escalation_per_year`` 0, ``from_month`` 0, ``to_month`` H-1 (and
-    cut at H-1), ``month`` 0 for ``one_time``, ``min_units`` 1 for ``capacity``.
+    ``point`` gives the point value of a *(u)* field. Defaults
+    (:data:`aiopex.names.LINE_DEFAULTS`): ``escalation_per_year`` 0, ``from_month`` 0,
+    ``to_month`` H-1 (and cut at H-1), ``month`` 0 for ``one_time``, ``min_units`` 1 for
+    ``capacity``.
     """
 
     def get(field: str) -> Any:
