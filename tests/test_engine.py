@@ -134,3 +134,13 @@ def test_driver_registry_covers_every_driver_once():
         assert d.scales_with in {"requests", "users", "none"}, d.name
         assert "{rate}" in d.excel and d.unit, d.name
         assert ("{series}" in d.excel) == (d.series is not None), d.name
+
+
+def test_metric_registry_covers_every_metric():
+    from aiopex.metrics import REGISTRY, WHOLE_MONTH_METRICS
+    from aiopex.names import METRICS, PILOT_METRICS
+
+    for name in (*METRICS, *PILOT_METRICS, "prob_npv_negative", "prob_no_payback"):
+        assert name in REGISTRY and REGISTRY[name].label, name
+        assert REGISTRY[name].kind in {"money", "share", "count", "month", "multiple"}, name
+    assert WHOLE_MONTH_METRICS == {"payback_month", "retrains", "degraded_months", "silent_months"}
