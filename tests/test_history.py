@@ -410,3 +410,24 @@ def test_history_ending_on_start_is_refused(tmp_path):
         (str(path), "month", "the history must end before start 2024-12; it ends 2024-12")
     }
     assert len(read_history(path, "2025-01", "naive")) == 2
+
+
+def test_the_forecast_info_reaches_the_cli_text_the_chart_and_the_report_note():
+    import aiopex
+    from aiopex.cli import summary_text
+    from aiopex.outputs import charts
+    from aiopex.outputs import html as report
+
+    path = Path(__file__).parents[1] / "data" / "scenarios" / "usage_history_reforecast.yaml"
+    r = aiopex.run(aiopex.load_scenario(path))
+    h = r.history
+    assert h["method"] == "combo_seasonal" and h["months"] == 30 and not h["too_short"]
+    assert h["backtest_mase"] > 0 and h["warnings"] >= 0 and h["as_of"] == "2026-12"
+    assert len(h["history"]["values"]) == 30 and len(h["forecast"]["mean"]) == r.scenario.horizon
+    text = summary_text(r)
+    assert "usage forecast from history: mean of" in text and "backtest error" in text
+    fig = charts.usage_history(r)
+    assert fig.axes[0].get_title(loc="left").startswith("Requests per month: history and")
+    assert "backtest error" in str(report.history_note(r))
+    short = {**h, "too_short": True, "months": 14}
+    assert "TOO SHORT TO TRUST" in history.describe(short)

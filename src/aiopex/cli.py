@@ -243,8 +243,9 @@ def summary_text(result: Any) -> str:
             f"{_month(pb['p90'])}; P(no payback) = {prob['prob_no_payback']:.1%}"
         )
     if result.history:
-        h = result.history
-        out.append(f"  usage forecast from history to {h['as_of']}: method {h['method']}")
+        from aiopex.model.forecasting import describe
+
+        out.append(f"  usage forecast from history: {describe(result.history)}")
     out.append(f"  inputs hash {s.inputs_hash[:16]}")
     return "\n".join(out)
 

@@ -405,7 +405,7 @@ def run(
     history_info = None
     if hist is not None:
         fc = hist[0]
-        history_info = fc.info()
+        history_info = fc.info(series=True)
 
     result = Result(
         scenario=scenario,

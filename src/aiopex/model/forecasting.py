@@ -254,6 +254,8 @@ class HistoryForecast:
     too_short : bool
         Fewer than :data:`TRUST_MONTHS` months: no season can be seen and the interval
         rests on few errors; reports say so.
+    history : pandas.Series or None
+        The history forecast (for charts).
     """
 
     method: str
@@ -270,15 +272,32 @@ class HistoryForecast:
     calibration: float = 1.0
     warnings: int = 0
     too_short: bool = False
+    history: pd.Series | None = field(default=None, repr=False)
 
     @property
     def backtest_error(self) -> float:
         """Rolling-origin MASE of the method used (``nan`` when not backtested)."""
         return self.errors.get(self.method, math.nan)
 
-    def info(self) -> dict[str, Any]:
-        """What a report shows: method, members, backtest error, warnings, flags."""
+    def info(self, series: bool = False) -> dict[str, Any]:
+        """What a report shows: method, members, backtest error, warnings, flags.
+
+        With ``series``, also ``history`` (``months``, ``values``) and ``forecast``
+        (``mean``, ``lower``, ``upper``) as lists, for the chart.
+        """
         err = self.backtest_error
+        out: dict[str, Any] = {}
+        if series and self.history is not None:
+            out["history"] = {
+                "months": [str(m) for m in self.history.index],
+                "values": [float(x) for x in self.history],
+            }
+        if series:
+            out["forecast"] = {
+                "mean": self.mean.tolist(),
+                "lower": self.lower.tolist(),
+                "upper": self.upper.tolist(),
+            }
         return {
             "method": self.method,
             "members": list(self.members or (self.method,)),
@@ -290,7 +309,7 @@ class HistoryForecast:
             "warnings": self.warnings,
             "too_short": self.too_short,
             "as_of": self.as_of,
-        }
+        } | out
 
     def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``(draws, H)`` usage paths from the forecast.
@@ -499,6 +518,7 @@ def forecast_series(
         calibration=k,
         warnings=count[0],
         too_short=n < TRUST_MONTHS,
+        history=y,
     )
 
 
@@ -556,3 +576,37 @@ def _conformal(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray) -> floa
     k_hat = float(np.quantile(z, 0.9)) / Z90
     k2 = (z.size * k_hat**2 + K_PRIOR) / (z.size + K_PRIOR)
     return max(K_FLOOR, math.sqrt(k2))
+
+
+def describe(info: dict[str, Any]) -> str:
+    """One plain sentence on a forecast's :meth:`HistoryForecast.info` (CLI, reports).
+
+    >>> text = describe({"method": "combo_seasonal", "members": ["ets_seasonal", "theta"],
+    ...                  "months": 30, "as_of": "2026-12", "log_scale": True,
+    ...                  "backtest_mase": 0.42, "calibration": 1.1, "warnings": 2})
+    >>> text.split("; ")
+    ['mean of ets_seasonal and theta (in logs) on 30 months of history to 2026-12', \
+'backtest error 0.42 (MASE), interval widened x1.10 by the backtest', \
+'2 statsmodels warnings while fitting']
+    """
+    members = list(info.get("members") or [info["method"]])
+    what = (
+        f"mean of {', '.join(members[:-1])} and {members[-1]}"
+        if len(members) > 1
+        else f"method {members[0]}"
+    )
+    text = f"{what}{' (in logs)' if info.get('log_scale') else ''}"
+    text += f" on {info.get('months', '?')} months of history to {info['as_of']}"
+    err = info.get("backtest_mase")
+    text += f"; backtest error {err:.2f} (MASE)" if err is not None else "; not backtested"
+    k = info.get("calibration", 1.0)
+    if k and k > 1.0:
+        text += f", interval widened x{k:.2f} by the backtest"
+    if info.get("warnings"):
+        text += f"; {info['warnings']} statsmodels warnings while fitting"
+    if info.get("too_short"):
+        text += (
+            f"; TOO SHORT TO TRUST: under {TRUST_MONTHS} months no yearly season can be"
+            " seen, so the forecast has none"
+        )
+    return text

@@ -72,6 +72,7 @@ __all__ = [
     "pilot_bridge",
     "pilot_cost",
     "usage",
+    "usage_history",
 ]
 
 #: One colour per cost category, the same in every chart and every scenario.
@@ -226,6 +227,34 @@ def usage(result: Result, ax: Axes | None = None) -> Figure:
     ax.legend(handles=handles, loc="upper left", frameon=False, ncols=2)
     _style(ax, "Adoption and usage: active users, and requests the system handles")
     ax2.spines[["top"]].set_visible(False)
+    return fig
+
+
+@_plain_text
+def usage_history(result: Result, ax: Axes | None = None) -> Figure:
+    """Requests per month: the history, then the forecast with its 90% band, on one axis.
+
+    Only for a history-based scenario (``result.history`` with its series); the band is
+    the forecast's 5% to 95% interval, the line after the last actual month its point
+    forecast.
+    """
+    h = result.history
+    if not h or "forecast" not in h or not h.get("history"):
+        raise ValueError("the usage history chart needs a history-based scenario")
+    fig, ax = _axes(ax)
+    past, fc = h["history"], h["forecast"]
+    xp, xf = _dates(past["months"]), _dates(result.months)
+    ax.plot(xp, past["values"], color="black", lw=1.8, label=f"history to {h['as_of']}")
+    ax.fill_between(
+        xf, fc["lower"], fc["upper"], color=NEUTRAL, alpha=0.22, lw=0, label="90% interval"
+    )
+    ax.plot(xf, fc["mean"], color=NEUTRAL, lw=2, label="forecast")
+    ax.axvline(xp[-1], color="grey", lw=1, ls=":")
+    ax.set_ylim(0, max(float(np.max(fc["upper"], initial=0.0)), max(past["values"]), 1.0) * 1.15)
+    _count_axis(ax)
+    ax.legend(loc="upper left", frameon=False, ncols=3)
+    method = "mean of " + ", ".join(h["members"]) if len(h["members"]) > 1 else h["method"]
+    _style(ax, f"Requests per month: history and forecast ({method})", "requests per month")
     return fig
 
 

@@ -85,6 +85,22 @@ def note(text: str) -> HTML:
     return HTML(f'<p style="color: #52606d; font-style: italic;">{html.escape(text)}</p>')
 
 
+def history_note(result: Result) -> HTML | None:
+    """How usage was forecast from history: method, backtest error, warnings, flags.
+
+    ``None`` for a driver-based scenario. A history too short to trust is said in bold.
+    """
+    if not result.history:
+        return None
+    from aiopex.model.forecasting import describe
+
+    h = result.history
+    text = html.escape("Usage forecast: " + describe(h) + ".")
+    if h.get("too_short"):
+        text = f"<strong>{text}</strong>"
+    return HTML(f'<p style="color: #52606d;">{text}</p>')
+
+
 def files(*paths: str | os.PathLike[str]) -> HTML:
     """The files a notebook wrote, as a list (name and folder)."""
     items = "".join(
