@@ -19,6 +19,8 @@ from typing import Any
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INVESTIGATE = 3  # review --fail-on investigate: done, and something needs a look
+#: Problems printed at most; the count of the rest follows.
+MAX_PROBLEMS_SHOWN = 200
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,7 +28,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 _SET_HELP = (
-    "override a field for this run, e.g. usage.bypass_rate=0.3 or costs.llm_api.rate=0.002 "
+    "override a field for this run, e.g. usage.bypass_rate=0.3, costs.llm_api.rate=0.002 "
+    "or costs[2].rate=0.002 "
     "(the value is read as YAML, so a range works too); repeat for several"
 )
 
@@ -336,11 +339,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from aiopex.engine import run
     from aiopex.errors import AiopexError, Problem
+    from aiopex.inputs.run_request import check_draws, check_seed
     from aiopex.inputs.scenario import load_scenario
 
-    problems = []
-    if args.draws < 1:
-        problems.append(Problem("<command line>", "--draws", f"must be >= 1, got {args.draws}"))
+    problems = check_seed(args.seed) + check_draws(args.draws)
     if args.keep_draws < 0:
         problems.append(
             Problem("<command line>", "--keep-draws", f"must be >= 0, got {args.keep_draws}")
@@ -349,6 +351,9 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     if problems:
         raise AiopexError(problems)
     scenario = load_scenario(args.file, args.overrides)
+    problems = check_draws(args.draws, scenario)
+    if problems:
+        raise AiopexError(problems)
     result = run(scenario, draws=args.draws, seed=args.seed, keep_draws=args.keep_draws)
     if args.save:
         result.save(args.save)
@@ -406,7 +411,13 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from aiopex.batch.runner import run_batch
+    from aiopex.errors import AiopexError
+    from aiopex.inputs.run_request import check_draws, check_seed
     from aiopex.inputs.scenario import parse_overrides
+
+    problems = check_seed(args.seed) + check_draws(args.draws)
+    if problems:
+        raise AiopexError(problems)
 
     batch = run_batch(
         args.inputs,
@@ -542,9 +553,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminate_raises():
             return COMMANDS[args.command](args)
     except AiopexError as e:
-        for p in e.problems:
+        for p in e.problems[:MAX_PROBLEMS_SHOWN]:
             print(str(p), file=sys.stderr)
         n = len(e.problems)
+        if n > MAX_PROBLEMS_SHOWN:
+            print(f"... and {n - MAX_PROBLEMS_SHOWN} more", file=sys.stderr)
         said = f"aiopex: {n} problem{'s' if n != 1 else ''}"
         if args.command != "validate":  # validate never writes anything
             said += "; nothing was written"

@@ -84,6 +84,7 @@ def validate(
     notebooks_dir: Path,
 ) -> list[Any]:
     """The scenarios of a batch, loaded; or every problem with its inputs and outputs."""
+    from aiopex.inputs.run_request import check_draws
     from aiopex.inputs.scenario import load_scenario
 
     problems: list[Problem] = []
@@ -105,6 +106,8 @@ def validate(
         except AiopexError as e:
             problems.extend(e.problems)
             continue
+        if isinstance(draws, int) and not isinstance(draws, bool) and draws > 1:
+            problems.extend(check_draws(draws, sc, str(f)))  # memory, before any kernel starts
         if sc.name == COMPARISON:
             problems.append(
                 Problem(str(f), "name", f"{COMPARISON!r} is the comparison report's name; rename")

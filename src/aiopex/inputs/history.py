@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import math
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from aiopex.errors import DataError, Problem
+from aiopex.inputs.files import MAX_HISTORY_BYTES, InputFileError, cap, excerpt, read_regular
 
 #: Standard-normal 95% quantile: a 90% interval is ``mean +/- Z90 * sd``.
 Z90 = 1.6448536269514722
@@ -37,7 +39,7 @@ VARIANTS: dict[str, tuple[str, bool]] = {
     "theta_seasonal": ("theta", True),
     "sarimax_seasonal": ("sarimax", True),
 }
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def _min_months(variant: str) -> int:
@@ -112,20 +114,23 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
         problems.append(Problem(file, where, message))
 
     try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            lines = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
+        text = read_regular(Path(path), MAX_HISTORY_BYTES).decode("utf-8-sig")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        lines = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except FileNotFoundError:
         raise DataError(Problem(file, "", "file not found")) from None
     except UnicodeDecodeError:
         raise DataError(Problem(file, "", "not a text CSV file (not UTF-8)")) from None
-    except (OSError, csv.Error) as exc:
+    except InputFileError as exc:
         raise DataError(Problem(file, "", f"cannot read as CSV: {exc}")) from None
+    except csv.Error as exc:
+        raise DataError(Problem(file, "", f"cannot read as CSV: {cap(str(exc), 200)}")) from None
     if not lines:
         raise DataError(Problem(file, "", "empty file; expected a header month,requests"))
 
     header = [h.strip() for h in lines[0][1]]
     for name in header:
+        name = cap(name)
         if name in HISTORY_COLUMNS:
             if header.count(name) > 1:
                 bad(name, "column appears more than once")
@@ -159,19 +164,19 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
             if not text:
                 bad(f"row {lineno}, {col}", "empty value")
             elif number is None:
-                bad(f"row {lineno}, {col}", f"not a number, got {text!r}")
+                bad(f"row {lineno}, {col}", f"not a number, got {excerpt(text)}")
             elif not math.isfinite(number):
-                bad(f"row {lineno}, {col}", f"not a finite number, got {text!r}")
+                bad(f"row {lineno}, {col}", f"not a finite number, got {excerpt(text)}")
             elif number < 0:
-                bad(f"row {lineno}, {col}", f"must be >= 0, got {text}")
+                bad(f"row {lineno}, {col}", f"must be >= 0, got {cap(text)}")
             ok = ok and number is not None and math.isfinite(number) and number >= 0
             numbers.append(number)
         if "month" in cells:
-            text, match = cells["month"], _MONTH.match(cells["month"])
+            text, match = cells["month"], _MONTH.fullmatch(cells["month"])
             if not text:
                 bad(f"row {lineno}, month", "empty value")
             elif match is None or not 1 <= int(match.group(2)) <= 12:
-                bad(f"row {lineno}, month", f"not a month YYYY-MM, got {text!r}")
+                bad(f"row {lineno}, month", f"not a month YYYY-MM, got {excerpt(text)}")
             elif (period := pd.Period(text, freq="M")) in seen:
                 bad(f"row {lineno}, month", f"{text} again (first at row {seen[period]})")
                 period = None

@@ -20,7 +20,16 @@ import yaml
 from pydantic import ValidationError
 
 from aiopex.errors import Problem, ScenarioError
-from aiopex.inputs.schema import ScenarioModel, all_field_names
+from aiopex.inputs.files import (
+    MAX_SCENARIO_BYTES,
+    InputFileError,
+    YamlError,
+    cap,
+    excerpt,
+    load_yaml,
+    read_regular,
+)
+from aiopex.inputs.schema import ScenarioModel, all_field_names, not_a_number
 from aiopex.inputs.uncertain import Range, point
 from aiopex.names import LINE_DEFAULTS
 
@@ -29,18 +38,26 @@ from aiopex.names import LINE_DEFAULTS
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular(path, MAX_SCENARIO_BYTES)
     except FileNotFoundError:
         raise ScenarioError(Problem(label, "", "file not found")) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(Problem(label, "", f"cannot read file: {e}")) from None
+    except InputFileError as e:
+        raise ScenarioError(Problem(label, "", f"cannot read as a scenario: {e}")) from None
     try:
-        doc = yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(Problem(label, "", "not a text file (not UTF-8)")) from None
+    try:
+        doc = load_yaml(text)
+    except YamlError as e:
+        raise ScenarioError([Problem(label, w, m) for w, m in e.problems]) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         why = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ScenarioError(Problem(label, where, f"not valid YAML: {why}")) from None
+        raise ScenarioError(Problem(label, where, f"not valid YAML: {cap(why, 200)}")) from None
+    except RecursionError:  # pragma: no cover - the depth limit comes first
+        raise ScenarioError(Problem(label, "", "nested too deeply")) from None
     if not isinstance(doc, dict):
         raise ScenarioError(
             Problem(label, "", f"a scenario file is a YAML mapping, got {type(doc).__name__}")
@@ -55,12 +72,13 @@ def _absolutize(doc: dict[str, Any], base: Path) -> None:
         usage["history"] = str((base / usage["history"]).resolve())
 
 
-def merge(parent: Any, child: Any) -> Any:
+def merge(parent: Any, child: Any, problems: list[Problem] | None = None, label: str = "") -> Any:
     """Merge a child scenario onto its parent (SCENARIO.md, Composition).
 
     Mappings merge key by key, lists replace, except ``costs``, which merge by
     ``name``: a child line with a parent's name merges onto it key by key, a line
     with ``remove: true`` drops the inherited line, other lines are appended.
+    Removing a line the parent does not have is a problem (appended to ``problems``).
 
     Examples
     --------
@@ -73,128 +91,372 @@ def merge(parent: Any, child: Any) -> Any:
         out = dict(parent)
         for k, v in child.items():
             if k == "costs" and isinstance(v, list) and isinstance(parent.get(k), list):
-                out[k] = _merge_costs(parent[k], v)
+                out[k] = _merge_costs(parent[k], v, problems, label)
             elif k in parent:
-                out[k] = merge(parent[k], v)
+                out[k] = merge(parent[k], v, problems, label)
             else:
                 out[k] = copy.deepcopy(v)
         return out
     return copy.deepcopy(child)
 
 
-def _merge_costs(parent: list[Any], child: list[Any]) -> list[Any]:
+def _merge_costs(
+    parent: list[Any], child: list[Any], problems: list[Problem] | None, label: str
+) -> list[Any]:
     out = [copy.deepcopy(x) for x in parent]
     index = {x.get("name"): i for i, x in enumerate(out) if isinstance(x, dict)}
     drop: set[int] = set()
-    for line in child:
+    for j, line in enumerate(child):
         name = line.get("name") if isinstance(line, dict) else None
-        if name is not None and name in index:
+        removing = isinstance(line, dict) and line.get("remove") is True
+        if isinstance(name, str) and name in index:
             i = index[name]
-            if line.get("remove") is True:
+            if removing:
                 drop.add(i)
             else:
-                out[i] = merge(out[i], line)
-        elif isinstance(line, dict) and line.get("remove") is True:
-            continue  # removing a line nobody defined: nothing to drop
+                out[i] = merge(out[i], line, problems, label)
+        elif removing:
+            if problems is not None:
+                names = [n for n in index if isinstance(n, str)]
+                problems.append(
+                    Problem(
+                        label,
+                        f"costs[{j}].name",
+                        f"no inherited cost line named {excerpt(name)} to remove"
+                        + _did_you_mean(str(name), names),
+                    )
+                )
         else:
             out.append(copy.deepcopy(line))
     return [x for i, x in enumerate(out) if i not in drop]
 
 
-def _compose(path: Path, label: str, chain: tuple[Path, ...]) -> dict[str, Any]:
+def _check_removes(
+    doc: dict[str, Any], label: str, has_parent: bool, problems: list[Problem]
+) -> None:
+    """Only ``remove: true`` removes, only a named line of a file that extends another.
+
+    Reports every other use of ``remove`` and takes the key out, so that the line
+    is not also reported as having an unknown field.
+    """
+    costs = doc.get("costs")
+    if not isinstance(costs, list):
+        return
+    keep = []
+    for i, line in enumerate(costs):
+        if not (isinstance(line, dict) and "remove" in line):
+            keep.append(line)
+            continue
+        value = line["remove"]
+        where = f"costs[{i}].remove"
+        if value is not True:
+            problems.append(
+                Problem(
+                    label,
+                    where,
+                    f"only `remove: true` removes an inherited line, got {excerpt(value)}",
+                )
+            )
+            keep.append({k: v for k, v in line.items() if k != "remove"})
+            continue
+        extra = sorted(str(k) for k in line if k not in ("name", "remove"))
+        if not has_parent:
+            problems.append(
+                Problem(label, where, "nothing to remove: this file extends no other scenario")
+            )
+            continue
+        if extra:
+            problems.append(
+                Problem(
+                    label,
+                    where,
+                    "a removed line takes only name and remove; it also sets "
+                    + cap(", ".join(extra), 120),
+                )
+            )
+        keep.append(line)
+    doc["costs"] = keep
+
+
+def _compose(
+    path: Path,
+    label: str,
+    seen: tuple[Path, ...],
+    files: list[tuple[str, dict[str, Any]]],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Read ``path`` and its ``extends`` chain and merge them.
+
+    Appends ``(label, document)`` of every file in the chain to ``files``, the file
+    itself first, so that problems can be named against the file a value comes from.
+    Reading problems raise; problems of ``remove`` are appended to ``problems``.
+    """
     real = path.resolve()
-    if real in chain:
-        cycle = " -> ".join(p.name for p in (*chain, real))
+    if real in seen:
+        cycle = " -> ".join(p.name for p in (*seen, real))
         raise ScenarioError(Problem(label, "extends", f"extends cycle: {cycle}"))
     doc = _read_yaml(path, label)
     _absolutize(doc, path.parent)
     parent_ref = doc.pop("extends", None)
+    _check_removes(doc, label, parent_ref is not None, problems)
+    files.append((label, copy.deepcopy(doc)))
     if parent_ref is None:
         return doc
     if not isinstance(parent_ref, str):
-        raise ScenarioError(Problem(label, "extends", "must be a file name (a string)"))
+        raise ScenarioError(
+            Problem(label, "extends", f"must be a file name (a string), got {excerpt(parent_ref)}")
+        )
     parent_path = path.parent / parent_ref
     if not parent_path.exists():
         raise ScenarioError(
-            Problem(label, "extends", f"parent scenario {parent_ref!r} not found ({parent_path})")
+            Problem(
+                label,
+                "extends",
+                f"parent scenario {excerpt(parent_ref)} not found ({cap(str(parent_path), 200)})",
+            )
         )
-    parent = _compose(parent_path, str(parent_path), (*chain, real))
-    return merge(parent, doc)
+    parent = _compose(parent_path, str(parent_path), (*seen, real), files, problems)
+    return merge(parent, doc, problems, label)
+
+
+# -- where a problem is: the file that gave the value ---------------------------------------
+
+_PART = re.compile(r"\[([0-9]+)\]|([^.\[\]]+)")
+_PATH = re.compile(r"[^.\[\]]+(?:\[[0-9]+\])*(?:\.[^.\[\]]+(?:\[[0-9]+\])*)*")
+
+
+def split_path(path: str) -> list[str | int] | None:
+    """``"costs[2].rate"`` -> ``["costs", 2, "rate"]``; ``None`` when it is not a path.
+
+    Examples
+    --------
+    >>> split_path("costs[2].rate"), split_path("usage.bypass_rate"), split_path("a..b")
+    (['costs', 2, 'rate'], ['usage', 'bypass_rate'], None)
+    """
+    if not _PATH.fullmatch(path):
+        return None
+    return [int(i) if i else key for i, key in _PART.findall(path)]
+
+
+def _join_parts(parts: list[str | int]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _follow(parts: list[str | int], merged: Any, raw: Any) -> tuple[int, list[str | int]]:
+    """How much of ``parts`` (a path in the merged document) ``raw`` itself defines.
+
+    Returns the number of parts found and the path as ``raw`` spells it (cost
+    lines found by name, so their index is the file's own). A list other than
+    ``costs`` replaces the parent's whole, so it counts as defining all below it.
+    """
+    shown: list[str | int] = []
+    for n, part in enumerate(parts):
+        if isinstance(part, int):
+            if not isinstance(raw, list) or not isinstance(merged, list):
+                return n, shown
+            if shown == ["costs"] and part < len(merged) and isinstance(merged[part], dict):
+                name = merged[part].get("name")
+                j = next(
+                    (
+                        j
+                        for j, x in enumerate(raw)
+                        if isinstance(x, dict) and name is not None and x.get("name") == name
+                    ),
+                    None,
+                )
+                if j is None:
+                    return n, shown
+                merged, raw = merged[part], raw[j]
+                shown.append(j)
+                continue
+            return len(parts), shown + parts[n:]  # lists replace: the file owns it all
+        if not isinstance(raw, dict) or part not in raw:
+            return n, shown
+        raw = raw[part]
+        merged = merged.get(part) if isinstance(merged, dict) else None
+        shown.append(part)
+        if isinstance(raw, list) and shown != ["costs"]:
+            return len(parts), shown + parts[n + 1 :]
+    return len(parts), shown
+
+
+def _attribute(
+    problem: Problem,
+    merged: dict[str, Any],
+    files: list[tuple[str, dict[str, Any]]],
+    overridden: list[list[str | int]],
+) -> Problem:
+    """Name ``problem`` against the file in the ``extends`` chain its value comes from."""
+    parts = split_path(problem.field)
+    if parts is None or len(files) < 2:
+        return problem
+    if any(parts[: len(o)] == o for o in overridden):
+        return problem
+    best, label, shown = 0, files[0][0], parts
+    for file_label, raw in files:  # the file itself first: a tie stays with the nearer file
+        n, spelt = _follow(parts, merged, raw)
+        if n > best:
+            best, label = n, file_label
+            shown = spelt + parts[len(spelt) :] if n < len(parts) else spelt
+    return Problem(label, _join_parts(shown), problem.message)
 
 
 # -- overrides ----------------------------------------------------------------------------
 
 
-def parse_overrides(items: Iterable[str] | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Turn ``["usage.bypass_rate=0.3", ...]`` (or a mapping) into ``{path: value}``.
+def parse_overrides(items: Iterable[str] | Mapping[str, Any] | str | None) -> dict[str, Any]:
+    """Turn overrides into ``{path: value}``.
 
-    Values given as text are read as YAML, so ``0.3`` is a number and
-    ``{low: 1, high: 2}`` a range.
+    Accepts a mapping, a list of ``PATH=VALUE`` strings, or one string (as a notebook
+    parameter arrives): a JSON object, or ``PATH=VALUE`` items separated by newlines
+    or commas outside brackets. Values given as text are read as YAML, so ``0.3`` is
+    a number and ``{low: 1, high: 2}`` a range.
 
     Examples
     --------
     >>> parse_overrides(["usage.bypass_rate=0.3", "costs.llm_api.rate={low: 1, high: 2}"])
     {'usage.bypass_rate': 0.3, 'costs.llm_api.rate': {'low': 1, 'high': 2}}
+    >>> parse_overrides('{"usage.bypass_rate": 0.3}')
+    {'usage.bypass_rate': 0.3}
+    >>> parse_overrides("usage.bypass_rate=0.3, costs[0].rate={low: 1, high: 2}")
+    {'usage.bypass_rate': 0.3, 'costs[0].rate': {'low': 1, 'high': 2}}
     """
     if items is None:
         return {}
+    if isinstance(items, str):
+        text = items.strip()
+        if not text:
+            return {}
+        if text.startswith("{"):
+            try:
+                parsed = json.loads(text)
+            except ValueError as e:
+                raise ScenarioError(
+                    Problem("<override>", "", f"overrides are not valid JSON: {cap(str(e), 120)}")
+                ) from None
+            if not isinstance(parsed, dict):  # pragma: no cover - starts with {
+                raise ScenarioError(Problem("<override>", "", "overrides must be a JSON object"))
+            return parse_overrides(parsed)
+        return parse_overrides(_split_items(text))
     if isinstance(items, Mapping):
         return {str(k): (_yaml_value(v) if isinstance(v, str) else v) for k, v in items.items()}
     out: dict[str, Any] = {}
     for item in items:
-        if "=" not in item:
+        if not isinstance(item, str) or "=" not in item:
             raise ScenarioError(
-                Problem("<override>", item, "an override is PATH=VALUE, e.g. usage.bypass_rate=0.3")
+                Problem(
+                    "<override>",
+                    cap(str(item), 120),
+                    "an override is PATH=VALUE, e.g. usage.bypass_rate=0.3",
+                )
             )
         k, v = item.split("=", 1)
         out[k.strip()] = _yaml_value(v)
     return out
 
 
+def _split_items(text: str) -> list[str]:
+    """Split ``a=1, b={low: 1, high: 2}`` at newlines and at commas outside brackets."""
+    items, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if (ch == "\n" or (ch == "," and depth <= 0)) and "=" in cur:
+            items.append(cur.strip())
+            cur = ""
+            continue
+        cur += ch
+    if cur.strip():
+        items.append(cur.strip())
+    return [i for i in items if i]
+
+
 def _yaml_value(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_yaml(text)
+    except (yaml.YAMLError, YamlError):
         return text
 
 
-def apply_overrides(doc: dict[str, Any], overrides: Mapping[str, Any], label: str) -> list[Problem]:
-    """Set dotted paths in ``doc`` in place; ``costs.<name>.<field>`` addresses a line by name.
+def apply_overrides(
+    doc: dict[str, Any],
+    overrides: Mapping[str, Any],
+    label: str,
+    applied: list[list[str | int]] | None = None,
+) -> list[Problem]:
+    """Set dotted paths in ``doc`` in place.
 
-    Returns the problems (an unknown cost line, a path through a non-mapping).
+    A cost line is addressed by name, ``costs.<name>.<field>``, or by index as
+    validation messages print it, ``costs[2].rate``; any list item by index
+    (``usage.rollout[1].share``). Returns the problems (an unknown cost line, an
+    index out of range, a path through a non-mapping). The paths set are appended
+    to ``applied`` in index form.
     """
     problems: list[Problem] = []
     for path, value in overrides.items():
-        parts = path.split(".")
-        if not all(parts):
-            problems.append(Problem(label, path, "override path has an empty part"))
+        parts = split_path(path)
+        if parts is None or any(p == "" for p in parts):
+            problems.append(Problem(label, cap(path, 120), "override path is not a field path"))
             continue
-        node: dict[str, Any] = doc
-        keys = parts[:-1]
-        if parts[0] == "costs":
-            lines = {c.get("name"): c for c in doc.get("costs") or [] if isinstance(c, dict)}
-            name = parts[1] if len(parts) > 2 else ""
-            if name not in lines:
-                hint = _did_you_mean(name, lines)
+        if (
+            len(parts) > 2
+            and parts[0] == "costs"
+            and isinstance(parts[1], str)
+            and isinstance(doc.get("costs"), list)
+        ):
+            names = [c.get("name") if isinstance(c, dict) else None for c in doc["costs"]]
+            if parts[1] not in names:
+                hint = _did_you_mean(parts[1], [n for n in names if isinstance(n, str)])
                 problems.append(
                     Problem(
                         label,
-                        path,
-                        f"no cost line named {name!r} to override{hint}; "
-                        "address a line as costs.<name>.<field>",
+                        cap(path, 120),
+                        f"no cost line named {excerpt(parts[1])} to override{hint}; "
+                        "address a line as costs.<name>.<field> or costs[<index>].<field>",
                     )
                 )
                 continue
-            node, keys = lines[name], parts[2:-1]
-        for key in keys:
+            parts = ["costs", names.index(parts[1]), *parts[2:]]
+        elif len(parts) > 2 and parts[0] == "costs" and isinstance(parts[1], str):
+            problems.append(Problem(label, cap(path, 120), "the scenario has no cost lines"))
+            continue
+        node: Any = doc
+        for key in parts[:-1]:
+            if isinstance(key, int):
+                if not isinstance(node, list) or not 0 <= key < len(node):
+                    size = len(node) if isinstance(node, list) else 0
+                    problems.append(
+                        Problem(label, cap(path, 120), f"no item [{key}]; the list has {size}")
+                    )
+                    break
+                node = node[key]
+                continue
+            if not isinstance(node, dict):
+                problems.append(Problem(label, cap(path, 120), f"{key} is not under a mapping"))
+                break
             if node.get(key) is None:
                 node[key] = {}
-            if not isinstance(node[key], dict):
-                problems.append(Problem(label, path, f"{key} is not a mapping"))
-                break
             node = node[key]
         else:
-            node[parts[-1]] = value
+            last = parts[-1]
+            if isinstance(last, int):
+                if isinstance(node, list) and 0 <= last < len(node):
+                    node[last] = value
+                else:
+                    problems.append(Problem(label, cap(path, 120), f"no item [{last}] to set"))
+                    continue
+            elif isinstance(node, dict):
+                node[last] = value
+            else:
+                problems.append(Problem(label, cap(path, 120), "not under a mapping"))
+                continue
+            if applied is not None:
+                applied.append(parts)
     return problems
 
 
@@ -250,15 +512,29 @@ def _problems(e: ValidationError, label: str) -> list[Problem]:
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             got = err.get("input")
-            msg = f"unknown value {got!r}; expected one of {expected}"
-            hint = _did_you_mean(str(got), re.findall(r"'([^']+)'", expected))
+            msg = f"unknown value {excerpt(got)}; expected one of {expected}"
+            hint = _did_you_mean(str(got)[:100], re.findall(r"'([^']+)'", expected))
             msg += hint
         elif kind in _BOUND_OPS:
             ctx = err.get("ctx", {})
             limit = next(iter(ctx.values()), "")
-            msg = f"must be {_BOUND_OPS[kind]} {limit}, got {err.get('input')!r}"
-        elif kind in ("float_parsing", "int_parsing", "float_type", "int_type", "string_type"):
-            msg = f"{msg}, got {err.get('input')!r}"
+            msg = f"must be {_BOUND_OPS[kind]} {limit}, got {excerpt(err.get('input'))}"
+        elif kind in ("float_parsing", "float_type", "finite_number"):
+            msg = not_a_number(err.get("input"))
+        elif kind in ("int_parsing", "int_type", "int_from_float"):
+            got = err.get("input")
+            if isinstance(got, float) and got.is_integer():
+                msg = f"must be a whole number, got {got!r}; write {int(got)}"
+            else:
+                msg = not_a_number(got, "a whole number")
+        elif kind in ("string_type", "dict_type", "list_type", "model_type"):
+            wanted = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping")
+            msg = f"must be {wanted}, got {type(err.get('input')).__name__} "
+            msg += excerpt(err.get("input"))
+        elif kind == "string_pattern_mismatch":
+            msg = f"{msg}, got {excerpt(err.get('input'))}"
+        elif kind in ("too_long", "string_too_long"):
+            msg = msg.split(" after validation")[0]
         else:
             parts = msg.split("; ")
             if len(parts) > 1 and all(_REL.match(p) for p in parts):
@@ -270,7 +546,7 @@ def _problems(e: ValidationError, label: str) -> list[Problem]:
             m = _REL.match(msg)
             if m:
                 path, msg = _join(path, m.group(1)), msg[m.end() :]
-        out.append(Problem(label, path, msg))
+        out.append(Problem(label, cap(path, 200), cap(msg, 400)))
     return out
 
 
@@ -401,7 +677,7 @@ def _hash(resolved: dict[str, Any]) -> str:
 
 def load_scenario(
     path: str | Path,
-    overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    overrides: Mapping[str, Any] | Iterable[str] | str | None = None,
 ) -> Scenario:
     """Read, compose, override and validate a scenario file.
 
@@ -411,7 +687,8 @@ def load_scenario(
         The scenario YAML file.
     overrides : mapping or list of str, optional
         Dotted paths and values, ``{"usage.bypass_rate": 0.3}`` or
-        ``["costs.llm_api.rate=0.002"]``; applied after ``extends``.
+        ``["costs.llm_api.rate=0.002"]``, or one string of them (see
+        :func:`parse_overrides`); applied after ``extends``.
 
     Returns
     -------
@@ -424,14 +701,15 @@ def load_scenario(
     """
     path = Path(path)
     label = str(path)
-    doc = _compose(path, label, ())
-    problems = apply_overrides(doc, parse_overrides(overrides), label)
-    if isinstance(doc.get("costs"), list):
-        doc["costs"] = [c for c in doc["costs"] if not (isinstance(c, dict) and c.get("remove"))]
+    files: list[tuple[str, dict[str, Any]]] = []
+    problems: list[Problem] = []
+    doc = _compose(path, label, (), files, problems)
+    applied: list[list[str | int]] = []
+    problems += apply_overrides(doc, parse_overrides(overrides), label, applied)
     try:
         model = ScenarioModel.model_validate(doc)
     except ValidationError as e:
-        problems.extend(_problems(e, label))
+        problems.extend(_attribute(p, doc, files, applied) for p in _problems(e, label))
         model = None
     frame = None
     if model is not None and model.usage.history_based and not problems:

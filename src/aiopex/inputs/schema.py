@@ -21,8 +21,29 @@ from pydantic import (
     model_validator,
 )
 
+from aiopex.inputs.files import excerpt
 from aiopex.inputs.uncertain import Bounds, Range, Uncertain
 from aiopex.names import CATEGORIES, DRIVERS
+
+# -- sane upper bounds: a value beyond them is a typo, never a real system ---------------
+
+#: Months: month indices, horizons, lags, intervals (100 years).
+MAX_MONTHS = 1200
+#: People (population, users).
+MAX_PEOPLE = 1e10
+#: Money per unit, per month or per year, in the scenario's currency.
+MAX_MONEY = 1e12
+#: Counts: items, tokens, requests, capacities.
+MAX_COUNT = 1e12
+#: Characters of free text (descriptions, readiness answers).
+MAX_TEXT = 10_000
+#: Characters of a name (scenario, cost line, pilot item).
+MAX_NAME = 64
+#: Items in a list (cost lines, rollout waves, pilot items).
+MAX_ITEMS = 500
+
+#: A plain number: a finite int or float; never a boolean or a quoted number.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 # -- uncertain numbers ------------------------------------------------------------------
 
@@ -30,11 +51,14 @@ from aiopex.names import CATEGORIES, DRIVERS
 def _uncertain_validator(bounds: Bounds):
     def parse(v: Any) -> Uncertain:
         if isinstance(v, bool):
-            raise ValueError(f"must be a number or a range, got {v!r}")
+            raise ValueError(f"must be a number or a range, got {v!r} (a boolean)")
         if isinstance(v, (int, float)):
-            x = float(v)
+            try:
+                x = float(v)
+            except OverflowError:
+                x = math.inf
             if not math.isfinite(x):
-                raise ValueError(f"must be a finite number, got {v!r}")
+                raise ValueError(f"must be a finite number, got {excerpt(v)}")
             msg = bounds.check(x)
             if msg:
                 raise ValueError(msg)
@@ -56,6 +80,8 @@ def _uncertain_validator(bounds: Bounds):
                             f"{loc}: unknown key in a range; use low/high[/mode/dist/point] "
                             "or mean/sd with dist: normal"
                         )
+                    elif err["type"] in ("float_type", "finite_number", "string_type"):
+                        m = f"{loc}: {not_a_number(err.get('input'))}"
                     elif loc:
                         m = f"{loc}: {m}"
                     msgs.append(m)
@@ -71,9 +97,28 @@ def _uncertain_validator(bounds: Bounds):
                 if msg:
                     raise ValueError(f"mean: {msg}")
             return r
-        raise ValueError(f"must be a number or a range, got {type(v).__name__} {v!r}")
+        raise ValueError(not_a_number(v, "a number or a range"))
 
     return parse
+
+
+def not_a_number(v: Any, wanted: str = "a finite number") -> str:
+    """The message for a value where a number belongs (a boolean, quoted text, NaN...)."""
+    if isinstance(v, bool):
+        return f"must be {wanted}, got {v!r} (a boolean)"
+    if isinstance(v, str):
+        try:
+            float(v)
+        except ValueError:
+            return f"must be {wanted}, got the text {excerpt(v)}"
+        return f"must be {wanted}, got the text {excerpt(v)}; write numbers without quotes"
+    if isinstance(v, float) and not math.isfinite(v):
+        return f"must be {wanted}, got {v!r}"
+    if v is None:
+        return f"must be {wanted}, got nothing (null)"
+    if isinstance(v, (int, float)):
+        return f"must be {wanted}, got {v!r}"
+    return f"must be {wanted}, got {type(v).__name__} {excerpt(v)}"
 
 
 _RANGE_SCHEMA = {
@@ -121,24 +166,43 @@ _RANGE_SCHEMA = {
 }
 
 
+def _range_schema(b: Bounds) -> dict[str, Any]:
+    number: dict[str, Any] = {"type": "number"}
+    if math.isfinite(b.lo):
+        number["exclusiveMinimum" if b.lo_open else "minimum"] = b.lo
+    if math.isfinite(b.hi):
+        number["maximum"] = b.hi
+    return {"anyOf": [number, _RANGE_SCHEMA["anyOf"][1]]}
+
+
 def U(  # noqa: N802 - reads as a type in field annotations
-    lo: float = -math.inf, hi: float = math.inf, lo_open: bool = False, desc: str = ""
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    lo_open: bool = False,
+    desc: str = "",
+    percent_hint: bool = False,
 ):
     """An uncertain-number field type with its valid range (checked, and clipped when sampled)."""
-    b = Bounds(lo, hi, lo_open)
+    b = Bounds(lo, hi, lo_open, percent_hint)
     return Annotated[
         Uncertain,
         b,
         PlainValidator(_uncertain_validator(b)),
-        WithJsonSchema({**_RANGE_SCHEMA, "description": desc}),
+        WithJsonSchema({**_range_schema(b), "description": desc}),
     ]
 
 
-Money = U(0, desc="money, >= 0; a number or a range")
-Count = U(0, desc="count, >= 0; a number or a range")
+Money = U(0, MAX_MONEY, desc="money, >= 0; a number or a range")
+Count = U(0, MAX_COUNT, desc="count, >= 0; a number or a range")
 Share = U(0, 1, desc="share in [0, 1]; a number or a range")
-Growth = U(-1, lo_open=True, desc="yearly rate, > -1; a number or a range")
-Share01 = Annotated[float, Field(ge=0, le=1)]
+Growth = U(-1, 10, lo_open=True, desc="yearly rate, > -1; a number or a range")
+Rate = U(-1, 1, lo_open=True, percent_hint=True, desc="annual rate, a fraction in (-1, 1]")
+Months = U(0, MAX_MONTHS, desc="months, >= 0; a number or a range")
+Share01 = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
+#: A month index or a number of months (an integer).
+MonthIndex = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHS)]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+Name = Annotated[str, Field(max_length=MAX_NAME)]
 
 
 class _Model(BaseModel):
@@ -149,7 +213,7 @@ class _Model(BaseModel):
 
 
 class Wave(_Model):
-    month: int = Field(ge=0, description="month index at which this wave gets access, >= 0")
+    month: MonthIndex = Field(description="month index at which this wave gets access, >= 0")
     share: Share01 = Field(
         description="cumulative share of the population with access after this wave, 0 to 1"
     )
@@ -161,12 +225,12 @@ class Adoption(_Model):
         description="share of people with access who end up using the system, 0 to 1; "
         "default 1; may be a range",
     )
-    midpoint_months: U(0, desc="months after access at which half the ceiling is reached") = Field(
+    midpoint_months: U(0, MAX_MONTHS, desc="months after access to half the ceiling") = Field(
         0.0,
         description="months after a person gets access at which adoption reaches half "
         "the ceiling, >= 0; default 0; may be a range",
     )
-    steepness: U(0, lo_open=True, desc="logistic slope, per month, > 0") = Field(
+    steepness: U(0, 100, lo_open=True, desc="logistic slope, per month, > 0") = Field(
         1.0,
         description="slope of the logistic adoption curve, per month, > 0: larger is faster "
         "around the midpoint; default 1; may be a range",
@@ -183,13 +247,17 @@ class Tokens(_Model):
     )
 
 
+#: Usage fields a history-based scenario does not use (SCENARIO.md, Bad input).
+DRIVER_ONLY = ("population", "rollout", "adoption", "growth_per_year", "seasonality")
+
+
 class Usage(_Model):
-    population: Count | None = Field(
+    population: U(0, MAX_PEOPLE, desc="people, >= 0; a number or a range") | None = Field(
         None,
         description="people whose work the system is meant to serve, >= 0; required unless "
         "history is given; may be a range",
     )
-    rollout: list[Wave] | None = Field(
+    rollout: Annotated[list[Wave], Field(max_length=MAX_MONTHS)] | None = Field(
         None,
         description="waves of access, {month, share} with cumulative shares; default: "
         "everyone has access in month 0",
@@ -214,14 +282,16 @@ class Usage(_Model):
         description="yearly growth of items per user, compounding monthly, > -1 (0.05 is 5%); "
         "default 0; may be a range",
     )
-    seasonality: list[Annotated[float, Field(ge=0)]] | None = Field(
+    seasonality: (
+        list[Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=100)]] | None
+    ) = Field(
         None,
         description="12 multipliers of the item volume, January to December, >= 0; default all 1",
     )
     tokens_per_item: Tokens = Field(
         Tokens(), description="tokens per request, for token-priced cost lines; default 0"
     )
-    history: str | None = Field(
+    history: Annotated[str, Field(max_length=4096)] | None = Field(
         None,
         description="usage history CSV (month, requests[, active_users]), relative to the "
         "scenario file; it must end before start. Excludes population, rollout, adoption, "
@@ -262,6 +332,15 @@ class Usage(_Model):
 
     @model_validator(mode="after")
     def _mode(self) -> Usage:
+        if self.history is not None:
+            extra = [k for k in DRIVER_ONLY if k in self.model_fields_set]
+            if extra:
+                raise ValueError(
+                    "; ".join(
+                        f"{k}: not used with usage.history, which drives usage: remove it"
+                        for k in extra
+                    )
+                )
         if self.history is None:
             if self.population is None:
                 raise ValueError("population: required (or give usage.history)")
@@ -288,7 +367,7 @@ class Quality(_Model):
         description="accuracy at launch and right after each retraining, 0 to 1; default 1; "
         "may be a range",
     )
-    drift_per_month: U(0, desc="accuracy lost per month since the last (re)training") = Field(
+    drift_per_month: U(0, 1, desc="accuracy lost per month since the last (re)training") = Field(
         0.0,
         description="accuracy lost per month since the last (re)training, >= 0 (0.01 is one "
         "point a month); default 0; may be a range",
@@ -307,9 +386,8 @@ class Retraining(_Model):
         description="scheduled: every every_months; triggered: when accuracy would fall "
         "below trigger_below; none: never (default)",
     )
-    every_months: int | None = Field(
+    every_months: Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)] | None = Field(
         default=None,
-        ge=1,
         description="scheduled retraining at months every_months, 2*every_months, ...; "
         "whole months >= 1; required for policy scheduled",
     )
@@ -337,7 +415,7 @@ class Degradation(_Model):
 
 
 class Benefits(_Model):
-    minutes_saved_per_item: Count = Field(
+    minutes_saved_per_item: U(0, 10_000, desc="minutes, >= 0; a number or a range") = Field(
         0.0,
         description="minutes of work saved by each correct output, >= 0; default 0; may be a range",
     )
@@ -354,20 +432,35 @@ class Benefits(_Model):
 
 
 class Finance(_Model):
-    discount_rate: Growth = Field(
+    discount_rate: Rate = Field(
         0.10,
         description="annual effective discount rate, a fraction > -1 (0.10 is 10%); "
         "default 0.10; may be a range",
+    )
+    fiscal_year_start: Annotated[int, Field(strict=True, ge=1, le=12)] = Field(
+        1,
+        description="month (1-12) the fiscal year starts; a fiscal year is named by the "
+        "calendar year it ends in; default 1",
+    )
+
+
+class Monitoring(_Model):
+    detection_lag_months: U(
+        0, MAX_MONTHS, desc="months a drop below `acceptable` goes unnoticed; 0 = the same month"
+    ) = Field(
+        0.0,
+        description="months a drop below acceptable accuracy goes unnoticed, >= 0; 0: noticed "
+        "the same month; default 0; may be a range",
     )
 
 
 # -- cost lines -------------------------------------------------------------------------
 
-_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class CostLine(_Model):
-    name: str = Field(
+    name: Name = Field(
         description="unique snake_case name of the line; overrides address it as "
         "costs.<name>.<field>"
     )
@@ -383,48 +476,46 @@ class CostLine(_Model):
         description="money per unit of the driver: per month for fixed, once for one_time, "
         "per FTE per YEAR for fte, per unit per month for capacity; >= 0; may be a range"
     )
-    from_month: int | None = Field(
+    from_month: MonthIndex | None = Field(
         default=None,
-        ge=0,
         description="first month index the line costs anything (inclusive); default 0",
     )
-    to_month: int | None = Field(
+    to_month: MonthIndex | None = Field(
         default=None,
-        ge=0,
         description="last month index the line costs anything (inclusive); default the last month",
     )
-    escalation_per_year: Growth = Field(
+    escalation_per_year: Rate = Field(
         0.0,
         description="price change per year, compounding monthly from month 0, > -1 (-0.20 is "
         "20% cheaper a year); default 0; may be a range",
     )
-    month: int | None = Field(
+    month: MonthIndex | None = Field(
         default=None,
-        ge=0,
         description="one_time only: the month index the cost falls in; default 0",
     )
-    fte: Count | None = Field(
+    fte: U(0, 1e6, desc="full-time equivalents, >= 0; a number or a range") | None = Field(
         None,
         description="fte only: number of full-time equivalents, >= 0; required for driver fte; "
         "may be a range",
     )
-    capacity_per_unit: U(0, lo_open=True, desc="requests one unit serves per month") | None = Field(
-        None,
-        description="capacity only: requests one unit serves per month, > 0; required "
-        "for driver capacity; may be a range",
+    capacity_per_unit: U(0, MAX_COUNT, lo_open=True, desc="requests one unit serves") | None = (
+        Field(
+            None,
+            description="capacity only: requests one unit serves per month, > 0; required "
+            "for driver capacity; may be a range",
+        )
     )
-    min_units: int | None = Field(
+    min_units: Annotated[int, Field(strict=True, ge=0, le=10**9)] | None = Field(
         default=None,
-        ge=0,
         description="capacity only: units kept running however low the load; default 1",
     )
-    description: str | None = Field(None, description="free text about the line")
+    description: Text | None = Field(None, description="free text about the line")
 
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _SNAKE.match(v):
-            raise ValueError(f"must be snake_case (a-z, 0-9, _), got {v!r}")
+        if not _SNAKE.fullmatch(v):
+            raise ValueError(f"must be snake_case (a-z, 0-9, _), got {excerpt(v)}")
         return v
 
     @model_validator(mode="after")
@@ -454,31 +545,38 @@ class CostLine(_Model):
 # -- pilot and readiness ----------------------------------------------------------------
 
 
+Amount = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_MONEY)]
+
+
 class PaidItem(_Model):
-    name: str = Field(description="what the pilot's budget paid for")
+    name: Annotated[str, Field(max_length=200)] = Field(
+        description="what the pilot's budget paid for"
+    )
     category: Literal[CATEGORIES] = Field(  # type: ignore[valid-type]
         description="cost category, as for cost lines"
     )
-    amount_per_month: Annotated[float, Field(ge=0)] = Field(
-        description="amount the pilot's budget showed per month, >= 0"
-    )
+    amount_per_month: Amount = Field(description="amount the pilot's budget showed per month, >= 0")
 
 
 class AbsorbedItem(_Model):
-    name: str = Field(description="what was absorbed: paid by someone else, or not counted")
+    name: Annotated[str, Field(max_length=200)] = Field(
+        description="what was absorbed: paid by someone else, or not counted"
+    )
     category: Literal[CATEGORIES] = Field(  # type: ignore[valid-type]
         description="cost category, as for cost lines"
     )
-    amount_per_month: Annotated[float, Field(ge=0)] | None = Field(
+    amount_per_month: Amount | None = Field(
         None, description="amount per month, >= 0; or give hours_per_month and hourly_rate"
     )
-    hours_per_month: Annotated[float, Field(ge=0)] | None = Field(
-        None, description="hours of work per month, >= 0; with hourly_rate"
-    )
-    hourly_rate: Annotated[float, Field(ge=0)] | None = Field(
+    hours_per_month: (
+        Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1e7)] | None
+    ) = Field(None, description="hours of work per month, >= 0; with hourly_rate")
+    hourly_rate: Amount | None = Field(
         None, description="loaded cost of one hour of that work, >= 0; with hours_per_month"
     )
-    paid_by: str | None = Field(None, description="who paid for it; empty: nobody counted it")
+    paid_by: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="who paid for it; empty: nobody counted it"
+    )
 
     @model_validator(mode="after")
     def _form(self) -> AbsorbedItem:
@@ -501,37 +599,43 @@ class AbsorbedItem(_Model):
 
 
 class Pilot(_Model):
-    months: int | None = Field(default=None, ge=1, description="length of the pilot, months")
-    users: int | None = Field(default=None, ge=0, description="number of pilot users")
-    requests_per_month: float = Field(gt=0, description="requests the pilot handled per month, > 0")
-    paid: list[PaidItem] = Field(
+    months: Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)] | None = Field(
+        default=None, description="length of the pilot, months"
+    )
+    users: Annotated[int, Field(strict=True, ge=0, le=int(MAX_PEOPLE))] | None = Field(
+        default=None, description="number of pilot users"
+    )
+    requests_per_month: Annotated[float, Field(strict=True, allow_inf_nan=False, le=MAX_COUNT)] = (
+        Field(gt=0, description="requests the pilot handled per month, > 0")
+    )
+    paid: Annotated[list[PaidItem], Field(max_length=MAX_ITEMS)] = Field(
         [], description="what the pilot's own budget showed, per month; default none"
     )
-    absorbed: list[AbsorbedItem] = Field(
+    absorbed: Annotated[list[AbsorbedItem], Field(max_length=MAX_ITEMS)] = Field(
         [], description="what someone else paid, or nobody counted, per month; default none"
     )
 
 
 class Readiness(_Model):
-    owner: str | None = Field(
+    owner: Text | None = Field(
         None, description="who owns the system in production: one named person, not a team"
     )
-    monitoring_plan: str | None = Field(
+    monitoring_plan: Text | None = Field(
         None, description="which metrics are monitored, at what thresholds, who is paged"
     )
-    retraining_plan: str | None = Field(
+    retraining_plan: Text | None = Field(
         None, description="what triggers a retrain, who approves it, how it is validated"
     )
-    degradation_plan: str | None = Field(None, description="what happens when performance drops")
-    change_management: str | None = Field(
+    degradation_plan: Text | None = Field(None, description="what happens when performance drops")
+    change_management: Text | None = Field(
         None, description="training, workflow changes, and the concerns of unwilling users"
     )
-    budget_holder: str | None = Field(None, description="whose budget pays the operating cost")
+    budget_holder: Text | None = Field(None, description="whose budget pays the operating cost")
 
 
 # -- the file ---------------------------------------------------------------------------
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class ScenarioModel(_Model):
@@ -539,9 +643,10 @@ class ScenarioModel(_Model):
 
     name: str = Field(
         pattern=r"^[A-Za-z0-9_-]+$",
+        max_length=MAX_NAME,
         description="scenario name: letters, digits, - and _; used in file names and reports",
     )
-    description: str | None = Field(None, description="free text shown in reports")
+    description: Text | None = Field(None, description="free text shown in reports")
     currency: str = Field(
         default="USD",
         pattern=r"^[A-Z]{3}$",
@@ -549,7 +654,11 @@ class ScenarioModel(_Model):
     )
     start: str = Field(description='first production month (month 0), "YYYY-MM", quoted')
     horizon_months: int = Field(
-        default=36, ge=1, le=240, description="number of months modelled, 1 to 240; default 36"
+        default=36,
+        ge=1,
+        le=240,
+        strict=True,
+        description="number of months modelled, 1 to 240; default 36",
     )
     usage: Usage = Field(
         description="who uses the system and how much: drivers (population, rollout, "
@@ -568,10 +677,15 @@ class ScenarioModel(_Model):
         Benefits(),
         description="what each item is worth: time saved by correct outputs, cost of errors",
     )
-    costs: list[CostLine] = Field(
+    costs: Annotated[list[CostLine], Field(max_length=MAX_ITEMS)] = Field(
         [], description="the cost lines of production, each with a category and a driver"
     )
     finance: Finance = Field(Finance(), description="discount rate")
+    monitoring: Monitoring | None = Field(
+        None,
+        description="how long until someone notices a degraded model; without it, "
+        "detection is immediate",
+    )
     pilot: Pilot | None = Field(
         None, description="what the pilot's budget showed, and what others paid for it"
     )
@@ -582,9 +696,11 @@ class ScenarioModel(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
-        m = _MONTH.match(str(v)) if isinstance(v, str) else None
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f'must be a month "YYYY-MM" (quoted in YAML), got {v!r}')
+        m = _MONTH.fullmatch(v) if isinstance(v, str) else None
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2200:
+            raise ValueError(
+                f'must be a month "YYYY-MM" (quoted in YAML, 1900..2200), got {excerpt(v)}'
+            )
         return v
 
     @field_validator("costs")
@@ -594,7 +710,7 @@ class ScenarioModel(_Model):
         for i, ln in enumerate(lines):
             if ln.name in seen:
                 raise ValueError(
-                    f"[{i}].name: duplicate cost line name {ln.name!r} "
+                    f"[{i}].name: duplicate cost line name {excerpt(ln.name)} "
                     f"(also costs[{seen[ln.name]}])"
                 )
             seen[ln.name] = i

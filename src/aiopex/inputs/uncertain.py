@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: z of the 95th percentile of a standard normal: a 90% interval is mean +- Z90 * sd.
 Z90 = 1.6448536269514722
 
 DISTS = ("lognormal", "normal", "pert", "triangular", "uniform")
+
+#: A number in a range: a finite int or float; never a boolean or a quoted number.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class Range(BaseModel):
@@ -38,24 +41,27 @@ class Range(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    low: float | None = None
-    high: float | None = None
-    mode: float | None = None
-    mean: float | None = None
-    sd: float | None = None
+    low: Number | None = None
+    high: Number | None = None
+    mode: Number | None = None
+    mean: Number | None = None
+    sd: Number | None = None
     dist: str | None = None
-    point: float | None = None
+    point: Number | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Range:
         d = self.dist
         if d is not None and d not in DISTS:
-            raise ValueError(f"dist: unknown distribution {d!r}; use one of {', '.join(DISTS)}")
+            shown = repr(d[:40]) + ("…" if len(d) > 40 else "")
+            raise ValueError(f"dist: unknown distribution {shown}; use one of {', '.join(DISTS)}")
         if d == "normal" and self.mean is not None:
             if self.sd is None:
                 raise ValueError("sd: required with mean for dist normal")
-            if self.sd < 0:
-                raise ValueError(f"sd: must be >= 0, got {self.sd:g}")
+            if not self.sd > 0:
+                raise ValueError(f"sd: must be > 0, got {self.sd:g}")
+            if self.low is not None or self.high is not None or self.mode is not None:
+                raise ValueError("a range gives low and high, or mean and sd; not both")
             return self
         if self.mean is not None or self.sd is not None:
             raise ValueError("mean and sd go with dist: normal only")
@@ -73,6 +79,11 @@ class Range(BaseModel):
                 )
         elif self.mode is not None:
             raise ValueError("mode: only for dist pert or triangular")
+        if d == "lognormal" and not self.low > 0:
+            raise ValueError(
+                f"low: a lognormal range needs low > 0, got {self.low:g} "
+                "(leave out dist for a normal range)"
+            )
         return self
 
     @property
@@ -102,12 +113,14 @@ Uncertain = float | Range
 class Bounds:
     """The valid range of a field: values are checked against it and samples clipped to it.
 
-    ``lo_open`` makes the lower bound strict (``> lo``).
+    ``lo_open`` makes the lower bound strict (``> lo``). ``percent_hint`` marks an
+    annual rate (a fraction): a value above ``hi`` is refused as a likely percentage.
     """
 
     lo: float = -math.inf
     hi: float = math.inf
     lo_open: bool = False
+    percent_hint: bool = False
 
     def check(self, x: float) -> str | None:
         """Return a problem message when ``x`` is outside the bounds, else ``None``."""
@@ -116,6 +129,8 @@ class Bounds:
         if not self.lo_open and x < self.lo:
             return f"must be >= {self.lo:g}, got {x:g}"
         if x > self.hi:
+            if self.percent_hint:
+                return f"{x:g} looks like a percentage; write {x / 100:g}"
             return f"must be <= {self.hi:g}, got {x:g}"
         return None
 

@@ -1,0 +1,257 @@
+"""Reading input files safely: regular files only, bounded size, bounded YAML.
+
+A scenario or history path may name anything: a FIFO (opening it would block), a
+device (``/dev/zero`` never ends), a folder. :func:`read_regular` opens without
+blocking, checks that it holds a regular file and reads at most a bounded number of
+bytes. :func:`load_yaml` reads YAML with a loader that refuses duplicate keys and
+bounds what aliases may expand to and how deep the nesting goes, so a 1 KB "billion
+laughs" file is refused instead of taking gigabytes. :func:`excerpt` caps every value
+a message quotes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Largest scenario file read, in bytes (a real one is a few KB).
+MAX_SCENARIO_BYTES = 1_000_000
+#: Largest usage history CSV read, in bytes (20 years of months is a few KB).
+MAX_HISTORY_BYTES = 20_000_000
+#: Most YAML nodes a scenario may hold, counting every alias as the nodes it repeats.
+MAX_NODES = 50_000
+#: Deepest nesting of mappings and lists in a scenario file.
+MAX_DEPTH = 32
+#: Longest excerpt of a value a message quotes, in characters.
+EXCERPT_CHARS = 60
+
+
+class InputFileError(Exception):
+    """An input path that cannot be read as a file; the message says why."""
+
+
+class YamlError(Exception):
+    """A YAML file that is not acceptable.
+
+    ``problems`` lists ``(where, message)``, ``where`` being a field path or ``line N``.
+    """
+
+    def __init__(self, where: str, message: str, more: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.problems = [(where, message), *(more or [])]
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters with an ellipsis.
+
+    A huge value (an expanded alias, a megabyte string) is never quoted whole; only
+    a bounded prefix of it is even formatted.
+
+    Examples
+    --------
+    >>> excerpt("abc")
+    "'abc'"
+    >>> excerpt("x" * 500)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    >>> len(excerpt(list(range(10**5))))
+    61
+    """
+    if isinstance(value, str):
+        text = repr(value[: limit + 1])
+    elif isinstance(value, (list, tuple)) and len(value) > limit:
+        text = repr(type(value)(value[:limit]))
+    elif isinstance(value, dict) and len(value) > limit:
+        text = repr(dict(list(value.items())[:limit]))
+    else:
+        try:
+            text = reprlib_repr(value)
+        except Exception:  # noqa: BLE001 - a message must never fail
+            text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def cap(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Plain ``text`` cut to ``limit`` characters with an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def reprlib_repr(value: Any) -> str:
+    """A repr that formats at most a bounded part of nested containers."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = r.maxlong = EXCERPT_CHARS + 2
+    r.maxlist = r.maxdict = r.maxtuple = r.maxset = 12
+    r.maxlevel = 4
+    return r.repr(value)
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Opens with ``O_NONBLOCK`` (a FIFO then opens at once instead of waiting for a
+    writer), checks with ``fstat`` that the open file is a regular file, and refuses
+    a file larger than ``limit`` bytes.
+
+    Raises
+    ------
+    FileNotFoundError
+        When nothing is at ``path``.
+    InputFileError
+        A folder, FIFO, device or socket; a file too large; an unreadable file.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise InputFileError("is a folder, not a file") from None
+    except OSError as e:
+        raise InputFileError(f"cannot open: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputFileError(f"is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > limit:
+            raise InputFileError(f"is {st.st_size:,} bytes; the limit is {limit:,}")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise InputFileError(f"is larger than the limit of {limit:,} bytes")
+        return b"".join(chunks)
+    except OSError as e:
+        raise InputFileError(f"cannot read: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
+# -- YAML ---------------------------------------------------------------------------------
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting limit while composing."""
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlError(
+                    f"line {mark.line + 1}",
+                    f"nested deeper than {MAX_DEPTH} levels; a scenario is never that deep",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document safely.
+
+    Refuses (with :class:`YamlError`) a mapping that repeats a key (naming the
+    field path and both lines), nesting deeper than :data:`MAX_DEPTH`, and a
+    document whose aliases expand to more than :data:`MAX_NODES` nodes or refer
+    to themselves. Other YAML errors raise :class:`yaml.YAMLError` as usual.
+
+    Examples
+    --------
+    >>> load_yaml("a: 1\\nb: [1, 2]")
+    {'a': 1, 'b': [1, 2]}
+    >>> load_yaml("a: 1\\na: 2")
+    Traceback (most recent call last):
+    aiopex.inputs.files.YamlError: key 'a' appears twice (lines 1 and 2); keep one
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_tree(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_tree(root: yaml.Node) -> None:
+    """Count expanded nodes (aliases included), refuse cycles and repeated keys."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    repeated: list[tuple[str, str]] = []
+
+    def walk(node: yaml.Node, path: str) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise YamlError(path or "line 1", "an alias refers to a node that contains it")
+        active.add(key)
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for k, v in node.value:
+                sub = path
+                if isinstance(k, yaml.ScalarNode) and k.tag != _MERGE_TAG:
+                    name = (k.tag, k.value)
+                    line = k.start_mark.line + 1
+                    shown = excerpt(k.value)
+                    if name in first:
+                        where = f"{path}.{k.value}" if path else k.value
+                        repeated.append(
+                            (
+                                cap(where, 200),
+                                f"key {shown} appears twice (lines {first[name]} and {line}); "
+                                "keep one",
+                            )
+                        )
+                    first[name] = line
+                    sub = f"{path}.{k.value}" if path else str(k.value)
+                size += walk(k, path) + walk(v, sub)
+                _limit(size, node)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                size += walk(v, f"{path}[{i}]")
+                _limit(size, node)
+        active.discard(key)
+        sizes[key] = size
+        return size
+
+    walk(root, "")
+    if repeated:
+        raise YamlError(*repeated[0], more=repeated[1:])
+
+
+def _limit(size: int, node: yaml.Node) -> None:
+    if size > MAX_NODES:
+        raise YamlError(
+            f"line {node.start_mark.line + 1}",
+            f"more than {MAX_NODES:,} values once aliases are expanded; "
+            "a scenario is never that large (an alias bomb?)",
+        )
