@@ -58,8 +58,8 @@ class Range(BaseModel):
         if d == "normal" and self.mean is not None:
             if self.sd is None:
                 raise ValueError("sd: required with mean for dist normal")
-            if not self.sd > 0:
-                raise ValueError(f"sd: must be > 0, got {self.sd:g}")
+            if self.sd < 0:
+                raise ValueError(f"sd: must be >= 0 (0 is the constant mean), got {self.sd:g}")
             if self.low is not None or self.high is not None or self.mode is not None:
                 raise ValueError("a range gives low and high, or mean and sd; not both")
             return self
