@@ -139,3 +139,65 @@ def test_json_schema_in_package_is_current():
     shipped = json.loads((ROOT / "src" / "aiopex" / "scenario.schema.json").read_text())
     assert shipped == json.loads(json.dumps(json_schema()))
     assert "costs" in shipped["properties"] and "extends" in shipped["properties"]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        '{"costs.api.rate": 0.02, "usage.bypass_rate": 0.3}',
+        "costs.api.rate=0.02\nusage.bypass_rate=0.3",
+        "costs[0].rate=0.02, usage.bypass_rate=0.3",
+        {"costs[0].rate": "0.02", "usage.bypass_rate": 0.3},
+    ],
+)
+def test_overrides_as_one_string_or_by_index(tmp_path, given):
+    """A notebook parameter arrives as one string: JSON or PATH=VALUE items, never characters."""
+    p = write(tmp_path, "base.yaml", BASE)
+    want = aiopex.load_scenario(p, ["costs.api.rate=0.02", "usage.bypass_rate=0.3"])
+    s = aiopex.load_scenario(p, given)
+    assert s.model.costs[0].rate == 0.02 and s.model.usage.bypass_rate == 0.3
+    assert s.inputs_hash == want.inputs_hash
+
+
+def test_an_inherited_problem_names_the_parent_and_its_own_path(tmp_path):
+    bad_base = BASE.replace("rate: 1000}", "rate: -1000}")
+    write(tmp_path, "base.yaml", bad_base)
+    child = write(
+        tmp_path,
+        "child.yaml",
+        """
+        extends: base.yaml
+        name: child
+        costs:
+          - {name: api, remove: true}
+          - {name: new, category: data, driver: fixed, rate: -7}
+        """,
+    )
+    with pytest.raises(ScenarioError) as e:
+        aiopex.load_scenario(child)
+    got = {(Path(p.file).name, p.field, p.message) for p in e.value.problems}
+    assert got == {
+        ("base.yaml", "costs[1].rate", "must be >= 0, got -1000"),
+        ("child.yaml", "costs[1].rate", "must be >= 0, got -7"),
+    }
+    # an override of the inherited value is the command line's, named against the file loaded
+    with pytest.raises(ScenarioError) as e:
+        aiopex.load_scenario(child, ["costs.ops.rate=-5", "costs.new.rate=1"])
+    assert [(Path(p.file).name, p.field) for p in e.value.problems] == [
+        ("child.yaml", "costs[0].rate")
+    ]
+
+
+def test_loader_limits_are_refused_with_a_short_message(tmp_path):
+    from aiopex.inputs.files import MAX_NODES
+
+    rows = "\n".join(
+        f"  - {{name: l{i}, category: other, driver: fixed, rate: 1}}" for i in range(3)
+    )
+    p = write(tmp_path, "ok.yaml", BASE.split("costs:")[0] + "costs:\n" + rows + "\n")
+    assert len(aiopex.load_scenario(p).model.costs) == 3
+    wide = "description: [" + ", ".join(["x"] * (MAX_NODES + 10)) + "]\n"
+    big = write(tmp_path, "wide.yaml", BASE + wide)
+    with pytest.raises(ScenarioError) as e:
+        aiopex.load_scenario(big)
+    assert "more than 50,000 values" in str(e.value) and len(str(e.value)) < 400
