@@ -37,8 +37,11 @@ MAX_MONEY = 1e12
 MAX_COUNT = 1e12
 #: Characters of free text (descriptions, readiness answers).
 MAX_TEXT = 10_000
-#: Characters of a name (scenario, cost line, pilot item).
+#: Characters of a cost line's name.
 MAX_NAME = 64
+#: Characters of a scenario's name (what the file system allows is checked where files
+#: are written).
+MAX_SCENARIO_NAME = 1000
 #: Items in a list (cost lines, rollout waves, pilot items).
 MAX_ITEMS = 500
 
@@ -643,7 +646,7 @@ class ScenarioModel(_Model):
 
     name: str = Field(
         pattern=r"^[A-Za-z0-9_-]+$",
-        max_length=MAX_NAME,
+        max_length=MAX_SCENARIO_NAME,
         description="scenario name: letters, digits, - and _; used in file names and reports",
     )
     description: Text | None = Field(None, description="free text shown in reports")
