@@ -247,9 +247,9 @@ def main() -> None:
     assert len(lines) >= 15 and s.horizon == MONTHS
 
     engine_t = best_of(lambda: monte_carlo(s, lines, DRAWS, 1))
-    p = _sampled_params(s, DRAWS, np.random.default_rng(1))
+    p = _sampled_params(s, DRAWS, 1)
     kernel_t = best_of(
-        lambda: (_sampled_params(s, DRAWS, np.random.default_rng(1)), flat_kernel(p, MONTHS))
+        lambda: (_sampled_params(s, DRAWS, 1), flat_kernel(p, MONTHS))
     )
     print(
         json.dumps(

@@ -439,7 +439,9 @@ class ReferenceModel:
         ``requests(m)``; per_1k_input_tokens: ``input_tokens(m) / 1000``;
         per_1k_output_tokens: ``output_tokens(m) / 1000``; per_active_user:
         ``active_users(m)``; per_new_user: ``new_users(m)``; fte: ``fte``; per_retrain:
-        ``retrain(m)``; capacity: ``max(min_units, ceil(requests(m) / capacity_per_unit))``.
+        ``retrain(m)``; capacity: ``max(min_units, ceil(requests(m) / capacity_per_unit))``,
+        the ``ceil`` ignoring float noise below 1e-9 relative: ``ceil(x - 1e-9 * |x|)``
+        (issue 7: 30000.000000000004 requests at 10000 a unit are 3 units).
         """
         driver = line["driver"]
         if driver == "fixed":
@@ -461,7 +463,8 @@ class ReferenceModel:
         if driver == "per_retrain":
             return float(self.retrain(m))
         if driver == "capacity":
-            units = math.ceil(self.requests(m) / line["capacity_per_unit"])
+            x = self.requests(m) / line["capacity_per_unit"]
+            units = math.ceil(x - 1e-9 * abs(x))
             return float(max(line["min_units"], units))
         raise ValueError(f"unknown driver {driver!r}")
 

@@ -1,7 +1,7 @@
 """The engine: a scenario to monthly arrays of shape ``(draws, months)``, then metrics.
 
 A deterministic run is one draw at point values; a Monte Carlo run samples every
-*(u)* field with one ``numpy.random.Generator`` and runs the same code on chunks of
+*(u)* field from its own random stream (keyed by the seed and the field's path) and runs the same code on chunks of
 draws, keeping only what the summaries need (monthly cost and net, per-draw metrics).
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from aiopex.inputs.scenario import Scenario
-from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample
+from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample, stream
 from aiopex.model import benefits as _benefits
 from aiopex.model import costs as _costs
 from aiopex.model import finance, quality, usage
@@ -30,6 +30,9 @@ from aiopex.result import STAT_COLUMNS, Draws, Result, summarize
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+#: The stream name of the history forecast's Monte Carlo paths.
+HISTORY_STREAM = "usage.history"
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 4096
@@ -84,13 +87,15 @@ def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
     return {p: np.array([[point(v)]]) for p, v, _ in uncertain_fields(scenario.model)}
 
 
-def _sampled_params(
-    scenario: Scenario, draws: int, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast."""
+def _sampled_params(scenario: Scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
+    """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast.
+
+    Field ``path`` draws from its own stream, ``stream(seed, path)`` (common random
+    numbers: the other fields' draws do not depend on it).
+    """
     out = {}
     for p, v, b in uncertain_fields(scenario.model):
-        x = sample(v, draws, rng, b)
+        x = sample(v, draws, stream(seed, p), b)
         out[p] = x[:1].reshape(1, 1) if is_constant(v) else x.reshape(draws, 1)
     return out
 
@@ -441,9 +446,12 @@ def monte_carlo(
 ) -> tuple[pd.DataFrame, dict[str, float], pd.DataFrame, Draws]:
     """Sample every *(u)* field ``draws`` times and summarize the metrics.
 
-    All random numbers come from ``numpy.random.default_rng(seed)``, drawn up front in
-    file order (then the history forecast's paths), so chunking does not change them.
-    The draws whose lines are kept are chosen up front too (:func:`keep_indexes`).
+    Each *(u)* field draws from its own stream keyed by the seed and its dotted path
+    (:func:`aiopex.inputs.uncertain.stream`), the history forecast's paths from the
+    stream of ``usage.history``; all are drawn up front, so chunking does not change
+    them, and adding or changing one field's range leaves the other fields' draws as
+    they were. The draws whose lines are kept are chosen up front too
+    (:func:`keep_indexes`).
 
     Returns
     -------
@@ -460,9 +468,8 @@ def monte_carlo(
     import pandas as pd
 
     chunk = chunk or CHUNK
-    rng = np.random.default_rng(seed)
-    p = _sampled_params(scenario, draws, rng)
-    hist_req = hist[0].sample(draws, rng) if hist is not None else None
+    p = _sampled_params(scenario, draws, seed)
+    hist_req = hist[0].sample(draws, stream(seed, HISTORY_STREAM)) if hist is not None else None
     H = scenario.horizon
     kept = keep_indexes(draws, keep_draws, seed)
     n_lines = len(lines)

@@ -15,11 +15,18 @@ form                                              meaning                     po
 ================================================  ==========================  ============================
 
 A range may set ``point: x`` explicitly. Sampled values are clipped to the
-field's valid range. A range whose low equals its high is that constant.
+field's valid range at a closed bound (shares to [0, 1], money and counts to >= 0)
+and resampled at an open bound (a rate that must be > -1, a capacity that must be
+> 0). A range whose low equals its high is that constant.
+
+Each field draws from its own random stream, :func:`stream`, keyed by the seed and
+the field's dotted path (common random numbers): adding, removing or changing the
+range of one field leaves every other field's draws unchanged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -175,10 +182,75 @@ def is_constant(value: Uncertain) -> bool:
     return value.low == value.high
 
 
+def stable_hash(path: str) -> int:
+    """A 64-bit hash of a field's dotted path that is the same in every process.
+
+    BLAKE2b of the UTF-8 path, 8 bytes, little-endian (Python's ``hash()`` of a string
+    changes from one process to the next, so it is never used for seeding).
+
+    Examples
+    --------
+    >>> stable_hash("usage.population") == stable_hash("usage.population")
+    True
+    >>> stable_hash("usage.population") != stable_hash("usage.bypass_rate")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(path.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def stream(seed: int, path: str) -> np.random.Generator:
+    """The random stream of one field: ``numpy.random.default_rng([seed, stable_hash(path)])``.
+
+    Parameters
+    ----------
+    seed : int
+        The run's seed, >= 0.
+    path : str
+        The field's dotted path (``usage.population``, ``costs.llm_api.rate``), or
+        ``usage.history`` for the paths of a history-based usage forecast.
+
+    Examples
+    --------
+    >>> a = stream(7, "usage.population").random(3)
+    >>> bool((a == stream(7, "usage.population").random(3)).all())
+    True
+    >>> bool((a == stream(7, "usage.bypass_rate").random(3)).any())
+    False
+    """
+    return np.random.default_rng([int(seed), stable_hash(path)])
+
+
+def _draw(r: Range, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` raw draws of a range with width (no clipping)."""
+    k = r.kind
+    if r.mean is not None:
+        return rng.normal(r.mean, r.sd, n)
+    a, b = float(r.low), float(r.high)  # type: ignore[arg-type]
+    if k == "lognormal":
+        mu = (math.log(a) + math.log(b)) / 2
+        sigma = (math.log(b) - math.log(a)) / (2 * Z90)
+        return rng.lognormal(mu, sigma, n)
+    if k == "normal":
+        return rng.normal((a + b) / 2, (b - a) / (2 * Z90), n)
+    if k == "pert":
+        c = float(r.mode)  # type: ignore[arg-type]
+        alpha = 1 + 4 * (c - a) / (b - a)
+        beta = 1 + 4 * (b - c) / (b - a)
+        return a + (b - a) * rng.beta(alpha, beta, n)
+    if k == "triangular":
+        return rng.triangular(a, float(r.mode), b, n)  # type: ignore[arg-type]
+    return rng.uniform(a, b, n)
+
+
+#: Rounds of resampling at an open bound before giving up (each round redraws only
+#: the values at or below the bound; a valid range has at most half its mass there).
+MAX_RESAMPLE_ROUNDS = 200
+
+
 def sample(
     value: Uncertain, draws: int, rng: np.random.Generator, bounds: Bounds | None = None
 ) -> np.ndarray:
-    """Draw ``draws`` values of an uncertain number, clipped to ``bounds``.
+    """Draw ``draws`` values of an uncertain number within ``bounds``.
 
     A constant (or a zero-width range) is returned as its point value without
     consuming random numbers, so a degenerate range behaves as that constant.
@@ -189,38 +261,43 @@ def sample(
     - pert: ``a + (b-a) * Beta(1 + 4 (c-a)/(b-a), 1 + 4 (b-c)/(b-a))``.
     - triangular, uniform, normal ``{mean, sd}``: as named.
 
+    Values beyond a closed bound are clipped onto it. Values at or below an open lower
+    bound (``bounds.lo_open``: a discount rate > -1, a capacity > 0) are drawn again,
+    from the same stream, until every value is valid: the distribution is truncated
+    there, never piled onto a value the field may not take.
+
+    Raises
+    ------
+    ValueError
+        When resampling does not end (a range almost entirely below an open bound;
+        validation refuses such ranges).
+
     Examples
     --------
     >>> rng = np.random.default_rng(1)
     >>> x = sample(Range(low=10, high=40), 100_000, rng)
     >>> bool(abs(np.percentile(x, 5) - 10) < 0.3 and abs(np.percentile(x, 95) - 40) < 1)
     True
+    >>> y = sample(Range(mean=0, sd=1, dist="normal"), 1000, rng, Bounds(0, lo_open=True))
+    >>> bool((y > 0).all())
+    True
     """
     if is_constant(value):
         out = np.full(draws, point(value))
     else:
-        r = value
-        assert isinstance(r, Range)
-        k = r.kind
-        if r.mean is not None:
-            out = rng.normal(r.mean, r.sd, draws)
-        else:
-            a, b = float(r.low), float(r.high)  # type: ignore[arg-type]
-            if k == "lognormal":
-                mu = (math.log(a) + math.log(b)) / 2
-                sigma = (math.log(b) - math.log(a)) / (2 * Z90)
-                out = rng.lognormal(mu, sigma, draws)
-            elif k == "normal":
-                out = rng.normal((a + b) / 2, (b - a) / (2 * Z90), draws)
-            elif k == "pert":
-                c = float(r.mode)  # type: ignore[arg-type]
-                alpha = 1 + 4 * (c - a) / (b - a)
-                beta = 1 + 4 * (b - c) / (b - a)
-                out = a + (b - a) * rng.beta(alpha, beta, draws)
-            elif k == "triangular":
-                out = rng.triangular(a, float(r.mode), b, draws)  # type: ignore[arg-type]
+        assert isinstance(value, Range)
+        out = _draw(value, draws, rng)
+        if bounds is not None and bounds.lo_open:
+            for _ in range(MAX_RESAMPLE_ROUNDS):
+                bad = np.flatnonzero(~(out > bounds.lo))
+                if bad.size == 0:
+                    break
+                out[bad] = _draw(value, bad.size, rng)
             else:
-                out = rng.uniform(a, b, draws)
+                raise ValueError(
+                    f"{value.describe()}: too many draws at or below {bounds.lo:g}; "
+                    "the range must lie mostly above it"
+                )
     if bounds is not None:
         out = np.clip(out, bounds.lo, bounds.hi)
     return out

@@ -15,6 +15,8 @@ driver                    quantity ``q(m)``                                     
 ``capacity``              ``max(min_units, ceil(requests(m) / capacity_per_unit))``    ``q * rate``
 ========================  ===========================================================  ==================
 
+``ceil`` ignores float noise below ``1e-9`` relative (:func:`ceil_units`).
+
 Then ``amount(m) = 0`` outside ``from_month .. to_month``, and otherwise the amount
 above times ``(1 + escalation_per_year)^(m/12)``.
 """
@@ -143,7 +145,7 @@ def _fte(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int
 
 def _capacity(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
     assert cap is not None
-    units = np.ceil(drivers["requests"] / cap)
+    units = ceil_units(drivers["requests"] / cap)
     return np.broadcast_to(np.maximum(float(line.min_units or 0), units), shape)
 
 
@@ -223,6 +225,25 @@ def quantity(
     except KeyError:  # pragma: no cover - the schema refuses it
         raise ValueError(f"unknown driver {line.driver!r}") from None
     return d.quantity(line, drivers, fte, capacity_per_unit, shape)
+
+
+#: Relative float noise ignored when rounding capacity units up.
+CEIL_TOLERANCE = 1e-9
+
+
+def ceil_units(x: np.ndarray) -> np.ndarray:
+    """Units needed for a load of ``x`` units: ``ceil(x - 1e-9 * |x|)``.
+
+    ``ceil`` that ignores float noise below ``1e-9`` relative: 30000.000000000004
+    requests at 10000 per unit need 3 units, not 4. The workbook uses the same rule,
+    ``CEILING.MATH(x - 1E-9*ABS(x))``.
+
+    Examples
+    --------
+    >>> ceil_units(np.array([30000.000000000004 / 10000, 3.01, 0.0, 2.0])).tolist()
+    [3.0, 4.0, 0.0, 2.0]
+    """
+    return np.ceil(x - CEIL_TOLERANCE * np.abs(x))
 
 
 def escalation(escalation_per_year: np.ndarray, months: int) -> np.ndarray:
