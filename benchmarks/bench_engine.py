@@ -248,9 +248,7 @@ def main() -> None:
 
     engine_t = best_of(lambda: monte_carlo(s, lines, DRAWS, 1))
     p = _sampled_params(s, DRAWS, 1)
-    kernel_t = best_of(
-        lambda: (_sampled_params(s, DRAWS, 1), flat_kernel(p, MONTHS))
-    )
+    kernel_t = best_of(lambda: (_sampled_params(s, DRAWS, 1), flat_kernel(p, MONTHS)))
     print(
         json.dumps(
             {

@@ -22,6 +22,7 @@ Defaults where the file leaves a section out (the package's defaults):
 - no ``quality``: accuracy 1.0 in every month, never degraded (launch_accuracy 1,
   drift 0, floor 0, acceptable 0);
 - no ``retraining``: policy ``none``; no ``degradation``: fallback ``none``;
+- no ``monitoring``: detection lag 0 (a degraded month is noticed the same month);
 - no ``benefits``: minutes saved, hourly rate and cost per error all 0;
 - no ``finance``: discount_rate 0.10.
 
@@ -69,6 +70,8 @@ SERIES: tuple[str, ...] = (
     "accuracy",
     "retrain",
     "degraded",
+    "silent",
+    "detected",
     "benefit",
     "cost",
     "net",
@@ -281,6 +284,9 @@ class ReferenceModel:
         self.every_months = retraining.get("every_months")
         self.trigger_below = retraining.get("trigger_below")
         self.fallback = (doc.get("degradation") or {}).get("fallback", "none")
+        monitoring = doc.get("monitoring")
+        lag = 0.0 if monitoring is None else _get(monitoring, "detection_lag_months", 0.0)
+        self.detection_lag = max(0, math.floor(lag + 0.5))
 
         # benefits, finance
         benefits = doc.get("benefits")
@@ -415,14 +421,38 @@ class ReferenceModel:
         """``degraded(m) = accuracy(m) < acceptable``."""
         return 1 if self.accuracy(m) < self.acceptable else 0
 
+    # ---- monitoring ------------------------------------------------------ #
+
+    @_cell
+    def episode_month(self, m: int) -> int:
+        """Position of month ``m`` in its episode (1 = the first degraded month of a run of
+        consecutive degraded months), 0 in a month that is not degraded."""
+        if not self.degraded(m):
+            return 0
+        return (self.episode_month(m - 1) if m > 0 else 0) + 1
+
+    def silent(self, m: int) -> int:
+        """``silent(m) = 1`` in the first ``lag`` months of an episode, ``lag =
+        max(0, floor(detection_lag_months + 0.5))``; with ``fallback: none`` every
+        degraded month is silent."""
+        if not self.degraded(m):
+            return 0
+        if self.fallback == "none":
+            return 1
+        return 1 if self.episode_month(m) <= self.detection_lag else 0
+
+    def detected(self, m: int) -> int:
+        """``detected(m) = degraded(m) - silent(m)``."""
+        return self.degraded(m) - self.silent(m)
+
     # ---- benefits -------------------------------------------------------- #
 
     @_cell
     def benefit(self, m: int) -> float:
         """``benefit(m) = requests(m) * (accuracy(m) * minutes_saved_per_item / 60 *
-        hourly_rate - (1 - accuracy(m)) * cost_per_error)``, except 0 in a degraded month
-        with ``fallback: manual``."""
-        if self.degraded(m) and self.fallback == "manual":
+        hourly_rate - (1 - accuracy(m)) * cost_per_error)``, except 0 in a *detected*
+        degraded month with ``fallback: manual`` (a silent month keeps the formula)."""
+        if self.detected(m) and self.fallback == "manual":
             return 0.0
         acc = self.accuracy(m)
         return self.requests(m) * (
@@ -558,6 +588,26 @@ class ReferenceModel:
             return None
         return (1.0 + float(irr)) ** 12 - 1.0
 
+    def mirr_annual(self) -> float | None:
+        """``mirr_annual = (1 + MIRR of net(m))^12 - 1``, Excel's ``MIRR(net, r, r)`` with
+        ``r`` the monthly discount rate: ``(-NPV(r, positive flows) * (1+r)^n /
+        (NPV(r, negative flows) * (1+r)))^(1/(n-1)) - 1`` with ``n = H`` and Excel's NPV
+        (first flow discounted once); ``None`` without a positive and a negative flow, or
+        with one month."""
+        flows = [self.net(m) for m in self.months()]
+        n = len(flows)
+        if n < 2 or not (any(f > 0 for f in flows) and any(f < 0 for f in flows)):
+            return None
+        r = self.monthly_rate()
+
+        def excel_npv(values: list[float]) -> float:
+            return sum(v / (1.0 + r) ** (i + 1) for i, v in enumerate(values))
+
+        positives = [f if f > 0 else 0.0 for f in flows]
+        negatives = [f if f < 0 else 0.0 for f in flows]
+        ratio = -excel_npv(positives) * (1.0 + r) ** n / (excel_npv(negatives) * (1.0 + r))
+        return (1.0 + (ratio ** (1.0 / (n - 1)) - 1.0)) ** 12 - 1.0
+
     def payback_month(self) -> int | None:
         """``payback_month``: smallest ``m`` from which the cumulative net ``sum_{k<=j}
         net(k)`` is ``>= 0`` for every ``j >= m``; ``None`` if it ends below 0."""
@@ -598,6 +648,19 @@ class ReferenceModel:
         """``degraded_months``: number of degraded months."""
         return sum(self.degraded(m) for m in self.months())
 
+    def silent_months(self) -> int:
+        """``silent_months``: number of silent months."""
+        return sum(self.silent(m) for m in self.months())
+
+    def silent_error_cost(self) -> float:
+        """``silent_error_cost``: sum over silent months of ``requests(m) * (1 -
+        accuracy(m)) * cost_per_error``."""
+        return sum(
+            self.requests(m) * (1.0 - self.accuracy(m)) * self.cost_per_error
+            for m in self.months()
+            if self.silent(m)
+        )
+
     def metrics(self) -> dict[str, Any]:
         """All summary metrics under SCENARIO.md's names."""
         return {
@@ -607,6 +670,7 @@ class ReferenceModel:
             "net_total": self.net_total(),
             "npv": self.npv(),
             "irr_annual": self.irr_annual(),
+            "mirr_annual": self.mirr_annual(),
             "payback_month": self.payback_month(),
             "roi": self.roi(),
             "run_rate_monthly": self.run_rate_monthly(),
@@ -614,6 +678,8 @@ class ReferenceModel:
             "cost_per_request": self.cost_per_request(),
             "retrains": self.retrains(),
             "degraded_months": self.degraded_months(),
+            "silent_months": self.silent_months(),
+            "silent_error_cost": self.silent_error_cost(),
         }
 
     # ---- pilot ----------------------------------------------------------- #

@@ -53,6 +53,8 @@ PACKAGE_SERIES = (
     "accuracy",
     "retrain",
     "degraded",
+    "silent",
+    "detected",
     "benefit",
     "cost",
     "net",
@@ -65,6 +67,7 @@ METRIC_NAMES = (
     "net_total",
     "npv",
     "irr_annual",
+    "mirr_annual",
     "payback_month",
     "roi",
     "run_rate_monthly",
@@ -72,6 +75,8 @@ METRIC_NAMES = (
     "cost_per_request",
     "retrains",
     "degraded_months",
+    "silent_months",
+    "silent_error_cost",
 )
 PILOT_NAMES = (
     "pilot_reported_monthly",

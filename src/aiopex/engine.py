@@ -1,8 +1,9 @@
 """The engine: a scenario to monthly arrays of shape ``(draws, months)``, then metrics.
 
 A deterministic run is one draw at point values; a Monte Carlo run samples every
-*(u)* field from its own random stream (keyed by the seed and the field's path) and runs the same code on chunks of
-draws, keeping only what the summaries need (monthly cost and net, per-draw metrics).
+*(u)* field from its own random stream (keyed by the seed and the field's path) and
+runs the same code on chunks of draws, keeping only what the summaries need (monthly
+cost and net, per-draw metrics).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The stream name of the history forecast's Monte Carlo paths.
 HISTORY_STREAM = "usage.history"
+
+#: Metrics counted in whole months (integers in the point run).
+WHOLE_MONTH_METRICS = ("payback_month", "retrains", "degraded_months", "silent_months")
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 4096
@@ -129,8 +133,9 @@ def simulate(
     """Run the model on ``draws`` parameter sets ``p`` (each ``(draws, 1)``).
 
     Returns the monthly arrays ``(draws, months)``: drivers, ``accuracy``, ``retrain``,
-    ``degraded``, ``benefit``, ``cost``, ``net``, ``category`` (dict of category cost) and,
-    with ``keep_lines``, ``lines`` (``{name: (quantity, monthly rate, amount)}``).
+    ``degraded``, ``silent``, ``detected``, ``benefit``, ``silent_error`` (the cost of
+    the wrong outputs of silent months), ``cost``, ``net``, ``category`` (dict of category
+    cost) and, with ``keep_lines``, ``lines`` (``{name: (quantity, monthly rate, amount)}``).
     """
     m = scenario.model
     u = m.usage
@@ -186,16 +191,19 @@ def simulate(
     )
     acc = quality.accuracy_from_age(age, launch, drift, q.floor)
     deg = quality.degraded(acc, q.acceptable)
-    out.update(accuracy=acc, retrain=retrain, degraded=deg)
+    lag = p.get("monitoring.detection_lag_months", 0.0)
+    silent, detected = quality.silent_and_detected(deg, lag, m.degradation.fallback)
+    out.update(accuracy=acc, retrain=retrain, degraded=deg, silent=silent, detected=detected)
     out["benefit"] = _benefits.benefit(
         req,
         acc,
-        deg,
+        detected,
         p["benefits.minutes_saved_per_item"],
         p["benefits.hourly_rate"],
         p["benefits.cost_per_error"],
         m.degradation.fallback,
     )
+    out["silent_error"] = _benefits.silent_error(req, acc, silent, p["benefits.cost_per_error"])
 
     cost = np.zeros(shape)
     category: dict[str, np.ndarray] = {}
@@ -226,12 +234,17 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
     - ``cost_total`` = sum of ``cost(m)``; ``cost_by_category`` = sum per category
     - ``benefit_total`` = sum of ``benefit(m)``; ``net_total = benefit_total - cost_total``
     - ``npv`` = ``sum_m net(m) / (1 + r)^(m+1)``, ``r = (1 + discount_rate)^(1/12) - 1``
-    - ``irr_annual`` = ``(1 + IRR of net(m))^12 - 1`` (NaN where no IRR)
+    - ``irr_annual`` = ``(1 + IRR of net(m))^12 - 1`` (NaN where no IRR), the IRR being
+      the root closest to zero
+    - ``mirr_annual`` = ``(1 + MIRR of net(m))^12 - 1``, Excel's ``MIRR`` with the monthly
+      discount rate as finance and reinvestment rate (NaN where undefined)
     - ``payback_month`` (NaN where the cumulative net ends below 0)
     - ``roi = net_total / cost_total``
     - ``run_rate_monthly`` = mean ``cost(m)`` over the last ``min(12, H)`` months
     - ``requests_total``; ``cost_per_request = cost_total / requests_total``
-    - ``retrains``, ``degraded_months``: counts of months
+    - ``retrains``, ``degraded_months``, ``silent_months``: counts of months
+    - ``silent_error_cost`` = sum over silent months of
+      ``requests(m) * (1 - accuracy(m)) * cost_per_error``
     """
     cost, benefit, net = sim["cost"], sim["benefit"], sim["net"]
     H = cost.shape[1]
@@ -248,6 +261,7 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "net_total": benefit_total - cost_total,
         "npv": finance.npv(net, discount_rate[:, 0]),
         "irr_annual": finance.irr_annual(net),
+        "mirr_annual": finance.mirr_annual(net, discount_rate[:, 0]),
         "payback_month": finance.payback_month(net),
         "roi": roi,
         "run_rate_monthly": cost[:, run_rate_window(H)].mean(axis=1),
@@ -255,6 +269,8 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "cost_per_request": cpr,
         "retrains": sim["retrain"].sum(axis=1),
         "degraded_months": sim["degraded"].sum(axis=1),
+        "silent_months": sim["silent"].sum(axis=1),
+        "silent_error_cost": sim["silent_error"].sum(axis=1),
     }
 
 
@@ -271,7 +287,7 @@ def _point_metrics(per_draw: dict[str, Any]) -> dict[str, Any]:
         if k == "cost_by_category":
             out[k] = {c: float(a[0]) for c, a in v.items()}
         else:
-            out[k] = _scalar(v[0], integer=k in ("payback_month", "retrains", "degraded_months"))
+            out[k] = _scalar(v[0], integer=k in WHOLE_MONTH_METRICS)
     return out
 
 
@@ -406,6 +422,8 @@ def run(
         category,
         metrics["retrains"],
         metrics["run_rate_monthly"],
+        silent_months=metrics["silent_months"],
+        silent_error_cost=metrics["silent_error_cost"],
     )
     history_info = None
     if hist is not None:

@@ -38,6 +38,7 @@ METRICS: tuple[str, ...] = (
     "net_total",
     "npv",
     "irr_annual",
+    "mirr_annual",
     "payback_month",
     "roi",
     "run_rate_monthly",
@@ -45,6 +46,8 @@ METRICS: tuple[str, ...] = (
     "cost_per_request",
     "retrains",
     "degraded_months",
+    "silent_months",
+    "silent_error_cost",
 )
 
 PILOT_METRICS: tuple[str, ...] = (
@@ -77,6 +80,8 @@ DRIVER_SERIES: tuple[str, ...] = (
     "accuracy",
     "retrain",
     "degraded",
+    "silent",
+    "detected",
 )
 
 #: Columns of the tidy ledger, in order.

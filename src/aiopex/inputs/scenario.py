@@ -630,6 +630,12 @@ class Scenario:
         add("retraining.every_months", r.every_months, "months")
         add("retraining.trigger_below", r.trigger_below, "share correct")
         add("degradation.fallback", m.degradation.fallback, "manual | none")
+        if m.monitoring is not None:
+            add(
+                "monitoring.detection_lag_months",
+                m.monitoring.detection_lag_months,
+                "months (rounded half up to whole months per draw)",
+            )
         b = m.benefits
         add("benefits.minutes_saved_per_item", b.minutes_saved_per_item, "minutes")
         add("benefits.hourly_rate", b.hourly_rate, f"{cur} per hour")

@@ -40,14 +40,46 @@ def npv(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
     return (net / (1.0 + r) ** (m + 1)).sum(axis=1)
 
 
-def irr(net: np.ndarray, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
-    """Monthly IRR of each row of ``net``; NaN where the cash flows have no IRR.
+#: Rates (monthly) scanned for sign changes of the NPV: 0, and from 1e-6 to 0.999999 below
+#: zero and to 1e4 above it, geometrically spaced (about 10% apart).
+_GRID_NEG = -np.geomspace(1e-6, 1 - 1e-6, 150)[::-1]
+_GRID_POS = np.geomspace(1e-6, 1e4, 220)
+IRR_GRID = np.concatenate([_GRID_NEG, [0.0], _GRID_POS])
+_ZERO = _GRID_NEG.size
 
-    Solves ``sum_m net(m) / (1 + x)^m = 0`` for ``x > -1`` (Excel's ``IRR``), vectorized:
-    Newton's method from 0.01 a month, then bisection on a bracket for rows Newton
-    did not settle. Rows whose flows never change sign have no IRR (NaN), as do rows
-    where no root is found in ``(-0.99, 10000)`` a month. Where several roots exist the
-    one found from the guess is returned, as Excel does.
+
+def _scaled_npv(c: np.ndarray, x: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``h(x) = sum_m c_m (1+x)^(K-m)`` and ``h'(x)`` per row: the NPV at rate ``x`` times
+    ``(1+x)^K``, the same sign; ``K = H-1`` below zero keeps every power <= 1."""
+    H = c.shape[1]
+    e = K[:, None] - np.arange(H)[None, :]
+    lx = np.log1p(x)[:, None]
+    pw = np.exp(e * lx)
+    h = np.einsum("ij,ij->i", c, pw)
+    dh = np.einsum("ij,ij->i", c * e, pw) / (1.0 + x)
+    return h, dh
+
+
+def irr(net: np.ndarray) -> np.ndarray:
+    """Monthly IRR of each row of ``net``: the root closest to zero; NaN where none.
+
+    Solves ``sum_m net(m) / (1 + x)^m = 0`` for ``x > -1``. Cash flows may have several
+    such roots (one per sign change, at most); aiopex returns **the root closest to zero**
+    (as ``numpy_financial.irr`` does), so the answer does not depend on a starting guess.
+    Rows whose flows never change sign have no IRR (NaN), as do rows whose NPV changes sign
+    at no monthly rate in ``(-0.999999, 10000)``.
+
+    Method, vectorized over rows: the NPV's sign on the grid :data:`IRR_GRID` (0, then
+    about 10% apart out to -0.999999 and 10000); the sign change nearest zero on each side
+    brackets a root, which safeguarded Newton (bisection when a step leaves the bracket)
+    refines to 1e-14 relative; the one of the two with the smaller ``|x|`` is returned.
+    Two roots closer together than the grid's spacing cancel out (no sign change between
+    grid points) and are missed: flows whose NPV touches zero without crossing it.
+
+    Warnings
+    --------
+    Excel's ``IRR`` runs Newton's method from a guess (10%) and may return another root
+    when there are several.
 
     Examples
     --------
@@ -55,78 +87,127 @@ def irr(net: np.ndarray, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
     0.130662
     >>> bool(np.isnan(irr(np.array([[100.0, 50.0]]))[0]))
     True
+    >>> round(float(irr(np.array([[-100.0, 230.0, -132.0]]))[0]), 6)  # roots 10% and 20%
+    0.1
     """
     net = np.atleast_2d(np.asarray(net, dtype=float))
     D, H = net.shape
-    m = np.arange(H)
-    exists = (net > 0).any(axis=1) & (net < 0).any(axis=1)
     out = np.full(D, np.nan)
+    exists = (net > 0).any(axis=1) & (net < 0).any(axis=1)
     if not exists.any():
         return out
-    rows = np.nonzero(exists)[0]
+    rows = np.flatnonzero(exists)
     c = net[rows]
-    mc = m * c
-    scale = np.abs(c).max(axis=1)
-    x = np.full(rows.size, 0.01)
-    good = np.zeros(rows.size, dtype=bool)
-    active = np.arange(rows.size)
+    m = np.arange(H)
+    g = IRR_GRID
     with np.errstate(all="ignore"):
-        for _ in range(max_iter):
-            xa = x[active]
-            v = 1.0 / (1.0 + xa)
-            pw = np.cumprod(np.broadcast_to(v[:, None], (active.size, H)), axis=1) / v[:, None]
-            f = np.einsum("ij,ij->i", c[active], pw)
-            df = -np.einsum("ij,ij->i", mc[active], pw) * v
-            step = np.where(df != 0, f / df, np.inf)
-            x_new = xa - step
-            x_new = np.where(np.isfinite(x_new) & (x_new > -0.99), x_new, np.nan)
-            x[active] = x_new
-            settled = np.abs(step) < tol * np.maximum(1.0, np.abs(xa))
-            ok = settled & np.isfinite(x_new) & (np.abs(f) / scale[active] < 1e-6)
-            good[active[ok]] = True
-            active = active[~ok & np.isfinite(x_new)]
-            if active.size == 0:
-                break
-    if not good.all():
-        x[~good] = _bisect(c[~good])
-    out[rows] = x
-    return out
-
-
-def _bisect(c: np.ndarray) -> np.ndarray:
-    """Root of ``sum c_m / (1+x)^m`` by bisection on the first bracket of a grid; NaN if none."""
-    grid = np.concatenate([np.linspace(-0.99, -0.01, 99), np.geomspace(1e-4, 1e4, 320)])
-    grid.sort()
-    m = np.arange(c.shape[1])
-    disc = (1.0 + grid[:, None]) ** -m  # (grid, months)
-    with np.errstate(all="ignore"):
-        vals = c @ disc.T  # (rows, grid): NPV of every row at every grid rate
-    out = np.full(c.shape[0], np.nan)
-    for i in range(c.shape[0]):
-        s = np.sign(vals[i])
-        idx = np.nonzero(s[:-1] * s[1:] <= 0)[0]
+        # sign of the NPV at every grid rate: (1+g)^(H-1-m) below zero, (1+g)^-m above
+        pw = np.where(g[:, None] < 0, (1.0 + g[:, None]) ** (H - 1 - m), (1.0 + g[:, None]) ** -m)
+        s = np.sign(c @ pw.T)  # (rows, grid)
+    change = s[:, :-1] * s[:, 1:] < 0
+    pos_event = change[:, _ZERO:] | (s[:, _ZERO + 1 :] == 0)  # cells [g_j, g_j+1], j >= zero
+    neg_event = change[:, :_ZERO] | (s[:, :_ZERO] == 0)  # cells j < zero
+    best = np.full(rows.size, np.nan)
+    at_zero = s[:, _ZERO] == 0
+    best[at_zero] = 0.0
+    cand = []
+    has_pos = pos_event.any(axis=1) & ~at_zero
+    j_pos = _ZERO + np.argmax(pos_event, axis=1)
+    cand.append((np.flatnonzero(has_pos), j_pos, 0))
+    has_neg = neg_event.any(axis=1) & ~at_zero
+    j_neg = _ZERO - 1 - np.argmax(neg_event[:, ::-1], axis=1)
+    cand.append((np.flatnonzero(has_neg), j_neg, H - 1))
+    for idx, j, K in cand:
         if idx.size == 0:
             continue
-        # the bracket closest to the guess (0.01 a month)
-        j = idx[np.argmin(np.abs(grid[idx] - 0.01))]
-        lo, hi = grid[j], grid[j + 1]
-        flo = vals[i, j]
-        for _ in range(200):
-            mid = (lo + hi) / 2
-            fm = (c[i] / (1.0 + mid) ** m).sum()
-            if np.sign(fm) == np.sign(flo):
-                lo, flo = mid, fm
-            else:
-                hi = mid
-            if hi - lo < 1e-14:
-                break
-        out[i] = (lo + hi) / 2
+        root = _refine(c[idx], g[j[idx]], g[j[idx] + 1], K)
+        cur = best[idx]
+        better = np.isnan(cur) | (np.abs(root) < np.abs(cur))
+        best[idx] = np.where(better, root, cur)
+    out[rows] = best
     return out
+
+
+def _refine(
+    c: np.ndarray, lo: np.ndarray, hi: np.ndarray, K: int, max_iter: int = 200
+) -> np.ndarray:
+    """The root of ``sum c_m (1+x)^(K-m)`` in ``[lo, hi]`` (a sign change), per row:
+    Newton's method, falling back to bisection whenever a step leaves the bracket."""
+    n = c.shape[0]
+    Kv = np.full(n, float(K))
+    lo, hi = lo.astype(float).copy(), hi.astype(float).copy()
+    with np.errstate(all="ignore"):
+        f_lo, _ = _scaled_npv(c, lo, Kv)
+        f_hi, _ = _scaled_npv(c, hi, Kv)
+    x = np.where(f_lo == 0, lo, np.where(f_hi == 0, hi, (lo + hi) / 2))
+    s_lo = np.sign(f_lo)
+    active = np.flatnonzero((f_lo != 0) & (f_hi != 0))
+    with np.errstate(all="ignore"):
+        for _ in range(max_iter):
+            if active.size == 0:
+                break
+            xa = x[active]
+            f, df = _scaled_npv(c[active], xa, Kv[active])
+            same = np.sign(f) == s_lo[active]
+            lo[active] = np.where(same, xa, lo[active])
+            hi[active] = np.where(same, hi[active], xa)
+            la, ha = lo[active], hi[active]
+            xn = xa - f / df
+            bad = ~np.isfinite(xn) | (xn <= la) | (xn >= ha)
+            xn = np.where(bad, (la + ha) / 2, xn)
+            done = (f == 0) | (np.abs(xn - xa) <= 1e-14 * np.maximum(1.0, np.abs(xa)))
+            done |= (ha - la) <= 1e-15 * np.maximum(1.0, np.abs(xa))
+            x[active] = np.where(f == 0, xa, xn)
+            active = active[~done]
+    return x
 
 
 def irr_annual(net: np.ndarray) -> np.ndarray:
-    """``irr_annual = (1 + IRR of net(m))^12 - 1``; NaN where the flows have no IRR."""
+    """``irr_annual = (1 + IRR of net(m))^12 - 1``; NaN where the flows have no IRR.
+
+    The monthly IRR is the root closest to zero (:func:`irr`).
+    """
     return (1.0 + irr(net)) ** 12 - 1.0
+
+
+def mirr(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
+    """Monthly MIRR of each row of ``net``, as Excel's ``MIRR(values, r, r)`` with ``r`` the
+    monthly discount rate as both the finance and the reinvestment rate.
+
+    With ``n`` months, the positive flows compounded to the last month at ``r`` and the
+    negative flows discounted to month 0 at ``r``:
+
+    ``MIRR = (sum_{net>0} net(m) (1+r)^(n-1-m) / -sum_{net<0} net(m) (1+r)^-m)^(1/(n-1)) - 1``
+
+    which is Excel's ``(-NPV(r, positives) * (1+r)^n / (NPV(r, negatives) * (1+r)))^(1/(n-1))
+    - 1``. NaN (Excel's ``#DIV/0!``) where there is no positive or no negative flow, or
+    only one month.
+
+    Examples
+    --------
+    >>> r = (1.1 ** 12) - 1  # 10% a month
+    >>> round(float(mirr(np.array([[-100.0, 0.0, 121.0]]), r)[0]), 9)  # 121 / 100 over 2 months
+    0.1
+    >>> bool(np.isnan(mirr(np.array([[100.0, 50.0]]), 0.1)[0]))
+    True
+    """
+    net = np.atleast_2d(np.asarray(net, dtype=float))
+    D, n = net.shape
+    r = np.reshape(monthly_rate(discount_rate), (-1, 1))
+    m = np.arange(n)
+    pos = np.where(net > 0, net, 0.0)
+    neg = np.where(net < 0, net, 0.0)
+    with np.errstate(all="ignore"):
+        fv_pos = (pos * (1.0 + r) ** (n - 1 - m)).sum(axis=1)
+        pv_neg = (neg * (1.0 + r) ** -m).sum(axis=1)
+        out = (fv_pos / -pv_neg) ** (1.0 / (n - 1)) - 1.0 if n > 1 else np.full(D, np.nan)
+    ok = (net > 0).any(axis=1) & (net < 0).any(axis=1) & (n > 1)
+    return np.where(ok, out, np.nan)
+
+
+def mirr_annual(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
+    """``mirr_annual = (1 + MIRR of net(m))^12 - 1`` (:func:`mirr`); NaN where undefined."""
+    return (1.0 + mirr(net, discount_rate)) ** 12 - 1.0
 
 
 def payback_month(net: np.ndarray) -> np.ndarray:

@@ -66,3 +66,55 @@ def retrain_and_age(
 def degraded(accuracy: np.ndarray, acceptable: float) -> np.ndarray:
     """``degraded(m) = accuracy(m) < acceptable`` (as 0/1)."""
     return (accuracy < acceptable).astype(float)
+
+
+def detection_lag(lag_months: np.ndarray | float) -> np.ndarray:
+    """Whole months of detection lag: ``lag = max(0, floor(detection_lag_months + 0.5))``.
+
+    Examples
+    --------
+    >>> detection_lag(np.array([0.0, 0.49, 0.5, 1.5, 2.4])).tolist()
+    [0.0, 0.0, 1.0, 2.0, 2.0]
+    """
+    return np.maximum(0.0, np.floor(np.asarray(lag_months, dtype=float) + 0.5))
+
+
+def silent_and_detected(
+    degraded_: np.ndarray, lag_months: np.ndarray | float, fallback: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Silent and detected degraded months (SCENARIO.md, "Monitoring").
+
+    An *episode* is a maximal run of consecutive degraded months; its first ``lag``
+    months (:func:`detection_lag`) are silent, the rest detected. With
+    ``fallback: none`` nobody acts on a detection and every degraded month is silent.
+    ``detected(m) = degraded(m) - silent(m)``.
+
+    Parameters
+    ----------
+    degraded_ : ndarray (draws, months)
+        0/1 degraded flags.
+    lag_months : ndarray (draws, 1) or float
+        ``monitoring.detection_lag_months`` per draw (0 without a monitoring section).
+    fallback : str
+        ``manual`` or ``none``.
+
+    Returns
+    -------
+    silent, detected : ndarray (draws, months), 0/1
+
+    Examples
+    --------
+    >>> deg = np.array([[0, 1, 1, 1, 0, 1, 1]], dtype=float)
+    >>> s, d = silent_and_detected(deg, 2.0, "manual")
+    >>> s.tolist(), d.tolist()
+    ([[0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0]], [[0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
+    """
+    deg = np.asarray(degraded_, dtype=float)
+    if fallback == "none":
+        return deg.copy(), np.zeros_like(deg)
+    m = np.arange(deg.shape[-1])
+    # months since the last non-degraded month: the position in the episode, 1-based
+    last_ok = np.maximum.accumulate(np.where(deg > 0, -1, m), axis=-1)
+    position = m - last_ok
+    silent = ((deg > 0) & (position <= detection_lag(lag_months))).astype(float)
+    return silent, deg - silent

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.inputs.uncertain import point
 from aiopex.names import READINESS_QUESTIONS
 
 LABELS = {
@@ -29,8 +30,16 @@ def readiness_report(
     category_cost: dict[str, np.ndarray],
     retrains: int,
     run_rate_monthly: float,
+    silent_months: int = 0,
+    silent_error_cost: float = 0.0,
 ) -> dict[str, Any]:
     """The readiness report of a deterministic run.
+
+    Monitoring evidence: the detection lag used ("detection assumed immediate" without a
+    ``monitoring`` section), the silent months (degraded, not yet noticed or never acted
+    on) and the cost of their wrong outputs (``silent_error_cost``); a
+    ``monitoring_plan`` answered while no cost line is in the ``monitoring`` category is
+    flagged (a plan nobody is paid to carry out).
 
     Returns
     -------
@@ -55,6 +64,32 @@ def readiness_report(
         )
     else:
         msg = "no monitoring cost line: nobody is paid to watch the system"
+        evidence["monitoring_plan"].append(msg)
+        flags.append(msg)
+        plan = m.readiness.monitoring_plan
+        if isinstance(plan, str) and plan.strip():
+            msg = "monitoring_plan is answered but no cost line pays for monitoring"
+            evidence["monitoring_plan"].append(msg)
+            flags.append(msg)
+    if m.monitoring is None:
+        msg = (
+            "no monitoring section: detection assumed immediate (a month below acceptable "
+            "is noticed the same month)"
+        )
+        evidence["monitoring_plan"].append(msg)
+        flags.append(msg)
+    else:
+        lag = int(max(0.0, np.floor(point(m.monitoring.detection_lag_months) + 0.5)))
+        evidence["monitoring_plan"].append(
+            f"detection lag {lag} month{'s' if lag != 1 else ''}: a drop below acceptable "
+            "goes unnoticed that long"
+        )
+    if silent_months:
+        msg = (
+            f"{silent_months} silent month{'s' if silent_months != 1 else ''} (degraded, "
+            f"not noticed or not acted on): wrong outputs cost {cur} "
+            f"{silent_error_cost:,.0f}"
+        )
         evidence["monitoring_plan"].append(msg)
         flags.append(msg)
     pol = m.retraining.policy
@@ -89,7 +124,9 @@ def readiness_report(
         evidence["degradation_plan"].append(msg)
         flags.append(msg)
     else:
-        evidence["degradation_plan"].append("fallback manual: degraded months earn no benefit")
+        evidence["degradation_plan"].append(
+            "fallback manual: degraded months earn no benefit once detected"
+        )
     if "change_management" in cats:
         evidence["change_management"].append(
             f"change management costs {cur} "
