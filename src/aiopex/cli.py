@@ -98,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object")
         _add_common(p)
 
+    p = sub.add_parser("sensitivity", help="what moves the result: tornado and break-even values")
+    p.add_argument("file", metavar="FILE", help="scenario YAML file")
+    p.add_argument(
+        "--metric",
+        default="npv",
+        help="npv (default), run_rate_monthly, cost_total, ... or cost_by_category.<category>",
+    )
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_common(p)
+
     p = sub.add_parser("run", help="budget reports: notebooks, HTML and workbooks for scenarios")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="scenario files or folders")
     p.add_argument(
@@ -409,6 +420,29 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from aiopex.errors import AiopexError, Problem
+    from aiopex.inputs.scenario import load_scenario
+    from aiopex.sensitivity import sensitivity_metrics, tornado, tornado_text
+
+    scenario = load_scenario(args.file, args.overrides)
+    known = sensitivity_metrics(scenario)
+    if args.metric not in known:
+        raise AiopexError(
+            Problem(
+                "<command line>",
+                "--metric",
+                f"unknown metric {args.metric!r}; use one of {', '.join(known)}",
+            )
+        )
+    result = tornado(scenario, args.metric)
+    if args.json:
+        _print_json(result)
+    else:
+        print(tornado_text(result, scenario))
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from aiopex.batch.runner import run_batch
     from aiopex.errors import AiopexError
@@ -510,6 +544,7 @@ COMMANDS = {
     "forecast": _cmd_forecast,
     "pilot": _cmd_pilot_or_readiness,
     "readiness": _cmd_pilot_or_readiness,
+    "sensitivity": _cmd_sensitivity,
     "run": _cmd_run,
     "schema": _cmd_schema,
     "baseline": _cmd_baseline,

@@ -8,6 +8,7 @@ cost and net, per-draw metrics).
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,10 +52,9 @@ def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Unce
     Cost lines are addressed by name (``costs.llm_api.rate``), as overrides are.
     """
     out: list[tuple[str, Uncertain, Bounds]] = []
-    for name, f in type(model).model_fields.items():
+    for name, bounds in _field_bounds(type(model)):
         value = getattr(model, name)
         path = f"{prefix}{name}"
-        bounds = _bounds(f.metadata, f.annotation)
         if bounds is not None:
             if value is not None:
                 out.append((path, value, bounds))
@@ -66,6 +66,12 @@ def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Unce
                 if key is not None:
                     out.extend(uncertain_fields(item, f"{path}.{key}."))
     return out
+
+
+@functools.cache
+def _field_bounds(cls: type[BaseModel]) -> tuple[tuple[str, Bounds | None], ...]:
+    """``(field name, Bounds or None)`` of every field of a model class (computed once)."""
+    return tuple((n, _bounds(f.metadata, f.annotation)) for n, f in cls.model_fields.items())
 
 
 def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
