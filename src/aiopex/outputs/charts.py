@@ -71,6 +71,7 @@ __all__ = [
     "npv_distribution",
     "pilot_bridge",
     "pilot_cost",
+    "tornado",
     "usage",
     "usage_history",
 ]
@@ -611,4 +612,62 @@ def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) ->
     _money_axis(ax, cur)
     ax.legend(loc="upper left", frameon=False)
     _style(ax, "Cumulative net cash flow (dots: payback)", "cumulative net")
+    return fig
+
+
+# -- sensitivity ----------------------------------------------------------------------------
+
+
+def tornado(
+    sensitivity: dict[str, Any], currency: str = "", ax: Axes | None = None, top: int = 12
+) -> Figure:
+    """The tornado of :func:`aiopex.sensitivity.tornado`: per field, a bar from the metric
+    at its P10 to the metric at its P90, around the base value; largest swing on top.
+
+    Parameters
+    ----------
+    sensitivity : dict
+        ``{"metric", "base", "fields": [{"field", "low", "high", "metric_at_low",
+        "metric_at_high", "swing"}]}``.
+    currency : str
+        For a money metric's axis ("" for a count or a share).
+    top : int
+        The fields with the largest swings shown (the rest are listed as a count).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import aiopex
+    >>> from aiopex.sensitivity import tornado as compute
+    >>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
+    >>> t = compute(aiopex.load_scenario(path), break_even=False)
+    >>> tornado(t, "USD").axes[0].get_title(loc="left")
+    'What moves npv: each input at its P10 and P90'
+    """
+    rows = [f for f in sensitivity["fields"] if f["swing"] is not None][:top]
+    fig, ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.45 * len(rows) + 1.4)))
+    base = sensitivity["base"] or 0.0
+    y = np.arange(len(rows))[::-1]
+    for yi, f in zip(y, rows, strict=True):
+        lo, hi = f["metric_at_low"], f["metric_at_high"]
+        if lo is None or hi is None:
+            continue
+        ax.barh(yi, lo - base, left=base, color="#E45756", alpha=0.85, height=0.6)
+        ax.barh(yi, hi - base, left=base, color="#4C78A8", alpha=0.85, height=0.6)
+    ax.axvline(base, color="black", linewidth=1)
+    # field names are text from the scenario: never read as mathtext
+    ax.set_yticks(y, [f["field"].replace("$", r"\$") for f in rows])
+    if currency:
+        _money_axis(ax, currency, axis="x")
+    handles = [
+        Patch(color="#E45756", alpha=0.85, label="input at its P10"),
+        Patch(color="#4C78A8", alpha=0.85, label="input at its P90"),
+    ]
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
+    _style(ax, f"What moves {sensitivity['metric']}: each input at its P10 and P90")
+    ax.grid(axis="x", alpha=0.3)
+    ax.grid(axis="y", visible=False)
+    rest = len(sensitivity["fields"]) - len(rows)
+    if rest > 0:
+        ax.set_xlabel(f"{rest} more input{'s' if rest != 1 else ''} with smaller swings")
     return fig
