@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="npv",
         help="npv (default), run_rate_monthly, cost_total, ... or cost_by_category.<category>",
     )
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=_SET_HELP
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(p)
 
