@@ -67,7 +67,7 @@ def _run(tmp_path: Path, doc: dict, **kw) -> aiopex.Result:
 
 def test_benefit_is_zero_only_in_detected_months(tmp_path):
     r = _run(tmp_path, _doc(detection_lag_months=2))
-    s = r.series
+    s = r.drivers
     assert s["silent"].sum() == r.metrics["silent_months"] == 6
     assert (s["benefit"][s["detected"] > 0] == 0).all()
     assert (s["benefit"][s["silent"] > 0] != 0).all()
@@ -88,7 +88,7 @@ def test_longer_lag_costs_more_and_no_monitoring_is_lag_zero(tmp_path):
 def test_lag_is_sampled_per_draw(tmp_path):
     doc = _doc(detection_lag_months={"low": 0, "high": 4, "dist": "uniform"})
     r = _run(tmp_path, doc, draws=400, seed=3)
-    u = r.uncertainty["silent_months"]
+    u = r.uncertainty.loc["silent_months"]
     assert u["p5"] < u["p95"]  # lag 0 in some draws, up to 4 in others
     assert 0 <= u["p5"] and u["p95"] <= r.metrics["degraded_months"]
 

@@ -193,9 +193,9 @@ def test_random_scenarios_match_the_reference(doc):
         "cost",
         "net",
     ):
-        _close(res.series[name], ref["series"][name], name)
+        _close(res.drivers[name].to_numpy(), ref["series"][name], name)
     for name, amounts in ref["lines"].items():
-        _close(res.series[f"line:{name}"], amounts, f"line:{name}")
+        _close(np.asarray(res.line(name)), amounts, f"line:{name}")
     for name, want in ref["metrics"].items():
         got = res.metrics[name]
         if name == "cost_by_category":
@@ -203,7 +203,7 @@ def test_random_scenarios_match_the_reference(doc):
             for c in want:
                 _close(got[c], want[c], f"cost_by_category.{c}")
         elif name == "irr_annual":
-            roots = _roots(res.series["net"].tolist())
+            roots = _roots(res.drivers["net"].tolist())
             if _well_separated(roots):
                 _close(got, want, name)
         else:

@@ -104,7 +104,7 @@ def test_capacity_with_a_draw_near_zero_and_discount_rate_near_minus_one_stay_fi
     r = aiopex.run(_load(tmp_path, doc), draws=2000, seed=1)
     for metric in ("npv", "cost_total"):
         for k in ("mean", "p5", "p95"):
-            assert np.isfinite(r.uncertainty[metric][k]), (metric, k)
+            assert np.isfinite(r.uncertainty.loc[metric, k]), (metric, k)
 
 
 def test_capacity_units_ignore_float_noise(tmp_path):
@@ -131,5 +131,6 @@ def test_capacity_units_ignore_float_noise(tmp_path):
         ],
     }
     r = aiopex.run(_load(tmp_path, doc))
-    assert r.series["requests"][1] == pytest.approx(30000) and r.series["requests"][1] > 30000
-    assert r.series["line:gpu"].tolist() == [2.0, 3.0, 3.0]
+    req = r.drivers["requests"].to_numpy()
+    assert req[1] == pytest.approx(30000) and req[1] > 30000
+    assert np.asarray(r.line("gpu")).tolist() == [2.0, 3.0, 3.0]

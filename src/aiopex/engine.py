@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample, stream
+from aiopex.metrics import WHOLE_MONTH_METRICS
 from aiopex.model import benefits as _benefits
 from aiopex.model import costs as _costs
 from aiopex.model import finance, quality, usage
@@ -35,9 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The stream name of the history forecast's Monte Carlo paths.
 HISTORY_STREAM = "usage.history"
-
-#: Metrics counted in whole months (integers in the point run).
-WHOLE_MONTH_METRICS = ("payback_month", "retrains", "degraded_months", "silent_months")
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
 CHUNK = 4096
