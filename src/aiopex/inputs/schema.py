@@ -417,15 +417,6 @@ class Degradation(_Model):
     )
 
 
-class Monitoring(_Model):
-    detection_lag_months: U(
-        0,
-        240,
-        desc="months a drop below acceptable goes unnoticed, 0 = the same month; rounded half "
-        "up to whole months per draw; default 0; may be a range",
-    ) = 0.0
-
-
 class Benefits(_Model):
     minutes_saved_per_item: U(0, 10_000, desc="minutes, >= 0; a number or a range") = Field(
         0.0,
@@ -684,11 +675,6 @@ class ScenarioModel(_Model):
     )
     degradation: Degradation = Field(
         Degradation(), description="what happens below acceptable accuracy; default nothing"
-    )
-    monitoring: Monitoring | None = Field(
-        None,
-        description="how long a drop below acceptable goes unnoticed; absent: detection is "
-        "immediate (the readiness report says so)",
     )
     benefits: Benefits = Field(
         Benefits(),
