@@ -200,64 +200,103 @@ def _fmt(x: Any) -> str:
 
 
 def summary_text(result: Any) -> str:
-    """The readable summary ``aiopex forecast`` prints."""
-    from aiopex.months import run_rate_months
+    """The readable summary ``aiopex forecast`` prints.
+
+    One table: the base case (every range at its point value) and, with Monte Carlo
+    draws, the median and the P10 to P90 range beside it; benefit split into the value
+    of time saved and the cost of errors; the readiness flags by name.
+    """
+    from aiopex.outputs import text
 
     s = result.scenario
     m = result.metrics
     cur = s.currency
-    out = [
-        f"{s.name}: {s.horizon} months from {s.start} ({s.path})",
-        f"  run-rate          {_money(m['run_rate_monthly'], cur)} a month (last "
-        f"{run_rate_months(s.horizon)} months)",
-        f"  cost total        {_money(m['cost_total'], cur)}",
-        f"  benefit total     {_money(m['benefit_total'], cur)}",
-        f"  net total         {_money(m['net_total'], cur)}",
-        f"  NPV               {_money(m['npv'], cur)}",
-        "  IRR (annual)      "
-        + ("none (no sign change)" if m["irr_annual"] is None else f"{m['irr_annual']:.1%}"),
-        "  payback           "
-        + (
-            "not within the horizon"
-            if m["payback_month"] is None
-            else f"month {m['payback_month']} ({result.months[m['payback_month']]})"
-        ),
-        "  ROI               " + ("n/a" if m["roi"] is None else f"{m['roi']:.1%}"),
-        f"  requests          {m['requests_total']:,.0f} "
-        f"({_fmt(m['cost_per_request'])} {cur} each)",
-        f"  retrains          {m['retrains']}, degraded months {m['degraded_months']}",
-        "  cost by category: "
-        + ", ".join(f"{c} {_money(v, cur)}" for c, v in m["cost_by_category"].items()),
-    ]
+    u = result.uncertainty
+    mc = u is not None
+
+    def cell(name: str, value: Any, pct: bool = False) -> str:
+        return text.fmt(name, value, cur, result.months, percentile=pct)
+
+    def stats(name: str) -> tuple[str, str]:
+        if not mc or name not in u.index:
+            return "", ""
+        row = {k: (None if v != v else float(v)) for k, v in u.loc[name].items()}
+        return cell(name, row["p50"], True), (
+            f"{cell(name, row['p10'], True)} to {cell(name, row['p90'], True)}"
+        )
+
+    parts = text.benefit_parts(result)
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(name: str, value: Any, label: str | None = None) -> None:
+        rows.append((label or text.label(name), cell(name, value), *stats(name)))
+
+    for name in ("run_rate_monthly", "cost_total", "benefit_total"):
+        add(name, m.get(name))
+    rows.append(("  of which time saved", text.money(parts["time_saved"], cur), "", ""))
+    rows.append(("  less cost of errors", text.money(-parts["cost_of_errors"], cur), "", ""))
+    for name in ("net_total", "npv", "irr_annual", "mirr_annual", "payback_month", "roi"):
+        if name in m:
+            add(name, m.get(name))
+    add("requests_total", m.get("requests_total"))
+    add("cost_per_request", m.get("cost_per_request"))
+    for name in ("retrains", "degraded_months", "silent_months"):
+        if name in m:
+            add(name, m.get(name))
+    for c, v in m["cost_by_category"].items():
+        add(f"cost_by_category.{c}", v)
+
+    head = ("", "base case", "median", "P10 to P90") if mc else ("", "base case", "", "")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+
+    def line(r: tuple[str, str, str, str]) -> str:
+        cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1])]
+        if mc:
+            cells += [r[2].rjust(widths[2]), r[3].rjust(widths[3])]
+        return ("  " + "   ".join(cells)).rstrip()
+
+    out = [f"{s.name}: {s.horizon} months from {s.start} ({s.path})"]
+    if mc:
+        out.append(
+            f"  Base case: every range at its point value. Median, P10 to P90: "
+            f"{result.n_draws:,} Monte Carlo draws, seed {result.seed}."
+        )
+    else:
+        out.append("  Base case: every range at its point value (--draws N adds ranges).")
+    out.append(line(head))
+    out.extend(line(r) for r in rows)
+    if parts["manual_months"]:
+        out.append(
+            f"  (benefit is 0 in {text.plural(parts['manual_months'], 'month')} whose work "
+            "went back to people)"
+        )
+    if mc:
+        prob = result.probabilities or {}
+        out.append(
+            f"  P(NPV < 0) = {prob.get('prob_npv_negative', 0):.1%}; P(no payback within the "
+            f"horizon) = {prob.get('prob_no_payback', 0):.1%}"
+        )
     if result.pilot:
         p = result.pilot
-        hcm = p["hidden_cost_multiple"]
+        hcm = text.hidden_cost_multiple(p)
+        if p["pilot_reported_monthly"]:
+            said = (
+                f"'just scale it up' says {_money(p['naive_production_monthly'], cur)} a month, "
+                f"the production run-rate is {_money(p['production_monthly'], cur)}: "
+                f"hidden cost multiple {hcm}"
+            )
+        else:
+            said = (
+                f"the pilot's budget showed nothing, so scaling it up says nothing; the "
+                f"production run-rate is {_money(p['production_monthly'], cur)} a month"
+            )
         out.append(
-            f"  pilot: reported {_money(p['pilot_reported_monthly'], cur)}/month, true "
-            f"{_money(p['pilot_true_monthly'], cur)}/month; 'just scale it up' says "
-            f"{_money(p['naive_production_monthly'], cur)}/month, production is "
-            f"{_money(p['production_monthly'], cur)}/month"
-            + (f" ({hcm:.1f}x)" if hcm is not None else "")
+            f"  pilot: its budget showed {_money(p['pilot_reported_monthly'], cur)} a month, "
+            f"it really cost {_money(p['pilot_true_monthly'], cur)}; {said}"
         )
     r = result.readiness
-    out.append(f"  readiness: {r['answered']}/{r['total']} answered, {len(r['warnings'])} flags")
-    if result.uncertainty is not None:
-        u = result.uncertainty
-        npv, rr, pb = u.loc["npv"], u.loc["run_rate_monthly"], u.loc["payback_month"]
-        prob = result.probabilities
-        out.append(
-            f"  Monte Carlo ({result.n_draws} draws, seed {result.seed}): NPV p10 "
-            f"{_money(npv['p10'], cur)}, p50 {_money(npv['p50'], cur)}, p90 "
-            f"{_money(npv['p90'], cur)}; P(NPV < 0) = {prob['prob_npv_negative']:.1%}"
-        )
-        out.append(
-            f"  run-rate p10 {_money(rr['p10'], cur)}, p50 {_money(rr['p50'], cur)}, "
-            f"p90 {_money(rr['p90'], cur)}"
-        )
-        out.append(
-            f"  payback p10 {_month(pb['p10'])}, p50 {_month(pb['p50'])}, p90 "
-            f"{_month(pb['p90'])}; P(no payback) = {prob['prob_no_payback']:.1%}"
-        )
+    out.append(f"  readiness: {text.readiness_line(r)}")
+    out.extend(f"    - {f}" for f in text.flags(r))
     if result.history:
         from aiopex.model.forecasting import describe
 

@@ -1,0 +1,298 @@
+"""Words for the numbers: what the command line, the reports and the index call things.
+
+One place for the human label of every metric (the data keeps the contract's
+snake_case names; people read these), plurals, the readiness flags, the split of
+benefit into time saved and cost of errors, and the pilot's hidden cost multiple
+in words. Light imports only: the command line uses this module.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: Human labels of the metrics, under the contract's names.
+METRIC_LABELS: dict[str, str] = {
+    "cost_total": "Total cost",
+    "cost_by_category": "Cost by category",
+    "benefit_total": "Total benefit",
+    "time_saved_total": "Value of time saved",
+    "error_cost_total": "Cost of errors",
+    "net_total": "Net (benefit - cost)",
+    "npv": "Net present value (NPV)",
+    "irr_annual": "Internal rate of return (IRR), a year",
+    "mirr_annual": "Modified IRR (MIRR), a year",
+    "payback_month": "Payback month",
+    "roi": "Return on cost (ROI)",
+    "run_rate_monthly": "Run-rate, a month",
+    "requests_total": "Requests handled",
+    "cost_per_request": "Cost per request",
+    "retrains": "Retrainings",
+    "degraded_months": "Degraded months",
+    "silent_months": "Silent months (degraded, unnoticed)",
+    "silent_error_cost": "Cost of errors in silent months",
+    "prob_npv_negative": "P(NPV < 0)",
+    "prob_no_payback": "P(no payback within the horizon)",
+    "pilot_reported_monthly": "Pilot cost, as its budget showed it",
+    "pilot_absorbed_monthly": "Pilot cost absorbed by others",
+    "pilot_true_monthly": "True pilot cost",
+    "absorbed_share": "Share of the pilot cost absorbed",
+    "naive_production_monthly": "The pilot scaled up ('just scale it up')",
+    "production_monthly": "Production run-rate",
+    "hidden_cost_multiple": "Hidden cost multiple",
+}
+
+#: What each metric is, in a few words (the reports' "what it is" column).
+METRIC_NOTES: dict[str, str] = {
+    "cost_total": "sum of the monthly cost over the horizon",
+    "cost_by_category": "total cost of the category over the horizon",
+    "benefit_total": "time saved minus cost of errors, over the horizon",
+    "time_saved_total": "correct outputs x minutes saved x hourly rate",
+    "error_cost_total": "wrong outputs that reached the workflow x cost per error",
+    "net_total": "benefit minus cost, undiscounted",
+    "npv": "monthly net cash flows discounted at the discount rate (Excel's NPV)",
+    "irr_annual": "annualized; none when the cash flows never change sign",
+    "mirr_annual": "annualized, finance and reinvestment at the discount rate",
+    "payback_month": "first month from which the cumulative net stays >= 0",
+    "roi": "net total / cost total",
+    "run_rate_monthly": "mean monthly cost over the last 12 months (or fewer)",
+    "requests_total": "items the system handles over the horizon",
+    "cost_per_request": "cost total / requests handled",
+    "retrains": "months with a retraining",
+    "degraded_months": "months below the acceptable accuracy",
+    "silent_months": "degraded months before monitoring notices",
+    "silent_error_cost": "errors reaching the workflow in silent months",
+    "prob_npv_negative": "share of Monte Carlo draws in which the NPV is below 0",
+    "prob_no_payback": "share of draws without payback within the horizon",
+}
+
+BASE_CASE = "base case: one run with every range at its point value"
+
+HIDDEN_COST_SENTENCE = (
+    "The hidden cost multiple is the production run-rate divided by the pilot's own monthly "
+    "budget scaled up to production volume: how many times more production really costs "
+    "than 'we just need to scale it up' suggests."
+)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 flag``, ``2 flags``, ``0 flags``.
+
+    Examples
+    --------
+    >>> plural(1, "flag"), plural(3, "flag"), plural(2, "month")
+    ('1 flag', '3 flags', '2 months')
+    """
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def label(name: str) -> str:
+    """The human label of a metric; ``cost_by_category.<c>`` reads ``Cost: <c>``.
+
+    Examples
+    --------
+    >>> label("npv"), label("cost_by_category.change_management")
+    ('Net present value (NPV)', 'Cost: change management')
+    """
+    if name.startswith("cost_by_category."):
+        return "Cost: " + name.split(".", 1)[1].replace("_", " ")
+    return METRIC_LABELS.get(name, name.replace("_", " "))
+
+
+def note(name: str) -> str:
+    """What a metric is, in a few words ('' when there is nothing to add)."""
+    return METRIC_NOTES.get(name.split(".", 1)[0], "")
+
+
+def flags(readiness: Mapping[str, Any]) -> list[str]:
+    """The readiness flags by name: each unanswered question and each red flag."""
+    return [str(w) for w in readiness.get("warnings", [])]
+
+
+def readiness_line(readiness: Mapping[str, Any]) -> str:
+    """``5 of 6 questions answered, 1 flag``.
+
+    Examples
+    --------
+    >>> readiness_line({"answered": 6, "total": 6, "warnings": ["x"]})
+    '6 of 6 questions answered, 1 flag'
+    """
+    n = len(flags(readiness))
+    return (
+        f"{readiness['answered']} of {readiness['total']} questions answered, "
+        f"{plural(n, 'flag')}"
+    )
+
+
+def hidden_cost_multiple(pilot: Mapping[str, Any] | None) -> str:
+    """The hidden cost multiple in words: ``2.1x``; or why there is none.
+
+    Examples
+    --------
+    >>> hidden_cost_multiple({"hidden_cost_multiple": 2.06, "pilot_reported_monthly": 460})
+    '2.1x'
+    >>> hidden_cost_multiple({"hidden_cost_multiple": None, "pilot_reported_monthly": 0})
+    "none: the pilot's budget showed nothing"
+    >>> hidden_cost_multiple(None)
+    'no pilot'
+    """
+    if not pilot:
+        return "no pilot"
+    hcm = pilot.get("hidden_cost_multiple")
+    if hcm is not None and not (isinstance(hcm, float) and math.isnan(hcm)):
+        return f"{hcm:.1f}x"
+    if not pilot.get("pilot_reported_monthly"):
+        return "none: the pilot's budget showed nothing"
+    return "none: production has no requests to scale to"
+
+
+def benefit_parts(result: Any) -> dict[str, Any]:
+    """Benefit split into the value of time saved and the cost of errors (base case).
+
+    Per month, with point values: ``time_saved(m) = requests(m) * accuracy(m) *
+    minutes_saved_per_item / 60 * hourly_rate`` and ``cost_of_errors(m) = requests(m) *
+    (1 - accuracy(m)) * cost_per_error``; ``benefit(m) = time_saved(m) -
+    cost_of_errors(m)``, except in months where the work went back to people
+    (a detected degradation with ``fallback: manual``), where the model's benefit is 0
+    and so are both parts. Those months are recognised as the ones where the model's
+    benefit differs from the formula, so the parts always add up to the benefit.
+
+    Returns
+    -------
+    dict
+        ``time_saved`` and ``cost_of_errors`` (totals over the horizon, >= 0),
+        ``benefit`` (their difference, the model's ``benefit_total``),
+        ``manual_months`` (months whose work went back to people), and the monthly
+        arrays ``time_saved_monthly`` and ``cost_of_errors_monthly``.
+    """
+    import numpy as np
+
+    from aiopex.inputs.uncertain import point
+
+    b = result.scenario.model.benefits
+    d = result.drivers
+    req = np.asarray(d["requests"], dtype=float)
+    acc = np.asarray(d["accuracy"], dtype=float)
+    model_benefit = np.asarray(d["benefit"], dtype=float)
+    saved = req * acc * point(b.minutes_saved_per_item) / 60.0 * point(b.hourly_rate)
+    errors = req * (1.0 - acc) * point(b.cost_per_error)
+    gross = saved - errors
+    manual = ~np.isclose(gross, model_benefit, rtol=1e-9, atol=1e-6)
+    saved = np.where(manual, 0.0, saved)
+    errors = np.where(manual, 0.0, errors)
+    return {
+        "time_saved": float(saved.sum()),
+        "cost_of_errors": float(errors.sum()),
+        "benefit": float(model_benefit.sum()),
+        "manual_months": int(manual.sum()),
+        "time_saved_monthly": saved,
+        "cost_of_errors_monthly": errors,
+    }
+
+
+def papermill_command(
+    notebook: str,
+    output: str,
+    parameters: Mapping[str, Any] | Sequence[tuple[str, Any]],
+) -> str:
+    """The Papermill command that runs ``notebook`` with these parameters.
+
+    Plain values are passed with ``-p``; mappings and lists with ``-y`` as YAML.
+    Empty mappings and ``None`` are left out (the notebook's defaults apply).
+
+    Examples
+    --------
+    >>> papermill_command("notebooks/budget_scenario.ipynb", "out.ipynb",
+    ...                   {"scenario": "data/x y.yaml", "draws": 500, "overrides": {}})
+    "papermill notebooks/budget_scenario.ipynb out.ipynb -p scenario 'data/x y.yaml' -p draws 500"
+    """
+    import json
+
+    items = parameters.items() if isinstance(parameters, Mapping) else parameters
+    parts = ["papermill", shlex.quote(notebook), shlex.quote(output)]
+    for key, value in items:
+        if value is None or (isinstance(value, (dict, list)) and not value):
+            continue
+        if isinstance(value, (dict, list)):
+            parts += ["-y", shlex.quote(json.dumps({key: value}))]
+        else:
+            parts += ["-p", key, shlex.quote(str(value))]
+    return " ".join(parts)
+
+
+_MONEY = {
+    "cost_total",
+    "benefit_total",
+    "time_saved_total",
+    "error_cost_total",
+    "net_total",
+    "npv",
+    "run_rate_monthly",
+    "silent_error_cost",
+    "pilot_reported_monthly",
+    "pilot_absorbed_monthly",
+    "pilot_true_monthly",
+    "naive_production_monthly",
+    "production_monthly",
+}
+_SHARE = {"irr_annual", "mirr_annual", "roi", "absorbed_share", "prob_npv_negative"}
+_SHARE |= {"prob_no_payback"}
+_COUNT = {"requests_total", "retrains", "degraded_months", "silent_months"}
+
+
+def money(value: float | None, currency: str, decimals: int = 0) -> str:
+    """``USD 43,917``; negatives ``USD -6,816``; ``n/a`` for ``None`` or NaN.
+
+    Examples
+    --------
+    >>> money(43916.6, "USD"), money(-0.4612, "EUR", 2), money(None, "USD")
+    ('USD 43,917', 'EUR -0.46', 'n/a')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{currency} {value:,.{decimals}f}"
+
+
+def fmt(
+    name: str,
+    value: Any,
+    currency: str,
+    months: Sequence[str] | None = None,
+    percentile: bool = False,
+) -> str:
+    """A metric's value in words: money, a percentage, a count or a month.
+
+    ``None`` (or NaN) reads as what it means for that metric: no payback within the
+    horizon (``beyond the horizon`` for a percentile), no IRR, ``n/a`` otherwise.
+
+    Examples
+    --------
+    >>> fmt("npv", 5707701.2, "USD"), fmt("roi", 0.291, "USD"), fmt("retrains", 5.0, "USD")
+    ('USD 5,707,701', '29.1%', '5')
+    >>> fmt("payback_month", 11, "USD", ["2027-%02d" % m for m in range(1, 13)])
+    'month 11 (2027-12)'
+    >>> fmt("payback_month", None, "USD", percentile=True), fmt("irr_annual", None, "USD")
+    ('beyond the horizon', 'none')
+    """
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    if name == "payback_month":
+        if missing:
+            return "beyond the horizon" if percentile else "not within the horizon"
+        m = int(round(float(value)))
+        when = months[m] if months is not None and 0 <= m < len(months) else ""
+        return f"month {m} ({when})" if when else f"month {m}"
+    if missing:
+        return "none" if name in ("irr_annual", "mirr_annual") else "n/a"
+    if name in _MONEY or name.startswith("cost_by_category"):
+        return money(value, currency)
+    if name == "cost_per_request":
+        return money(value, currency, 4 if abs(value) < 1 else 2)
+    if name in _SHARE:
+        return f"{value:.1%}"
+    if name in _COUNT:
+        return f"{value:,.0f}"
+    if name == "hidden_cost_multiple":
+        return f"{value:.1f}x"
+    return f"{value:,.4g}"
