@@ -317,6 +317,8 @@ def pilot_text(result: Any) -> str:
     lines.append(
         f"  Reported by the pilot's budget: {_money(p['pilot_reported_monthly'], cur)} a month"
     )
+    if not pm.paid:
+        lines.append("    nothing: others paid for all of the pilot")
     for item in pm.paid:
         lines.append(
             f"    {item.name:<40} {item.category:<18} {_money(item.amount_per_month, cur)}"
@@ -345,7 +347,13 @@ def pilot_text(result: Any) -> str:
     hcm = p["hidden_cost_multiple"]
     lines.append(
         f"  Production run-rate: {_money(p['production_monthly'], cur)} a month"
-        + (f": {hcm:.1f}x what scaling the pilot suggests" if hcm is not None else "")
+        + (
+            f": {hcm:.1f}x what scaling the pilot suggests"
+            if hcm is not None
+            else ": all of it new, since the pilot's budget showed nothing"
+            if not p["pilot_reported_monthly"]
+            else ""
+        )
     )
     return "\n".join(lines)
 

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path, write_text
 from aiopex.inputs.uncertain import is_constant, point
-from aiopex.metrics import metric
 from aiopex.months import run_rate_months
 from aiopex.names import CATEGORIES, METRICS
+from aiopex.outputs import text
 from aiopex.outputs.format import metric_value, money, payback, share, signed_money
 from aiopex.result import jsonable
 
@@ -101,13 +101,22 @@ def history_note(result: Result) -> HTML | None:
     return HTML(f'<p style="color: #52606d;">{text}</p>')
 
 
-def files(*paths: str | os.PathLike[str]) -> HTML:
-    """The files a notebook wrote, as a list (name and folder)."""
-    items = "".join(
-        f"<li><code>{html.escape(Path(p).name)}</code> in {html.escape(str(Path(p).parent))}</li>"
-        for p in paths
-    )
-    return HTML(f"<p>Written:</p><ul>{items}</ul>")
+def files(*paths: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> HTML:
+    """The files a notebook wrote, as a list of paths relative to ``base``.
+
+    ``base`` is the folder the report lies in (default: the working directory); a file
+    outside it is shown by its name only, never by an absolute local path.
+    """
+    root = Path(base if base is not None else Path.cwd()).resolve()
+    items = []
+    for p in paths:
+        full = Path(p).resolve()
+        shown = full.relative_to(root).as_posix() if full.is_relative_to(root) else full.name
+        items.append(
+            f'<li><a href="{html.escape(shown)}"><code>{html.escape(shown)}</code></a></li>'
+        )
+    where = "beside this report" if base is not None else "in the working folder"
+    return HTML(f"<p>Written {where}:</p><ul>{''.join(items)}</ul>")
 
 
 # -- formatting ---------------------------------------------------------------------------
@@ -157,69 +166,115 @@ def headline_values(result: Result) -> dict[str, str]:
     """
     m = result.metrics
     cur = result.scenario.currency
-    hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
     return {
         "run_rate": f"{money(m['run_rate_monthly'], cur)} / month",
         "npv": money(m["npv"], cur),
         "payback": _payback(result, m.get("payback_month")),
-        "hidden_cost_multiple": (
-            f"{hcm:.1f}x" if hcm is not None else ("no pilot" if not result.pilot else "n/a")
-        ),
+        "hidden_cost_multiple": text.hidden_cost_multiple(result.pilot),
     }
 
 
 def _card(title: str, value: str, note: str, tone: str = "#1f2933") -> str:
+    """A headline card; ``note`` is plain text, its ``; `` separated parts one per line."""
+    note_html = "<br>".join(html.escape(n) for n in note.split("; "))
     return (
-        '<div style="flex: 1 1 12rem; border: 1px solid #d9e2ec; border-radius: 6px; '
+        '<div style="flex: 1 1 15rem; border: 1px solid #d9e2ec; border-radius: 6px; '
         'padding: .6rem .9rem; background: #fbfcfd;">'
         f'<div style="font-size: .8rem; color: #52606d; text-transform: uppercase; '
         f'letter-spacing: .04em;">{html.escape(title)}</div>'
         f'<div style="font-size: 1.35rem; font-weight: 700; color: {tone}; margin: .2rem 0;">'
         f"{html.escape(value)}</div>"
-        f'<div style="font-size: .8rem; color: #52606d;">{html.escape(note)}</div>'
+        f'<div style="font-size: .8rem; color: #52606d;">{note_html}</div>'
         "</div>"
     )
 
 
-def headline(result: Result) -> HTML:
-    """The headline of a go-live meeting: run-rate, NPV, payback, hidden cost multiple.
+def _stats(result: Result, name: str) -> dict[str, float | None] | None:
+    """A metric's Monte Carlo percentiles (``None`` where undefined), or ``None``."""
+    u = result.uncertainty
+    if u is None or name not in u.index:
+        return None
+    return {k: (None if math.isnan(v) else float(v)) for k, v in u.loc[name].items()}
 
-    With a Monte Carlo run, each card also gives the p10 to p90 range, and the
-    NPV card the probability that NPV is negative.
+
+def _range_note(result: Result, name: str) -> str:
+    """``median X; P10 to P90: A to B`` for a Monte Carlo run, else ''."""
+    st = _stats(result, name)
+    if st is None:
+        return ""
+    cur, months = result.scenario.currency, result.months
+
+    def f(q: str) -> str:
+        return text.fmt(name, st[q], cur, months, percentile=True)
+
+    return f"median {f('p50')}; P10 to P90: {f('p10')} to {f('p90')}"
+
+
+def headline(result: Result) -> HTML:
+    """The headline of a go-live meeting: run-rate, NPV, benefit, payback, hidden cost multiple.
+
+    Each card's large number is the base case (one run with every range at its point
+    value); with a Monte Carlo run the card also gives the median and the P10 to P90
+    range, and the NPV card the probability that NPV is negative. The benefit card
+    splits benefit into the value of time saved and the cost of errors. The readiness
+    line lists every flag by name.
     """
     s = result.scenario
     m = result.metrics
-    u = result.uncertainty
+    mc = result.uncertainty is not None
     cur = s.currency
     v = headline_values(result)
     red, green = "#b42318", "#1b7f3b"
 
-    rr_note = f"mean of the last {run_rate_months(len(result.months))} months"
+    def joined(*notes: str) -> str:
+        return "; ".join(n for n in notes if n)
+
+    rr_note = joined(
+        f"mean of the last {run_rate_months(len(result.months))} months",
+        _range_note(result, "run_rate_monthly"),
+    )
     rate = s.model.finance.discount_rate
-    npv_note = f"at {point(rate):.1%} a year" + ("" if is_constant(rate) else " (point value)")
-    if u is not None:
-        rr, npv = u.loc["run_rate_monthly"], u.loc["npv"]
-        prob = result.probabilities or {}
-        rr_note += f"; p10 to p90: {money(rr['p10'], cur)} to {money(rr['p90'], cur)}"
-        npv_note += (
-            f"; p10 to p90: {money(npv['p10'], cur)} to {money(npv['p90'], cur)}; "
-            f"P(NPV < 0) = {prob['prob_npv_negative']:.1%}"
-        )
+    prob = result.probabilities or {}
+    npv_note = joined(
+        f"at {point(rate):.1%} a year" + ("" if is_constant(rate) else " (point value)"),
+        _range_note(result, "npv"),
+        f"P(NPV < 0) = {prob['prob_npv_negative']:.1%}" if "prob_npv_negative" in prob else "",
+    )
+    parts = text.benefit_parts(result)
+    ben_note = joined(
+        f"time saved {money(parts['time_saved'], cur)} less cost of errors "
+        f"{money(parts['cost_of_errors'], cur)}",
+        _range_note(result, "benefit_total"),
+    )
     irr = m.get("irr_annual")
-    pb_note = "IRR " + (f"{irr:.0%} a year" if irr is not None else "none (no sign change)")
-    if result.pilot:
+    pb_note = joined(
+        "IRR " + (f"{irr:.0%} a year" if irr is not None else "none (no sign change)"),
+        _range_note(result, "payback_month"),
+    )
+    hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
+    if result.pilot and result.pilot.get("pilot_reported_monthly"):
         p = result.pilot
         hcm_note = (
             f"production {money(p['production_monthly'], cur)} / month against "
             f"{money(p['naive_production_monthly'], cur)} from scaling up the pilot's budget"
         )
+    elif result.pilot:
+        hcm_note = (
+            "the pilot's budget showed nothing: others paid for all of it, so the whole "
+            f"run-rate of {money(result.pilot['production_monthly'], cur)} / month is new"
+        )
     else:
         hcm_note = "the scenario has no pilot section"
-    hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
     cards = "".join(
         [
             _card("Run-rate", v["run_rate"], rr_note),
             _card("NPV", v["npv"], npv_note, red if m["npv"] < 0 else green),
+            _card(
+                "Benefit",
+                money(m["benefit_total"], cur),
+                ben_note,
+                red if m["benefit_total"] < 0 else "#1f2933",
+            ),
             _card(
                 "Payback", v["payback"], pb_note, red if m.get("payback_month") is None else green
             ),
@@ -227,12 +282,13 @@ def headline(result: Result) -> HTML:
                 "Hidden cost multiple",
                 v["hidden_cost_multiple"],
                 hcm_note,
-                red if hcm is not None and hcm >= 1.5 else "#1f2933",
+                red if hcm is None and result.pilot or (hcm or 0) >= 1.5 else "#1f2933",
             ),
         ]
     )
     r = result.readiness
-    ready_tone = green if r["answered"] == r["total"] else red
+    flags = text.flags(r)
+    ready_tone = green if not flags else red
     runs = (
         f"{result.n_draws:,} Monte Carlo draws, seed {result.seed}"
         if result.n_draws > 1
@@ -242,6 +298,18 @@ def headline(result: Result) -> HTML:
         f"{len(result.months)} months from {result.months[0]} · {cur} · {runs} · "
         f"inputs hash {s.inputs_hash[:12]} · {Path(s.path).name}"
     )
+    basis = (
+        "Large numbers are the <strong>base case</strong>: one run with every range of the "
+        "scenario at its point value. "
+        + (
+            f"Beside them, the <strong>median</strong> and the <strong>P10 to P90</strong> "
+            f"range over {result.n_draws:,} Monte Carlo draws: they differ from the base case "
+            "because costs and benefits do not move in proportion to their inputs."
+            if mc
+            else "Run with draws > 1 to see ranges."
+        )
+    )
+    flag_list = "".join(f"<li>{html.escape(f)}</li>" for f in flags)
     desc = html.escape(s.description or "")
     body = (
         '<div style="font-family: system-ui, sans-serif; margin: .5rem 0 1rem;">'
@@ -249,11 +317,12 @@ def headline(result: Result) -> HTML:
         f'<div style="color: #323f4b; margin: .2rem 0;">{desc}</div>'
         f'<div style="color: #7b8794; font-size: .8rem; margin-bottom: .6rem;">'
         f"{html.escape(meta)}</div>"
+        f'<div style="color: #323f4b; font-size: .9rem; margin-bottom: .6rem;">{basis}</div>'
         f'<div style="display: flex; flex-wrap: wrap; gap: .6rem;">{cards}</div>'
         f'<div style="margin-top: .6rem; color: {ready_tone}; font-weight: 600;">'
-        f"Readiness: {r['answered']} of {r['total']} questions answered, "
-        f"{len(r['warnings'])} flags</div>"
-        "</div>"
+        f"Readiness: {html.escape(text.readiness_line(r))}</div>"
+        + (f'<ul style="margin: .2rem 0; color: {red};">{flag_list}</ul>' if flags else "")
+        + "</div>"
     )
     return HTML(body)
 
@@ -262,11 +331,21 @@ def headline(result: Result) -> HTML:
 
 
 def _styler(df: pd.DataFrame, caption: str | None = None, right: Sequence[str] = ()) -> Styler:
+    """A table: text columns left-aligned, the ``right`` (number) columns right-aligned,
+    headers aligned with their column. Set per cell, so that no notebook or nbconvert
+    style sheet (which right-aligns every cell) overrides it."""
     sty = df.style.hide(axis="index").set_table_styles(_TABLE_STYLES)
     if caption:
         sty = sty.set_caption(caption)
+    left = [c for c in df.columns if c not in set(right)]
+    if left:
+        sty = sty.set_properties(subset=left, **{"text-align": "left"})
     if right:
         sty = sty.set_properties(subset=list(right), **{"text-align": "right"})
+        sty = sty.set_table_styles(
+            {c: [{"selector": "th", "props": "text-align: right;"}] for c in right},
+            overwrite=False,
+        )
     return sty.format(escape="html")
 
 
@@ -317,6 +396,15 @@ def pilot_table(result: Result) -> Styler | HTML:
         }
         for it in pm.paid
     ]
+    if not pm.paid:
+        rows.append(
+            {
+                "item": "nothing: the pilot's budget showed no cost, others paid for all of it",
+                "category": "",
+                "paid by": "the pilot's budget (reported)",
+                "per month": money(0.0, cur),
+            }
+        )
     rows.append(
         {
             "item": "reported pilot cost",
@@ -436,43 +524,72 @@ def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, Any] | None]]
 
 
 def metrics_table(result: Result) -> Styler:
-    """Every summary metric of SCENARIO.md, under its name; p10, p50, p90 with draws > 1."""
+    """Every summary metric, by its human label, with what it is.
+
+    The ``base case`` column is the run with every range at its point value; with
+    draws > 1, the median, P10 and P90 over the draws follow, and the share of draws
+    in which the metric exists. Benefit is followed by its two parts, the value of
+    time saved and the cost of errors (base case). The last column gives each
+    metric's name in the JSON output and the workbook.
+    """
     import pandas as pd
 
     rows = []
     mc = result.uncertainty is not None
+    cur = result.scenario.currency
+    parts = text.benefit_parts(result)
+    quantiles = (("median", "p50"), ("P10", "p10"), ("P90", "p90"))
+
+    def blank() -> dict[str, str]:
+        return {k: "" for k, _ in quantiles} | {"defined in": ""} if mc else {}
+
     for name, value, pct in _metric_rows(result):
-        base = name.split(".")[0]
         row = {
-            "metric": name,
-            "what it is": metric(base).label,
-            "value": _metric(result, name, value),
+            "metric": text.label(name),
+            "what it is": text.note(name),
+            "base case": _metric(result, name, value),
         }
         if mc:
-            for q in ("p10", "p50", "p90"):
-                row[q] = _percentile(result, name, pct.get(q)) if pct else ""
+            for col, q in quantiles:
+                row[col] = _percentile(result, name, pct.get(q)) if pct else ""
             row["defined in"] = _share(pct.get("defined_share")) if pct else ""
+        row["name in the data"] = name
         rows.append(row)
+        if name == "benefit_total":
+            for key, amount in (
+                ("time_saved_total", parts["time_saved"]),
+                ("error_cost_total", -parts["cost_of_errors"]),
+            ):
+                rows.append(
+                    {
+                        "metric": "  " + text.label(key),
+                        "what it is": text.note(key),
+                        "base case": money(amount, cur),
+                        **blank(),
+                        "name in the data": "",
+                    }
+                )
     if mc:
         prob = result.probabilities or {}
-        for key, what in (
-            ("prob_npv_negative", "share of draws with NPV < 0"),
-            ("prob_no_payback", "share of draws with no payback within the horizon"),
-        ):
+        for key in ("prob_npv_negative", "prob_no_payback"):
             rows.append(
                 {
-                    "metric": key,
-                    "what it is": what,
-                    "value": _share(prob.get(key)),
-                    **{k: "" for k in ("p10", "p50", "p90", "defined in")},
+                    "metric": text.label(key),
+                    "what it is": text.note(key),
+                    "base case": _share(prob.get(key)),
+                    **blank(),
+                    "name in the data": key,
                 }
             )
     df = pd.DataFrame(rows)
-    right = ["value", *(["p10", "p50", "p90", "defined in"] if mc else [])]
-    cap = "Metrics (point values" + (
-        f"; p10, p50, p90 over {result.n_draws:,} draws)" if mc else ")"
+    right = ["base case", *([c for c, _ in quantiles] + ["defined in"] if mc else [])]
+    cap = "Metrics: the base case (every range at its point value)" + (
+        f"; median, P10 and P90 over {result.n_draws:,} Monte Carlo draws" if mc else ""
     )
-    return _styler(df, cap, right=right)
+    sty = _styler(df, cap, right=right)
+    return sty.set_properties(
+        subset=["metric"], **{"white-space": "pre", "font-weight": "600"}
+    ).set_properties(subset=["name in the data"], **{"color": "#7b8794", "font-size": ".8em"})
 
 
 # -- several scenarios --------------------------------------------------------------------
@@ -582,76 +699,123 @@ def _column_names(results: Sequence[Result]) -> list[str]:
     return out
 
 
+#: Totals that the comparison shows per year, so that different horizons compare.
+_PER_YEAR = ("cost_total", "benefit_total", "net_total", "requests_total")
+
+
+def _years(r: Result) -> float:
+    return len(r.months) / 12.0
+
+
+def horizons_differ(results: Sequence[Result]) -> bool:
+    """True when the scenarios do not all cover the same months."""
+    return len({(r.months[0], len(r.months)) for r in results}) > 1
+
+
 def comparison_table(results: Sequence[Result]) -> Styler:
-    """Headline and summary metrics of several scenarios side by side."""
+    """Headline and summary metrics of several scenarios side by side.
+
+    Totals are shown **per year** (total / (months / 12)), so that scenarios with
+    different horizons compare; NPV, IRR, payback and ROI are over each scenario's own
+    horizon, which the first row gives and marks when the horizons differ.
+    """
     import pandas as pd
 
     names = _column_names(results)
-    table: dict[str, dict[str, str]] = {}
-    for r in results:
-        col: dict[str, str] = {}
-        hv = headline_values(r)
-        col["hidden_cost_multiple"] = hv["hidden_cost_multiple"]
-        for name in METRICS:
-            if name != "cost_by_category":
-                col[name] = _metric(r, name, r.metrics.get(name))
+    differ = horizons_differ(results)
+    rows: dict[str, dict[str, str]] = {}
+
+    def put(key: str, col: str, value: str) -> None:
+        rows.setdefault(key, {})[col] = value
+
+    for name, r in zip(names, results, strict=True):
+        cur = r.scenario.currency
+        m = r.metrics
+        horizon = f"{len(r.months)} months from {r.months[0]}"
+        put("Horizon", name, horizon + (" (differs)" if differ else ""))
+        put("Run-rate, a month", name, money(m["run_rate_monthly"], cur))
+        for key in _PER_YEAR:
+            value = m.get(key)
+            per_year = None if value is None else value / _years(r)
+            lab = text.label(key) + ", a year (average)"
+            if key == "requests_total":
+                put(lab, name, "n/a" if per_year is None else f"{per_year:,.0f}")
+            else:
+                put(lab, name, money(per_year, cur))
+            if key == "benefit_total":
+                parts = text.benefit_parts(r)
+                put(
+                    "  of which time saved, a year",
+                    name,
+                    money(parts["time_saved"] / _years(r), cur),
+                )
+                put(
+                    "  less cost of errors, a year",
+                    name,
+                    money(-parts["cost_of_errors"] / _years(r), cur),
+                )
+        for key in ("npv", "irr_annual", "payback_month", "roi"):
+            put(
+                text.label(key) + (" (own horizon)" if differ else ""),
+                name,
+                _metric(r, key, m.get(key)),
+            )
         if r.uncertainty is not None:
-            npv, cur = r.uncertainty.loc["npv"], r.scenario.currency
-            col["npv p10 to p90"] = f"{money(npv['p10'], cur)} to {money(npv['p90'], cur)}"
-            col["prob_npv_negative"] = _share((r.probabilities or {})["prob_npv_negative"])
-            col["prob_no_payback"] = _share((r.probabilities or {})["prob_no_payback"])
-        r_ = r.readiness
-        col["readiness answered"] = f"{r_['answered']} of {r_['total']}"
-        col["horizon"] = f"{len(r.months)} months from {r.months[0]}"
-        table[names[len(table)]] = col
-    order = [
-        "horizon",
-        "run_rate_monthly",
-        "npv",
-        "npv p10 to p90",
-        "prob_npv_negative",
-        "payback_month",
-        "prob_no_payback",
-        "hidden_cost_multiple",
-        *(
-            m
-            for m in METRICS
-            if m not in {"cost_by_category", "run_rate_monthly", "npv", "payback_month"}
-        ),
-        "readiness answered",
-    ]
-    present = [k for k in order if any(k in table[n] for n in names)]
+            npv = _stats(r, "npv") or {}
+            put(
+                "NPV, P10 to P90",
+                name,
+                f"{money(npv.get('p10'), cur)} to {money(npv.get('p90'), cur)}",
+            )
+            prob = r.probabilities or {}
+            put(text.label("prob_npv_negative"), name, _share(prob.get("prob_npv_negative")))
+            put(text.label("prob_no_payback"), name, _share(prob.get("prob_no_payback")))
+        put(text.label("hidden_cost_multiple"), name, text.hidden_cost_multiple(r.pilot))
+        put(
+            text.label("cost_per_request"),
+            name,
+            _metric(r, "cost_per_request", m.get("cost_per_request")),
+        )
+        put("Readiness", name, text.readiness_line(r.readiness))
     df = pd.DataFrame(
-        {"metric": present, **{n: [table[n].get(k, "") for k in present] for n in names}}
+        {"metric": list(rows), **{n: [rows[k].get(n, "") for k in rows] for n in names}}
     )
-    return _styler(df, "Metrics side by side", right=names)
+    cap = "Metrics side by side: totals per year" + (
+        "; the horizons differ, so NPV, IRR, payback and ROI each cover their own" if differ else ""
+    )
+    sty = _styler(df, cap, right=names)
+    return sty.set_properties(subset=["metric"], **{"white-space": "pre"})
 
 
 def category_table(results: Sequence[Result]) -> Styler:
-    """Total cost per category (rows) and scenario (columns), with each category's share."""
+    """Cost per category (rows) and scenario (columns), a year on average, with its share."""
     import pandas as pd
 
     names = _column_names(results)
     cats = [c for c in CATEGORIES if any(c in r.metrics["cost_by_category"] for r in results)]
-    data: dict[str, list[str]] = {"category": [*cats, "total"]}
+    data: dict[str, list[str]] = {"category": [c.replace("_", " ") for c in cats] + ["total"]}
     for name, r in zip(names, results, strict=True):
         by = r.metrics["cost_by_category"]
         total = r.metrics["cost_total"]
         cur = r.scenario.currency
+        y = _years(r)
         col = []
         for c in cats:
             v = by.get(c)
             col.append(
                 ""
                 if v is None
-                else f"{money(v, cur)} ({v / total:.0%})"
+                else f"{money(v / y, cur)} ({v / total:.0%})"
                 if total
-                else money(v, cur)
+                else money(v / y, cur)
             )
-        col.append(money(total, cur))
+        col.append(money(total / y, cur))
         data[name] = col
     df = pd.DataFrame(data)
-    sty = _styler(df, "Total cost by category over each horizon", right=names)
+    cap = "Cost by category, a year (average over each horizon), with its share"
+    if horizons_differ(results):
+        cap += "; the horizons differ"
+    sty = _styler(df, cap, right=names)
     return sty.apply(
         lambda row: ["font-weight: bold;" if row["category"] == "total" else ""] * len(row), axis=1
     )
@@ -761,3 +925,63 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
             pd.DataFrame(cats).to_excel(xw, sheet_name="Cost by category", index=False)
             pd.DataFrame(monthly).to_excel(xw, sheet_name="Monthly", index=False)
     return path
+
+
+def _shown_path(path: str | os.PathLike[str], root: Path | None) -> str:
+    """A path as a reader can use it: relative to ``root`` (or the working folder), never an
+    absolute local path (the file name alone when it lies elsewhere)."""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    for base in (root, Path.cwd().resolve()):
+        if base is not None and p.resolve().is_relative_to(base):
+            return p.resolve().relative_to(base).as_posix()
+    return p.name
+
+
+def _project_root(path: str | os.PathLike[str]) -> Path | None:
+    """The nearest folder above ``path`` that holds ``notebooks/budget_scenario.ipynb``."""
+    for parent in Path(path).resolve().parents:
+        if (parent / "notebooks" / "budget_scenario.ipynb").exists():
+            return parent
+    return None
+
+
+def rerun(
+    notebook: str,
+    output: str,
+    parameters: dict[str, Any],
+    paths: Sequence[str] = ("scenario", "output_dir"),
+) -> HTML:
+    """How to run this report again: the Papermill command with this report's own parameters.
+
+    Path parameters are shown relative to the project folder (the one holding
+    ``notebooks/``), from which the command is meant to run; never as absolute local
+    paths.
+    """
+    first = (
+        parameters.get("scenario")
+        or (parameters.get("scenarios") or parameters.get("saved") or [None])[0]
+    )
+    root = _project_root(locate(first)) if first else None
+    shown: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if key == "output_dir" and value:
+            out = Path(value)
+            if not out.is_absolute():
+                shown[key] = out.as_posix()
+            elif root is not None and out.resolve().is_relative_to(root):
+                shown[key] = out.resolve().relative_to(root).as_posix()
+            # elsewhere: left out, the notebook's default folder applies
+        elif key in paths and value:
+            shown[key] = _shown_path(locate(value), root)
+        elif key in ("scenarios", "saved") and value:
+            shown[key] = [_shown_path(locate(v), root) for v in value]
+        else:
+            shown[key] = value
+    cmd = text.papermill_command(notebook, output, shown)
+    where = "from the project folder" if root is not None else "from the folder of the scenario"
+    return HTML(
+        f"<p>The command that runs this report again, {where}:</p>"
+        f'<pre style="white-space: pre-wrap;"><code>{html.escape(cmd)}</code></pre>'
+    )

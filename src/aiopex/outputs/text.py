@@ -121,8 +121,7 @@ def readiness_line(readiness: Mapping[str, Any]) -> str:
     """
     n = len(flags(readiness))
     return (
-        f"{readiness['answered']} of {readiness['total']} questions answered, "
-        f"{plural(n, 'flag')}"
+        f"{readiness['answered']} of {readiness['total']} questions answered, {plural(n, 'flag')}"
     )
 
 

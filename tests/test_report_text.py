@@ -1,0 +1,114 @@
+"""What the reports and the command line say: base case beside the ranges, benefit split,
+readiness flags by name, human labels, relative paths, per-year comparison."""
+
+import html
+from pathlib import Path
+
+import pytest
+
+import aiopex
+from aiopex.cli import summary_text
+from aiopex.outputs import html as report
+from aiopex.outputs import text
+
+ROOT = Path(__file__).resolve().parents[1]
+SCEN = ROOT / "data" / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def claims():
+    return aiopex.run(aiopex.load_scenario(SCEN / "claims_triage.yaml"), draws=200, seed=3)
+
+
+@pytest.fixture(scope="module")
+def assistant():
+    return aiopex.run(aiopex.load_scenario(SCEN / "support_assistant.yaml"))
+
+
+@pytest.fixture(scope="module")
+def hr():
+    path = ROOT / "data" / "examples" / "hr_policy_chatbot.yaml"
+    return aiopex.run(aiopex.load_scenario(path), draws=100, seed=1)
+
+
+def test_benefit_parts_add_up_to_the_benefit(claims, assistant):
+    downside = aiopex.run(
+        aiopex.load_scenario(SCEN / "claims_triage.yaml", {"quality.drift_per_month": 0.03})
+    )
+    for r in (claims, assistant, downside):
+        p = text.benefit_parts(r)
+        assert p["time_saved"] >= 0 and p["cost_of_errors"] >= 0
+        assert p["time_saved"] - p["cost_of_errors"] == pytest.approx(r.metrics["benefit_total"])
+    assert text.benefit_parts(downside)["manual_months"] == downside.metrics["degraded_months"] > 0
+
+
+def test_cli_summary_shows_base_case_median_range_and_benefit_parts(claims, assistant):
+    out = summary_text(claims)
+    assert "base case" in out and "median" in out and "P10 to P90" in out
+    assert "of which time saved" in out and "less cost of errors" in out
+    assert "Net present value (NPV)" in out and "run_rate_monthly" not in out
+    flags = assistant.readiness["warnings"]
+    said = summary_text(assistant)
+    assert text.plural(len(flags), "flag") in said
+    assert all(f in said for f in flags)
+
+
+def test_plurals_and_flag_line():
+    assert text.readiness_line({"answered": 5, "total": 6, "warnings": ["a"]}).endswith("1 flag")
+    assert text.readiness_line({"answered": 6, "total": 6, "warnings": []}).endswith("0 flags")
+
+
+def test_headline_says_what_the_base_case_is_and_lists_flags(claims, assistant):
+    h = str(report.headline(claims))
+    assert "base case" in h and "median" in h and "P10 to P90" in h and "P(NPV &lt; 0)" in h
+    assert "time saved" in h and "cost of errors" in h
+    a = str(report.headline(assistant))
+    assert all(html.escape(f) in a for f in assistant.readiness["warnings"])
+
+
+def test_metrics_table_has_human_labels(claims):
+    df = report.metrics_table(claims).data
+    assert "Net present value (NPV)" in set(df["metric"])
+    assert not any("_" in m for m in df["metric"])
+    assert {"base case", "median", "P10", "P90"} <= set(df.columns)
+    assert "npv" in set(df["name in the data"])
+
+
+def test_pilot_paid_entirely_by_others_says_its_budget_showed_nothing():
+    s = aiopex.load_scenario(SCEN / "claims_triage.yaml", {"pilot.paid": []})
+    r = aiopex.run(s)
+    assert text.hidden_cost_multiple(r.pilot) == "none: the pilot's budget showed nothing"
+    assert "showed nothing" in str(report.headline(r))
+    assert "n/a" not in report.headline_values(r)["hidden_cost_multiple"]
+    assert "showed nothing" in summary_text(r)
+
+
+def test_comparison_is_per_year_and_marks_differing_horizons(claims, hr):
+    df = report.comparison_table([claims, hr]).data
+    rows = dict(zip(df["metric"], df["claims_triage"], strict=True))
+    assert rows["Horizon"].endswith("(differs)")
+    per_year = claims.metrics["cost_total"] / 3
+    assert rows["Total cost, a year (average)"] == text.money(per_year, "USD")
+    same = report.comparison_table([claims, claims]).data
+    assert not any("differs" in v for v in same.iloc[0, 1:])
+
+
+def test_files_and_rerun_show_no_absolute_paths(tmp_path, claims):
+    f = tmp_path / "claims_triage.xlsx"
+    listing = str(report.files(f, base=tmp_path))
+    assert "claims_triage.xlsx" in listing and str(tmp_path) not in listing
+    cmd = str(
+        report.rerun(
+            "notebooks/budget_scenario.ipynb",
+            "claims_triage.ipynb",
+            {
+                "scenario": str(SCEN / "claims_triage.yaml"),
+                "draws": 200,
+                "seed": 3,
+                "overrides": {},
+                "output_dir": str(tmp_path),
+            },
+        )
+    )
+    assert "-p scenario data/scenarios/claims_triage.yaml" in cmd
+    assert str(ROOT) not in cmd and str(tmp_path) not in cmd
