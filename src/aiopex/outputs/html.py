@@ -867,6 +867,15 @@ def summary(result: Result, status: str = "ok") -> dict[str, Any]:
         "headline": headline_values(result),
         "metrics": jsonable(result.metrics),
     }
+    r = result.readiness
+    out["readiness"] = {
+        "answered": r["answered"],
+        "total": r["total"],
+        "flags": text.flags(r),
+        "text": text.readiness_line(r),
+    }
+    parts = text.benefit_parts(result)
+    out["benefit"] = {"time_saved": parts["time_saved"], "cost_of_errors": parts["cost_of_errors"]}
     if result.pilot is not None:
         out["pilot"] = jsonable({k: v for k, v in result.pilot.items() if k != "bridge"})
     if result.probabilities is not None:
