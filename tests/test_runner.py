@@ -129,6 +129,10 @@ def test_index_lists_every_report_with_status_and_links(tmp_path):
             "payback": "month 3 (2027-04)",
             "hidden_cost_multiple": "2.0x",
         },
+        details={
+            "prob_npv_negative": 0.087,
+            "readiness": {"text": "5 of 6 questions answered, 1 flag", "flags": ["owner: <none>"]},
+        },
     )
     failed = ReportStatus(
         "b<x>", "scenario", [Path("b.yaml")], status="failed", error="KeyError: 'x'\nmore"
@@ -139,6 +143,8 @@ def test_index_lists_every_report_with_status_and_links(tmp_path):
     assert '<span class="failed">failed</span>' in page and "KeyError: &#x27;x&#x27;" in page
     assert "b&lt;x&gt;" in page and "more" not in page
     assert "2 reports, 1 failed" in page
+    assert "8.7%" in page and "5 of 6 questions answered, 1 flag" in page
+    assert "<li>owner: &lt;none&gt;</li>" in page and "hidden cost multiple</strong>" in page
     assert _leftovers(tmp_path) == []
 
 

@@ -25,6 +25,21 @@ def _template() -> Template:
     return Template((files("aiopex.batch") / "templates" / "index.html").read_text("utf-8"))
 
 
+def _prob(p: Any) -> str:
+    """``8.7%``; empty for a run without draws."""
+    return "" if p is None else f"{float(p):.1%}"
+
+
+def _readiness(r: Mapping[str, Any] | None) -> str:
+    """``5 of 6 questions answered, 1 flag`` and the flags by name, escaped."""
+    if not r:
+        return ""
+    flags = "".join(f"<li>{html.escape(str(f))}</li>" for f in r.get("flags", []))
+    return html.escape(str(r.get("text", ""))) + (
+        f'<ul class="flags">{flags}</ul>' if flags else ""
+    )
+
+
 def write_index(
     out_dir: str | os.PathLike[str],
     reports: Sequence[ReportStatus],
@@ -68,6 +83,8 @@ def write_index(
             f'<td class="num">{esc(str(h.get("npv", "")))}</td>'
             f'<td class="num">{esc(str(h.get("payback", "")))}</td>'
             f'<td class="num">{esc(str(h.get("hidden_cost_multiple", "")))}</td>'
+            f'<td class="num">{_prob(r.details.get("prob_npv_negative"))}</td>'
+            f"<td>{_readiness(r.details.get('readiness'))}</td>"
             f"<td>{links}</td>"
             f'<td class="err">{esc(r.error.splitlines()[0]) if r.error else ""}</td>'
             "</tr>"

@@ -312,4 +312,6 @@ def _run_report_steps(
     summary = folder / SUMMARY_FILE
     if rep.ok and summary.is_file():
         with contextlib.suppress(OSError, ValueError):
-            rep.headline = json.loads(summary.read_text(encoding="utf-8")).get("headline", {})
+            data = json.loads(summary.read_text(encoding="utf-8"))
+            rep.headline = data.get("headline", {})
+            rep.details = {k: data[k] for k in ("prob_npv_negative", "readiness") if k in data}

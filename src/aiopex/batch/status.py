@@ -27,6 +27,9 @@ class ReportStatus:
         On failure, what went wrong (``"KeyError: 'x'"``, or why the kernel did not start).
     headline : dict
         Headline metrics from the notebook's ``summary.json`` (empty on failure).
+    details : dict
+        The rest of ``summary.json`` the index shows: ``prob_npv_negative`` and
+        ``readiness`` (answered, total, flags by name, a line of text); empty on failure.
     seconds : float
         Wall time of the notebook run and HTML export.
     attempts : int
@@ -42,6 +45,7 @@ class ReportStatus:
     workbook: Path | None = None
     error: str | None = None
     headline: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     attempts: int = 0
 
