@@ -44,6 +44,8 @@ MANUAL = FIXTURES / "manual_degraded_pilot.yaml"  # fallback manual, degraded mo
 EXAMPLES = sorted((HERE.parent / "data" / "scenarios").glob("*.yaml"))
 FIXTURES_ALL = sorted(FIXTURES.glob("*.yaml"))
 PARITY = [*FIXTURES_ALL, *EXAMPLES]
+#: Fallback none with a detection lag: set to manual on Inputs, detected months stop the benefit.
+MONITORING_NONE = HERE / "fixtures" / "parity" / "monitoring_fallback_none.yaml"
 
 #: Edits made on ``Inputs`` in a written workbook: (scenario, dotted path, new value).
 EDITS: list[tuple[Path, str, Any]] = [
@@ -57,6 +59,7 @@ EDITS: list[tuple[Path, str, Any]] = [
     (MANUAL, "benefits.hourly_rate", 140.0),
     (MANUAL, "degradation.fallback", "none"),
     (MANUAL, "finance.discount_rate", 0.2),
+    (MONITORING_NONE, "degradation.fallback", "manual"),
 ]
 
 
@@ -132,7 +135,7 @@ def test_sheets_and_inputs(written: Written) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
         "Inputs", "Drivers", "Costs", "CashFlow", "Annual", "Summary", "Pilot", "Readiness",
-        "About",
+        "Sensitivity", "About",
     ]  # fmt: skip
     ws = wb["Inputs"]
     assert [c.value for c in ws[1]][:5] == [
@@ -330,9 +333,29 @@ def test_print_setup_and_charts(written: Written) -> None:
     assert wb["Summary"].sheet_properties.pageSetUpPr.fitToPage
     with zipfile.ZipFile(path) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 2
+        assert len(charts) == 3  # cost by category, cumulative net, the tornado
         xml = b"".join(z.read(n) for n in charts)
     assert b"<c:barChart>" in xml and b"<c:lineChart>" in xml
+
+
+def test_sensitivity_sheet(written: Written) -> None:
+    """The NPV tornado: every field with width, largest swing first, as the model gives it."""
+    from aiopex.sensitivity import tornado
+
+    res, path = written(CAPACITY)
+    want = tornado(res.scenario, "npv", break_even=False)
+    ws = openpyxl.load_workbook(path, data_only=True)["Sensitivity"]
+    header = column_a(ws)["input"]
+    got = [
+        (a, at_low, at_high, swing)
+        for a, _lo, _hi, at_low, at_high, swing, *_ in ws.iter_rows(
+            min_row=header + 1, max_col=6, values_only=True
+        )
+        if a
+    ]
+    assert [g[0] for g in got] == [f["field"] for f in want["fields"]]
+    for g, f in zip(got, want["fields"], strict=True):
+        assert close(g[1], f["metric_at_low"]) and close(g[3], f["swing"]), f["field"]
 
 
 def test_payback_date_and_mirr(written: Written) -> None:

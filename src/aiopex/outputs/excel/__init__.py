@@ -29,6 +29,7 @@ Summary     SCENARIO.md's metrics as formulas; cost and cumulative-net charts
 Pilot       what the pilot paid and absorbed, its metrics and the bridge
 Readiness   the six questions, their answers and what the numbers say
 Uncertainty percentiles of every metric (Monte Carlo runs only)
+Sensitivity what moves NPV: each uncertain input at its P10 and P90 (a tornado)
 About       version, inputs hash, seed, time written, how to read the workbook
 =========== ================================================================
 
@@ -46,7 +47,7 @@ always stored as text, never as a formula, even when it starts with ``=``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path
 from aiopex.outputs.excel.layout import FIRST_MONTH_COLUMN
@@ -67,11 +68,14 @@ SHEETS: tuple[str, ...] = (
     "Pilot",
     "Readiness",
     "Uncertainty",
+    "Sensitivity",
     "About",
 )
 
 
-def write_workbook(result: Result, path: str | Path) -> Path:
+def write_workbook(
+    result: Result, path: str | Path, sensitivity: dict[str, Any] | None = None
+) -> Path:
     """Write ``result`` as an Excel workbook with live formulas and their values.
 
     Parameters
@@ -81,6 +85,9 @@ def write_workbook(result: Result, path: str | Path) -> Path:
     path : str or Path
         The ``.xlsx`` file to write; written under a temporary name and renamed
         into place, so an interrupted run leaves no half-written file.
+    sensitivity : dict, optional
+        The NPV tornado (:func:`aiopex.sensitivity.tornado`) for the ``Sensitivity``
+        sheet; computed here (without break-even values) when not given.
 
     Returns
     -------
@@ -145,12 +152,15 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         summary,
         uncertainty,
     )
+    from aiopex.outputs.excel import sensitivity as tornado_sheet
     from aiopex.outputs.excel.formats import Formats
     from aiopex.outputs.excel.layout import Grid
     from aiopex.outputs.excel.source import read
 
     src = read(result)
     grid = Grid(src.H)
+    if sensitivity is None:
+        sensitivity = tornado_sheet.compute(src)
     target = Path(path)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(
@@ -175,6 +185,7 @@ def write_workbook(result: Result, path: str | Path) -> Path:
         pilot.write(wb, fmt, src, grid, ins, drv, cst, smy)
         readiness.write(wb, fmt, src)
         uncertainty.write(wb, fmt, src, grid, drv)
+        tornado_sheet.write(wb, fmt, src, sensitivity)
         about.write(wb, fmt, src)
         wb.close()
     return target
