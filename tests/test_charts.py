@@ -35,3 +35,34 @@ def test_dollar_signs_from_inputs_are_text_not_mathtext(tmp_path: Path) -> None:
     assert charts._figure_png(fig)[:4] == b"\x89PNG"
     for chart in (charts.cost_by_category, charts.npv_distribution, charts.pilot_bridge):
         assert charts._figure_png(chart(r))[:4] == b"\x89PNG"
+
+
+def test_accuracy_chart_hatches_silent_months_apart_from_detected_ones():
+    """The weak-monitoring example: 4 silent months then 1 detected month per episode."""
+    from aiopex.outputs import charts
+
+    r = aiopex.run(aiopex.load_scenario(ROOT / "data/scenarios/claims_triage_monitoring_weak.yaml"))
+    silent = r.drivers["silent"].to_numpy() > 0
+    detected = r.drivers["detected"].to_numpy() > 0
+    assert silent.any() and detected.any()
+    fig = charts.accuracy(r)
+    ax = fig.axes[0]
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    # one hatched span per run of silent months, one plain span per run of degraded months
+    assert len(hatched) == len(charts._runs(silent))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "degraded, silent (unnoticed)" in labels and "degraded, detected" in labels
+
+
+def test_headline_says_what_silent_months_cost():
+    from aiopex.outputs import html
+
+    weak = aiopex.run(
+        aiopex.load_scenario(ROOT / "data/scenarios/claims_triage_monitoring_weak.yaml")
+    )
+    body = html.headline(weak).source
+    cost = html.money(weak.metrics["silent_error_cost"], weak.scenario.currency)
+    assert f"{weak.metrics['silent_months']} silent months" in body and cost in body
+    base = aiopex.run(aiopex.load_scenario(ROOT / "data/scenarios/claims_triage.yaml"))
+    assert base.metrics["silent_months"] == 0
+    assert "silent month" not in html.headline(base).source

@@ -123,6 +123,7 @@ def test_budget_sections_in_go_live_order():
         "charts.cost_fan",
         "charts.net_fan",
         "charts.npv_distribution",
+        "charts.tornado",
         "report.metrics_table",
         "write_workbook",
     ]
@@ -182,8 +183,9 @@ def test_budget_scenario_runs_with_the_papermill_command(tmp_path):
     nb = nbformat.read(out_nb, as_version=4)
     assert _errors(nb) == []
     images = _images(nb)
-    # usage, accuracy, cost, cumulative net, pilot cost, bridge, two fans, NPV histogram
-    assert len(images) == 9
+    # usage, accuracy, cost, cumulative net, pilot cost, bridge, two fans, NPV histogram,
+    # tornado
+    assert len(images) == 10
     assert all(png.startswith(b"\x89PNG") for png in images)
     html_outputs = [
         o.data["text/html"]
@@ -204,7 +206,7 @@ def test_budget_scenario_runs_with_the_papermill_command(tmp_path):
     assert set(summary["headline"]) == {"run_rate", "npv", "payback", "hidden_cost_multiple"}
 
     html = export_html(out_nb, tmp_path / "claims.html").read_text()
-    assert len(re.findall(CHART, html)) == 9
+    assert len(re.findall(CHART, html)) == 10
     assert "load_scenario" not in html and "charts.usage" not in html  # no code
     assert "hl-ipython3" not in html and 'class="jp-InputPrompt' not in html
 

@@ -304,12 +304,13 @@ def test_batch_with_a_scenario_that_fails_at_run_time(tmp_path, monkeypatch):
         assert r.notebook == folder / f"{r.name}.ipynb"
         assert r.workbook == folder / f"{r.name}.xlsx" and r.workbook.is_file()
         html = r.html.read_text()
-        assert _charts(html) == 9  # every chart, embedded
+        saved = load_result(folder / "result")
+        # every chart, embedded: nine, the tornado, and the history chart when there is one
+        assert _charts(html) == 10 + (saved.history is not None)
         assert "load_scenario" not in html and "hl-ipython3" not in html  # no code
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["headline"] == r.headline and summary["seed"] == 5
         # computed once, saved; the comparison read it (same headline in its table)
-        saved = load_result(folder / "result")
         assert saved.n_draws == 200 and saved.seed == 5
         assert headline_values(saved) == r.headline
 

@@ -261,16 +261,26 @@ def usage_history(result: Result, ax: Axes | None = None) -> Figure:
 
 @_plain_text
 def accuracy(result: Result, ax: Axes | None = None) -> Figure:
-    """Accuracy per month, with retraining months and degraded months marked."""
+    """Accuracy per month, with retraining months and degraded months marked.
+
+    Degraded months are shaded: plain where monitoring has detected the drop, hatched
+    where it is silent (degraded and not yet noticed, or never acted on).
+    """
     fig, ax = _axes(ax)
     x = _dates(result.months)
     s = {k: result.drivers[k].to_numpy() for k in DRIVER_SERIES}
     q = result.scenario.resolved.get("quality", {})
     acc = np.asarray(s["accuracy"], dtype=float)
     degraded = np.asarray(s["degraded"]) > 0
+    cols = result.drivers.columns
+    silent = result.drivers["silent"].to_numpy() > 0 if "silent" in cols else degraded & False
+    detected = degraded & ~silent
     # Month m spans [start of m, start of m+1): steps and spans share those edges.
     edges = np.append(x, x[-1] + np.timedelta64(31, "D")) if len(x) else x
-    for a, b in _runs(degraded):
+    for a, b in _runs(detected):
+        ax.axvspan(edges[a], edges[b], color=BAD, alpha=0.12, lw=0)
+    for a, b in _runs(silent):
+        ax.axvspan(edges[a], edges[b], color=BAD, alpha=0.35, lw=0, hatch="//", fill=False)
         ax.axvspan(edges[a], edges[b], color=BAD, alpha=0.12, lw=0)
     ax.step(edges, np.append(acc, acc[-1:]), where="post", color=NEUTRAL, lw=2.2, label="accuracy")
     acceptable = q.get("acceptable")
@@ -283,14 +293,18 @@ def accuracy(result: Result, ax: Axes | None = None) -> Figure:
     for j, i in enumerate(retrains):
         ax.axvline(x[i], color=GOOD, lw=1.2, alpha=0.8, label="retraining" if j == 0 else None)
     handles, _ = ax.get_legend_handles_labels()
-    if degraded.any():
-        handles.append(Patch(color=BAD, alpha=0.12, label="degraded month"))
+    if detected.any():
+        handles.append(Patch(color=BAD, alpha=0.12, label="degraded, detected"))
+    if silent.any():
+        handles.append(
+            Patch(facecolor=BAD, alpha=0.35, hatch="//", label="degraded, silent (unnoticed)")
+        )
     ax.legend(handles=handles, loc="lower left", frameon=False, ncols=2)
     ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0%}"))
     low = min(float(acc.min()), float(acceptable or acc.min()))
     ax.set_ylim(max(0.0, low - 0.05), min(1.0, max(float(acc.max()), pilot_acc or 0) + 0.03))
-    _style(ax, "Accuracy: retraining (green) and degraded months (red)")
+    _style(ax, "Accuracy: retraining (green), degraded months (red; hatched: silent)")
     return fig
 
 

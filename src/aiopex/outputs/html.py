@@ -213,6 +213,9 @@ def _range_note(result: Result, name: str) -> str:
 def headline(result: Result) -> HTML:
     """The headline of a go-live meeting: run-rate, NPV, benefit, payback, hidden cost multiple.
 
+    A scenario with silent months (degraded, not yet noticed) says how many and what the
+    wrong outputs of those months cost (``silent_months``, ``silent_error_cost``).
+
     Each card's large number is the base case (one run with every range at its point
     value); with a Monte Carlo run the card also gives the median and the P10 to P90
     range, and the NPV card the probability that NPV is negative. The benefit card
@@ -310,6 +313,15 @@ def headline(result: Result) -> HTML:
         )
     )
     flag_list = "".join(f"<li>{html.escape(f)}</li>" for f in flags)
+    silent = m.get("silent_months") or 0
+    silent_note = (
+        f'<div style="color: {red}; font-weight: 600; margin-bottom: .6rem;">'
+        f"{silent} silent month{'s' if silent != 1 else ''}: the model is below acceptable "
+        "accuracy and nobody has noticed (or acts on it); wrong outputs reaching the workflow "
+        f"cost {html.escape(money(m.get('silent_error_cost') or 0.0, cur))}.</div>"
+        if silent
+        else ""
+    )
     desc = html.escape(s.description or "")
     body = (
         '<div style="font-family: system-ui, sans-serif; margin: .5rem 0 1rem;">'
@@ -318,6 +330,7 @@ def headline(result: Result) -> HTML:
         f'<div style="color: #7b8794; font-size: .8rem; margin-bottom: .6rem;">'
         f"{html.escape(meta)}</div>"
         f'<div style="color: #323f4b; font-size: .9rem; margin-bottom: .6rem;">{basis}</div>'
+        f"{silent_note}"
         f'<div style="display: flex; flex-wrap: wrap; gap: .6rem;">{cards}</div>'
         f'<div style="margin-top: .6rem; color: {ready_tone}; font-weight: 600;">'
         f"Readiness: {html.escape(text.readiness_line(r))}</div>"
