@@ -45,6 +45,8 @@ _ALL = (
     Metric("cost_total", "total cost over the horizon", "currency", "money"),
     Metric("cost_by_category", "total cost of the category", "currency", "money"),
     Metric("benefit_total", "total benefit over the horizon", "currency", "money"),
+    Metric("time_saved_total", "value of the time saved by correct outputs", "currency", "money"),
+    Metric("error_cost_total", "cost of wrong outputs reaching the workflow", "currency", "money"),
     Metric("net_total", "benefit minus cost", "currency", "money"),
     Metric("npv", "net present value (Excel's NPV, monthly)", "currency", "money"),
     Metric("irr_annual", "internal rate of return, annualized", "per year", "share", 1),

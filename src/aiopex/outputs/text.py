@@ -13,6 +13,9 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aiopex.metrics import metric as metric_entry
+from aiopex.outputs.format import BEYOND, NA, count, missing, money, share
+
 #: Human labels of the metrics, under the contract's names.
 METRIC_LABELS: dict[str, str] = {
     "cost_total": "Total cost",
@@ -221,37 +224,9 @@ def papermill_command(
     return " ".join(parts)
 
 
-_MONEY = {
-    "cost_total",
-    "benefit_total",
-    "time_saved_total",
-    "error_cost_total",
-    "net_total",
-    "npv",
-    "run_rate_monthly",
-    "silent_error_cost",
-    "pilot_reported_monthly",
-    "pilot_absorbed_monthly",
-    "pilot_true_monthly",
-    "naive_production_monthly",
-    "production_monthly",
-}
-_SHARE = {"irr_annual", "mirr_annual", "roi", "absorbed_share", "prob_npv_negative"}
-_SHARE |= {"prob_no_payback"}
-_COUNT = {"requests_total", "retrains", "degraded_months", "silent_months"}
-
-
-def money(value: float | None, currency: str, decimals: int = 0) -> str:
-    """``USD 43,917``; negatives ``USD -6,816``; ``n/a`` for ``None`` or NaN.
-
-    Examples
-    --------
-    >>> money(43916.6, "USD"), money(-0.4612, "EUR", 2), money(None, "USD")
-    ('USD 43,917', 'EUR -0.46', 'n/a')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{currency} {value:,.{decimals}f}"
+def _kind(name: str) -> str:
+    """The metric's kind in the registry (:mod:`aiopex.metrics`)."""
+    return metric_entry(name).kind
 
 
 def fmt(
@@ -275,23 +250,23 @@ def fmt(
     >>> fmt("payback_month", None, "USD", percentile=True), fmt("irr_annual", None, "USD")
     ('beyond the horizon', 'none')
     """
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    if name == "payback_month":
-        if missing:
-            return "beyond the horizon" if percentile else "not within the horizon"
+    kind = _kind(name)
+    if kind == "month":
+        if missing(value):
+            return BEYOND if percentile else "not within the horizon"
         m = int(round(float(value)))
         when = months[m] if months is not None and 0 <= m < len(months) else ""
         return f"month {m} ({when})" if when else f"month {m}"
-    if missing:
-        return "none" if name in ("irr_annual", "mirr_annual") else "n/a"
-    if name in _MONEY or name.startswith("cost_by_category"):
-        return money(value, currency)
+    if missing(value):
+        return "none" if name in ("irr_annual", "mirr_annual") else NA
     if name == "cost_per_request":
         return money(value, currency, 4 if abs(value) < 1 else 2)
-    if name in _SHARE:
-        return f"{value:.1%}"
-    if name in _COUNT:
-        return f"{value:,.0f}"
-    if name == "hidden_cost_multiple":
+    if kind == "money":
+        return money(value, currency)
+    if kind == "share":
+        return share(value)
+    if kind == "count":
+        return count(value)
+    if kind == "multiple":
         return f"{value:.1f}x"
     return f"{value:,.4g}"
