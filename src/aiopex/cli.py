@@ -34,6 +34,18 @@ _SET_HELP = (
 )
 
 
+def _add_set(p: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE``, repeatable: the overrides of every command that loads a scenario."""
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help=_SET_HELP,
+    )
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
 
@@ -56,14 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forecast", help="forecast one scenario: cost, benefit, NPV, ranges")
     p.add_argument("file", metavar="FILE", help="scenario YAML file")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help=_SET_HELP,
-    )
+    _add_set(p)
     p.add_argument("--draws", type=int, default=1, help="Monte Carlo draws (1: deterministic)")
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,14 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=what)
         p.add_argument("file", metavar="FILE", help="scenario YAML file")
-        p.add_argument(
-            "--set",
-            dest="overrides",
-            action="append",
-            default=[],
-            metavar="PATH=VALUE",
-            help=_SET_HELP,
-        )
+        _add_set(p)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         _add_common(p)
 
@@ -105,9 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="npv",
         help="npv (default), run_rate_monthly, cost_total, ... or cost_by_category.<category>",
     )
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=_SET_HELP
-    )
+    _add_set(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(p)
 
@@ -124,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Monte Carlo draws per scenario (default: %(default)s)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=_SET_HELP
-    )
+    _add_set(p)
     _add_common(p)
 
     p = sub.add_parser("baseline", help="save a forecast as the approved baseline (immutable)")
@@ -134,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", required=True, metavar="YYYY-MM", help="last month of actuals known")
     p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (at least 1000)")
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in the baseline)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    _add_set(p)
     p.add_argument("--out", required=True, metavar="DIR", help="saved under DIR/<name>/<as_of>/")
     _add_common(p)
 
