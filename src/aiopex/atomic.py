@@ -21,18 +21,19 @@ from pathlib import Path
 from aiopex.errors import AiopexError, Problem
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a path is, in words: ``a file``, ``a folder``, ``a FIFO (named pipe)``, ..."""
     if stat.S_ISLNK(mode):
         return "a symbolic link"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
-        return "a FIFO"
+        return "a FIFO (named pipe)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "a file"
+    return "a file" if stat.S_ISREG(mode) else "a special file"
 
 
 def check_target(
@@ -65,7 +66,7 @@ def check_target(
             return [Problem(str(p), option, "the name is too long for the file system")]
         return [Problem(str(p), option, f"cannot use this path: {e.strerror or e}")]
     if st is not None:
-        kind = _kind(st.st_mode)
+        kind = file_kind(st.st_mode)
         if kind != want:
             return [Problem(str(p), option, f"is {kind}, not {want}; refusing to replace it")]
         return [] if os.access(p, os.W_OK) else [Problem(str(p), option, "is not writable")]

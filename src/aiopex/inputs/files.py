@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from aiopex.atomic import file_kind
+
 #: Largest scenario file read, in bytes (a real one is a few KB).
 MAX_SCENARIO_BYTES = 1_000_000
 #: Largest usage history CSV read, in bytes (20 years of months is a few KB).
@@ -116,7 +118,7 @@ def read_regular(path: Path, limit: int) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise InputFileError(f"is {_kind(st.st_mode)}, not a regular file")
+            raise InputFileError(f"is {file_kind(st.st_mode)}, not a regular file")
         if st.st_size > limit:
             raise InputFileError(f"is {st.st_size:,} bytes; the limit is {limit:,}")
         chunks, total = [], 0
@@ -133,18 +135,6 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise InputFileError(f"cannot read: {e.strerror or e}") from None
     finally:
         os.close(fd)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file"
 
 
 # -- YAML ---------------------------------------------------------------------------------
