@@ -166,6 +166,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="skip the notebook and its HTML")
     _add_common(p)
 
+    p = sub.add_parser(
+        "portfolio", help="every AI system in one budget: members' draws summed by month"
+    )
+    p.add_argument("file", metavar="FILE", help="portfolio YAML file")
+    p.add_argument("--draws", type=int, default=10_000, help="draws (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
+    p.add_argument(
+        "--scheduler",
+        default="processes",
+        metavar="processes|dask|tcp://HOST:PORT",
+        help="a local process pool (default), a Dask LocalCluster started for the run, "
+        "or the address of a running Dask scheduler",
+    )
+    p.add_argument("--workers", type=int, default=None, help="processes or Dask workers")
+    p.add_argument(
+        "--out",
+        default="reports/portfolio",
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_common(p)
+
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
     _add_common(p)
     return parser
@@ -508,6 +531,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if batch.ok else EXIT_INTERNAL
 
 
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from aiopex.atomic import check_target
+    from aiopex.errors import AiopexError
+    from aiopex.inputs.run_request import check_draws, check_seed
+    from aiopex.portfolio import (
+        check_draws_memory,
+        check_scheduler,
+        load_portfolio,
+        run_portfolio,
+        write_outputs,
+    )
+
+    problems = check_seed(args.seed) + check_draws(args.draws)
+    problems += check_scheduler(args.scheduler, args.workers)
+    problems += check_target(args.out, folder=True)
+    if problems:
+        raise AiopexError(problems)
+    pf = load_portfolio(args.file)
+    problems = check_draws_memory(pf, args.draws)
+    if problems:
+        raise AiopexError(problems)
+    seed = args.seed
+    if seed is None:
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy % (2**32))
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done}/{total} members", end="" if done < total else "\n", file=sys.stderr)
+
+    result = run_portfolio(pf, args.draws, seed, args.scheduler, args.workers, progress=progress)
+    independent = None
+    if pf.shared:
+        independent = run_portfolio(pf, args.draws, seed, args.scheduler, args.workers, shared=[])
+    written = write_outputs(result, independent, args.out)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        from aiopex.outputs.text import portfolio_text
+
+        print(portfolio_text(result, independent))
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from aiopex.inputs.scenario import json_schema
 
@@ -589,6 +659,7 @@ COMMANDS = {
     "readiness": _cmd_pilot_or_readiness,
     "sensitivity": _cmd_sensitivity,
     "run": _cmd_run,
+    "portfolio": _cmd_portfolio,
     "schema": _cmd_schema,
     "baseline": _cmd_baseline,
     "review": _cmd_review,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,15 +97,23 @@ def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
     return {p: np.array([[point(v)]]) for p, v, _ in uncertain_fields(scenario.model)}
 
 
-def _sampled_params(scenario: Scenario, draws: int, seed: int) -> dict[str, np.ndarray]:
+#: Gives the random stream of a field's dotted path (a portfolio keys members' fields apart).
+Streams = Callable[[str], np.random.Generator]
+
+
+def _sampled_params(
+    scenario: Scenario, draws: int, seed: int, streams: Streams | None = None
+) -> dict[str, np.ndarray]:
     """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast.
 
     Field ``path`` draws from its own stream, ``stream(seed, path)`` (common random
-    numbers: the other fields' draws do not depend on it).
+    numbers: the other fields' draws do not depend on it), or ``streams(path)`` when
+    given.
     """
     out = {}
     for p, v, b in uncertain_fields(scenario.model):
-        x = sample(v, draws, stream(seed, p), b)
+        rng = streams(p) if streams is not None else stream(seed, p)
+        x = sample(v, draws, rng, b)
         out[p] = x[:1].reshape(1, 1) if is_constant(v) else x.reshape(draws, 1)
     return out
 
@@ -551,3 +561,106 @@ def monte_carlo(
         quantity=kept_quantity,
     )
     return unc, probabilities, monthly, kept_draws
+
+
+@dataclass
+class CostPaths:
+    """One scenario's monthly cost and net over Monte Carlo draws: what a portfolio sums.
+
+    Attributes
+    ----------
+    cost, net : ndarray, shape (draws, months)
+        ``cost(m)`` (the sum of the cost lines) and ``net(m) = benefit(m) - cost(m)`` of
+        every draw; one row at point values when ``draws == 1``.
+    point_cost, point_net : ndarray, shape (months,)
+        The deterministic run at point values.
+    line_names, line_categories, line_drivers : list of str
+        The cost lines, in file order.
+    point_lines : ndarray, shape (lines, months)
+        Each line's ``amount(m)`` at point values.
+    line_percentiles : ndarray, shape (lines, 3, months)
+        Each line's P10, P50 and P90 of ``amount(m)`` over the draws (numpy's linear
+        percentiles), per month.
+    """
+
+    cost: np.ndarray
+    net: np.ndarray
+    point_cost: np.ndarray
+    point_net: np.ndarray
+    line_names: list[str]
+    line_categories: list[str]
+    line_drivers: list[str]
+    point_lines: np.ndarray
+    line_percentiles: np.ndarray
+
+
+#: The line percentiles :func:`cost_paths` keeps (P10, P50, P90).
+LINE_PERCENTILES = (10, 50, 90)
+
+
+def cost_paths(
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    streams: Streams | None = None,
+    chunk: int | None = None,
+) -> CostPaths:
+    """Monthly cost and net of every draw, and each cost line's percentiles.
+
+    The same model as :func:`monte_carlo` (:func:`simulate` on chunks of draws), without
+    the per-draw metrics: a portfolio member's task. ``draws == 1`` is the deterministic
+    run at point values. Field ``path`` draws from ``streams(path)`` (default
+    ``stream(seed, path)``, as a scenario run alone), the history forecast's paths from
+    ``streams("usage.history")``.
+
+    Examples
+    --------
+    >>> import aiopex, pathlib
+    >>> s = aiopex.load_scenario(pathlib.Path("data/scenarios/claims_triage.yaml"))
+    >>> cp = cost_paths(s, 200, seed=1)
+    >>> cp.cost.shape == (200, s.horizon)
+    True
+    >>> bool(np.allclose(cost_paths(s, 1, seed=1).cost[0], aiopex.run(s).drivers["cost"]))
+    True
+    """
+    if draws < 1:
+        raise ValueError("draws must be >= 1")
+    chunk = chunk or CHUNK
+    H = scenario.horizon
+    lines = line_specs(scenario)
+    hist = _history(scenario) if scenario.model.usage.history_based else None
+    p0 = _point_params(scenario)
+    det = simulate(scenario, lines, p0, 1, hist)
+    point_lines = np.zeros((len(lines), H))
+    for i, ln in enumerate(lines):
+        point_lines[i] = det["lines"][ln.name][2][0]
+    if draws == 1:
+        p, hist_req = p0, None
+    else:
+        p = _sampled_params(scenario, draws, seed, streams)
+        rng = streams(HISTORY_STREAM) if streams is not None else stream(seed, HISTORY_STREAM)
+        hist_req = hist[0].sample(draws, rng) if hist is not None else None
+    cost = np.empty((draws, H))
+    net = np.empty((draws, H))
+    amounts = np.empty((len(lines), draws, H))
+    for lo in range(0, draws, chunk):
+        hi = min(lo + chunk, draws)
+        pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p.items()}
+        hr = hist_req[lo:hi] if hist_req is not None else None
+        sim = simulate(scenario, lines, pc, hi - lo, hist, hr)
+        cost[lo:hi] = sim["cost"]
+        net[lo:hi] = sim["net"]
+        for i, ln in enumerate(lines):
+            amounts[i, lo:hi] = sim["lines"][ln.name][2]
+    pct = np.percentile(amounts, LINE_PERCENTILES, axis=1)  # (3, lines, H)
+    return CostPaths(
+        cost=cost,
+        net=net,
+        point_cost=np.asarray(det["cost"][0], dtype=float),
+        point_net=np.asarray(det["net"][0], dtype=float),
+        line_names=[ln.name for ln in lines],
+        line_categories=[ln.category for ln in lines],
+        line_drivers=[ln.driver for ln in lines],
+        point_lines=point_lines,
+        line_percentiles=np.ascontiguousarray(pct.transpose(1, 0, 2)),
+    )

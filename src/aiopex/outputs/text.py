@@ -270,3 +270,59 @@ def fmt(
     if kind == "multiple":
         return f"{value:.1f}x"
     return f"{value:,.4g}"
+
+
+def portfolio_text(result: Any, independent: Any = None) -> str:
+    """What ``aiopex portfolio`` prints: totals, fiscal years, members, what sharing does.
+
+    ``result`` is an :class:`aiopex.portfolio.PortfolioResult`; ``independent`` the same
+    portfolio with ``shared`` emptied (or ``None``).
+    """
+    cur = result.currency
+    data = result.to_json()
+    tot = data["total"]
+    months = data["months"]
+    n = len(result.members)
+    out = [
+        f"Portfolio {result.name}: {count(n)} member{'s' if n != 1 else ''}, "
+        f"{months[0]} to {months[-1]}, {count(result.draws)} draws, seed {result.seed}",
+        f"Total cost: {money(tot['point'], cur)} at point values; "
+        f"P10 {money(tot['p10'], cur)}, P50 {money(tot['p50'], cur)}, "
+        f"P90 {money(tot['p90'], cur)}",
+    ]
+    summed = sum(m["cost_total_p90"] for m in data["members"])
+    if result.draws > 1 and summed > 0:
+        out.append(
+            f"  the members' P90s added up: {money(summed, cur)}; the portfolio's P90 is "
+            f"{share(1 - tot['p90'] / summed)} lower"
+        )
+    out += [
+        "",
+        "Fiscal year   months   point            P50              P90              "
+        "budget           P(over budget)",
+    ]
+    for fy in data["fiscal_years"]:
+        out.append(
+            f"FY{fy['year']:<10} {fy['months']:>6}   {money(fy['point'], cur):<16} "
+            f"{money(fy['p50'], cur):<16} {money(fy['p90'], cur):<16} "
+            f"{money(fy['budget'], cur) if fy['budget'] is not None else '-':<16} "
+            f"{share(fy['prob_over_budget']) if fy['budget'] is not None else '-'}"
+        )
+    out += ["", "Members, by contribution to the portfolio's P90:"]
+    width = max(len(m["name"]) for m in data["members"])
+    for m in sorted(data["members"], key=lambda m: -m["contribution_to_p90"]):
+        out.append(
+            f"  {m['name']:<{width}}  point {money(m['cost_total_point'], cur):<16} "
+            f"own P90 {money(m['cost_total_p90'], cur):<16} "
+            f"contribution {money(m['contribution_to_p90'], cur)}"
+        )
+    if result.shared:
+        out += ["", f"Shared fields: {', '.join(result.shared)}"]
+        if independent is not None and result.draws > 1:
+            ind = independent.to_json()["total"]
+            out.append(
+                f"  P10 to P90 of the total: {money(tot['p10'], cur)} to "
+                f"{money(tot['p90'], cur)} shared; {money(ind['p10'], cur)} to "
+                f"{money(ind['p90'], cur)} with every member independent"
+            )
+    return "\n".join(out)

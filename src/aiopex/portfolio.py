@@ -1,0 +1,660 @@
+"""The portfolio: every member scenario's Monte Carlo draws summed by calendar month.
+
+Finance holds one budget for all AI systems, so the question is the distribution of
+their *sum*. Adding members' P90s overstates the risk where members are independent
+and understates it where they share a cause; here every total is summed per draw
+first and its percentiles taken after.
+
+- **Random numbers.** Member ``k``'s field ``path`` draws from
+  ``numpy.random.default_rng([seed, stable_hash(k), stable_hash(path)])``. A field
+  named in ``shared`` draws from ``default_rng([seed, stable_hash(path)])``, the
+  stream a scenario run alone uses, so every member that has it gets the same
+  underlying random numbers, and a member run alone with the same seed draws it
+  exactly as in the portfolio. The history forecast's paths are the field
+  ``usage.history``.
+- **Timeline.** Calendar months from the earliest member start to the latest member
+  end; a member adds nothing outside its own months. ``cost(t)`` of the portfolio
+  in draw ``d`` is the sum of the members' ``cost`` in calendar month ``t``.
+- **Percentiles** of any total (a month, a fiscal year, the whole timeline) are taken
+  over the per-draw sums (numpy's linear percentiles), never added up.
+- **Contribution to P90.** The draws near the portfolio's P90 total are the
+  ``max(1, 2 * floor(0.025 * draws) + 1)`` draws whose rank (by total cost over the
+  timeline) is nearest ``0.9 * (draws - 1)``; a member's contribution is its mean
+  total cost over those draws. The contributions add up to the portfolio's mean
+  total over the same draws, about its P90.
+- **Scale.** Each member is one task returning its point path and its per-draw
+  monthly cost and net (:func:`aiopex.engine.cost_paths`). Tasks run on a local
+  process pool, a Dask ``LocalCluster`` or an existing Dask cluster; results are
+  added in member order as they arrive (at most ``2 * workers`` in flight), so
+  memory is bounded by draws x months, not by members, and the numbers are the same
+  with any scheduler and any number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, uncertain_fields
+from aiopex.errors import AiopexError, Problem, ScenarioError
+from aiopex.inputs.portfolio import Portfolio, read_portfolio, shared_matches
+from aiopex.inputs.scenario import Scenario
+from aiopex.inputs.uncertain import stable_hash, stream
+from aiopex.months import add as add_months
+from aiopex.months import diff as month_diff
+from aiopex.months import fiscal_year
+from aiopex.months import labels as month_labels
+from aiopex.result import jsonable
+from aiopex.version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+SCHEDULERS = ("processes", "dask")
+#: Percentiles reported for every total.
+PORTFOLIO_PERCENTILES = (10, 50, 90)
+#: Share of draws on each side of the P90 rank averaged for the contribution to P90.
+TAIL_HALF_WIDTH = 0.025
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def member_fields(scenario: Scenario) -> list[str]:
+    """Every random field path of a member: its *(u)* fields, and ``usage.history``."""
+    paths = [p for p, _, _ in uncertain_fields(scenario.model)]
+    if scenario.model.usage.history_based:
+        paths.append(HISTORY_STREAM)
+    return paths
+
+
+def shared_paths(scenario: Scenario, patterns: Iterable[str]) -> frozenset[str]:
+    """The member's field paths that a ``shared`` pattern names."""
+    pats = list(patterns)
+    return frozenset(p for p in member_fields(scenario) if any(shared_matches(s, p) for s in pats))
+
+
+def timeline(members: list[Scenario]) -> list[str]:
+    """Calendar months from the earliest member start to the latest member end."""
+    first = min(s.start for s in members)
+    last = max(add_months(s.start, s.horizon - 1) for s in members)
+    return month_labels(first, month_diff(first, last) + 1)
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and check a portfolio file: every problem at once, with file and field.
+
+    On top of :func:`aiopex.inputs.portfolio.read_portfolio`: every ``shared`` entry
+    must name a field some member has, and every budget year must fall in the
+    portfolio's timeline.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    pf = read_portfolio(path)
+    label = str(pf.path)
+    problems: list[Problem] = []
+    fields = {p for s in pf.members for p in member_fields(s)}
+    for i, pat in enumerate(pf.shared):
+        if not any(shared_matches(pat, p) for p in fields):
+            problems.append(Problem(label, f"shared[{i}]", f"no member has a field {pat!r}"))
+    months = timeline(pf.members)
+    years = sorted({fiscal_year(m, pf.fiscal_year_start) for m in months})
+    for year in pf.budget:
+        if year not in years:
+            problems.append(
+                Problem(
+                    label,
+                    f"budget.{year}",
+                    f"FY{year} is outside the portfolio's timeline "
+                    f"(FY{years[0]} to FY{years[-1]}, {months[0]} to {months[-1]})",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+    return pf
+
+
+def portfolio_hash(pf: Portfolio) -> str:
+    """SHA-256 of the portfolio file's fields and its members' names and inputs hashes."""
+    data = {
+        "portfolio": pf.model.model_dump(mode="json"),
+        "members": [[s.name, s.inputs_hash] for s in pf.members],
+    }
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- one member's task --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberTask:
+    """What a worker needs to run one member: picklable, and nothing else."""
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    shared: frozenset[str]
+
+
+def member_streams(seed: int, member: str, shared: frozenset[str]) -> Callable[[str], Any]:
+    """The random stream of each of a member's fields (see the module's docstring)."""
+    key = stable_hash(member)
+
+    def streams(path: str) -> np.random.Generator:
+        if path in shared:
+            return stream(seed, path)
+        return np.random.default_rng([int(seed), key, stable_hash(path)])
+
+    return streams
+
+
+def run_member(task: MemberTask) -> CostPaths:
+    """One member's point path and per-draw monthly cost and net (a worker's task)."""
+    s = task.scenario
+    return cost_paths(s, task.draws, task.seed, member_streams(task.seed, s.name, task.shared))
+
+
+# -- schedulers ---------------------------------------------------------------------------
+
+
+def _pool_map(tasks: list[MemberTask], workers: int) -> Iterator[CostPaths]:
+    """Run tasks on a local process pool; yield results in task order, few in flight."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from _ordered(pool.submit, tasks, workers, lambda f: f.result())
+
+
+def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Iterator[CostPaths]:
+    """Run tasks on Dask: a ``LocalCluster`` started here, or the cluster at ``address``."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if address is None:
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield from _ordered(_submitter(client), tasks, workers, lambda f: f.result())
+        return
+    try:
+        client = Client(address, timeout="20s")
+    except OSError as e:
+        raise AiopexError(
+            Problem("<command line>", "--scheduler", f"cannot reach the Dask scheduler: {e}")
+        ) from None
+    with client:
+        n = max(1, len(client.scheduler_info().get("workers", {})))
+        yield from _ordered(_submitter(client), tasks, n, lambda f: f.result())
+
+
+def _submitter(client: Any) -> Callable[..., Any]:
+    def submit(fn: Callable[..., Any], task: MemberTask) -> Any:
+        return client.submit(fn, task, pure=False)
+
+    return submit
+
+
+def _ordered(
+    submit: Callable[..., Any],
+    tasks: list[MemberTask],
+    workers: int,
+    result: Callable[[Any], CostPaths],
+) -> Iterator[CostPaths]:
+    """Submit tasks with at most ``2 * workers`` in flight; yield results in task order."""
+    window = max(2, 2 * workers)
+    pending: list[Any] = []
+    nxt = 0
+    while nxt < len(tasks) or pending:
+        while nxt < len(tasks) and len(pending) < window:
+            pending.append(submit(run_member, tasks[nxt]))
+            nxt += 1
+        yield result(pending.pop(0))
+
+
+def _map(tasks: list[MemberTask], scheduler: str, workers: int | None) -> Iterator[CostPaths]:
+    k = workers or os.cpu_count() or 1
+    if scheduler == "processes":
+        return _pool_map(tasks, k)
+    if scheduler == "dask":
+        return _dask_map(tasks, k, None)
+    if scheduler.startswith("tcp://") or scheduler.startswith("tls://"):
+        return _dask_map(tasks, k, scheduler)
+    if scheduler == "inline":  # one process, no pool: for the benchmark's baseline
+        return map(run_member, tasks)
+    raise AiopexError(
+        Problem(
+            "<command line>",
+            "--scheduler",
+            f"unknown scheduler {scheduler!r}; use processes, dask or tcp://HOST:PORT",
+        )
+    )
+
+
+def check_scheduler(scheduler: str, workers: int | None) -> list[Problem]:
+    """Problems with ``--scheduler`` and ``--workers``, found before anything runs."""
+    problems = []
+    ok = scheduler in (*SCHEDULERS, "inline") or scheduler.startswith(("tcp://", "tls://"))
+    if not ok:
+        problems.append(
+            Problem(
+                "<command line>",
+                "--scheduler",
+                f"unknown scheduler {scheduler!r}; use processes, dask or tcp://HOST:PORT",
+            )
+        )
+    if workers is not None and not 1 <= workers <= 1024:
+        problems.append(Problem("<command line>", "--workers", f"must be 1 to 1024, got {workers}"))
+    return problems
+
+
+# -- the result ---------------------------------------------------------------------------
+
+
+@dataclass
+class MemberSummary:
+    """One member as the portfolio ran it."""
+
+    name: str
+    path: str
+    inputs_hash: str
+    start: str
+    horizon: int
+    offset: int
+    shared: list[str]
+    cost_total_point: float
+
+
+@dataclass
+class PortfolioResult:
+    """The portfolio's draws, summed by calendar month, and what each member added.
+
+    Attributes
+    ----------
+    cost, net : ndarray, shape (draws, months)
+        Per draw, the sum over members of ``cost(t)`` and ``net(t)`` in calendar month t.
+    point_cost, point_net : ndarray, shape (months,)
+        The sum of the members' deterministic runs.
+    member_totals : ndarray, shape (members, draws)
+        Each member's total cost over its horizon, per draw.
+    lines : DataFrame
+        One row per member, cost line and month of the member: ``member``, ``line``,
+        ``category``, ``driver``, ``month``, ``point``, ``p10``, ``p50``, ``p90``.
+    """
+
+    name: str
+    seed: int
+    draws: int
+    currency: str
+    fiscal_year_start: int
+    months: list[str]
+    shared: list[str]
+    budget: dict[int, float]
+    inputs_hash: str
+    members: list[MemberSummary]
+    cost: np.ndarray
+    net: np.ndarray
+    point_cost: np.ndarray
+    point_net: np.ndarray
+    member_totals: np.ndarray
+    lines: pd.DataFrame
+    version: str = __version__
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- totals ---------------------------------------------------------------------------
+
+    def monthly(self) -> dict[str, list[float]]:
+        """``point`` and P10/P50/P90 of the portfolio's cost, per calendar month."""
+        pct = np.percentile(self.cost, PORTFOLIO_PERCENTILES, axis=0)
+        out = {"point": self.point_cost.tolist()}
+        out.update(
+            {f"p{q}": row.tolist() for q, row in zip(PORTFOLIO_PERCENTILES, pct, strict=True)}
+        )
+        return out
+
+    def total(self) -> dict[str, float]:
+        """Cost over the whole timeline: point, mean and percentiles of the per-draw sums."""
+        t = self.cost.sum(axis=1)
+        out = {"point": float(self.point_cost.sum()), "mean": float(t.mean())}
+        out.update(_percentiles(t))
+        return out
+
+    def fiscal_year_index(self) -> dict[int, list[int]]:
+        """The timeline's month indexes of each fiscal year."""
+        out: dict[int, list[int]] = {}
+        for i, m in enumerate(self.months):
+            out.setdefault(fiscal_year(m, self.fiscal_year_start), []).append(i)
+        return out
+
+    def fiscal_years(self) -> list[dict[str, Any]]:
+        """Each fiscal year of the timeline: point, percentiles, budget and overrun chance.
+
+        ``prob_over_budget`` = share of draws whose fiscal-year cost exceeds the budget
+        (``None`` without a budget). ``months`` counts the year's months in the timeline
+        (fewer than 12 at its ends).
+        """
+        out = []
+        for year, idx in self.fiscal_year_index().items():
+            t = self.cost[:, idx].sum(axis=1)
+            b = self.budget.get(year)
+            row: dict[str, Any] = {
+                "year": year,
+                "months": len(idx),
+                "point": float(self.point_cost[idx].sum()),
+                "mean": float(t.mean()),
+            }
+            row.update(_percentiles(t))
+            row["budget"] = b
+            row["prob_over_budget"] = None if b is None else float(np.mean(t > b))
+            out.append(row)
+        return out
+
+    def tail_draws(self) -> np.ndarray:
+        """The draws near the portfolio's P90 total (see the module's docstring)."""
+        n = self.draws
+        order = np.argsort(self.cost.sum(axis=1), kind="stable")
+        center = int(round(0.9 * (n - 1)))
+        half = int(math.floor(TAIL_HALF_WIDTH * n))
+        return order[max(0, center - half) : min(n, center + half + 1)]
+
+    def member_rows(self) -> list[dict[str, Any]]:
+        """Each member: hash, own total (point and P90) and its contribution to P90."""
+        tail = self.tail_draws()
+        rows = []
+        for i, m in enumerate(self.members):
+            t = self.member_totals[i]
+            rows.append(
+                {
+                    "name": m.name,
+                    "inputs_hash": m.inputs_hash,
+                    "start": m.start,
+                    "months": m.horizon,
+                    "cost_total_point": m.cost_total_point,
+                    "cost_total_p90": float(np.percentile(t, 90)),
+                    "contribution_to_p90": float(t[tail].mean()),
+                }
+            )
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``aiopex portfolio --json`` object."""
+        return jsonable(
+            {
+                "name": self.name,
+                "seed": self.seed,
+                "draws": self.draws,
+                "currency": self.currency,
+                "version": self.version,
+                "inputs_hash": self.inputs_hash,
+                "fiscal_year_start": self.fiscal_year_start,
+                "shared": self.shared,
+                "months": self.months,
+                "cost": self.monthly(),
+                "total": self.total(),
+                "fiscal_years": self.fiscal_years(),
+                "members": self.member_rows(),
+            }
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result to a folder (whole or not at all); :func:`load_result` reads it.
+
+        ``portfolio.json`` (the JSON object plus the members' paths, offsets and shared
+        fields), ``draws.npz`` (``cost``, ``net``, ``point_cost``, ``point_net``,
+        ``member_totals``) and ``lines.parquet``.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from aiopex.atomic import atomic_dir
+
+        with atomic_dir(path) as tmp:
+            doc = self.to_json()
+            doc["format"] = "aiopex.portfolio"
+            doc["description"] = self.description
+            doc["budget"] = {str(k): v for k, v in self.budget.items()}
+            doc["member_details"] = [m.__dict__ for m in self.members]
+            (tmp / "portfolio.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            np.savez(
+                tmp / "draws.npz",
+                cost=self.cost,
+                net=self.net,
+                point_cost=self.point_cost,
+                point_net=self.point_net,
+                member_totals=self.member_totals,
+            )
+            pq.write_table(
+                pa.Table.from_pandas(self.lines, preserve_index=False), tmp / "lines.parquet"
+            )
+        return Path(path)
+
+
+def load_result(path: str | Path) -> PortfolioResult:
+    """Read a folder written by :meth:`PortfolioResult.save`."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    try:
+        doc = json.loads((path / "portfolio.json").read_text(encoding="utf-8"))
+        arrays = np.load(path / "draws.npz")
+        lines = pq.read_table(path / "lines.parquet").to_pandas()
+    except (OSError, ValueError) as e:
+        raise AiopexError(Problem(str(path), "", f"not a saved portfolio result: {e}")) from None
+    if doc.get("format") != "aiopex.portfolio":
+        raise AiopexError(Problem(str(path), "portfolio.json", "not a saved portfolio result"))
+    return PortfolioResult(
+        name=doc["name"],
+        seed=doc["seed"],
+        draws=doc["draws"],
+        currency=doc["currency"],
+        fiscal_year_start=doc["fiscal_year_start"],
+        months=doc["months"],
+        shared=doc["shared"],
+        budget={int(k): float(v) for k, v in doc["budget"].items()},
+        inputs_hash=doc["inputs_hash"],
+        members=[MemberSummary(**m) for m in doc["member_details"]],
+        cost=arrays["cost"],
+        net=arrays["net"],
+        point_cost=arrays["point_cost"],
+        point_net=arrays["point_net"],
+        member_totals=arrays["member_totals"],
+        lines=lines,
+        version=doc["version"],
+        description=doc.get("description", ""),
+    )
+
+
+def _percentiles(x: np.ndarray) -> dict[str, float]:
+    pct = np.percentile(x, PORTFOLIO_PERCENTILES)
+    return {f"p{q}": float(v) for q, v in zip(PORTFOLIO_PERCENTILES, pct, strict=True)}
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def run_portfolio(
+    pf: Portfolio,
+    draws: int,
+    seed: int,
+    scheduler: str = "processes",
+    workers: int | None = None,
+    shared: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PortfolioResult:
+    """Run every member and sum their draws by calendar month.
+
+    Parameters
+    ----------
+    pf : Portfolio
+        From :func:`load_portfolio`.
+    draws : int
+        Draws per member (every member has the same draws; draw ``d`` of the portfolio
+        is draw ``d`` of every member). 1: the deterministic run at point values.
+    seed : int
+    scheduler : str
+        ``processes`` (a local process pool), ``dask`` (a ``LocalCluster`` started
+        and stopped here) or ``tcp://HOST:PORT`` (an existing Dask cluster).
+    workers : int, optional
+        Processes or Dask workers (default: the machine's cores).
+    shared : list of str, optional
+        Overrides the file's ``shared`` (``[]``: every member independent).
+    progress : callable, optional
+        Called with ``(done, total)`` after each member.
+    """
+    import pandas as pd
+
+    patterns = pf.shared if shared is None else list(shared)
+    months = timeline(pf.members)
+    T = len(months)
+    first = months[0]
+    tasks = [MemberTask(s, draws, seed, shared_paths(s, patterns)) for s in pf.members]
+    cost = np.zeros((draws, T))
+    net = np.zeros((draws, T))
+    point_cost = np.zeros(T)
+    point_net = np.zeros(T)
+    member_totals = np.zeros((len(tasks), draws))
+    members: list[MemberSummary] = []
+    frames = []
+    for i, (task, cp) in enumerate(zip(tasks, _map(tasks, scheduler, workers), strict=True)):
+        s = task.scenario
+        off = month_diff(first, s.start)
+        window = slice(off, off + s.horizon)
+        cost[:, window] += cp.cost
+        net[:, window] += cp.net
+        point_cost[window] += cp.point_cost
+        point_net[window] += cp.point_net
+        member_totals[i] = cp.cost.sum(axis=1)
+        members.append(
+            MemberSummary(
+                name=s.name,
+                path=str(s.path),
+                inputs_hash=s.inputs_hash,
+                start=s.start,
+                horizon=s.horizon,
+                offset=off,
+                shared=sorted(task.shared),
+                cost_total_point=float(cp.point_cost.sum()),
+            )
+        )
+        frames.append(_line_frame(s, cp, months[window]))
+        if progress is not None:
+            progress(i + 1, len(tasks))
+    lines = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return PortfolioResult(
+        name=pf.name,
+        seed=seed,
+        draws=draws,
+        currency=pf.currency,
+        fiscal_year_start=pf.fiscal_year_start,
+        months=months,
+        shared=patterns,
+        budget=dict(pf.budget),
+        inputs_hash=portfolio_hash(pf),
+        members=members,
+        cost=cost,
+        net=net,
+        point_cost=point_cost,
+        point_net=point_net,
+        member_totals=member_totals,
+        lines=lines,
+        description=pf.model.description,
+    )
+
+
+def _line_frame(s: Scenario, cp: CostPaths, months: list[str]) -> pd.DataFrame:
+    """One row per cost line and month of one member."""
+    import pandas as pd
+
+    n, H = len(cp.line_names), s.horizon
+    return pd.DataFrame(
+        {
+            "member": s.name,
+            "line": np.repeat(cp.line_names, H),
+            "category": np.repeat(cp.line_categories, H),
+            "driver": np.repeat(cp.line_drivers, H),
+            "month": np.tile(months, n),
+            "point": cp.point_lines.reshape(-1),
+            "p10": cp.line_percentiles[:, 0].reshape(-1),
+            "p50": cp.line_percentiles[:, 1].reshape(-1),
+            "p90": cp.line_percentiles[:, 2].reshape(-1),
+        }
+    )
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+#: What ``aiopex portfolio --out DIR`` writes, each file whole or not at all.
+OUTPUT_FILES = {
+    "json": "portfolio.json",
+    "result": "result",
+    "independent": "independent",
+}
+
+
+def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
+    """Problems with ``--draws`` for this portfolio: each member's task, and the sums.
+
+    A member's task holds ``8 * draws * months * (lines + 2)`` bytes
+    (:func:`aiopex.inputs.run_request.estimate_bytes`); the coordinator holds the
+    portfolio's cost and net ``(draws, timeline months)`` and one total per member and
+    draw.
+    """
+    from aiopex.inputs.run_request import MEMORY_BUDGET_BYTES, check_draws
+
+    problems: list[Problem] = []
+    for s in pf.members:
+        problems += check_draws(draws, s)
+    need = 8 * draws * (2 * len(timeline(pf.members)) + len(pf.members))
+    if draws > 1 and need > MEMORY_BUDGET_BYTES:
+        problems.append(
+            Problem(
+                "<command line>",
+                "--draws",
+                f"{draws:,} draws of {len(pf.members)} members need about "
+                f"{need / 1024**3:,.1f} GiB in the coordinating process; the budget is "
+                f"{MEMORY_BUDGET_BYTES / 1024**3:g} GiB",
+            )
+        )
+    return problems
+
+
+def write_outputs(
+    result: PortfolioResult, independent: PortfolioResult | None, out: str | Path
+) -> list[Path]:
+    """Write the portfolio's outputs under ``out``; returns the paths written.
+
+    ``portfolio.json`` (the ``--json`` object), ``result/`` (the saved result) and,
+    when the portfolio shares fields, ``independent/`` (the same portfolio with
+    ``shared`` emptied, for the report's side-by-side).
+    """
+    from aiopex.atomic import write_text
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / OUTPUT_FILES["json"]]
+    write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
+    written.append(result.save(out / OUTPUT_FILES["result"]))
+    if independent is not None:
+        written.append(independent.save(out / OUTPUT_FILES["independent"]))
+    return written
