@@ -176,6 +176,23 @@ def test_dask_local_cluster_gives_the_process_pool_numbers(three: Path) -> None:
     assert json.dumps(pool.to_json()) == json.dumps(dask.to_json())
 
 
+@pytest.mark.slow
+def test_an_existing_dask_cluster_by_address(three: Path) -> None:
+    import logging
+
+    from distributed import LocalCluster
+
+    pf = load_portfolio(three)
+    inline = run_portfolio(pf, 100, seed=12, scheduler="inline")
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        remote = run_portfolio(pf, 100, seed=12, scheduler=cluster.scheduler_address)
+    np.testing.assert_array_equal(inline.cost, remote.cost)
+    assert inline.to_json() == remote.to_json()
+
+
 def test_save_and_load_round_trip(three: Path, tmp_path: Path) -> None:
     from aiopex.portfolio import load_result
 

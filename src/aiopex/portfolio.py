@@ -174,8 +174,11 @@ def _pool_map(tasks: list[MemberTask], workers: int) -> Iterator[CostPaths]:
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
         yield from _ordered(pool.submit, tasks, workers, lambda f: f.result())
+    finally:  # on Ctrl-C or SIGTERM, members not started yet are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Iterator[CostPaths]:
@@ -198,7 +201,7 @@ def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Ite
             yield from _ordered(_submitter(client), tasks, workers, lambda f: f.result())
         return
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout="10s")
     except OSError as e:
         raise AiopexError(
             Problem("<command line>", "--scheduler", f"cannot reach the Dask scheduler: {e}")
