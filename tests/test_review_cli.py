@@ -102,3 +102,23 @@ def test_several_baselines_one_review_each(baselines: Path, tmp_path: Path) -> N
     assert [r["system"] for r in index["reviews"]] == ["claims_assistant"]
     assert (out / "claims_assistant" / "review.json").exists()
     assert (out / "index.html").exists()
+
+
+def test_bad_output_paths_refused_before_anything_is_written(
+    baselines: Path, tmp_path: Path, capsys
+) -> None:
+    path = baselines / "claims_assistant" / "2026-12"
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    assert main(review_args(path, a_file)) == 2
+    assert "--out" in capsys.readouterr().err and a_file.read_text() == "keep me"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "review.xlsx").symlink_to(tmp_path / "elsewhere.xlsx")
+    assert main(review_args(path, out)) == 2
+    err = capsys.readouterr().err
+    assert "review.xlsx: --out" in err and "symbolic link" in err
+    assert sorted(p.name for p in out.iterdir()) == ["review.xlsx"]  # nothing written
+    rc = main(["baseline", str(SCENARIO), "--as-of", "2027-06", "--draws", "1000",
+               "--out", str(a_file)])  # fmt: skip
+    assert rc == 2 and a_file.read_text() == "keep me"

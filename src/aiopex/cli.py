@@ -606,6 +606,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         raise AiopexError(
             Problem(str(target), "", "a baseline already exists here; baselines are immutable")
         )
+    from aiopex.atomic import check_target
+
+    problems = check_target(target, "--out", folder=True)
+    if problems:
+        raise AiopexError(problems)
     result = run(scenario, draws=args.draws, seed=args.seed, keep_draws=args.draws)
     path = save_baseline(result, args.as_of, args.out)
     print(f"baseline of {scenario.name} as of {args.as_of}: {path}")

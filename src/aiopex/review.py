@@ -742,9 +742,10 @@ def run_review(
                 )
             )
         jobs.append((bl, arr, months, inp))
+    out = Path(out)
+    problems.extend(_output_problems(out, [bl.name for bl, *_ in jobs], multi, render))
     if problems:
         raise DataError(problems)
-    out = Path(out)
     reviews = []
     for bl, arr, months, inp in jobs:
         rv = compute_review(arr, months, inp, period)
@@ -808,6 +809,30 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
         cats[c] = amount[ii].sum(axis=0)[:H]
     new.categories = cats
     return new
+
+
+def _output_problems(out: Path, systems: list[str], multi: bool, render: bool) -> list[Problem]:
+    """Every path the review would write that it cannot, found before anything is written."""
+    from aiopex.atomic import check_target
+    from aiopex.outputs.review_report import MONTHLY_CSV
+
+    problems = check_target(out, "--out", folder=True)
+    if problems:
+        return problems
+    names = ["review.json", MONTHLY_CSV, "review.xlsx"]
+    if render:
+        names += ["review.ipynb", "review.html"]
+    folders = [out / s for s in systems] if multi else [out]
+    for folder in folders:
+        if folder != out:
+            found = check_target(folder, "--out", folder=True)
+            problems.extend(found)
+            if found:
+                continue
+        problems.extend(p for n in names for p in check_target(folder / n, "--out"))
+    if multi:
+        problems.extend(p for n in ("index.json", "index.html") for p in check_target(out / n))
+    return problems
 
 
 def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
