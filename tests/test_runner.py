@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -330,3 +332,31 @@ def test_batch_with_a_scenario_that_fails_at_run_time(tmp_path, monkeypatch):
     for r in ok:  # the headline of every scenario, from its summary.json
         assert all(value in index for value in r.headline.values())
     assert _leftovers(out) == []
+
+
+def test_sweep_removes_kernel_folders_of_killed_runs_only(tmp_path):
+    import subprocess
+
+    from aiopex.batch.kernels import KERNEL_DIR_PREFIX, OWNER_FILE, sweep_stale_kernel_dirs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    old = time.time() - 3600
+    made = {}
+    for name, pid in (("dead", dead.pid), ("mine", os.getpid()), ("young", dead.pid)):
+        d = tmp_path / f"{KERNEL_DIR_PREFIX}{name}"
+        d.mkdir()
+        (d / OWNER_FILE).write_text(str(pid))
+        (d / "kernel.log").write_text("")
+        made[name] = d
+    for name in ("dead", "mine"):
+        os.utime(made[name], (old, old))
+    orphan = tmp_path / f"{KERNEL_DIR_PREFIX}noowner"
+    orphan.mkdir()
+    os.utime(orphan, (old - 86_400, old - 86_400))
+    other = tmp_path / "not-ours"
+    other.mkdir()
+    os.utime(other, (old, old))
+    removed = sweep_stale_kernel_dirs(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([made["dead"].name, orphan.name])
+    assert made["mine"].is_dir() and made["young"].is_dir() and other.is_dir()

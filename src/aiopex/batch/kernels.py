@@ -6,7 +6,8 @@ transport (Unix domain sockets in a private temporary folder) rather than TCP:
 Papermill's TCP kernels pick their ports by binding and releasing them, so two
 kernels starting at once can race for a port. A kernel that fails to start is
 retried. Each kernel's folder (connection file, sockets, log) is removed when the
-kernel is disposed, on success, on failure, and on an interrupt.
+kernel is disposed, on success, on failure, and on an interrupt; the folders of a run
+that was killed outright are swept by the next run (:func:`sweep_stale_kernel_dirs`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,56 @@ KERNEL_START_ATTEMPTS = 3
 #: Prefix of each kernel's private temporary folder.
 KERNEL_DIR_PREFIX = "aiopex-kernel-"
 
+#: The file in a kernel's folder naming the process that owns it.
+OWNER_FILE = "owner.pid"
+#: A kernel folder younger than this is never swept (it may be being set up).
+SWEEP_MIN_AGE_SECONDS = 60.0
+
 _live_kernels: set[Any] = set()
 _live_lock = threading.Lock()
+_swept = threading.Event()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale_kernel_dirs(tmpdir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove kernel folders left by a run that was killed (SIGKILL skips every cleanup).
+
+    A folder ``aiopex-kernel-*`` in the temporary directory is stale when the process
+    named in its ``owner.pid`` no longer runs, or, without that file, when it is older
+    than a day. Folders younger than :data:`SWEEP_MIN_AGE_SECONDS` are left alone.
+    Returns the folders removed.
+    """
+    root = Path(tmpdir or tempfile.gettempdir())
+    removed = []
+    now = time.time()
+    for folder in root.glob(KERNEL_DIR_PREFIX + "*"):
+        try:
+            st = folder.lstat()
+            if not folder.is_dir() or st.st_uid != os.getuid():
+                continue
+            age = now - st.st_mtime
+            if age < SWEEP_MIN_AGE_SECONDS:
+                continue
+            owner = folder / OWNER_FILE
+            if owner.is_file():
+                stale = not _alive(int(owner.read_text().strip() or 0))
+            else:
+                stale = age > 86_400
+        except (OSError, ValueError):
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _ipc_kernel_manager(
@@ -183,7 +232,11 @@ def execute_notebook(
         os.close(fd)
         tmp = Path(tmp_name)
         tmp.unlink()
+        if not _swept.is_set():  # once a process: what a killed run left behind
+            _swept.set()
+            sweep_stale_kernel_dirs()
         workdir = Path(tempfile.mkdtemp(prefix=KERNEL_DIR_PREFIX))
+        (workdir / OWNER_FILE).write_text(str(os.getpid()))
         km = _ipc_kernel_manager(workdir, env or {}, launching)(kernel_name="python3")
 
         live: dict[str, Any] = {}
