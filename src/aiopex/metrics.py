@@ -22,7 +22,9 @@ class Metric:
     name : str
         The SCENARIO.md name, as printed in data.
     label : str
-        What it is, in words.
+        Its name for people (``Net present value (NPV)``): table rows, the CLI.
+    note : str
+        What it is, in a few words: the reports' "what it is" column.
     unit : str
         Its unit (``"currency"`` for money).
     kind : str
@@ -35,6 +37,7 @@ class Metric:
 
     name: str
     label: str
+    note: str
     unit: str
     kind: str
     decimals: int = 0
@@ -42,48 +45,171 @@ class Metric:
 
 
 _ALL = (
-    Metric("cost_total", "total cost over the horizon", "currency", "money"),
-    Metric("cost_by_category", "total cost of the category", "currency", "money"),
-    Metric("benefit_total", "total benefit over the horizon", "currency", "money"),
-    Metric("time_saved_total", "value of the time saved by correct outputs", "currency", "money"),
-    Metric("error_cost_total", "cost of wrong outputs reaching the workflow", "currency", "money"),
-    Metric("net_total", "benefit minus cost", "currency", "money"),
-    Metric("npv", "net present value (Excel's NPV, monthly)", "currency", "money"),
-    Metric("irr_annual", "internal rate of return, annualized", "per year", "share", 1),
-    Metric("mirr_annual", "modified IRR, annualized", "per year", "share", 1),
+    Metric(
+        "cost_total", "Total cost", "sum of the monthly cost over the horizon", "currency", "money"
+    ),
+    Metric(
+        "cost_by_category",
+        "Cost by category",
+        "total cost of the category over the horizon",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "benefit_total",
+        "Total benefit",
+        "time saved minus cost of errors, over the horizon",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "time_saved_total",
+        "Value of time saved",
+        "correct outputs x minutes saved x hourly rate",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "error_cost_total",
+        "Cost of errors",
+        "wrong outputs that reached the workflow x cost per error",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "net_total", "Net (benefit - cost)", "benefit minus cost, undiscounted", "currency", "money"
+    ),
+    Metric(
+        "npv",
+        "Net present value (NPV)",
+        "monthly net cash flows discounted at the discount rate (Excel's NPV)",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "irr_annual",
+        "Internal rate of return (IRR), a year",
+        "annualized; none when the cash flows never change sign",
+        "per year",
+        "share",
+        1,
+    ),
+    Metric(
+        "mirr_annual",
+        "Modified IRR (MIRR), a year",
+        "annualized, finance and reinvestment at the discount rate",
+        "per year",
+        "share",
+        1,
+    ),
     Metric(
         "payback_month",
-        "first month from which cumulative net stays >= 0",
+        "Payback month",
+        "first month from which the cumulative net stays >= 0",
         "month",
         "month",
         whole_months=True,
     ),
-    Metric("roi", "net total / cost total", "share", "share", 1),
-    Metric("run_rate_monthly", "mean monthly cost, last 12 months", "currency", "money"),
-    Metric("requests_total", "requests handled by the system", "requests", "count"),
-    Metric("cost_per_request", "cost total / requests total", "currency", "money", 4),
-    Metric("retrains", "retraining months", "months", "count", whole_months=True),
+    Metric("roi", "Return on cost (ROI)", "net total / cost total", "share", "share", 1),
     Metric(
-        "degraded_months", "months below acceptable accuracy", "months", "count", whole_months=True
+        "run_rate_monthly",
+        "Run-rate, a month",
+        "mean monthly cost over the last 12 months (or fewer)",
+        "currency",
+        "money",
     ),
     Metric(
-        "silent_months",
-        "degraded months not yet detected or acted on",
+        "requests_total",
+        "Requests handled",
+        "items the system handles over the horizon",
+        "requests",
+        "count",
+    ),
+    Metric(
+        "cost_per_request",
+        "Cost per request",
+        "cost total / requests handled",
+        "currency",
+        "money",
+        4,
+    ),
+    Metric(
+        "retrains", "Retrainings", "months with a retraining", "months", "count", whole_months=True
+    ),
+    Metric(
+        "degraded_months",
+        "Degraded months",
+        "months below the acceptable accuracy",
         "months",
         "count",
         whole_months=True,
     ),
-    Metric("silent_error_cost", "cost of errors in silent months", "currency", "money"),
-    Metric("pilot_reported_monthly", "what the pilot's budget showed", "currency", "money"),
-    Metric("pilot_absorbed_monthly", "what others paid for the pilot", "currency", "money"),
-    Metric("pilot_true_monthly", "reported + absorbed", "currency", "money"),
-    Metric("absorbed_share", "absorbed / true", "share", "share", 0),
-    Metric("naive_production_monthly", "the pilot's budget scaled up", "currency", "money"),
-    Metric("production_monthly", "the production run-rate", "currency", "money"),
-    Metric("hidden_cost_multiple", "production / scaled-up pilot", "x", "multiple", 1),
-    Metric("prob_npv_negative", "share of draws with NPV < 0", "share", "share", 1),
     Metric(
-        "prob_no_payback", "share of draws with no payback within the horizon", "share", "share", 1
+        "silent_months",
+        "Silent months (degraded, unnoticed)",
+        "degraded months before monitoring notices",
+        "months",
+        "count",
+        whole_months=True,
+    ),
+    Metric(
+        "silent_error_cost",
+        "Cost of errors in silent months",
+        "errors reaching the workflow in silent months",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "pilot_reported_monthly",
+        "Pilot cost, as its budget showed it",
+        "what the pilot's budget showed",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "pilot_absorbed_monthly",
+        "Pilot cost absorbed by others",
+        "what others paid for the pilot",
+        "currency",
+        "money",
+    ),
+    Metric("pilot_true_monthly", "True pilot cost", "reported + absorbed", "currency", "money"),
+    Metric(
+        "absorbed_share", "Share of the pilot cost absorbed", "absorbed / true", "share", "share"
+    ),
+    Metric(
+        "naive_production_monthly",
+        "The pilot scaled up ('just scale it up')",
+        "the pilot's budget scaled up",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "production_monthly", "Production run-rate", "the production run-rate", "currency", "money"
+    ),
+    Metric(
+        "hidden_cost_multiple",
+        "Hidden cost multiple",
+        "production / scaled-up pilot",
+        "x",
+        "multiple",
+        1,
+    ),
+    Metric(
+        "prob_npv_negative",
+        "P(NPV < 0)",
+        "share of Monte Carlo draws in which the NPV is below 0",
+        "share",
+        "share",
+        1,
+    ),
+    Metric(
+        "prob_no_payback",
+        "P(no payback within the horizon)",
+        "share of draws without payback within the horizon",
+        "share",
+        "share",
+        1,
     ),
 )
 
@@ -101,7 +227,7 @@ def metric(name: str) -> Metric:
     never fails on it; tests require every metric of :mod:`aiopex.names` to be here.
     """
     base = name.split(".", 1)[0]
-    return REGISTRY.get(base) or Metric(base, "", "", "number")
+    return REGISTRY.get(base) or Metric(base, "", "", "", "number")
 
 
 #: Metrics counted in whole months (Monte Carlo percentiles with ``method="lower"``).

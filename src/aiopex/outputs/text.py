@@ -16,61 +16,6 @@ from typing import Any
 from aiopex.metrics import metric as metric_entry
 from aiopex.outputs.format import BEYOND, NA, count, missing, money, share
 
-#: Human labels of the metrics, under the contract's names.
-METRIC_LABELS: dict[str, str] = {
-    "cost_total": "Total cost",
-    "cost_by_category": "Cost by category",
-    "benefit_total": "Total benefit",
-    "time_saved_total": "Value of time saved",
-    "error_cost_total": "Cost of errors",
-    "net_total": "Net (benefit - cost)",
-    "npv": "Net present value (NPV)",
-    "irr_annual": "Internal rate of return (IRR), a year",
-    "mirr_annual": "Modified IRR (MIRR), a year",
-    "payback_month": "Payback month",
-    "roi": "Return on cost (ROI)",
-    "run_rate_monthly": "Run-rate, a month",
-    "requests_total": "Requests handled",
-    "cost_per_request": "Cost per request",
-    "retrains": "Retrainings",
-    "degraded_months": "Degraded months",
-    "silent_months": "Silent months (degraded, unnoticed)",
-    "silent_error_cost": "Cost of errors in silent months",
-    "prob_npv_negative": "P(NPV < 0)",
-    "prob_no_payback": "P(no payback within the horizon)",
-    "pilot_reported_monthly": "Pilot cost, as its budget showed it",
-    "pilot_absorbed_monthly": "Pilot cost absorbed by others",
-    "pilot_true_monthly": "True pilot cost",
-    "absorbed_share": "Share of the pilot cost absorbed",
-    "naive_production_monthly": "The pilot scaled up ('just scale it up')",
-    "production_monthly": "Production run-rate",
-    "hidden_cost_multiple": "Hidden cost multiple",
-}
-
-#: What each metric is, in a few words (the reports' "what it is" column).
-METRIC_NOTES: dict[str, str] = {
-    "cost_total": "sum of the monthly cost over the horizon",
-    "cost_by_category": "total cost of the category over the horizon",
-    "benefit_total": "time saved minus cost of errors, over the horizon",
-    "time_saved_total": "correct outputs x minutes saved x hourly rate",
-    "error_cost_total": "wrong outputs that reached the workflow x cost per error",
-    "net_total": "benefit minus cost, undiscounted",
-    "npv": "monthly net cash flows discounted at the discount rate (Excel's NPV)",
-    "irr_annual": "annualized; none when the cash flows never change sign",
-    "mirr_annual": "annualized, finance and reinvestment at the discount rate",
-    "payback_month": "first month from which the cumulative net stays >= 0",
-    "roi": "net total / cost total",
-    "run_rate_monthly": "mean monthly cost over the last 12 months (or fewer)",
-    "requests_total": "items the system handles over the horizon",
-    "cost_per_request": "cost total / requests handled",
-    "retrains": "months with a retraining",
-    "degraded_months": "months below the acceptable accuracy",
-    "silent_months": "degraded months before monitoring notices",
-    "silent_error_cost": "errors reaching the workflow in silent months",
-    "prob_npv_negative": "share of Monte Carlo draws in which the NPV is below 0",
-    "prob_no_payback": "share of draws without payback within the horizon",
-}
-
 BASE_CASE = "base case: one run with every range at its point value"
 
 HIDDEN_COST_SENTENCE = (
@@ -101,12 +46,12 @@ def label(name: str) -> str:
     """
     if name.startswith("cost_by_category."):
         return "Cost: " + name.split(".", 1)[1].replace("_", " ")
-    return METRIC_LABELS.get(name, name.replace("_", " "))
+    return metric_entry(name).label or name.replace("_", " ")
 
 
 def note(name: str) -> str:
     """What a metric is, in a few words ('' when there is nothing to add)."""
-    return METRIC_NOTES.get(name.split(".", 1)[0], "")
+    return metric_entry(name).note
 
 
 def flags(readiness: Mapping[str, Any]) -> list[str]:
