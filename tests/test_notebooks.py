@@ -42,6 +42,7 @@ EXPECTED = {
         "output_dir": "str",
     },
     "quarterly_review.ipynb": {"review_json": "str"},
+    "portfolio.ipynb": {"saved": "str", "independent": "str", "output_dir": "str"},
 }
 
 

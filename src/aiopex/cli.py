@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output folder (default: %(default)s)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-report", action="store_true", help="skip the report notebook and its HTML")
     _add_common(p)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
@@ -532,11 +533,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from aiopex.atomic import check_target
     from aiopex.errors import AiopexError
     from aiopex.inputs.run_request import check_draws, check_seed
     from aiopex.portfolio import (
         check_draws_memory,
+        check_outputs,
         check_scheduler,
         load_portfolio,
         run_portfolio,
@@ -545,7 +546,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
     problems = check_seed(args.seed) + check_draws(args.draws)
     problems += check_scheduler(args.scheduler, args.workers)
-    problems += check_target(args.out, folder=True)
+    problems += check_outputs(args.out, report=not args.no_report)
     if problems:
         raise AiopexError(problems)
     pf = load_portfolio(args.file)
@@ -566,7 +567,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     independent = None
     if pf.shared:
         independent = run_portfolio(pf, args.draws, seed, args.scheduler, args.workers, shared=[])
-    written = write_outputs(result, independent, args.out)
+    written = write_outputs(result, independent, args.out, report=not args.no_report)
     if args.json:
         _print_json(result.to_json())
     else:

@@ -612,7 +612,33 @@ OUTPUT_FILES = {
     "json": "portfolio.json",
     "result": "result",
     "independent": "independent",
+    "focus": "forecast_focus.csv",
+    "workbook": "portfolio.xlsx",
+    "notebook": "portfolio.ipynb",
+    "report": "portfolio.html",
 }
+#: The outputs that are folders (the rest are files).
+OUTPUT_FOLDERS = ("result", "independent")
+#: The outputs of the rendered report (skipped with ``--no-report``).
+REPORT_OUTPUTS = ("notebook", "report")
+
+
+def check_outputs(out: str | Path, report: bool = True) -> list[Problem]:
+    """Problems with writing the portfolio's outputs under ``out``; nothing is written.
+
+    The folder itself, then every file and folder of :data:`OUTPUT_FILES` in it
+    (without the report's when ``report`` is False).
+    """
+    from aiopex.atomic import check_target
+
+    problems = check_target(out, "--out", folder=True)
+    if problems:
+        return problems
+    for key, name in OUTPUT_FILES.items():
+        if key in REPORT_OUTPUTS and not report:
+            continue
+        problems += check_target(Path(out) / name, "--out", folder=key in OUTPUT_FOLDERS)
+    return problems
 
 
 def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
@@ -643,21 +669,49 @@ def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
 
 
 def write_outputs(
-    result: PortfolioResult, independent: PortfolioResult | None, out: str | Path
+    result: PortfolioResult,
+    independent: PortfolioResult | None,
+    out: str | Path,
+    report: bool = True,
 ) -> list[Path]:
-    """Write the portfolio's outputs under ``out``; returns the paths written.
+    """Write the portfolio's outputs under ``out``, each whole or not at all; returns
+    the paths written.
 
-    ``portfolio.json`` (the ``--json`` object), ``result/`` (the saved result) and,
-    when the portfolio shares fields, ``independent/`` (the same portfolio with
-    ``shared`` emptied, for the report's side-by-side).
+    ``portfolio.json`` (the ``--json`` object), ``result/`` (the saved result),
+    ``independent/`` when the portfolio shares fields (the same portfolio with
+    ``shared`` emptied, for the report's side-by-side), ``forecast_focus.csv`` (the
+    forecast in FOCUS shape, :mod:`aiopex.outputs.portfolio_focus`), ``portfolio.xlsx``
+    (:mod:`aiopex.outputs.portfolio_excel`) and, with ``report``, the executed
+    notebook ``portfolio.ipynb`` and its HTML ``portfolio.html``
+    (:mod:`aiopex.outputs.portfolio_report`). A saved ``independent/`` from an earlier
+    run is removed when this portfolio shares nothing, so the report never compares
+    with a stale run.
     """
-    from aiopex.atomic import write_text
+    import datetime as dt
+    import shutil
 
+    from aiopex.atomic import write_text
+    from aiopex.outputs.portfolio_excel import write_portfolio_workbook
+    from aiopex.outputs.portfolio_focus import write_focus
+
+    created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / OUTPUT_FILES["json"]]
     write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
     written.append(result.save(out / OUTPUT_FILES["result"]))
+    stale = out / OUTPUT_FILES["independent"]
     if independent is not None:
-        written.append(independent.save(out / OUTPUT_FILES["independent"]))
+        written.append(independent.save(stale))
+    elif stale.is_dir() and (stale / "portfolio.json").is_file():
+        shutil.rmtree(stale)
+    written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
+    written.append(
+        write_portfolio_workbook(result, independent, out / OUTPUT_FILES["workbook"], created)
+    )
+    if report:
+        from aiopex.batch.portfolio import render_portfolio
+
+        written.append(out / OUTPUT_FILES["notebook"])
+        written.append(render_portfolio(out, independent is not None))
     return written
