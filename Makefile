@@ -1,5 +1,6 @@
 # The two commands a new user needs (see README.md):
-#   make demo   set up, then run the budget reports on the bundled example scenarios
+#   make demo   set up, then run the budget reports, the quarterly review and the portfolio
+#               on the bundled examples
 #   make test   set up, then run the tests
 PYTHON ?= python3
 VENV   ?= .venv
@@ -29,6 +30,9 @@ demo: $(LAB)
 	$(BIN)/aiopex review --baseline reports/demo-baselines/claims_assistant/2026-12 \
 	    --actuals data/actuals/focus data/actuals/other_costs.csv --map data/actuals/mapping.yaml \
 	    --usage data/actuals/usage.csv --period 2027-Q1 --out reports/demo/review-2027-Q1
+	@# the example portfolio: the bundled scenarios in one budget (data/portfolios/)
+	$(BIN)/aiopex portfolio data/portfolios/ai_portfolio.yaml --draws 2000 --seed 42 \
+	    --workers 2 --out reports/demo/portfolio
 
 test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh

@@ -481,9 +481,46 @@ def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> 
     _stale_workbook(d / "stale.xlsx")
     assert load_values(d / "stale.xlsx").active["A2"].value == 999
     files["stale"] = d / "stale.xlsx"
+    files["portfolio"] = _portfolio_workbook(d / "portfolio.xlsx")
     names = list(files)
     outs = recalculate([files[n] for n in names], tmp_path_factory.mktemp("recalculated"))
-    return {n: load_values(o) for n, o in zip(names, outs, strict=True)}
+    values: dict[str, Any] = {n: load_values(o) for n, o in zip(names, outs, strict=True)}
+    values["_sources"] = files
+    return values
+
+
+def _portfolio_workbook(dest: Path) -> Path:
+    """The example portfolio's workbook (aiopex portfolio's portfolio.xlsx), few draws."""
+    from aiopex.outputs.portfolio_excel import write_portfolio_workbook
+    from aiopex.portfolio import load_portfolio, run_portfolio
+
+    pf = load_portfolio(HERE.parent / "data" / "portfolios" / "ai_portfolio.yaml")
+    r = run_portfolio(pf, 100, seed=2, scheduler="inline")
+    ind = run_portfolio(pf, 100, seed=2, scheduler="inline", shared=[])
+    return write_portfolio_workbook(r, ind, dest)
+
+
+@pytest.mark.slow
+def test_portfolio_workbook_formulas_recalculate(recalculated: dict[str, Any]) -> None:
+    """The portfolio workbook's sums and differences: LibreOffice's values equal the
+    values written with the formulas."""
+    path = recalculated["_sources"]["portfolio"]
+    formulas = openpyxl.load_workbook(path)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    again = recalculated["portfolio"]
+    n, bad = 0, []
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type != "f":
+                    continue
+                n += 1
+                want = cached[ws.title][c.coordinate].value
+                got = again[ws.title][c.coordinate].value
+                if not same(got, want):
+                    bad.append((ws.title, c.coordinate, c.value, want, got))
+    assert n > 50
+    assert not bad, bad[:10]
 
 
 @pytest.mark.slow
