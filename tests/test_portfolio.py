@@ -206,7 +206,7 @@ def test_save_and_load_round_trip(three: Path, tmp_path: Path) -> None:
 def test_cli_json_and_outputs(three: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out"
     rc = main(["portfolio", str(three), "--draws", "100", "--seed", "7", "--out", str(out),
-               "--scheduler", "inline", "--json"])  # fmt: skip
+               "--scheduler", "inline", "--json", "--no-report"])  # fmt: skip
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["seed"] == 7 and data["draws"] == 100
