@@ -524,6 +524,12 @@ def run_portfolio(
         Overrides the file's ``shared`` (``[]``: every member independent).
     progress : callable, optional
         Called with ``(done, total)`` after each member.
+
+    Notes
+    -----
+    The process pool and Dask start fresh Python processes, which import the calling
+    script: call this from a script under ``if __name__ == "__main__":`` (the command
+    line and notebooks need nothing).
     """
     import pandas as pd
 
