@@ -65,27 +65,23 @@ def write_index(
         h = r.headline
         status = f'<span class="{esc(r.status)}">{esc(r.status)}</span>'
         links = " · ".join(
-            x
-            for x in (
-                link(r.html, "report"),
-                link(r.notebook, "notebook"),
-                link(r.workbook, "workbook"),
-            )
-            if x
+            x for x in (link(r.notebook, "notebook"), link(r.workbook, "workbook")) if x
         )
         name = esc(r.name) if r.kind == "scenario" else f"<em>{esc(r.name)}</em>"
+        if r.html is not None:
+            name = link(r.html, name)
         sources = ", ".join(esc(p.name) for p in r.sources)
+        small = " · ".join(x for x in (sources if r.kind == "scenario" else "", links) if x)
         rows.append(
             "<tr>"
-            f"<td>{name}<br><small>{sources if r.kind == 'scenario' else ''}</small></td>"
+            f"<td>{name}<br><small>{small}</small></td>"
             f"<td>{status}</td>"
             f'<td class="num">{esc(str(h.get("run_rate", "")))}</td>'
             f'<td class="num">{esc(str(h.get("npv", "")))}</td>'
-            f'<td class="num">{esc(str(h.get("payback", "")))}</td>'
+            f'<td class="num wrap">{esc(str(h.get("payback", "")))}</td>'
             f'<td class="num">{esc(str(h.get("hidden_cost_multiple", "")))}</td>'
             f'<td class="num">{_prob(r.details.get("prob_npv_negative"))}</td>'
-            f"<td>{_readiness(r.details.get('readiness'))}</td>"
-            f"<td>{links}</td>"
+            f'<td class="readiness">{_readiness(r.details.get("readiness"))}</td>'
             f'<td class="err">{esc(r.error.splitlines()[0]) if r.error else ""}</td>'
             "</tr>"
         )
