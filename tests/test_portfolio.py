@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aiopex.cli import main
 from aiopex.engine import _sampled_params, cost_paths, run
@@ -264,3 +266,47 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     assert main(["portfolio", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "members[1]" in err and "budget.1800" in err
+
+
+def _shifted(name: str, start: str, horizon: int, new: str):  # noqa: ANN202
+    return load_scenario(
+        SCENARIOS / f"{name}.yaml", {"start": start, "horizon_months": horizon, "name": new}
+    )
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["claims_triage", "support_assistant", "doc_extraction_gpu"]),
+            st.integers(0, 18),
+            st.integers(1, 30),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.integers(1, 12),
+)
+def test_any_members_sum_by_calendar_month(members, fy_start) -> None:  # noqa: ANN001
+    from aiopex.inputs.portfolio import Portfolio, PortfolioModel
+    from aiopex.months import add
+
+    scenarios = [
+        _shifted(name, add("2027-01", shift), h, f"m{i}")
+        for i, (name, shift, h) in enumerate(members)
+    ]
+    model = PortfolioModel(
+        name="p", members=["x"], shared=["finance.discount_rate"], fiscal_year_start=fy_start
+    )
+    pf = Portfolio(Path("p.yaml"), model, scenarios)
+    r = run_portfolio(pf, 40, seed=3, scheduler="inline")
+    total = r.cost.sum(axis=1)
+    np.testing.assert_allclose(r.member_totals.sum(axis=0), total, rtol=1e-12)
+    fy = sum(r.cost[:, idx].sum(axis=1) for idx in r.fiscal_year_index().values())
+    np.testing.assert_allclose(fy, total, rtol=1e-12)
+    assert sum(f["months"] for f in r.fiscal_years()) == len(r.months)
+    covered = np.zeros(len(r.months), dtype=bool)
+    for m in r.members:
+        covered[m.offset : m.offset + m.horizon] = True
+    assert not r.cost[:, ~covered].any()  # a gap between members costs nothing
+    assert r.months[0] == min(s.start for s in scenarios)
