@@ -98,11 +98,8 @@ def fan_chart(result: PortfolioResult) -> Figure:
             ax.plot([], [], color="grey", lw=0.8, ls=":", label="a member starts")
         c._money_axis(ax, result.currency)
         ax.legend(loc="upper right", frameon=False, ncols=4)
-        c._style(
-            ax,
-            f"Portfolio cost per month: range over {result.draws:,} draws",
-            "cost per month",
-        )
+        what = f"range over {result.draws:,} draws" if result.draws > 1 else "point values"
+        c._style(ax, f"Portfolio cost per month: {what}", "cost per month")
     return fig
 
 
@@ -205,35 +202,33 @@ def members_chart(result: PortfolioResult, top: int = TOP_MEMBERS) -> Figure:
     from aiopex.outputs import charts as c
 
     df = members_frame(result)
-    if len(df) > top:
-        rest = df.iloc[top:]
-        df = pd.concat(
-            [
-                df.iloc[:top],
-                pd.DataFrame(
-                    [
-                        {
-                            "name": f"{len(rest)} other members",
-                            "contribution_to_p90": rest["contribution_to_p90"].sum(),
-                            "cost_total_p90": rest["cost_total_p90"].sum(),
-                        }
-                    ]
-                ),
-            ],
-            ignore_index=True,
-        )
+    rest = df.iloc[top:]
+    df = df.iloc[:top]
     n = len(df)
+    cur = result.currency
     with c.matplotlib.rc_context({"text.parse_math": False}):
-        fig, ax = c._axes(None, (10.0, max(2.4, 0.42 * n + 1.2)))
+        fig, ax = c._axes(None, (10.0, max(2.4, 0.42 * n + 1.4)))
         y = np.arange(n)[::-1]
         ax.barh(y + 0.18, df["contribution_to_p90"], height=0.36, color=c.BAD,
                 label="contribution to the portfolio's P90")  # fmt: skip
         ax.barh(y - 0.18, df["cost_total_p90"], height=0.36, color="#98a2b3",
                 label="the member's own P90")  # fmt: skip
         ax.set_yticks(y, df["name"])
-        c._money_axis(ax, result.currency, "x")
+        c._money_axis(ax, cur, "x")
         ax.legend(loc="upper left", frameon=False, ncols=2, bbox_to_anchor=(0, -0.08))
-        c._style(ax, "Members ranked by contribution to the portfolio's P90")
+        title = "Members ranked by contribution to the portfolio's P90"
+        if len(rest):
+            title += f" (the first {n} of {n + len(rest)})"
+            ax.annotate(
+                f"The other {len(rest)} members together: contribution "
+                f"{c._money(rest['contribution_to_p90'].sum(), cur)}, own P90s "
+                f"{c._money(rest['cost_total_p90'].sum(), cur)}",
+                (0, 1), xycoords="axes fraction", xytext=(0, 4), textcoords="offset points",
+                fontsize=9, color="#52606d",
+            )  # fmt: skip
+        c._style(ax, title)
+        if len(rest):
+            ax.set_title(title, loc="left", fontsize=12, fontweight="bold", pad=18)
         ax.grid(axis="x", alpha=0.3)
         ax.grid(axis="y", visible=False)
     return fig
