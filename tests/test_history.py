@@ -166,8 +166,7 @@ def test_intervals_cover_about_90_percent_of_real_months(elec, co2):
     assert np.mean(totals) >= 0.6
 
 
-@pytest.mark.parametrize("n", [12, 18, 30])
-def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec, monkeypatch, n):
+def _spy_fits(monkeypatch) -> list[tuple[str, int, list[int]]]:
     fitted: list[tuple[str, int, list[int]]] = []
     real = history._fit
 
@@ -176,19 +175,112 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
         return real(variant, w, steps, origins)
 
     monkeypatch.setattr(history, "_fit", spy)
+    return fitted
+
+
+def _fitted_season(variant: str) -> bool:
+    """A seasonal variant that estimates its season (seasonal naive estimates nothing)."""
+    family, seasonal = history.VARIANTS[variant]
+    return seasonal and family != "naive"
+
+
+@pytest.mark.parametrize("n", [12, 18, 20, 23, 24, 30])
+def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec, monkeypatch, n):
+    fitted = _spy_fits(monkeypatch)
     y = elec.iloc[:n]
     fc = forecast_series(y, _after(y), 12, "auto")
     assert fc.too_short == (n < 24) and fc.info()["too_short"] == (n < 24)
-    assert fc.method == ("combo" if n < 24 else "combo_seasonal")
     for variant, months, origins in fitted:
-        if history.VARIANTS[variant][1]:  # a seasonal variant: 24 months at least, always
-            assert months >= 24 and all(t >= 24 for t in origins)
-    seasonal = [k for k in fc.members if history.VARIANTS[k][1]]
-    assert bool(seasonal) == (n >= 24) and len(seasonal) == len(fc.members) or n < 24
-    # from 24 to 35 months last year's months join the fitted seasons (unless the
-    # backtest rules them out)
-    assert ("naive_seasonal" in fc.errors) == (24 <= n < 36)
-    assert (fc.upper > fc.lower).all() and np.isfinite(fc.backtest_error)
+        if _fitted_season(variant):  # 24 months at least, and backtested from 24 on
+            assert months >= 24 and all(t >= 24 for t in origins), (variant, months, origins)
+    if n < 24:
+        assert not any(_fitted_season(v) for v, _, _ in fitted)
+        # 12 months: last year cannot be backtested; from 13 the lower backtest error
+        assert ("naive_seasonal" in fc.errors) == (n > 12)
+        assert fc.method in (("combo", "naive_seasonal") if n > 12 else ("combo",))
+        if n > 12:
+            assert fc.errors[fc.method] == min(fc.errors["combo"], fc.errors["naive_seasonal"])
+    else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months
+        assert fc.method == "combo_seasonal"
+        assert set(fc.members) == set(history.COMBOS["combo_seasonal"])
+    assert (fc.upper > fc.lower).all()
+    # 24 months: a fitted season is backtested from 24 months on, so not at all
+    assert np.isfinite(fc.backtest_error) == (n != 24)
+    assert ("TOO SHORT TO TRUST" in history.describe(fc.info())) == (n < 24)
+
+
+def _seasonal_growth(n: int, seed: int, growth: float = 0.02, noise: float = 0.03):
+    """Log-normal monthly series: growth a month, a yearly season, random-walk level."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    level = np.cumsum(rng.normal(0, noise, n)) + growth * t
+    pattern = 0.25 * np.sin(2 * np.pi * t / 12)
+    y = np.exp(8 + level + pattern + rng.normal(0, noise, n))
+    return pd.Series(y, index=pd.period_range("2020-01", periods=n, freq="M"))
+
+
+def test_a_seasonal_series_of_30_months_gets_a_season_and_one_of_20_months_none(monkeypatch):
+    y = _seasonal_growth(30, seed=1, growth=0.002)
+    fc = forecast_series(y, _after(y), 12, "auto")
+    assert fc.method == "combo_seasonal" and "ets_seasonal" in fc.members
+    # the forecast follows last year's shape: its highs and lows in the same months
+    shape = np.log(fc.mean) - np.log(fc.mean).mean()
+    last_year = np.log(y.to_numpy()[-12:]) - np.log(y.to_numpy()[-12:]).mean()
+    assert np.corrcoef(shape, last_year)[0, 1] > 0.8
+
+    fitted = _spy_fits(monkeypatch)
+    short = y.iloc[:20]
+    fc = forecast_series(short, _after(short), 12, "auto")
+    assert fitted and not any(_fitted_season(v) for v, _, _ in fitted)
+    # the season is strong: last year's months as they were beat the trend models
+    assert fc.method == "naive_seasonal" and fc.too_short
+    np.testing.assert_allclose(fc.mean, short.to_numpy()[-12:], rtol=1e-9)
+    assert "last year's months are repeated" in history.describe(fc.info())
+
+
+def test_a_growing_series_without_season_of_20_months_gets_the_trend_models():
+    rng = np.random.default_rng(4)
+    y = pd.Series(
+        np.exp(9 + 0.05 * np.arange(20) + np.cumsum(rng.normal(0, 0.02, 20))),
+        index=pd.period_range("2024-01", periods=20, freq="M"),
+    )
+    fc = forecast_series(y, _after(y), 12, "auto")
+    assert fc.method == "combo" and fc.too_short
+    assert fc.errors["combo"] < fc.errors["naive_seasonal"]
+    assert fc.mean[-1] > fc.mean[0] > y.iloc[-1]  # the growth goes on
+
+
+def test_has_season_tells_a_season_from_a_trend_or_a_cycle():
+    rng = np.random.default_rng(0)
+    t = np.arange(120)
+    assert history.has_season(np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, 120))
+    assert not history.has_season(0.02 * t + np.cumsum(rng.normal(0, 0.05, 120)))
+    assert not history.has_season(np.sin(2 * np.pi * t / 130) + rng.normal(0, 0.05, 120))
+    assert not history.has_season(np.ones(40))
+
+
+def test_a_long_series_without_season_gets_the_plain_combination(monkeypatch):
+    # a sunspot-like cycle of 11 years: nothing repeats every 12 months
+    rng = np.random.default_rng(2)
+    t = np.arange(120)
+    v = 60 + 40 * np.sin(2 * np.pi * t / 132) + np.cumsum(rng.normal(0, 2, 120))
+    y = pd.Series(v, index=pd.period_range("2010-01", periods=120, freq="M"))
+    fitted = _spy_fits(monkeypatch)
+    fc = forecast_series(y, _after(y), 12, "auto")
+    assert fc.method == "combo" and not any(history.VARIANTS[v][1] for v, _, _ in fitted)
+
+
+def test_intervals_are_calibrated_on_a_known_process():
+    # 12 simulated seasonal series with growth, 72 months each, 12 months ahead: the
+    # 90% intervals hold close to 90% of the months that follow
+    inside = []
+    for seed in range(12):
+        y = _seasonal_growth(84, seed=100 + seed)
+        train, test = y.iloc[:72], y.iloc[72:].to_numpy()
+        fc = forecast_series(train, _after(train), 12, "auto")
+        assert fc.method == "combo_seasonal"
+        inside.extend((test >= fc.lower) & (test <= fc.upper))
+    assert 0.8 <= np.mean(inside) <= 0.99, np.mean(inside)
 
 
 def test_backtest_origins():

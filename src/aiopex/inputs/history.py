@@ -24,7 +24,8 @@ Z90 = 1.6448536269514722
 SEASON = 12
 #: Fewest months of history each method accepts (``auto``: 1 to fit plus 3 backtest origins).
 MIN_MONTHS: dict[str, int] = {"naive": 1, "auto": 4, "ets": 6, "theta": 6, "sarimax": 12}
-#: Fewest months a seasonal variant is ever fitted to.
+#: Fewest months a fitted seasonal variant (ETS, Theta, SARIMAX) is ever fitted to.
+#: Seasonal naive fits nothing (it repeats last year's months) and needs one year.
 MIN_SEASONAL = 24
 #: Columns of a history CSV; ``active_users`` is optional.
 HISTORY_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users")
@@ -44,6 +45,8 @@ _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 def _min_months(variant: str) -> int:
     family, seasonal = VARIANTS[variant]
+    if family == "naive":
+        return SEASON if seasonal else MIN_MONTHS["naive"]
     return MIN_SEASONAL if seasonal else MIN_MONTHS[family]
 
 
