@@ -238,7 +238,10 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     sm.write(0, 0, f"Portfolio {r.name}", fmt["text+title"])
     for i, (k_, v) in enumerate(rows_, start=2):
         sm.write(i, 0, k_)
-        sm.write(i, 1, v)
+        if isinstance(v, int):
+            sm.write_number(i, 1, v, fmt["count+left"])
+        else:
+            sm.write_string(i, 1, str(v))
     base = len(rows_) + 3
     tot_ = data["total"]
     sm.write_row(base, 0, ["cost over the timeline", "value"], fmt["text+head"])
@@ -250,7 +253,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     sm.write(base + 6, 0, "members' own P90s added up")
     sm.write_formula(base + 6, 1, f"=Members!F{M + 2}", fmt["money_cur+engine"], p90_sum)
     sm.set_column(0, 0, 30)
-    sm.set_column(1, 1, 70)
+    sm.set_column(1, 1, 18)
 
     # -- Lines ----------------------------------------------------------------------------
     cols = ["member", "line", "category", "driver", "month", "point", "p10", "p50", "p90"]
