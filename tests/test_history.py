@@ -204,8 +204,12 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
         assert fc.method == "combo_seasonal"
         assert set(fc.members) == set(history.COMBOS["combo_seasonal"])
     assert (fc.upper > fc.lower).all()
-    # 24 months: a fitted season is backtested from 24 months on, so not at all
+    # 24 months: a fitted season is backtested from 24 months on, so not at all, and
+    # the interval is the models' own widened by Student's t for 24 - 12 months
     assert np.isfinite(fc.backtest_error) == (n != 24)
+    if n == 24:
+        assert fc.calibration == pytest.approx(history.small_sample_factor(24, True))
+        assert fc.calibration > 1.05
     assert ("TOO SHORT TO TRUST" in history.describe(fc.info())) == (n < 24)
 
 

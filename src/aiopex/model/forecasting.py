@@ -39,12 +39,13 @@ How (each step is a plain function below):
    with seasonal naive, else at 6. The error is a MASE: mean absolute error over
    origins and steps, divided by the mean absolute month-to-month change of the history.
 5. **Interval.** The members' own standard deviation per step, averaged, ``sd(h)``
-   (ETS's and SARIMAX's; seasonal naive's is the root mean square of the year-on-year
-   changes times the square root of the years ahead; in the working scale) is scaled
-   by a conformal factor ``k``: the 90% quantile of ``|error(o, h)| / sd(h)`` over
-   every origin ``o`` and step ``h``, divided by :data:`Z90`, shrunk towards 1 when
-   there are few errors and never below :data:`K_FLOOR`. The interval is
-   ``point +/- Z90 * k * sd(h)``, mapped back from logs.
+   (ETS's and SARIMAX's; under 36 months also seasonal naive's, the root mean square of
+   the year-on-year changes times the square root of the years ahead; in the working
+   scale) is scaled by a conformal factor ``k``: the 90% quantile of ``|error(o, h)| /
+   sd(h)`` over every origin ``o`` and step ``h``, divided by :data:`Z90`, shrunk (with
+   few errors) towards Student's t over the normal quantile for the months of history
+   (:func:`small_sample_factor`: 1.08 at 24 months, 1.004 at 240), never below
+   :data:`K_FLOOR`. The interval is ``point +/- Z90 * k * sd(h)``, mapped back from logs.
 6. **Paths.** :meth:`HistoryForecast.sample` adds random-walk errors with independent
    increments whose variance grows as ``(k * sd(h))**2``: each month keeps its 90%
    interval and the months are correlated as a level error is, so a 12-month total is
@@ -91,7 +92,8 @@ COMBO_MIN: dict[str, int] = {"ets": 6, "theta": 6, "sarimax": 12}
 DROP_RATIO = math.inf
 #: Below this many months the forecast is flagged as too short to trust.
 TRUST_MONTHS = 24
-#: Conformal factor: never below this; shrunk towards 1 with this many pseudo-errors.
+#: Conformal factor: never below this; shrunk towards :func:`small_sample_factor` with
+#: this many pseudo-errors.
 K_FLOOR, K_PRIOR = 1.0, 24
 #: Longest step backtested, and most origins.
 BACKTEST_H, BACKTEST_ORIGINS = 12, 12
@@ -536,7 +538,7 @@ def forecast_series(
     found: dict[str, tuple] = {}
     for choice in choices:
         if choice in COMBOS:
-            got = _combine(COMBOS[choice], fits, errors)
+            got = _combine(COMBOS[choice], fits, errors, naive_spread=n < 3 * SEASON)
             if got is not None:
                 found[choice] = got
                 errors[choice] = _mase(v, got[1], log, scale)
@@ -561,7 +563,8 @@ def forecast_series(
         sd = np.mean(sds, axis=0)
     else:  # Theta alone: the random walk's spread
         sd = _fit("naive", w, max(steps, BACKTEST_H), []).sd
-    k = 1.0 if simple else _conformal(w.to_numpy(), bt, sd)
+    seasonal = any(VARIANTS[m][1] for m in members if m in VARIANTS)
+    k = 1.0 if simple else _conformal(w.to_numpy(), bt, sd, small_sample_factor(n, seasonal))
     sd = np.sqrt(np.maximum.accumulate((k * sd[:steps]) ** 2))[gap - 1 :]
     centre = point[gap - 1 : steps]
     lo, hi = centre - Z90 * sd, centre + Z90 * sd
@@ -590,11 +593,17 @@ def _quiet():
     yield
 
 
-def _combine(group, fits, errors) -> tuple | None:
+def _combine(group, fits, errors, naive_spread: bool = True) -> tuple | None:
     """Mean of the fitted members of ``group`` in the working scale, less those the
     backtest rules out (error over :data:`DROP_RATIO` times the best member's).
 
     Returns ``(point, backtest, sds, members)``, or ``None`` when no member was fitted.
+    ``sds`` are the members' own standard deviations; seasonal naive's (the spread of
+    year-on-year changes) only with ``naive_spread`` (under 36 months, where the fitted
+    models' own spread rests on too few months) or when no other member has one. On the
+    benchmark's long series leaving it out made the interval score 5.20 instead of 5.29
+    (coverage 0.91 instead of 0.92); from 24 to 35 months it kept coverage at 0.87
+    instead of 0.82.
     """
     ok = [m for m in group if m in fits]
     if not ok:
@@ -606,22 +615,42 @@ def _combine(group, fits, errors) -> tuple | None:
     common = set.intersection(*(set(fits[m].backtest) for m in ok))
     bt = {t: np.mean([fits[m].backtest[t] for m in ok], axis=0) for t in sorted(common)}
     sds = [fits[m].sd for m in ok if fits[m].sd is not None]
-    return point, bt, sds, tuple(ok)
+    fitted = [fits[m].sd for m in ok if fits[m].sd is not None and VARIANTS[m][0] != "naive"]
+    return point, bt, (sds if naive_spread else fitted or sds), tuple(ok)
 
 
-def _conformal(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray) -> float:
+def small_sample_factor(n: int, seasonal: bool) -> float:
+    """What a 90% interval widens by when its spread is estimated from ``n`` months.
+
+    Student's t over the normal 95% quantile, ``t(0.95, df) / Z90``, with ``df = n - 12``
+    when the forecast has a yearly season (seasonal naive and the airline model lose a
+    year to differencing; seasonal ETS estimates 11 seasonal states) and ``df = n - 5``
+    without (damped ETS: five parameters), at least 1. It is where :func:`_conformal`
+    starts before the backtest's errors say more.
+
+    >>> round(small_sample_factor(24, True), 3), round(small_sample_factor(240, True), 3)
+    (1.084, 1.004)
+    """
+    from scipy.stats import t
+
+    df = max(n - (SEASON if seasonal else 5), 1)
+    return float(t.ppf(0.95, df)) / Z90
+
+
+def _conformal(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray, k0: float) -> float:
     """Conformal factor ``k``: 90% quantile of ``|error| / sd(h)`` over :data:`Z90`.
 
     Pooled over every origin and step ``h`` of the backtest (working scale), shrunk
-    towards 1 as ``k**2 = (N k_hat**2 + K_PRIOR) / (N + K_PRIOR)`` for ``N`` errors,
-    and at least :data:`K_FLOOR`.
+    towards the small-sample factor ``k0`` (:func:`small_sample_factor`) as ``k**2 =
+    (N k_hat**2 + K_PRIOR k0**2) / (N + K_PRIOR)`` for ``N`` errors (``k0`` itself
+    without errors), and at least :data:`K_FLOOR`.
     """
     z = [np.abs(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
     if not z:
-        return max(K_FLOOR, 1.0)
+        return max(K_FLOOR, k0)
     z = np.concatenate(z)
     k_hat = float(np.quantile(z, 0.9)) / Z90
-    k2 = (z.size * k_hat**2 + K_PRIOR) / (z.size + K_PRIOR)
+    k2 = (z.size * k_hat**2 + K_PRIOR * k0**2) / (z.size + K_PRIOR)
     return max(K_FLOOR, math.sqrt(k2))
 
 
