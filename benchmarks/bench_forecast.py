@@ -40,6 +40,30 @@ table, the coverage per series and a line of targets met.
 
 Run: ``python benchmarks/bench_forecast.py [--quick] [--methods aiopex,snaive]
 [--kinds long]`` (``--quick``: 5 series).
+
+Measured on 2026-11-28 (2-core machine, one BLAS thread), 39 long forecasts and 156
+short ones of each kind; "before" is ``auto`` as it was at commit 773843b:
+
+=============  ========  =====  ===========  =====  ======
+window         method    MASE   90% cov.     MSIS   CPU s
+=============  ========  =====  ===========  =====  ======
+long           before    0.878  0.889        5.10   0.49
+long           aiopex    0.827  0.906        5.20   0.23-0.30
+long           snaive    1.155  0.855        7.22   0.00
+long           ets_aicc  0.882  0.853        5.76   2.9
+short_12_23    before    2.445  0.810        15.16  0.11
+short_12_23    aiopex    1.596  0.855        10.23  0.10-0.18
+short_12_23    snaive    1.155  0.862        7.59   0.00
+short_12_23    ets_aicc  2.593  0.880        14.73  0.19
+short_24_35    before    1.087  0.732        7.78   0.22
+short_24_35    aiopex    1.016  0.870        6.65   0.15-0.23
+short_24_35    snaive    1.155  0.863        7.06   0.00
+short_24_35    ets_aicc  1.662  0.801        10.67  2.4
+=============  ========  =====  ===========  =====  ======
+
+With 12 months nothing seasonal can be backtested and ``auto`` forecasts without a
+season (MASE 2.71 there); from 13 to 23 months it scores 1.23 against seasonal naive's
+1.16. Long-series MASE and MSIS miss their targets (0.80, 5.0).
 """
 
 from __future__ import annotations

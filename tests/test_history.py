@@ -254,6 +254,14 @@ def test_a_growing_series_without_season_of_20_months_gets_the_trend_models():
     assert fc.mean[-1] > fc.mean[0] > y.iloc[-1]  # the growth goes on
 
 
+def test_same_history_same_forecast(elec):
+    y = elec.iloc[:40]
+    a, b = (forecast_series(y, _after(y), 12, "auto") for _ in range(2))
+    for field in ("mean", "lower", "upper", "sd"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    assert a.errors == b.errors and a.members == b.members and a.calibration == b.calibration
+
+
 def test_has_season_tells_a_season_from_a_trend_or_a_cycle():
     rng = np.random.default_rng(0)
     t = np.arange(120)
