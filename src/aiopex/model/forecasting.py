@@ -422,9 +422,8 @@ def _plan(method: str, w: np.ndarray) -> tuple[list[str], list[str]]:
     if method in COMBOS:
         return [method], list(COMBOS[method])
     if method in MIN_MONTHS:  # a family: its plain and (from 24 months) seasonal form
-        return [method, f"{method}_seasonal"] if n >= MIN_SEASONAL else [method], (
-            [method, f"{method}_seasonal"] if n >= MIN_SEASONAL else [method]
-        )
+        forms = [method, f"{method}_seasonal"] if n >= MIN_SEASONAL else [method]
+        return forms, forms
     return [method], [method]
 
 
