@@ -203,6 +203,7 @@ def test_save_and_load_round_trip(three: Path, tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.cost, r.cost)
     assert back.lines.equals(r.lines)
     assert back.to_json() == r.to_json()
+    assert back.created == r.created and r.created.endswith("Z")
 
 
 def test_cli_json_and_outputs(three: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -188,7 +188,14 @@ def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Ite
     from distributed import Client, LocalCluster
 
     if address is None:
+        import dask
+
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers (and in this
+        # process): numpy's large temporaries are then returned to the system and
+        # faulted in again on every chunk, which made members run about 1.5x slower.
+        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
         with (
+            dask.config.set(trim),
             LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
@@ -303,6 +310,9 @@ class PortfolioResult:
     lines : DataFrame
         One row per member, cost line and month of the member: ``member``, ``line``,
         ``category``, ``driver``, ``month``, ``point``, ``p10``, ``p50``, ``p90``.
+    created : str
+        When the result was made (UTC): the forecast's vintage in every output, kept
+        when the result is saved and loaded.
     """
 
     name: str
@@ -322,6 +332,7 @@ class PortfolioResult:
     member_totals: np.ndarray
     lines: pd.DataFrame
     version: str = __version__
+    created: str = field(default_factory=lambda: _now())  # the forecast's vintage, UTC
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -436,6 +447,7 @@ class PortfolioResult:
             doc = self.to_json()
             doc["format"] = "aiopex.portfolio"
             doc["description"] = self.description
+            doc["created"] = self.created
             doc["budget"] = {str(k): v for k, v in self.budget.items()}
             doc["member_details"] = [m.__dict__ for m in self.members]
             (tmp / "portfolio.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
@@ -485,7 +497,15 @@ def load_result(path: str | Path) -> PortfolioResult:
         lines=lines,
         version=doc["version"],
         description=doc.get("description", ""),
+        created=doc.get("created", ""),
     )
+
+
+def _now() -> str:
+    """The time a result is made, UTC, ``YYYY-MM-DDTHH:MM:SSZ`` (its forecast vintage)."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _percentiles(x: np.ndarray) -> dict[str, float]:
@@ -693,14 +713,13 @@ def write_outputs(
     run is removed when this portfolio shares nothing, so the report never compares
     with a stale run.
     """
-    import datetime as dt
     import shutil
 
     from aiopex.atomic import write_text
     from aiopex.outputs.portfolio_excel import write_portfolio_workbook
     from aiopex.outputs.portfolio_focus import write_focus
 
-    created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = result.created
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / OUTPUT_FILES["json"]]
