@@ -59,6 +59,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     from xlsxwriter.utility import xl_col_to_name
 
     from aiopex.outputs.excel.formats import Formats
+    from aiopex.outputs.excel.layout import print_setup
 
     fmt = Formats(wb, r.currency)
     data = r.to_json()
@@ -103,6 +104,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     ms.set_column(1, 4, 14)
     ms.set_column(first_member_col, first_member_col + max(M - 1, 0), 16)
     ms.freeze_panes(1, 1)
+    print_setup(ms, repeat_rows=0, repeat_cols=0)
 
     # -- FiscalYears ----------------------------------------------------------------------
     fs.write_row(
@@ -254,6 +256,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     sm.write_formula(base + 6, 1, f"=Members!F{M + 2}", fmt["money_cur+engine"], p90_sum)
     sm.set_column(0, 0, 30)
     sm.set_column(1, 1, 18)
+    sm.set_column(2, 5, 18)  # the description and the hash run on over these when printed
 
     # -- Lines ----------------------------------------------------------------------------
     cols = ["member", "line", "category", "driver", "month", "point", "p10", "p50", "p90"]
@@ -272,6 +275,11 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     ls.set_column(5, 8, 13)
     ls.freeze_panes(1, 0)
     ls.autofilter(0, 0, max(len(lines), 1), 8)
+    print_setup(ls, repeat_rows=0)
+    for sheet in (fs, es, ss):
+        print_setup(sheet, repeat_rows=0)
+    print_setup(sm, tall=1)
+    sm.print_area(0, 0, base + 6, 5)  # columns C:F hold the long text's overflow
 
 
 def _member_points(r: Any) -> list[Any]:

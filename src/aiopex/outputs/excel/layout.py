@@ -135,16 +135,23 @@ class Sheet:
     def print_setup(
         self, repeat_rows: int | None = None, repeat_cols: int | None = None, tall: int = 0
     ) -> None:
-        """Landscape, fit to one page wide (and ``tall`` pages high, 0: as many as needed),
-        header rows (and label columns) repeated on every page."""
-        ws = self.ws
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_header("&L&A&R&D", {"margin": 0.25})
-        ws.set_footer("&Caiopex workbook, page &P of &N", {"margin": 0.25})
-        if repeat_rows is not None:
-            ws.repeat_rows(0, repeat_rows)
-        if repeat_cols is not None:
-            ws.repeat_columns(0, repeat_cols)
-        ws.fit_to_pages(1, tall)
+        """As :func:`print_setup`, for this sheet."""
+        print_setup(self.ws, repeat_rows, repeat_cols, tall)
+
+
+def print_setup(
+    ws: Any, repeat_rows: int | None = None, repeat_cols: int | None = None, tall: int = 0
+) -> None:
+    """Landscape A4, fit to one page wide (and ``tall`` pages high, 0: as many as needed),
+    header rows (and label columns) repeated on every page, sheet name, date and page
+    number in the margins."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header("&L&A&R&D", {"margin": 0.25})
+    ws.set_footer("&Caiopex workbook, page &P of &N", {"margin": 0.25})
+    if repeat_rows is not None:
+        ws.repeat_rows(0, repeat_rows)
+    if repeat_cols is not None:
+        ws.repeat_columns(0, repeat_cols)
+    ws.fit_to_pages(1, tall)
