@@ -215,6 +215,13 @@ def test_cli_json_and_outputs(three: Path, tmp_path: Path, capsys: pytest.Captur
     assert data["seed"] == 7 and data["draws"] == 100
     assert json.loads((out / "portfolio.json").read_text()) == data
     assert (out / "independent" / "portfolio.json").is_file()
+    assert not (out / ".aiopex-run.lock").exists()  # released and removed
+    from aiopex.batch.lock import lock_output
+
+    with lock_output(out):  # another run writing there: refused, exit 2
+        assert main(["portfolio", str(three), "--draws", "10", "--out", str(out),
+                     "--scheduler", "inline", "--no-report"]) == 2  # fmt: skip
+    assert "another aiopex run" in capsys.readouterr().err
 
 
 BAD = {

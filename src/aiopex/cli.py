@@ -563,11 +563,20 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{total} members", end="" if done < total else "\n", file=sys.stderr)
 
-    result = run_portfolio(pf, args.draws, seed, args.scheduler, args.workers, progress=progress)
-    independent = None
-    if pf.shared:
-        independent = run_portfolio(pf, args.draws, seed, args.scheduler, args.workers, shared=[])
-    written = write_outputs(result, independent, args.out, report=not args.no_report)
+    from pathlib import Path
+
+    from aiopex.batch.lock import lock_output
+
+    with lock_output(Path(args.out)):  # one run at a time writes into --out
+        result = run_portfolio(
+            pf, args.draws, seed, args.scheduler, args.workers, progress=progress
+        )
+        independent = None
+        if pf.shared:
+            independent = run_portfolio(
+                pf, args.draws, seed, args.scheduler, args.workers, shared=[]
+            )
+        written = write_outputs(result, independent, args.out, report=not args.no_report)
     if args.json:
         _print_json(result.to_json())
     else:
