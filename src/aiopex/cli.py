@@ -540,6 +540,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         check_outputs,
         check_scheduler,
         load_portfolio,
+        local_cluster,
         run_portfolio,
         write_outputs,
     )
@@ -567,15 +568,15 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
     from aiopex.batch.lock import lock_output
 
-    with lock_output(Path(args.out)):  # one run at a time writes into --out
-        result = run_portfolio(
-            pf, args.draws, seed, args.scheduler, args.workers, progress=progress
-        )
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(lock_output(Path(args.out)))  # one run at a time into --out
+        scheduler = args.scheduler
+        if scheduler == "dask":  # one LocalCluster for both runs
+            scheduler = stack.enter_context(local_cluster(args.workers or os.cpu_count() or 1))
+        result = run_portfolio(pf, args.draws, seed, scheduler, args.workers, progress=progress)
         independent = None
         if pf.shared:
-            independent = run_portfolio(
-                pf, args.draws, seed, args.scheduler, args.workers, shared=[]
-            )
+            independent = run_portfolio(pf, args.draws, seed, scheduler, args.workers, shared=[])
         written = write_outputs(result, independent, args.out, report=not args.no_report)
     if args.json:
         _print_json(result.to_json())

@@ -32,6 +32,7 @@ first and its percentiles taken after.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -181,31 +182,41 @@ def _pool_map(tasks: list[MemberTask], workers: int) -> Iterator[CostPaths]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Iterator[CostPaths]:
-    """Run tasks on Dask: a ``LocalCluster`` started here, or the cluster at ``address``."""
+@contextlib.contextmanager
+def local_cluster(workers: int) -> Iterator[str]:
+    """Start a Dask ``LocalCluster`` of ``workers`` single-threaded processes; yield its
+    address (``tcp://...``) and stop it on leaving.
+
+    Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` in its workers (and in this
+    process): numpy's large temporaries are then returned to the system and faulted in
+    again on every chunk, which made members run about 1.5x slower. It is left unset.
+    """
     import logging
 
-    from distributed import Client, LocalCluster
+    import dask
+    from distributed import LocalCluster
+
+    trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with (
+        dask.config.set(trim),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+    ):
+        yield cluster.scheduler_address
+
+
+def _dask_map(tasks: list[MemberTask], workers: int, address: str | None) -> Iterator[CostPaths]:
+    """Run tasks on Dask: a ``LocalCluster`` started here, or the cluster at ``address``."""
+    from distributed import Client
 
     if address is None:
-        import dask
-
-        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers (and in this
-        # process): numpy's large temporaries are then returned to the system and
-        # faulted in again on every chunk, which made members run about 1.5x slower.
-        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-        with (
-            dask.config.set(trim),
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            yield from _ordered(_submitter(client), tasks, workers, lambda f: f.result())
+        with local_cluster(workers) as started:
+            yield from _dask_map(tasks, workers, started)
         return
     try:
         client = Client(address, timeout="10s")
