@@ -196,10 +196,11 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
     if n < 24:
         assert not any(_fitted_season(v) for v, _, _ in fitted)
         # 12 months: last year cannot be backtested; from 13 the lower backtest error
-        assert ("naive_seasonal" in fc.errors) == (n > 12)
-        assert fc.method in (("combo", "naive_seasonal") if n > 12 else ("combo",))
+        naive = ("naive_seasonal", "naive_seasonal_drift")
+        assert all((k in fc.errors) == (n > 12) for k in naive)
+        assert fc.method in (("combo", *naive) if n > 12 else ("combo",))
         if n > 12:
-            assert fc.errors[fc.method] == min(fc.errors["combo"], fc.errors["naive_seasonal"])
+            assert fc.errors[fc.method] == min(fc.errors[k] for k in ("combo", *naive))
     else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months
         assert fc.method == "combo_seasonal"
         assert set(fc.members) == set(history.COMBOS["combo_seasonal"])
@@ -236,21 +237,26 @@ def test_a_seasonal_series_of_30_months_gets_a_season_and_one_of_20_months_none(
     short = y.iloc[:20]
     fc = forecast_series(short, _after(short), 12, "auto")
     assert fitted and not any(_fitted_season(v) for v, _, _ in fitted)
-    # the season is strong: last year's months as they were beat the trend models
-    assert fc.method == "naive_seasonal" and fc.too_short
-    np.testing.assert_allclose(fc.mean, short.to_numpy()[-12:], rtol=1e-9)
-    assert "last year's months are repeated" in history.describe(fc.info())
+    # the season is strong: last year's months (moved by the mean change from one year
+    # to the next, in logs: the growth) beat the trend models
+    assert fc.method == "naive_seasonal_drift" and fc.too_short
+    logs = np.log(short.to_numpy())
+    growth = np.mean(logs[12:] - logs[:-12])
+    np.testing.assert_allclose(np.log(fc.mean), logs[-12:] + growth, rtol=1e-9)
+    assert fc.errors[fc.method] < min(fc.errors["combo"], fc.errors["naive_seasonal"])
+    assert "last year's months are repeated, moved by" in history.describe(fc.info())
 
 
-def test_a_growing_series_without_season_of_20_months_gets_the_trend_models():
+def test_a_growing_series_without_season_of_20_months_keeps_growing():
     rng = np.random.default_rng(4)
     y = pd.Series(
         np.exp(9 + 0.05 * np.arange(20) + np.cumsum(rng.normal(0, 0.02, 20))),
         index=pd.period_range("2024-01", periods=20, freq="M"),
     )
     fc = forecast_series(y, _after(y), 12, "auto")
-    assert fc.method == "combo" and fc.too_short
-    assert fc.errors["combo"] < fc.errors["naive_seasonal"]
+    # the trend models, or last year moved by a year's growth; never last year as it was
+    assert fc.method in ("combo", "naive_seasonal_drift") and fc.too_short
+    assert fc.errors[fc.method] < fc.errors["naive_seasonal"]
     assert fc.mean[-1] > fc.mean[0] > y.iloc[-1]  # the growth goes on
 
 
@@ -371,6 +377,29 @@ def test_draws_without_sd_share_one_shock_and_hit_the_interval(fc):
     np.testing.assert_allclose(q95, fc.upper, atol=0.6)
     above = a[:, :2] > fc.mean[:2]
     assert (above[:, 0] == above[:, 1]).all()
+
+
+def test_a_backtest_that_falls_short_widens_the_upper_side_only():
+    # forecasts from 12 origins that fall 3 sd short, give or take 0.3: the upper side
+    # is widened, the lower keeps the floor
+    rng = np.random.default_rng(3)
+    w, sd = np.zeros(40), np.ones(12)
+    bt = {t: w[t : t + 12] - 3 - rng.normal(0, 0.3, 12) for t in range(16, 28)}
+    k_lo, k_hi = history._conformal(w, bt, sd, 1.0)
+    assert k_lo == history.K_FLOOR and k_hi > 1.8
+
+
+def test_paths_with_a_wider_upper_side_keep_both_quantiles_and_the_median():
+    mean, sd, up = np.array([100.0, 100.0]), np.array([10.0, 12.0]), np.array([20.0, 24.0])
+    fc = HistoryForecast(
+        "combo", mean, mean - Z90 * sd, mean + Z90 * up, {}, "2024-01", sd=sd, sd_upper=up
+    )
+    q5, q50, q95 = np.quantile(
+        fc.sample(40_000, np.random.default_rng(2)), [0.05, 0.5, 0.95], axis=0
+    )
+    np.testing.assert_allclose(q5, fc.lower, rtol=0.01)
+    np.testing.assert_allclose(q50, fc.mean, rtol=0.01)
+    np.testing.assert_allclose(q95, fc.upper, rtol=0.01)
 
 
 def test_paths_of_a_fitted_forecast_keep_each_months_interval_and_correlate(elec):

@@ -33,6 +33,7 @@ HISTORY_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users")
 VARIANTS: dict[str, tuple[str, bool]] = {
     "naive": ("naive", False),
     "naive_seasonal": ("naive", True),
+    "naive_seasonal_drift": ("naive", True),
     "ets": ("ets", False),
     "theta": ("theta", False),
     "sarimax": ("sarimax", False),
@@ -45,8 +46,8 @@ _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 def _min_months(variant: str) -> int:
     family, seasonal = VARIANTS[variant]
-    if family == "naive":
-        return SEASON if seasonal else MIN_MONTHS["naive"]
+    if family == "naive":  # with a drift: one year-on-year change at least
+        return SEASON + variant.endswith("_drift") if seasonal else MIN_MONTHS["naive"]
     return MIN_SEASONAL if seasonal else MIN_MONTHS[family]
 
 

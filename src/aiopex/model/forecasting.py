@@ -41,14 +41,18 @@ How (each step is a plain function below):
 5. **Interval.** The members' own standard deviation per step, averaged, ``sd(h)``
    (ETS's and SARIMAX's; under 36 months also seasonal naive's, the root mean square of
    the year-on-year changes times the square root of the years ahead; in the working
-   scale) is scaled by a conformal factor ``k``: the 90% quantile of ``|error(o, h)| /
-   sd(h)`` over every origin ``o`` and step ``h``, divided by :data:`Z90`, shrunk (with
-   few errors) towards Student's t over the normal quantile for the months of history
-   (:func:`small_sample_factor`: 1.08 at 24 months, 1.004 at 240), never below
-   :data:`K_FLOOR`. The interval is ``point +/- Z90 * k * sd(h)``, mapped back from logs.
+   scale) is scaled by two conformal factors, one a side: ``k_hi`` is the 95% quantile
+   of ``error(o, h) / sd(h)`` (actual less forecast) over every origin ``o`` and step
+   ``h``, divided by :data:`Z90`, ``k_lo`` minus its 5% quantile likewise; each shrunk
+   (with few errors) towards Student's t over the normal quantile for the months of
+   history (:func:`small_sample_factor`: 1.08 at 24 months, 1.004 at 240), never below
+   :data:`K_FLOOR`. The interval is ``point - Z90 * k_lo * sd(h)`` to ``point + Z90 *
+   k_hi * sd(h)``, mapped back from logs: a forecast whose backtest fell short more
+   often than over gets the wider upper side.
 6. **Paths.** :meth:`HistoryForecast.sample` adds random-walk errors with independent
-   increments whose variance grows as ``(k * sd(h))**2``: each month keeps its 90%
-   interval and the months are correlated as a level error is, so a 12-month total is
+   increments whose variance grows as ``(k_lo * sd(h))**2``, the positive ones
+   stretched by ``k_hi / k_lo``: each month keeps its 90% interval and its median at
+   the point, and the months are correlated as a level error is, so a 12-month total is
    neither as wide as 12 perfectly correlated months nor as narrow as 12 independent ones.
 
 Warnings that statsmodels raises while fitting are counted (``warnings`` of the
@@ -95,6 +99,9 @@ TRUST_MONTHS = 24
 #: Conformal factor: never below this; shrunk towards :func:`small_sample_factor` with
 #: this many pseudo-errors.
 K_FLOOR, K_PRIOR = 1.0, 24
+#: Fewest backtest errors for a conformal factor on each side (a 5% tail of 5 errors);
+#: with fewer, one factor for both sides.
+ASYM_ERRORS = 100
 #: Longest step backtested, and most origins.
 BACKTEST_H, BACKTEST_ORIGINS = 12, 12
 #: Standard-normal 95% quantile: the seasonality test's two-sided 10% level.
@@ -184,10 +191,12 @@ def _fit(variant: str, w: pd.Series, steps: int, origins: list[int]) -> _Fit:
     if family == "naive":
         h = np.arange(1, steps + 1)
         if seasonal:  # same month last year; sd grows with the years ahead
-            point = v[n - SEASON + (h - 1) % SEASON]
+            drift = variant.endswith("_drift")
+            point = _seasonal_naive(v, n, steps, drift)
             resid, grow = v[SEASON:] - v[:-SEASON], np.sqrt((h - 1) // SEASON + 1)
             for t, e in ends.items():
-                bt[t] = v[t - SEASON + np.arange(e - t) % SEASON]
+                if not drift or t > SEASON:
+                    bt[t] = _seasonal_naive(v, t, e - t, drift)
         else:  # random walk: sd of one-step changes times sqrt(h)
             point, resid, grow = np.full(steps, v[-1]), np.diff(v), np.sqrt(h)
             for t, e in ends.items():
@@ -235,6 +244,24 @@ def _fit(variant: str, w: pd.Series, steps: int, origins: list[int]) -> _Fit:
     return _Fit(
         np.asarray(fc.predicted_mean, dtype=float), np.sqrt(np.asarray(fc.var_pred_mean)), bt
     )
+
+
+def _seasonal_naive(v: np.ndarray, t: int, k: int, drift: bool) -> np.ndarray:
+    """Seasonal naive from origin ``t``: the same month last year, for ``k`` months.
+
+    With ``drift``, plus the mean year-on-year change of the ``t`` months, ``d = mean(v[12:t]
+    - v[:t-12])``, once for every year ahead (in logs: last year's months times the
+    growth from one year to the next). ``d`` is one number; the months' pattern is not
+    estimated, last year's months are taken as they were.
+
+    >>> _seasonal_naive(np.arange(14.0), 14, 3, True).tolist()
+    [14.0, 15.0, 16.0]
+    """
+    h = np.arange(k)
+    point = v[t - SEASON + h % SEASON]
+    if drift:
+        point = point + (h // SEASON + 1) * float(np.mean(v[SEASON:t] - v[: t - SEASON]))
+    return point
 
 
 def _theta_from(res: Any, v: np.ndarray, t: int, k: int) -> np.ndarray:
@@ -288,10 +315,15 @@ class HistoryForecast:
     log : bool
         Modelled in logs (every month > 0).
     sd : numpy.ndarray or None
-        ``(H,)`` calibrated standard deviation in the working scale (logs or levels);
+        ``(H,)`` calibrated standard deviation in the working scale (logs or levels)
+        below the point (of the whole interval where ``sd_upper`` is ``None``);
         ``None``: :meth:`sample` uses one shock per path instead.
-    calibration : float
-        The conformal factor ``k`` applied to the models' own standard deviation.
+    sd_upper : numpy.ndarray or None
+        ``(H,)`` the same above the point, where the backtest's errors were not
+        symmetric; ``None``: as ``sd``.
+    calibration, calibration_upper : float
+        The conformal factors ``k`` applied to the models' own standard deviation
+        below and above the point.
     warnings : int
         Warnings statsmodels raised while fitting (convergence and the like).
     too_short : bool
@@ -312,7 +344,9 @@ class HistoryForecast:
     months: int = 0
     log: bool = False
     sd: np.ndarray | None = None
+    sd_upper: np.ndarray | None = None
     calibration: float = 1.0
+    calibration_upper: float = 1.0
     warnings: int = 0
     too_short: bool = False
     history: pd.Series | None = field(default=None, repr=False)
@@ -349,6 +383,7 @@ class HistoryForecast:
             "months": self.months,
             "log_scale": self.log,
             "calibration": round(self.calibration, 4),
+            "calibration_upper": round(self.calibration_upper, 4),
             "warnings": self.warnings,
             "too_short": self.too_short,
             "as_of": self.as_of,
@@ -361,8 +396,10 @@ class HistoryForecast:
         ``= point + X`` with ``X_h = sum_{j<=h} sqrt(v_j - v_{j-1}) z_j``, ``v_h =
         max_{i<=h} sd_i**2``, ``v_0 = 0`` and independent standard normals ``z``: a
         random-walk error whose variance at month ``h`` is ``sd_h**2``, so every month
-        keeps its 90% interval, and months close together move together. Mapped back
-        with ``exp`` for a log-scale forecast, then floored at 0.
+        keeps its 90% interval, and months close together move together. With
+        ``sd_upper``, an ``X_h > 0`` is stretched by ``sd_upper_h / sd_h`` (a split
+        normal: the point stays the median, each side keeps its own quantile). Mapped
+        back with ``exp`` for a log-scale forecast, then floored at 0.
 
         Without ``sd``: one standard-normal shock ``z`` per draw shared by every month,
         ``max(mean + z * (upper - mean) / Z90, 0)``.
@@ -392,6 +429,10 @@ class HistoryForecast:
         var = np.maximum.accumulate(np.asarray(self.sd, dtype=float) ** 2)
         step = np.sqrt(np.diff(var, prepend=0.0))
         x = np.cumsum(rng.standard_normal((draws, var.size)) * step, axis=1)
+        if self.sd_upper is not None:
+            sd = np.sqrt(var)
+            up = np.divide(self.sd_upper, sd, out=np.ones_like(sd), where=sd > 0)
+            x = np.where(x > 0, x * up, x)
         centre = np.log(self.mean) if self.log else self.mean
         paths = np.exp(centre + x) if self.log else centre + x
         return np.maximum(paths, 0.0)
@@ -414,7 +455,8 @@ def _plan(method: str, w: np.ndarray) -> tuple[list[str], list[str]]:
             return ["naive"], ["naive"]
         if n < MIN_SEASONAL:
             if n > SEASON:
-                return ["combo", "naive_seasonal"], [*plain, "naive_seasonal"]
+                naive = ["naive_seasonal", "naive_seasonal_drift"]
+                return ["combo", *naive], [*plain, *naive]
             return ["combo"], plain
         method = "combo_seasonal" if n < 3 * SEASON or has_season(w) else "combo"
     if method == "combo":
@@ -516,7 +558,11 @@ def forecast_series(
     scale = float(np.mean(np.abs(np.diff(v)))) if n > 1 else 0.0
     scale = scale or float(np.mean(v)) or 1.0
     # backtest origins: from 24 months with a fitted season, 12 with last year's months
-    first = max((_min_months(k) for k in names if VARIANTS[k][1]), default=6)
+    # (with a drift, which needs 13 months, backtested from the origins that have them)
+    first = max(
+        (SEASON if VARIANTS[k][0] == "naive" else _min_months(k) for k in names if VARIANTS[k][1]),
+        default=6,
+    )
     origins = backtest_origins(n, first) if not simple or n > 2 else []
     fits: dict[str, _Fit] = {}
     errors: dict[str, float] = {}
@@ -563,10 +609,11 @@ def forecast_series(
     else:  # Theta alone: the random walk's spread
         sd = _fit("naive", w, max(steps, BACKTEST_H), []).sd
     seasonal = any(VARIANTS[m][1] for m in members if m in VARIANTS)
-    k = 1.0 if simple else _conformal(w.to_numpy(), bt, sd, small_sample_factor(n, seasonal))
-    sd = np.sqrt(np.maximum.accumulate((k * sd[:steps]) ** 2))[gap - 1 :]
+    k0 = small_sample_factor(n, seasonal)
+    k_lo, k_hi = (1.0, 1.0) if simple else _conformal(w.to_numpy(), bt, sd, k0)
+    sd = np.sqrt(np.maximum.accumulate(sd[:steps] ** 2))[gap - 1 :]
     centre = point[gap - 1 : steps]
-    lo, hi = centre - Z90 * sd, centre + Z90 * sd
+    lo, hi = centre - Z90 * k_lo * sd, centre + Z90 * k_hi * sd
     mean, lower, upper = _levels(centre, log), _levels(lo, log), _levels(hi, log)
     return HistoryForecast(
         method=used,
@@ -579,8 +626,10 @@ def forecast_series(
         members=members,
         months=n,
         log=log,
-        sd=sd if not simple or n > 1 else None,
-        calibration=k,
+        sd=k_lo * sd if not simple or n > 1 else None,
+        sd_upper=k_hi * sd if not simple and k_hi != k_lo else None,
+        calibration=k_lo,
+        calibration_upper=k_hi,
         warnings=count[0],
         too_short=n < TRUST_MONTHS,
         history=y,
@@ -636,25 +685,46 @@ def small_sample_factor(n: int, seasonal: bool) -> float:
     return float(t.ppf(0.95, df)) / Z90
 
 
-def _conformal(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray, k0: float) -> float:
-    """Conformal factor ``k``: 90% quantile of ``|error| / sd(h)`` over :data:`Z90`.
+def _conformal(
+    w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray, k0: float
+) -> tuple[float, float]:
+    """Conformal factors ``(k_lo, k_hi)`` below and above the point.
 
-    Pooled over every origin and step ``h`` of the backtest (working scale), shrunk
-    towards the small-sample factor ``k0`` (:func:`small_sample_factor`) as ``k**2 =
-    (N k_hat**2 + K_PRIOR k0**2) / (N + K_PRIOR)`` for ``N`` errors (``k0`` itself
-    without errors), and at least :data:`K_FLOOR`.
+    ``z = (actual - forecast) / sd(h)`` over every origin and step ``h`` of the
+    backtest (working scale); ``k_hi_hat`` is the 95% quantile of ``z`` over
+    :data:`Z90`, ``k_lo_hat`` minus its 5% quantile over :data:`Z90` (at least 0): each
+    tail of the 90% interval calibrated on its own, so that a forecast that tends to
+    fall short gets the wider upper side. With fewer than :data:`ASYM_ERRORS` errors
+    (histories under about 4 years) both are the 90% quantile of ``|z|`` over
+    :data:`Z90` (one tail each widened the short windows' interval score). Each is
+    shrunk towards the small-sample factor ``k0`` (:func:`small_sample_factor`) as
+    ``k**2 = (N k_hat**2 + K_PRIOR k0**2) / (N + K_PRIOR)`` for ``N`` errors (``k0``
+    itself without errors), and at least :data:`K_FLOOR`. On the benchmark's 39 long
+    forecasts the two sides cut the interval score (MSIS) from 5.20 (one factor from
+    the 90% quantile of ``|z|``) to 5.10; on the 21 held out, from 4.62 to 4.58.
     """
-    z = [np.abs(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
+    z = [(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
     if not z:
-        return max(K_FLOOR, k0)
+        return max(K_FLOOR, k0), max(K_FLOOR, k0)
     z = np.concatenate(z)
-    k_hat = float(np.quantile(z, 0.9)) / Z90
-    k2 = (z.size * k_hat**2 + K_PRIOR * k0**2) / (z.size + K_PRIOR)
-    return max(K_FLOOR, math.sqrt(k2))
+    if z.size >= ASYM_ERRORS:
+        hats = -float(np.quantile(z, 0.05)) / Z90, float(np.quantile(z, 0.95)) / Z90
+    else:  # too few errors for a tail each: the 90% quantile of |z| for both
+        hats = (float(np.quantile(np.abs(z), 0.9)) / Z90,) * 2
+    ks = (
+        math.sqrt((z.size * max(h, 0.0) ** 2 + K_PRIOR * k0**2) / (z.size + K_PRIOR)) for h in hats
+    )
+    k_lo, k_hi = (max(K_FLOOR, k) for k in ks)
+    return k_lo, k_hi
 
 
 #: How :func:`describe` names a variant that is not a fitted model.
-_NAMES = {"naive_seasonal": "seasonal naive (same month last year)", "naive": "last value"}
+_NAMES = {
+    "naive_seasonal": "seasonal naive (same month last year)",
+    "naive_seasonal_drift": "seasonal naive with drift (same month last year plus the mean"
+    " change from one year to the next)",
+    "naive": "last value",
+}
 
 
 def describe(info: dict[str, Any]) -> str:
@@ -662,10 +732,11 @@ def describe(info: dict[str, Any]) -> str:
 
     >>> text = describe({"method": "combo_seasonal", "members": ["ets_seasonal", "theta"],
     ...                  "months": 30, "as_of": "2026-12", "log_scale": True,
-    ...                  "backtest_mase": 0.42, "calibration": 1.1, "warnings": 2})
+    ...                  "backtest_mase": 0.42, "calibration": 1.0,
+    ...                  "calibration_upper": 1.1, "warnings": 2})
     >>> text.split("; ")
     ['mean of ets_seasonal and theta (in logs) on 30 months of history to 2026-12', \
-'backtest error 0.42 (MASE), interval widened x1.10 by the backtest', \
+'backtest error 0.42 (MASE), interval widened x1.00 below and x1.10 above by the backtest', \
 '2 statsmodels warnings while fitting']
     """
     members = list(info.get("members") or [info["method"]])
@@ -679,17 +750,20 @@ def describe(info: dict[str, Any]) -> str:
     text += f" on {info.get('months', '?')} months of history to {info['as_of']}"
     err = info.get("backtest_mase")
     text += f"; backtest error {err:.2f} (MASE)" if err is not None else "; not backtested"
-    k = info.get("calibration", 1.0)
-    if k and k > 1.0:
+    k = info.get("calibration", 1.0) or 1.0
+    k_hi = info.get("calibration_upper", k) or k
+    if k_hi != k:
+        text += f", interval widened x{k:.2f} below and x{k_hi:.2f} above by the backtest"
+    elif k > 1.0:
         text += f", interval widened x{k:.2f} by the backtest"
     if info.get("warnings"):
         text += f"; {info['warnings']} statsmodels warnings while fitting"
     if info.get("too_short"):
         text += f"; TOO SHORT TO TRUST: under {TRUST_MONTHS} months no yearly season can be fitted"
-        text += (
-            ", so last year's months are repeated as they were (they beat the trend models"
-            " in the backtest)"
-            if info["method"] == "naive_seasonal"
-            else ", so the forecast has none"
-        )
+        text += {
+            "naive_seasonal": ", so last year's months are repeated as they were (they beat"
+            " the trend models in the backtest)",
+            "naive_seasonal_drift": ", so last year's months are repeated, moved by the mean"
+            " change from one year to the next (they beat the trend models in the backtest)",
+        }.get(info["method"], ", so the forecast has none")
     return text
