@@ -24,10 +24,12 @@ How (each step is a plain function below):
      (benchmark, 39 long forecasts: MASE 0.83 with them, about 0.86 without);
    - otherwise ``combo``: plain ETS, Theta and SARIMAX (no season);
    - below 24 months no seasonal model is fitted. From 13 months ``auto`` compares
-     ``combo`` with seasonal naive (same month last year: nothing is estimated, the
-     months are repeated as they were) by rolling-origin error and uses the lower;
-     with 12 months last year cannot be backtested, so ``combo`` is used. Either way
-     the forecast is flagged too short to trust.
+     ``combo``, seasonal naive (same month last year: nothing is estimated, the
+     months are repeated as they were) and seasonal naive with drift (the same, moved
+     by the mean year-on-year change: one number, no season estimated) by
+     rolling-origin error and uses the lowest; with 12 months last year cannot be
+     backtested, so ``combo`` is used. Either way the forecast is flagged too short
+     to trust.
 
    A member whose backtest error exceeds :data:`DROP_RATIO` times the best member's
    would be left out; it is infinite (nobody is dropped): on the benchmark dropping
@@ -442,8 +444,9 @@ def _plan(method: str, w: np.ndarray) -> tuple[list[str], list[str]]:
     """The methods compared by backtest error and the variants fitted, for history ``w``.
 
     ``w`` is the history in the working scale (logs or levels). For ``auto``: ``naive``
-    below 6 months; below 24 months ``combo``, or from 13 months seasonal naive where
-    its backtest error is lower (last year's months as they were: nothing is fitted);
+    below 6 months; below 24 months ``combo``, or from 13 months seasonal naive, with
+    or without drift, where its backtest error is lower (last year's months as they
+    were, or moved by the mean year-on-year change: no season is fitted);
     from 24 months ``combo_seasonal`` where :func:`has_season` sees a season, else
     ``combo``. A family (``ets``, ...) compares its plain and (from 24 months) seasonal
     forms.
@@ -511,7 +514,8 @@ def forecast_series(
     Notes
     -----
     ``auto`` is ``naive`` below 6 months; below 24 ``combo``, or seasonal naive
-    (``naive_seasonal``, from 13 months) where its rolling-origin error is lower; from
+    (``naive_seasonal`` or ``naive_seasonal_drift``, from 13 months) where its
+    rolling-origin error is lower; from
     24 ``combo_seasonal``, or ``combo`` from 36 months where no season shows (see the
     module's docstring). No seasonal model is ever fitted to fewer than 24 months.
     A family (``ets``, ...) uses the lower-error of its plain and seasonal forms;
