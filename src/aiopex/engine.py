@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 HISTORY_STREAM = "usage.history"
 
 #: Draws simulated at once in a Monte Carlo run (bounds peak memory).
-CHUNK = 4096
+CHUNK = 2048
 
 #: Draws whose per-line monthly amounts a Monte Carlo run keeps (``Result.draws``).
 KEEP_DRAWS = 2000
