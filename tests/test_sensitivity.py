@@ -4,7 +4,6 @@ against brute-force single runs, break-even values re-run at the returned value.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -15,27 +14,13 @@ import aiopex
 import aiopex.sensitivity as sens
 from aiopex.inputs.uncertain import Bounds, Range, quantile
 
+try:
+    from distributions import Z90, scipy_dist
+except ModuleNotFoundError:  # pragma: no cover - tests/ imported as a package
+    from tests.distributions import Z90, scipy_dist
+
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = ROOT / "data" / "scenarios" / "claims_triage.yaml"
-Z90 = 1.6448536269514722
-
-
-def _scipy_dist(r: Range):
-    """The distribution SCENARIO.md gives each form, as scipy.stats builds it."""
-    if r.mean is not None:
-        return stats.norm(r.mean, r.sd)
-    a, b = r.low, r.high
-    if r.kind == "lognormal":
-        mu, s = (math.log(a) + math.log(b)) / 2, (math.log(b) - math.log(a)) / (2 * Z90)
-        return stats.lognorm(s, scale=math.exp(mu))
-    if r.kind == "normal":
-        return stats.norm((a + b) / 2, (b - a) / (2 * Z90))
-    if r.kind == "pert":
-        c = r.mode
-        return stats.beta(1 + 4 * (c - a) / (b - a), 1 + 4 * (b - c) / (b - a), a, b - a)
-    if r.kind == "triangular":
-        return stats.triang((r.mode - a) / (b - a), a, b - a)
-    return stats.uniform(a, b - a)
 
 
 FORMS = [
@@ -52,7 +37,7 @@ FORMS = [
 
 @pytest.mark.parametrize("r", FORMS, ids=lambda r: r.describe())
 def test_quantiles_of_every_form_match_scipy(r):
-    d = _scipy_dist(r)
+    d = scipy_dist(r)
     for q in (0.01, 0.1, 0.5, 0.9, 0.99):
         assert quantile(r, q) == pytest.approx(float(d.ppf(q)), rel=1e-10, abs=1e-12), q
 
