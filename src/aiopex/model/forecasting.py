@@ -735,7 +735,8 @@ _NAMES = {
     "naive_seasonal": "seasonal naive (same month last year)",
     "naive_seasonal_drift": "seasonal naive with drift (same month last year plus the mean"
     " change from one year to the next)",
-    "naive": "last value",
+    "naive": "the last value",
+    "ets": "damped ETS",
 }
 
 
