@@ -581,7 +581,9 @@ def test_the_forecast_info_reaches_the_cli_text_the_chart_and_the_report_note():
     text = summary_text(r)
     assert "usage forecast from history: mean of" in text and "backtest error" in text
     fig = charts.usage_history(r)
-    assert fig.axes[0].get_title(loc="left").startswith("Requests per month: history and")
+    assert fig.axes[0].get_title(loc="left") == (
+        "Requests per month: history and forecast (mean of seasonal ETS, Theta, ARIMA and naive)"
+    )
     assert "backtest error" in str(report.history_note(r))
     short = {**h, "too_short": True, "months": 14}
     assert "TOO SHORT TO TRUST" in history.describe(short)

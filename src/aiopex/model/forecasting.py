@@ -738,6 +738,41 @@ _NAMES = {
     "naive": "the last value",
     "ets": "damped ETS",
 }
+#: Short names for a chart's title (:func:`method_label`).
+_SHORT = {
+    "naive": "last value",
+    "naive_seasonal": "seasonal naive",
+    "naive_seasonal_drift": "seasonal naive with drift",
+    "ets": "damped ETS",
+    "ets_seasonal": "seasonal ETS",
+    "theta": "Theta",
+    "theta_seasonal": "seasonal Theta",
+    "sarimax": "ARIMA with drift",
+    "sarimax_seasonal": "seasonal ARIMA",
+}
+
+
+def _listed(names: list[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+
+
+def method_label(info: dict[str, Any]) -> str:
+    """A forecast's method in a few words, for a chart's title.
+
+    >>> method_label({"method": "combo_short", "members": ["ets", "naive"]})
+    'mean of damped ETS and last value'
+    >>> method_label({"method": "theta", "members": ["theta"]})
+    'Theta'
+    >>> method_label({"method": "combo_seasonal", "members": list(COMBOS["combo_seasonal"])})
+    'mean of seasonal ETS, Theta, ARIMA and naive'
+    """
+    members = list(info.get("members") or [info["method"]])
+    if len(members) > 1 and all(VARIANTS.get(m, ("", False))[1] for m in members):
+        families = {"naive": "naive", "ets": "ETS", "theta": "Theta", "sarimax": "ARIMA"}
+        return f"mean of seasonal {_listed([families[VARIANTS[m][0]] for m in members])}"
+    names = [_SHORT.get(m, m) for m in members]
+    return f"mean of {_listed(names)}" if len(names) > 1 else names[0]
 
 
 def describe(info: dict[str, Any]) -> str:
@@ -754,11 +789,7 @@ def describe(info: dict[str, Any]) -> str:
     """
     members = list(info.get("members") or [info["method"]])
     members = [_NAMES.get(m, m) for m in members]
-    what = (
-        f"mean of {', '.join(members[:-1])} and {members[-1]}"
-        if len(members) > 1
-        else f"method {members[0]}"
-    )
+    what = f"mean of {_listed(members)}" if len(members) > 1 else f"method {members[0]}"
     text = f"{what}{' (in logs)' if info.get('log_scale') else ''}"
     text += f" on {info.get('months', '?')} months of history to {info['as_of']}"
     err = info.get("backtest_mase")

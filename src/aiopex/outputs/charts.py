@@ -254,8 +254,10 @@ def usage_history(result: Result, ax: Axes | None = None) -> Figure:
     ax.set_ylim(0, max(float(np.max(fc["upper"], initial=0.0)), max(past["values"]), 1.0) * 1.15)
     _count_axis(ax)
     ax.legend(loc="upper left", frameon=False, ncols=3)
-    method = "mean of " + ", ".join(h["members"]) if len(h["members"]) > 1 else h["method"]
-    _style(ax, f"Requests per month: history and forecast ({method})", "requests per month")
+    from aiopex.model.forecasting import method_label
+
+    title = f"Requests per month: history and forecast ({method_label(h)})"
+    _style(ax, title, "requests per month")
     return fig
 
 
