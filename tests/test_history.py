@@ -264,9 +264,9 @@ def test_a_growing_series_without_season_of_20_months_keeps_growing():
 @pytest.mark.parametrize("n", [12, 16])
 def test_a_first_year_ramp_up_that_levels_off_is_not_extrapolated(n, seed):
     # a new system's usage: an S-curve of adoption that levels off at 150,000 requests
-    # a month. A trend fitted to the ramp and carried on forecast 2.7-3.1x the plateau
-    # (``combo`` of ETS, Theta and SARIMAX with a drift, before combo_short); damped ETS
-    # with the last value stays near it, and the interval holds what follows.
+    # a month. A trend fitted to the ramp and carried on forecast 1.8-2.8x the plateau
+    # here (``combo`` of ETS, Theta and SARIMAX with a drift, before combo_short); damped
+    # ETS with the last value stays near it, and the interval holds what follows.
     rng = np.random.default_rng(seed)
     t = np.arange(n + 12)
     v = 150_000 / (1 + np.exp(-(t - 6) / 2.5)) * np.exp(rng.normal(0, 0.03, t.size))
