@@ -15,28 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
-from bench_runner import _batch_inputs
+from bench_runner import _batch_inputs, _wall
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 CLAIMS = ROOT / "data" / "scenarios" / "claims_triage.yaml"
-
-
-def _wall(code: str) -> float:
-    """Wall time of ``python -c code`` in a fresh process, from the project root."""
-    t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    if r.returncode != 0:
-        raise RuntimeError(f"benchmark process failed:\n{r.stderr[-3000:]}")
-    return elapsed
 
 
 def _notebook_then_html(notebook: Path, out: Path, params: dict[str, object]) -> str:
