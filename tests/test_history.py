@@ -8,6 +8,7 @@ Mauna Loa record averaged to monthly means (trend and season).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -579,7 +580,8 @@ def test_the_forecast_info_reaches_the_cli_text_the_chart_and_the_report_note():
     assert h["backtest_mase"] > 0 and h["warnings"] >= 0 and h["as_of"] == "2026-12"
     assert len(h["history"]["values"]) == 30 and len(h["forecast"]["mean"]) == r.scenario.horizon
     text = summary_text(r)
-    assert "usage forecast from history: mean of" in text and "backtest error" in text
+    assert "usage forecast from history: mean of seasonal ETS (ets_seasonal), seasonal" in text
+    assert "backtest error" in text
     fig = charts.usage_history(r)
     assert fig.axes[0].get_title(loc="left") == (
         "Requests per month: history and forecast (mean of seasonal ETS, Theta, ARIMA and naive)"
@@ -587,3 +589,19 @@ def test_the_forecast_info_reaches_the_cli_text_the_chart_and_the_report_note():
     assert "backtest error" in str(report.history_note(r))
     short = {**h, "too_short": True, "months": 14}
     assert "TOO SHORT TO TRUST" in history.describe(short)
+
+
+@pytest.mark.parametrize("variant", sorted(history.VARIANTS))
+def test_describe_names_every_variant_in_words(variant):
+    """The CLI and reports name a method in words; the scenario's name only in brackets."""
+    info = {
+        "method": variant,
+        "members": [variant],
+        "months": 40,
+        "as_of": "2026-12",
+        "backtest_mase": 0.5,
+        "warnings": 1,
+    }
+    text = history.describe(info)
+    assert variant not in re.sub(r"\([^)]*\)", "", text), text
+    assert "1 statsmodels warning while" in text

@@ -730,13 +730,19 @@ def _conformal(
     return k_lo, k_hi
 
 
-#: How :func:`describe` names a variant that is not a fitted model.
+#: How :func:`describe` names each variant (the name a scenario's ``method`` takes in brackets
+#: where it differs from the family's).
 _NAMES = {
     "naive_seasonal": "seasonal naive (same month last year)",
     "naive_seasonal_drift": "seasonal naive with drift (same month last year plus the mean"
     " change from one year to the next)",
     "naive": "the last value",
     "ets": "damped ETS",
+    "ets_seasonal": "seasonal ETS (ets_seasonal)",
+    "theta": "Theta",
+    "theta_seasonal": "seasonal Theta (theta_seasonal)",
+    "sarimax": "ARIMA(1,1,1) with drift",
+    "sarimax_seasonal": "seasonal ARIMA (the airline model: sarimax_seasonal)",
 }
 #: Short names for a chart's title (:func:`method_label`).
 _SHORT = {
@@ -783,13 +789,14 @@ def describe(info: dict[str, Any]) -> str:
     ...                  "backtest_mase": 0.42, "calibration": 1.0,
     ...                  "calibration_upper": 1.1, "warnings": 2})
     >>> text.split("; ")
-    ['mean of ets_seasonal and theta (in logs) on 30 months of history to 2026-12', \
+    ['mean of seasonal ETS (ets_seasonal) and Theta (in logs) on 30 months of history to \
+2026-12', \
 'backtest error 0.42 (MASE), interval widened x1.00 below and x1.10 above by the backtest', \
 '2 statsmodels warnings while fitting']
     """
     members = list(info.get("members") or [info["method"]])
     members = [_NAMES.get(m, m) for m in members]
-    what = f"mean of {_listed(members)}" if len(members) > 1 else f"method {members[0]}"
+    what = f"mean of {_listed(members)}" if len(members) > 1 else members[0]
     text = f"{what}{' (in logs)' if info.get('log_scale') else ''}"
     text += f" on {info.get('months', '?')} months of history to {info['as_of']}"
     err = info.get("backtest_mase")
@@ -801,7 +808,8 @@ def describe(info: dict[str, Any]) -> str:
     elif k > 1.0:
         text += f", interval widened x{k:.2f} by the backtest"
     if info.get("warnings"):
-        text += f"; {info['warnings']} statsmodels warnings while fitting"
+        n = info["warnings"]
+        text += f"; {n} statsmodels warning{'s' if n != 1 else ''} while fitting"
     if info.get("too_short"):
         text += f"; TOO SHORT TO TRUST: under {TRUST_MONTHS} months no yearly season can be fitted"
         text += {
