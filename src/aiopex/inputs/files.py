@@ -163,13 +163,17 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def load_yaml(text: str) -> Any:
+def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
     """Parse one YAML document safely.
 
     Refuses (with :class:`YamlError`) a mapping that repeats a key (naming the
     field path and both lines), nesting deeper than :data:`MAX_DEPTH`, and a
     document whose aliases expand to more than :data:`MAX_NODES` nodes or refer
     to themselves. Other YAML errors raise :class:`yaml.YAMLError` as usual.
+
+    With a ``repeated`` list, repeated keys are appended to it as ``(where, message)``
+    instead, and the document is returned (the later value kept), so that a caller can
+    go on and report the file's other problems with them.
 
     Examples
     --------
@@ -178,20 +182,27 @@ def load_yaml(text: str) -> Any:
     >>> load_yaml("a: 1\\na: 2")
     Traceback (most recent call last):
     aiopex.inputs.files.YamlError: key 'a' appears twice (lines 1 and 2); keep one
+    >>> found = []
+    >>> load_yaml("a: 1\\na: 2", found), found
+    ({'a': 2}, [('a', "key 'a' appears twice (lines 1 and 2); keep one")])
     """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_tree(node)
+        found = _check_tree(node)
+        if found and repeated is None:
+            raise YamlError(*found[0], more=found[1:])
+        if repeated is not None:
+            repeated.extend(found)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def _check_tree(root: yaml.Node) -> None:
-    """Count expanded nodes (aliases included), refuse cycles and repeated keys."""
+def _check_tree(root: yaml.Node) -> list[tuple[str, str]]:
+    """Count expanded nodes (aliases included), refuse cycles; list repeated keys."""
     sizes: dict[int, int] = {}
     active: set[int] = set()
     repeated: list[tuple[str, str]] = []
@@ -234,8 +245,7 @@ def _check_tree(root: yaml.Node) -> None:
         return size
 
     walk(root, "")
-    if repeated:
-        raise YamlError(*repeated[0], more=repeated[1:])
+    return repeated
 
 
 def _limit(size: int, node: yaml.Node) -> None:

@@ -180,12 +180,13 @@ def read_portfolio(path: str | Path) -> Portfolio:
     """
     path = Path(path)
     label = str(path)
-    doc = _read_yaml(path, label)
+    problems: list[Problem] = []
+    doc = _read_yaml(path, label, problems)
     try:
         model = PortfolioModel.model_validate(doc)
     except ValidationError as e:
-        raise ScenarioError([_portfolio_problem(p) for p in _problems(e, label)]) from None
-    problems: list[Problem] = []
+        problems += [_portfolio_problem(p) for p in _problems(e, label)]
+        raise ScenarioError(problems) from None
     files = _member_files(list(model.members), path.parent, label, problems)
     members: list[Scenario] = []
     for _, f in files:

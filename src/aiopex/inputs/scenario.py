@@ -29,14 +29,20 @@ from aiopex.inputs.files import (
     load_yaml,
     read_regular,
 )
-from aiopex.inputs.schema import ScenarioModel, all_field_names, not_a_number
+from aiopex.inputs.schema import ScenarioModel, all_field_names, duplicate_names, not_a_number
 from aiopex.inputs.uncertain import Range, point
 from aiopex.names import LINE_DEFAULTS
 
 # -- reading and composing ----------------------------------------------------------------
 
 
-def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+def _read_yaml(path: Path, label: str, problems: list[Problem] | None = None) -> dict[str, Any]:
+    """Read a scenario (or portfolio) file as a YAML mapping; problems raise.
+
+    A key repeated in a mapping is appended to ``problems`` (when given) and the file
+    is read on (the later value kept), so that its other problems are listed with it.
+    """
+    repeated: list[tuple[str, str]] = []
     try:
         data = read_regular(path, MAX_SCENARIO_BYTES)
     except FileNotFoundError:
@@ -48,7 +54,7 @@ def _read_yaml(path: Path, label: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ScenarioError(Problem(label, "", "not a text file (not UTF-8)")) from None
     try:
-        doc = load_yaml(text)
+        doc = load_yaml(text, repeated if problems is not None else None)
     except YamlError as e:
         raise ScenarioError([Problem(label, w, m) for w, m in e.problems]) from None
     except yaml.YAMLError as e:
@@ -62,6 +68,8 @@ def _read_yaml(path: Path, label: str) -> dict[str, Any]:
         raise ScenarioError(
             Problem(label, "", f"a scenario file is a YAML mapping, got {type(doc).__name__}")
         )
+    if problems is not None:
+        problems.extend(Problem(label, w, m) for w, m in repeated)
     return doc
 
 
@@ -195,7 +203,7 @@ def _compose(
     if real in seen:
         cycle = " -> ".join(p.name for p in (*seen, real))
         raise ScenarioError(Problem(label, "extends", f"extends cycle: {cycle}"))
-    doc = _read_yaml(path, label)
+    doc = _read_yaml(path, label, problems)
     _absolutize(doc, path.parent)
     parent_ref = doc.pop("extends", None)
     _check_removes(doc, label, parent_ref is not None, problems)
@@ -715,7 +723,15 @@ def load_scenario(
     try:
         model = ScenarioModel.model_validate(doc)
     except ValidationError as e:
-        problems.extend(_attribute(p, doc, files, applied) for p in _problems(e, label))
+        found = _problems(e, label)
+        costs = doc.get("costs")
+        if isinstance(costs, list):  # repeated names, which pydantic skips if a line is bad
+            names = [c.get("name") if isinstance(c, dict) else None for c in costs]
+            for msg in duplicate_names(names):
+                where, _, why = msg.partition(": ")
+                if not any(p.field == f"costs{where}" and p.message == why for p in found):
+                    found.append(Problem(label, f"costs{where}", why))
+        problems.extend(_attribute(p, doc, files, applied) for p in found)
         model = None
     frame = None
     if model is not None and model.usage.history_based and not problems:

@@ -313,17 +313,20 @@ class Usage(_Model):
             return waves
         if not waves:
             raise ValueError("must list at least one wave")
+        found = []  # every wave out of order, not only the first
         for i in range(1, len(waves)):
             if waves[i].share < waves[i - 1].share:
-                raise ValueError(
+                found.append(
                     f"[{i}].share: shares must not decrease, got {waves[i].share:g} "
                     f"after {waves[i - 1].share:g}"
                 )
             if waves[i].month <= waves[i - 1].month:
-                raise ValueError(
+                found.append(
                     f"[{i}].month: wave months must increase, got {waves[i].month} "
                     f"after {waves[i - 1].month}"
                 )
+        if found:
+            raise ValueError("; ".join(found))
         return waves
 
     @field_validator("seasonality")
@@ -709,15 +712,33 @@ class ScenarioModel(_Model):
     @field_validator("costs")
     @classmethod
     def _unique(cls, lines: list[CostLine]) -> list[CostLine]:
-        seen: dict[str, int] = {}
-        for i, ln in enumerate(lines):
-            if ln.name in seen:
-                raise ValueError(
-                    f"[{i}].name: duplicate cost line name {excerpt(ln.name)} "
-                    f"(also costs[{seen[ln.name]}])"
-                )
-            seen[ln.name] = i
+        found = duplicate_names([ln.name for ln in lines])
+        if found:
+            raise ValueError("; ".join(found))
         return lines
+
+
+def duplicate_names(names: list[Any]) -> list[str]:
+    """``"[i].name: duplicate cost line name ..."`` for every repeated name of ``costs``.
+
+    Also asked of the file's raw cost lines when some of them are invalid (pydantic then
+    skips :meth:`ScenarioModel._unique`), so that a repeated name is listed with them.
+
+    >>> duplicate_names(["a", "b", "a"])
+    ["[2].name: duplicate cost line name 'a' (also costs[0])"]
+    """
+    seen: dict[str, int] = {}
+    found = []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            found.append(
+                f"[{i}].name: duplicate cost line name {excerpt(name)} (also costs[{seen[name]}])"
+            )
+        else:
+            seen[name] = i
+    return found
 
 
 def all_field_names() -> set[str]:
