@@ -122,3 +122,18 @@ def test_bad_output_paths_refused_before_anything_is_written(
     rc = main(["baseline", str(SCENARIO), "--as-of", "2027-06", "--draws", "1000",
                "--out", str(a_file)])  # fmt: skip
     assert rc == 2 and a_file.read_text() == "keep me"
+
+
+def test_invalid_mapping_is_not_reported_as_missing(
+    baselines: Path, tmp_path: Path, capsys
+) -> None:
+    """A mapping file with a rule for a line the scenario lacks: its own problem, exit 2,
+    and no "needs a mapping file" as if --map had not been given."""
+    bad = tmp_path / "mapping.yaml"
+    bad.write_text((EX / "mapping.yaml").read_text().replace("line: vector_store", "line: vectors"))
+    args = review_args(baselines / "claims_assistant" / "2026-12", tmp_path / "out")
+    args[args.index("--map") + 1] = str(bad)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "vectors" in err and "needs a mapping file" not in err
+    assert not (tmp_path / "out").exists()

@@ -705,12 +705,13 @@ def run_review(
             problems.extend(e.problems)
             continue
         lines = dict(zip(arr.names, arr.drivers, strict=True))
-        mp = None
+        mp, map_failed = None, False
         try:
             maps = _pick([mapping] if mapping else [], bl.name, multi)
             mp = load_mapping(maps[0], set(lines)) if maps else None
         except DataError as e:
             problems.extend(e.problems)
+            map_failed = True
         try:
             act = read_actuals(
                 _pick(actuals, bl.name, multi),
@@ -718,6 +719,7 @@ def run_review(
                 currency=arr.currency,
                 mapping=mp,
                 cost_basis=cost_basis,
+                mapping_named=map_failed,
             )
         except DataError as e:
             problems.extend(e.problems)

@@ -193,6 +193,7 @@ def read_actuals(
     currency: str,
     mapping: Mapping | None = None,
     cost_basis: str = "effective",
+    mapping_named: bool = False,
 ) -> Actuals:
     """Read cost actuals from native files and FOCUS exports.
 
@@ -206,6 +207,10 @@ def read_actuals(
         The scenario's currency; every amount must be in it.
     mapping : Mapping, optional
         Needed for FOCUS exports.
+    mapping_named : bool
+        A mapping file was named but is invalid (its own problems are listed by
+        :func:`~aiopex.inputs.mapping.load_mapping`): FOCUS exports are then skipped
+        without asking for one.
     cost_basis : str
         ``billed``, ``effective``, ``list`` or ``contracted`` (FOCUS only).
 
@@ -234,7 +239,9 @@ def read_actuals(
         except DataError as e:
             problems.extend(e.problems)
     if focus:
-        if mapping is None:
+        if mapping is None and mapping_named:
+            pass  # the mapping file's own problems are listed; it is not missing
+        elif mapping is None:
             problems.append(
                 Problem(str(focus[0]), "", "a FOCUS export needs a mapping file (--map)")
             )
