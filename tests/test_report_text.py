@@ -46,6 +46,9 @@ def test_cli_summary_shows_base_case_median_range_and_benefit_parts(claims, assi
     out = summary_text(claims)
     assert "base case" in out and "median" in out and "P10 to P90" in out
     assert "of which time saved" in out and "less cost of errors" in out
+    # "less" and a minus sign would subtract twice: the amount is shown as it is, >= 0
+    less = next(ln for ln in out.splitlines() if "less cost of errors" in ln)
+    assert "-" not in less and text.benefit_parts(claims)["cost_of_errors"] > 0
     assert "Net present value (NPV)" in out and "run_rate_monthly" not in out
     flags = assistant.readiness["warnings"]
     said = summary_text(assistant)

@@ -147,5 +147,7 @@ def test_cli_sensitivity_json_and_table(capsys):
     assert main(["sensitivity", str(CLAIMS), "--set", "benefits.cost_per_error=5"]) == 0
     text = capsys.readouterr().out
     assert "benefits.minutes_saved_per_item" in text and "swing" in text
+    # money-sized P10/P90 values in plain digits, never 2.072e+05
+    assert "e+" not in text and "207,240" in text
     assert main(["sensitivity", str(CLAIMS), "--metric", "nope"]) == 2
     assert "unknown metric" in capsys.readouterr().err

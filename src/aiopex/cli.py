@@ -252,7 +252,7 @@ def summary_text(result: Any) -> str:
     for name in ("run_rate_monthly", "cost_total", "benefit_total"):
         add(name, m.get(name))
     rows.append(("  of which time saved", text.money(parts["time_saved"], cur), "", ""))
-    rows.append(("  less cost of errors", text.money(-parts["cost_of_errors"], cur), "", ""))
+    rows.append(("  less cost of errors", text.money(parts["cost_of_errors"], cur), "", ""))
     for name in ("net_total", "npv", "irr_annual", "mirr_annual", "payback_month", "roi"):
         if name in m:
             add(name, m.get(name))

@@ -260,8 +260,10 @@ def tornado_text(result: dict[str, Any], scenario: Scenario) -> str:
             return "n/a"
         return f"{x:,.0f}" if money or abs(x) >= 1000 else f"{x:.4g}"
 
-    def val(x: float) -> str:
-        return f"{x:.4g}"
+    def val(x: float) -> str:  # 4 significant digits below 100, whole numbers above
+        from aiopex.outputs.format import number
+
+        return number(float(x))
 
     has_be = any("break_even" in f for f in result["fields"])
     out = [

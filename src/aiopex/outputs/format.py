@@ -40,15 +40,22 @@ def money(value: float | None, currency: str, decimals: int = 0) -> str:
     --------
     >>> money(43916.6, "USD"), money(-0.4612, "EUR", 2), money(None, "USD")
     ('USD 43,917', 'EUR -0.46', 'n/a')
+    >>> money(-0.3, "USD")  # no minus sign on an amount shown as zero
+    'USD 0'
     """
     if missing(value):
         return NA
-    return f"{currency} {value:,.{decimals}f}"
+    return f"{currency} {_unsigned_zero(value, decimals):,.{decimals}f}"
+
+
+def _unsigned_zero(value: float, decimals: int) -> float:
+    """``value``, or ``0.0`` where it rounds to zero at ``decimals`` (no ``-0``)."""
+    return 0.0 if round(value, decimals) == 0 else value
 
 
 def signed_money(value: float, currency: str) -> str:
-    """``USD +900``, ``USD -6,816``: a step of a bridge."""
-    return f"{currency} {value:+,.0f}"
+    """``USD +900``, ``USD -6,816``: a step of a bridge (``USD +0`` where it rounds to 0)."""
+    return f"{currency} {_unsigned_zero(value, 0):+,.0f}"
 
 
 def compact_money(value: float, currency: str) -> str:
@@ -58,7 +65,7 @@ def compact_money(value: float, currency: str) -> str:
     ('$1.2M', '-€850k', '12')
     """
     sym = SYMBOLS.get(currency, f"{currency} " if currency else "")
-    sign = "-" if value < 0 else ""
+    sign = "-" if value <= -0.5 else ""
     v = abs(value)
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if v >= div:

@@ -765,7 +765,7 @@ def comparison_table(results: Sequence[Result]) -> Styler:
                 put(
                     "  less cost of errors, a year",
                     name,
-                    money(-parts["cost_of_errors"] / _years(r), cur),
+                    money(parts["cost_of_errors"] / _years(r), cur),
                 )
         for key in ("npv", "irr_annual", "payback_month", "roi"):
             put(
