@@ -1,6 +1,7 @@
 """Scenario loading: extends, overrides, hashing, messages, the JSON Schema."""
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -201,3 +202,18 @@ def test_loader_limits_are_refused_with_a_short_message(tmp_path):
     with pytest.raises(ScenarioError) as e:
         aiopex.load_scenario(big)
     assert "more than 50,000 values" in str(e.value) and len(str(e.value)) < 400
+
+
+def test_json_schema_defaults_are_the_documented_ones():
+    """An editor offers the schema's ``default``; it must be the one the field's description
+    (and docs/scenario.md) gives, not ``null`` where ``null`` only means "not given"."""
+    shipped = json.loads((ROOT / "src" / "aiopex" / "scenario.schema.json").read_text())
+    checked, wrong = 0, []
+    for model in [shipped, *shipped["$defs"].values()]:
+        for name, prop in model.get("properties", {}).items():
+            said = re.search(r"default (-?\d+(?:\.\d+)?)(?:;|$)", prop.get("description", ""))
+            if said and not isinstance(prop.get("default"), dict):
+                checked += 1
+                if prop.get("default") != json.loads(said.group(1)):
+                    wrong.append((name, prop.get("default"), said.group(1)))
+    assert checked >= 20 and not wrong

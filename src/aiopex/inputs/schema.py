@@ -485,6 +485,7 @@ class CostLine(_Model):
     from_month: MonthIndex | None = Field(
         default=None,
         description="first month index the line costs anything (inclusive); default 0",
+        json_schema_extra={"default": 0},  # None here means "not given"
     )
     to_month: MonthIndex | None = Field(
         default=None,
@@ -498,6 +499,7 @@ class CostLine(_Model):
     month: MonthIndex | None = Field(
         default=None,
         description="one_time only: the month index the cost falls in; default 0",
+        json_schema_extra={"default": 0},  # None here means "not given"
     )
     fte: U(0, 1e6, desc="full-time equivalents, >= 0; a number or a range") | None = Field(
         None,
@@ -514,6 +516,7 @@ class CostLine(_Model):
     min_units: Annotated[int, Field(strict=True, ge=0, le=10**9)] | None = Field(
         default=None,
         description="capacity only: units kept running however low the load; default 1",
+        json_schema_extra={"default": 1},  # None here means "not given"
     )
     description: Text | None = Field(None, description="free text about the line")
 
