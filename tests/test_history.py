@@ -281,6 +281,19 @@ def test_a_first_year_ramp_up_that_levels_off_is_not_extrapolated(n, seed):
     assert np.mean((after >= fc.lower) & (after <= fc.upper)) >= 0.9
 
 
+@pytest.mark.parametrize(
+    "values", [[0.0] * 18, [5.0] * 5 + [0.0] * 13, [0.0] * 30, [100.0] * 20 + [0.0] * 10]
+)
+def test_a_history_of_zeros_or_ending_in_zeros_forecasts(values):
+    """A system switched off, or never used: a perfect (zero) backtest error once made the
+    combination drop every member (inf * 0 is nan) and crash."""
+    y = pd.Series(values, index=pd.period_range("2024-07", periods=len(values), freq="M"))
+    fc = history.forecast_series(y, str(y.index[-1] + 1), 12, "auto")
+    assert fc.method.startswith("combo") and np.isfinite(fc.mean).all()
+    assert (fc.lower >= 0).all() and (fc.lower <= fc.mean).all() and (fc.mean <= fc.upper).all()
+    assert np.isfinite(fc.sample(50, np.random.default_rng(0))).all()
+
+
 def test_same_history_same_forecast(elec):
     y = elec.iloc[:40]
     a, b = (forecast_series(y, _after(y), 12, "auto") for _ in range(2))

@@ -669,7 +669,7 @@ def _combine(group, fits, errors, naive_spread: bool = True) -> tuple | None:
     if not ok:
         return None
     best = min(errors[m] for m in ok)
-    if math.isfinite(best):
+    if math.isfinite(best) and DROP_RATIO < math.inf:  # (inf * a perfect 0 would be nan)
         ok = [m for m in ok if errors[m] <= DROP_RATIO * best or not errors[m] < math.inf]
     point = np.mean([fits[m].point for m in ok], axis=0)
     common = set.intersection(*(set(fits[m].backtest) for m in ok))
