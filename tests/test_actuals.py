@@ -325,6 +325,28 @@ def test_native_problems_at_once(tmp_path: Path) -> None:
     assert fields == ["row 2, month", "row 2, line", "row 2, amount", "row 2, currency"]
 
 
+def test_decimal_commas_are_refused_not_misread(tmp_path: Path) -> None:
+    """Thousands separators are read (1,234.5); a decimal comma is a problem, quoted or not:
+    it was read as 1005, 2.2345 and 1234, or its decimals dropped, without a word."""
+    f = tmp_path / "a.csv"
+    f.write_text(
+        'month,line,amount\n2027-01,gpu,"1,234.5"\n2027-01,gpu,"100,5"\n'
+        '2027-02,gpu,"1.234,50"\n2027-02,gpu,"1,2,3,4"\n2027-02,gpu,100,5\n'
+    )
+    with pytest.raises(DataError) as e:
+        read_native(f, lines=LINES, currency="EUR")
+    got = {p.field: p.message for p in e.value.problems}
+    assert list(got) == ["row 3, amount", "row 4, amount", "row 5, amount", "row 6"]
+    assert "'100.5'" in got["row 3, amount"] and "decimal comma" in got["row 6"]
+    f.write_text('month,line,amount\n2027-01,gpu,"1,234.5"\n2027-01,gpu,"-2,000"\n')
+    assert read_native(f, lines=LINES, currency="EUR").lines["amount"].sum() == -765.5
+    u = tmp_path / "u.csv"
+    u.write_text('month,requests\n2027-01,"1.000,5"\n2027-02,1000,5\n2027-03,"12,000"\n')
+    with pytest.raises(DataError) as e:
+        read_usage(u)
+    assert [p.field for p in e.value.problems] == ["row 2, requests", "row 3"]
+
+
 def test_usage_actuals(tmp_path: Path) -> None:
     f = tmp_path / "u.csv"
     f.write_text("month,requests,accuracy\n2027-02,1100,0.88\n2027-01,1000,\n")

@@ -304,12 +304,48 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+#: A number with thousands separators: ``1,234`` or ``-1,234,567.89`` (nothing else with a
+#: comma: ``100,5`` or ``1.234,50`` is a decimal comma, refused rather than misread).
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
 def _number(text: str) -> float | None:
+    """The number in a cell, or ``None``: thousands separators only where they group by 3.
+
+    >>> _number("1,234.5"), _number("-2,000"), _number("100,5"), _number("1.234,50")
+    (1234.5, -2000.0, None, None)
+    """
+    text = text.strip()
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            return None
+        text = text.replace(",", "")
     try:
-        x = float(text.replace(",", "")) if text.strip() else None
+        return float(text) if text else None
     except ValueError:
         return None
-    return x
+
+
+def _not_a_number(text: str, wanted: str = "a number") -> str:
+    """``expected a number, got '100,5'``, with a hint where a decimal comma is likely."""
+    msg = f"expected {wanted}, got {text!r}"
+    if text.count(",") == 1:
+        msg += f"; write decimals with a point ({text.replace('.', '').replace(',', '.')!r})"
+    return msg
+
+
+def _extra_fields(file: str, n: int, row: list[str], cols: list[str]) -> Problem | None:
+    """A row with values beyond the header's columns: a decimal comma without quotes splits
+    ``100,5`` into two fields, and the ``5`` would otherwise be dropped without a word."""
+    extra = [c for c in row[len(cols) :] if c.strip()]
+    if not extra:
+        return None
+    return Problem(
+        file,
+        f"row {n}",
+        f"{len(cols) + len(extra)} values, the header has {len(cols)} columns "
+        "(a decimal comma without quotes? write decimals with a point)",
+    )
 
 
 def _month(text: str) -> str | None:
@@ -359,20 +395,16 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
         line = get("line")
         if line not in lines:
             problems.append(Problem(file, f"row {n}, line", f"unknown cost line {line!r}"))
+        if (too_many := _extra_fields(file, n, r, cols)) is not None:
+            problems.append(too_many)
         amount = _number(get("amount"))
         if amount is None or not math.isfinite(amount):
-            problems.append(
-                Problem(file, f"row {n}, amount", f"expected a number, got {get('amount')!r}")
-            )
+            problems.append(Problem(file, f"row {n}, amount", _not_a_number(get("amount"))))
         qty: float | None = math.nan
         if "quantity" in idx and get("quantity"):
             qty = _number(get("quantity"))
             if qty is None or not math.isfinite(qty):
-                problems.append(
-                    Problem(
-                        file, f"row {n}, quantity", f"expected a number, got {get('quantity')!r}"
-                    )
-                )
+                problems.append(Problem(file, f"row {n}, quantity", _not_a_number(get("quantity"))))
         if "currency" in idx and get("currency") and get("currency") != currency:
             problems.append(
                 Problem(
@@ -728,6 +760,8 @@ def read_usage(path: str | Path) -> pd.DataFrame:
     data: dict[str, list[Any]] = {c: [] for c in present}
     seen: dict[str, int] = {}
     for n, r in rows[1:]:
+        if (too_many := _extra_fields(file, n, r, cols)) is not None:
+            problems.append(too_many)
         for c in present:
             i = cols.index(c)
             text = r[i].strip() if i < len(r) else ""
@@ -750,7 +784,7 @@ def read_usage(path: str | Path) -> pd.DataFrame:
             hi = 1.0 if c == "accuracy" else math.inf
             if x is None or not math.isfinite(x) or x < 0 or x > hi:
                 rng = "a number from 0 to 1" if c == "accuracy" else "a number >= 0"
-                problems.append(Problem(file, f"row {n}, {c}", f"expected {rng}, got {text!r}"))
+                problems.append(Problem(file, f"row {n}, {c}", _not_a_number(text, rng)))
             data[c].append(x)
     if problems:
         raise DataError(problems)
