@@ -137,3 +137,19 @@ def test_invalid_mapping_is_not_reported_as_missing(
     err = capsys.readouterr().err
     assert "vectors" in err and "needs a mapping file" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_baseline_checks_its_command_line_like_forecast(tmp_path: Path, capsys) -> None:
+    """A negative or huge seed, a bad month and too few draws: all listed, exit 2 (a
+    negative seed was an internal error, a 23-digit one was recorded); draws that cannot
+    fit in memory are refused before the run (they were killed by the OS)."""
+    out = tmp_path / "b"
+    args = ["baseline", str(SCENARIO), "--as-of", "2026-1", "--seed", "-1", "--draws", "10"]
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "--as-of" in err and "--draws" in err
+    huge = ["baseline", str(SCENARIO), "--as-of", "2026-12", "--seed", "9" * 23]
+    assert main([*huge, "--out", str(out)]) == 2
+    many = ["baseline", str(SCENARIO), "--as-of", "2026-12", "--draws", str(10**9)]
+    assert main([*many, "--out", str(out)]) == 2
+    assert "GiB" in capsys.readouterr().err and not out.exists()

@@ -600,18 +600,28 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from aiopex.baseline import MIN_DRAWS, check_month, save_baseline
     from aiopex.engine import run
     from aiopex.errors import AiopexError, Problem
+    from aiopex.inputs.run_request import check_draws, check_seed
     from aiopex.inputs.scenario import load_scenario
 
-    check_month(args.as_of, "--as-of")
+    problems = check_seed(args.seed)  # every problem of the command line at once
+    try:
+        check_month(args.as_of, "--as-of")
+    except AiopexError as e:
+        problems += e.problems
     if args.draws < MIN_DRAWS:
-        raise AiopexError(
+        problems.append(
             Problem(
                 "<command line>", "--draws", f"a baseline needs >= {MIN_DRAWS}, got {args.draws}"
             )
         )
+    if problems:
+        raise AiopexError(problems)
     from aiopex.baseline import baseline_path
 
     scenario = load_scenario(args.file, args.overrides)
+    problems = check_draws(args.draws, scenario)  # the draws it keeps must fit in memory
+    if problems:
+        raise AiopexError(problems)
     target = baseline_path(args.out, scenario.name, args.as_of)
     if target.exists():
         raise AiopexError(
