@@ -645,13 +645,14 @@ BATCH_RESULT = "result"
 
 
 def load_results(
-    paths: Sequence[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
 ) -> tuple[list[Result], list[tuple[str, str]]]:
     """Read saved results for a comparison; collect those that cannot be read.
 
     Each path is a saved result (``aiopex forecast FILE --save DIR``, a folder with
     ``manifest.json``) or a batch folder (``aiopex run --out DIR``), which stands for
     the saved result of each of its reports (``DIR/<scenario>/result``), in name order.
+    One path may be given alone (``papermill -p saved reports/demo`` passes a string).
     Nothing is computed: the numbers are those the results were saved with.
 
     Returns
@@ -660,10 +661,17 @@ def load_results(
         In the order of ``paths``.
     refused : list of (str, str)
         Each path that holds no readable saved result, and why, for :func:`skipped`.
+
+    Raises
+    ------
+    DataError
+        When not one result could be read: nothing to compare (every path and why).
     """
     from aiopex import load_result
-    from aiopex.errors import AiopexError
+    from aiopex.errors import AiopexError, DataError, Problem
 
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     results: list[Result] = []
     refused: list[tuple[str, str]] = []
     for p in paths:
@@ -681,6 +689,9 @@ def load_results(
                 refused.append((str(f), str(e)))
             except (OSError, ValueError, KeyError) as e:  # a damaged saved result
                 refused.append((str(f), f"cannot read the saved result: {type(e).__name__}: {e}"))
+    if not results:
+        why = [Problem(p, "", f"nothing to compare: {w}") for p, w in refused]
+        raise DataError(why or [Problem("saved", "", "nothing to compare: no path given")])
     return results, refused
 
 
