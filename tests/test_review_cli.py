@@ -153,3 +153,17 @@ def test_baseline_checks_its_command_line_like_forecast(tmp_path: Path, capsys) 
     many = ["baseline", str(SCENARIO), "--as-of", "2026-12", "--draws", str(10**9)]
     assert main([*many, "--out", str(out)]) == 2
     assert "GiB" in capsys.readouterr().err and not out.exists()
+
+
+def test_a_hand_edited_manifest_is_refused(baselines: Path, tmp_path: Path, capsys) -> None:
+    """baseline.json lists the result's hashes and carries its own: changing its as_of
+    (or anything in it) is refused, like a changed result file."""
+    copy = tmp_path / "claims_assistant" / "2026-12"
+    shutil.copytree(baselines / "claims_assistant" / "2026-12", copy)
+    man = copy / "baseline.json"
+    assert len(json.loads(man.read_text())["manifest_sha256"]) == 64
+    man.write_text(man.read_text().replace('"as_of": "2026-12"', '"as_of": "2026-11"'))
+    out = tmp_path / "out"
+    assert main(review_args(copy, out)) == 2
+    assert "baseline.json: altered since it was saved" in capsys.readouterr().err
+    assert not out.exists()

@@ -5,11 +5,12 @@ plus ``as_of``, the last month of actuals known when it was made, stored under
 ``DIR/<scenario name>/<as_of>/``::
 
     baseline.json     as_of, scenario, inputs_hash, version, seed, draws, created,
-                      sha256 of every file of the saved result
+                      sha256 of every file of the saved result, and its own
+                      sha256 (``manifest_sha256``, of the rest of the manifest)
     result/           the saved Result
 
-Saving where a baseline exists is refused; loading checks every file's hash, so
-a baseline edited by hand is refused too.
+Saving where a baseline exists is refused; loading checks every file's hash and the
+manifest's own, so a baseline edited by hand is refused too.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def save_baseline(
             **(extra or {}),
             "files": _hashes(tmp / RESULT_DIR),
         }
+        manifest["manifest_sha256"] = _manifest_hash(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         if target.exists():  # another process got there first
@@ -132,6 +134,13 @@ def save_baseline(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _manifest_hash(manifest: dict[str, Any]) -> str:
+    """sha256 of the manifest without ``manifest_sha256``, as sorted, compact JSON."""
+    rest = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_baseline(path: str | Path) -> Baseline:
@@ -165,6 +174,9 @@ def load_baseline(path: str | Path) -> Baseline:
     rdir = folder / RESULT_DIR
     got = _hashes(rdir) if rdir.is_dir() else {}
     problems = []
+    own = manifest.get("manifest_sha256")  # the manifest's own (older baselines have none)
+    if own is not None and own != _manifest_hash(manifest):
+        problems.append(Problem(file, MANIFEST, "altered since it was saved (hash differs)"))
     for name in sorted(set(expected) | set(got)):
         if name not in got:
             problems.append(Problem(file, f"{RESULT_DIR}/{name}", "missing since it was saved"))
