@@ -100,9 +100,6 @@ LEDGER_COLUMNS: tuple[str, ...] = (
 #: Percentiles reported for every metric of a Monte Carlo run.
 PERCENTILES: tuple[int, ...] = (5, 10, 50, 90, 95)
 
-#: The ``line`` (and ``category``) of the quarterly review's monthly total rows.
-REVIEW_TOTAL = "(total)"
-
 #: Defaults of a cost line's optional fields (``to_month`` defaults to the last month,
 #: H-1). LineSpec construction (:func:`aiopex.model.costs.line_spec`) and the list of
 #: inputs (:meth:`aiopex.inputs.scenario.Scenario.scalar_inputs`) read them here.

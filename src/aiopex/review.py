@@ -23,7 +23,7 @@ from aiopex.model import variance as V  # noqa: N812
 from aiopex.model.costs import DRIVERS
 from aiopex.months import add as add_months
 from aiopex.months import fiscal_year, fiscal_year_months, month_range
-from aiopex.names import CATEGORIES, REVIEW_TOTAL
+from aiopex.names import CATEGORIES
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _FQUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
@@ -33,8 +33,6 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 USER_DRIVERS = frozenset(d.name for d in DRIVERS.values() if d.scales_with == "users")
 #: Drivers whose quantity follows requests in the re-forecast.
 REQUEST_QTY = frozenset({"per_request", "per_1k_input_tokens", "per_1k_output_tokens"})
-#: The ``line`` of the monthly detail's total rows.
-TOTAL = REVIEW_TOTAL
 #: Fewest months of actual requests for a history-based re-forecast of usage.
 HISTORY_MONTHS = 12
 
@@ -325,8 +323,9 @@ def compute_review(
     """Every number of the review (REVIEW.md), as plain data.
 
     Returns the ``review.json`` object (without ``baseline``) plus ``_monthly``
-    (per line and month: baseline, actual, the fan and the re-forecast) for the
-    notebook and workbook.
+    (per line and month: baseline, actual, the fan and the re-forecast) and
+    ``_monthly_total`` (the same for the total, with percentiles of per-draw totals)
+    for the notebook and workbook.
     """
     idx = [b.months.index(m) for m in months]
     a = inp.actuals
@@ -392,18 +391,32 @@ def compute_review(
         if k is not None:
             base_fy += float(b.amount[:, k].sum())
         if m <= months[-1]:
-            v = 0.0
+            billed = unbilled = 0.0
             for i, name in enumerate(b.names):
                 if (name, m) in act.index:
-                    v += float(act.loc[(name, m)])
+                    billed += float(act.loc[(name, m)])
                 elif k is not None:
-                    v += float(b.amount[i, k])
-            fixed += v
-            outlook_monthly.append({"month": m, "amount": v, "source": "actual"})
+                    unbilled += float(b.amount[i, k])
+            fixed += billed + unbilled
+            outlook_monthly.append(
+                {
+                    "month": m,
+                    "amount": billed + unbilled,
+                    "actual": billed,
+                    "baseline_no_actuals": unbilled,
+                    "source": "actual",
+                }
+            )
         elif k is not None:
             later_idx.append(k)
             outlook_monthly.append(
-                {"month": m, "amount": float(rf["amount"][:, k].sum()), "source": "reforecast"}
+                {
+                    "month": m,
+                    "amount": float(rf["amount"][:, k].sum()),
+                    "actual": None,
+                    "baseline_no_actuals": None,
+                    "source": "reforecast",
+                }
             )
     point = fixed + (float(rf["amount"][:, later_idx].sum()) if later_idx else 0.0)
     od = fixed + (rf["draws"][:, :, later_idx].sum(axis=(1, 2)) if later_idx else 0.0)
@@ -514,23 +527,25 @@ def compute_review(
                     "after_period": k > t_end,
                 }
             )
-    # the total per month, with percentiles of per-draw totals (never sums of percentiles)
+    # the total per month, with percentiles of per-draw totals (never sums of percentiles).
+    # ``actual`` is what was reported for the month (a line without actuals counts as 0,
+    # as in the period's total); ``baseline_no_actuals`` is the baseline of the lines with
+    # no actuals that month, which the outlook adds back (a line nobody billed is not free).
+    monthly_total = []
+    reported = set(act.index.get_level_values(1))
     for k, m in enumerate(b.months):
         if m not in fy_months and m not in months:
             continue
         d = b.draws_amount[:, :, k].sum(axis=1)
         rd = rf["draws"][:, :, k].sum(axis=1)
-        known = [
-            float(act.loc[(n, m)]) if (n, m) in act.index else float(b.amount[i, k])
-            for i, n in enumerate(b.names)
-        ]
-        monthly.append(
+        billed = [float(act.loc[(n, m)]) for n in b.names if (n, m) in act.index]
+        unbilled = [float(b.amount[i, k]) for i, n in enumerate(b.names) if (n, m) not in act.index]
+        monthly_total.append(
             {
-                "line": TOTAL,
-                "category": TOTAL,
                 "month": m,
                 "baseline": float(b.amount[:, k].sum()),
-                "actual": float(sum(known)) if m in act.index.get_level_values(1) else None,
+                "actual": float(sum(billed)) if m in reported else None,
+                "baseline_no_actuals": float(sum(unbilled)) if m in reported else None,
                 "p10": float(np.percentile(d, 10)),
                 "p50": float(np.percentile(d, 50)),
                 "p90": float(np.percentile(d, 90)),
@@ -554,10 +569,12 @@ def compute_review(
         "charges": charges,
         "corrections": corrections,
         "outside_band": V.outside_band(rows),
+        "outside_band_by_chance": V.outside_by_chance(rows),
         "reforecast": reforecast_json,
         "_investigate": investigate,
         "_outlook_monthly": outlook_monthly,
         "_monthly": monthly,
+        "_monthly_total": monthly_total,
         "_reforecast_amount": rf["amount"],
     }
 
@@ -598,11 +615,16 @@ class ReviewOutcome:
             t = r["total"]
             cur = r["currency"]
             flag = "INVESTIGATE" if needs_attention(r) else "ok"
+            missing = [x["line"] for x in r["lines"] if x["status"] == "no_actuals"]
+            gap = f", no actuals: {', '.join(missing)}" if missing else ""
+            acc = ((r.get("usage") or {}).get("accuracy") or {}).get("below_acceptable")
+            degraded = f", accuracy below acceptable in {', '.join(acc)}" if acc else ""
             lines.append(
                 f"{r['system']} {r['period']}: actual {cur} {t['actual']:,.0f} vs baseline "
-                f"{cur} {t['baseline']:,.0f} ({t['variance']:+,.0f}), band {t['band']}, "
+                f"{cur} {t['baseline']:,.0f} ({t['variance']:+,.0f}){gap}, band {t['band']}, "
                 f"{r['outside_band']['lines']}/{r['outside_band']['of']} lines outside "
-                f"(~20% expected); outlook FY{r['reforecast']['fiscal_year']} "
+                f"(~{r['outside_band_by_chance']['expected_lines']:.1f} expected by chance)"
+                f"{degraded}; outlook FY{r['reforecast']['fiscal_year']} "
                 f"{cur} {r['reforecast']['outlook']:,.0f}: {flag} -> {r['_dir']}"
             )
         return "\n".join(lines)
@@ -816,12 +838,12 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
 def _output_problems(out: Path, systems: list[str], multi: bool, render: bool) -> list[Problem]:
     """Every path the review would write that it cannot, found before anything is written."""
     from aiopex.atomic import check_target
-    from aiopex.outputs.review_report import MONTHLY_CSV
+    from aiopex.outputs.review_report import MONTHLY_CSV, MONTHLY_TOTAL_CSV
 
     problems = check_target(out, "--out", folder=True)
     if problems:
         return problems
-    names = ["review.json", MONTHLY_CSV, "review.xlsx"]
+    names = ["review.json", MONTHLY_CSV, MONTHLY_TOTAL_CSV, "review.xlsx"]
     if render:
         names += ["review.ipynb", "review.html"]
     folders = [out / s for s in systems] if multi else [out]

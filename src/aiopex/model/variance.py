@@ -197,8 +197,9 @@ def judge(
     if status == "ok" and draws is not None and len(draws):
         pct, band, p10, p90 = percentile_and_band(draws, row["actual"])
         row.update(percentile=pct, band=band, _p10=p10, _p90=p90)
+        row["_chance"] = chance_outside(draws, p10, p90)
     else:
-        row.update(percentile=None, band=None, _p10=None, _p90=None)
+        row.update(percentile=None, band=None, _p10=None, _p90=None, _chance=None)
     row["material"] = mat
     if status == "no_actuals":
         row["investigate"] = False
@@ -252,6 +253,42 @@ def aggregate(
         vals = [r[k] for r in rows if r[k] is not None]
         out[k] = float(sum(vals)) if vals else None
     return judge(out, draws, "ok", materiality)
+
+
+def chance_outside(draws: np.ndarray, p10: float, p90: float) -> float:
+    """The share of the baseline's own draws that :func:`percentile_and_band` would put
+    outside the band: the chance that the line falls outside by chance alone.
+
+    About 0.2 for a line whose forecast has a spread; 0 for a fixed line (every draw the
+    same, P10 = P90), which cannot fall outside its band by chance.
+
+    >>> chance_outside(np.arange(1.0, 101.0), 10.9, 90.1), chance_outside(np.ones(50), 1, 1)
+    (0.2, 0.0)
+    """
+    d = np.asarray(draws, dtype=float)
+    return float(np.mean((d < p10 - CENT) | (d > p90 + CENT)))
+
+
+def outside_by_chance(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many lines could fall outside their band by chance, and how many would.
+
+    Only a line whose forecast has a spread can (``can_vary``: some of its draws lie
+    outside its own band); ``expected_lines`` is the sum over the banded lines of
+    :func:`chance_outside` (about 20% of ``can_vary``), ``expected_share`` that over
+    ``can_vary``; ``fixed`` names the banded lines that cannot.
+    """
+    banded = [r for r in rows if r.get("band") is not None]
+    chance = [float(r.get("_chance") or 0.0) for r in banded]
+    can = sum(c > 0 for c in chance)
+    expected = float(sum(chance))
+    return {
+        "lines": sum(r["band"] != "within" for r in banded),
+        "of": len(banded),
+        "can_vary": can,
+        "expected_lines": expected,
+        "expected_share": expected / can if can else 0.0,
+        "fixed": [r["line"] for r, c in zip(banded, chance, strict=True) if c == 0],
+    }
 
 
 def outside_band(rows: list[dict[str, Any]]) -> dict[str, Any]:

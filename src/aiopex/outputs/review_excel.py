@@ -43,16 +43,41 @@ def write_review_workbook(review: dict[str, Any], path: str | os.PathLike[str]) 
     return target
 
 
+#: How a TRUE/FALSE formula result shows: LibreOffice shows a cached boolean as 1 or 0
+#: under the General format; Excel shows booleans as TRUE/FALSE whatever the format.
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'
+
+
+def _print_setup(ws: Any, header_rows: int = 1) -> None:
+    """Landscape, one page wide (as many pages tall as needed), headers on every page."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_rows - 1)
+
+
 def _fill(wb: Any, review: dict[str, Any]) -> None:
     bold = wb.add_format({"bold": True})
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
     money = wb.add_format({"num_format": "#,##0.00"})
+    whole = wb.add_format({"num_format": "#,##0"})
+    pct = wb.add_format({"num_format": "+0.0%;-0.0%;0.0%"})
     qty = wb.add_format({"num_format": "#,##0.####"})
+    acc = wb.add_format({"num_format": "0.000"})
+    boolean = wb.add_format({"num_format": BOOL_FORMAT, "align": "center"})
+    warn = wb.add_format({"bold": True, "font_color": "#B42318"})
+    amber = wb.add_format({"bold": True, "font_color": "#B54708"})
+    shade = wb.add_format({"bg_color": "#FEF0C7"})
+    red = wb.add_format({"font_color": "#B42318", "bold": True})
     ws = wb.add_worksheet("Lines")
     mat = review["_materiality"]
     share, amount = mat["share"], mat["amount"]
     ws.write_row(0, 0, ["materiality share", share, "materiality amount", amount, "currency",
                         review["currency"], "period", review["period"]])  # fmt: skip
-    ws.write_row(1, 0, list(LINE_HEADERS), bold)
+    degraded = _degraded(review)
+    if degraded:
+        ws.write(0, 9, degraded + " (sheet Usage)", warn)
+    ws.write_row(1, 0, list(LINE_HEADERS), head)
+    ws.set_row(1, 30)
     r0 = 2
     for i, r in enumerate(review["lines"]):
         row = r0 + i
@@ -82,60 +107,131 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
             f'=IF(C{n}<>"ok","",IF(F{n}<P{n}-0.005,"below",IF(F{n}>Q{n}+0.005,"above","within")))',
             None, r["band"] or "",
         )  # fmt: skip
-        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", None, r["material"])
+        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", boolean, r["material"])
         ws.write_formula(
             row, 20,
             f'=IF(C{n}="no_actuals",FALSE,IF(C{n}="unbudgeted",T{n},'
             f'AND(T{n},OR(S{n}="below",S{n}="above"))))',
-            None, r["investigate"],
+            boolean, r["investigate"],
         )  # fmt: skip
     last = r0 + len(review["lines"])  # the spreadsheet row of the last line
     t = review["total"]
     ws.write(last, 0, "total", bold)
-    for col, key in ((3, "baseline"), (5, "actual"), (9, "variance"), (10, "volume"),
-                     (11, "price"), (12, "unexplained")):  # fmt: skip
+    cols = ((3, "baseline"), (5, "actual"), (9, "variance"), (10, "volume"), (11, "price"),
+            (12, "unexplained"))  # fmt: skip
+    for col, key in cols:
         letter = "ABCDEFGHIJKLM"[col]
         ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", money, t[key])
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 2, 13)
-    ws.set_column(3, 20, 14)
+    if last > r0:
+        # a line of the baseline with no actuals counts as 0 (REVIEW.md), never as a saving:
+        # shade it, and show the total of the lines with actuals beside the total
+        rule = {"type": "formula", "criteria": f'=$C{r0 + 1}="no_actuals"', "format": shade}
+        ws.conditional_format(r0, 0, last - 1, 20, rule)
+        gone = [r for r in review["lines"] if r["status"] == "no_actuals"]
+        kept = [r for r in review["lines"] if r["status"] != "no_actuals"]
+        rng = f"$C$3:$C${last}"
+        labels = (
+            ("lines with actuals", "<>no_actuals", kept),
+            ("lines without actuals (counted at 0, not a saving)", "no_actuals", gone),
+        )
+        for k, (label, crit, rows) in enumerate(labels, start=1):
+            ws.write(last + k, 0, label, amber if crit == "no_actuals" and gone else None)
+            for col, key in ((3, "baseline"), (5, "actual"), (9, "variance")):
+                letter = "ABCDEFGHIJ"[col]
+                value = float(sum(r[key] for r in rows))
+                ws.write_formula(last + k, col,
+                                 f'=SUMIF({rng},"{crit}",{letter}$3:{letter}${last})', money,
+                                 value)  # fmt: skip
+        if gone:
+            names = ", ".join(r["line"] for r in gone)
+            ws.write(last + 3, 0, f"No actuals: {names}. Counted at 0 in the total above, not "
+                     "as a saving: compare the lines with actuals with their own baseline.",
+                     amber)  # fmt: skip
+    ws.set_column(0, 0, max([26, *(len(r["line"]) + 2 for r in review["lines"])]))
+    ws.set_column(1, 2, 19)  # "materiality amount" above the status
+    ws.set_column(3, 16, 13)
+    ws.set_column(17, 20, 11)
     ws.freeze_panes(2, 1)
+    _print_setup(ws, 2)
+
+    us = wb.add_worksheet("Usage")
+    _fill_usage(us, review, bold=bold, head=head, whole=whole, pct=pct, qty=qty, acc=acc,
+                boolean=boolean, warn=warn, red=red)  # fmt: skip
 
     cs = wb.add_worksheet("Categories")
     cs.write_row(0, 0, ["category", "baseline", "actual", "variance", "volume", "price",
                         "unexplained", "P10", "P90", "percentile", "band", "material",
-                        "investigate"], bold)  # fmt: skip
+                        "investigate", "of which: lines without actuals (baseline)"],
+                 head)  # fmt: skip
     rows = [*review["categories"], {"category": "total", **review["total"]}]
     for i, c in enumerate(rows, start=1):
         cs.write_row(i, 0, [c["category"], c["baseline"], c["actual"], c["variance"],
                             c["volume"], c["price"], c["unexplained"], c.get("_p10") or "",
                             c.get("_p90") or "", c["percentile"] if c["percentile"] is not None
-                            else "", c["band"] or "", c["material"], c["investigate"]])  # fmt: skip
+                            else "", c["band"] or ""], money)  # fmt: skip
+        cs.write(i, 0, c["category"])
+        cs.write(i, 10, c["band"] or "")
+        cs.write_boolean(i, 11, bool(c["material"]), boolean)
+        cs.write_boolean(i, 12, bool(c["investigate"]), boolean)
+        gone = [r for r in review["lines"] if r["status"] == "no_actuals"
+                and (c["category"] == "total" or r["category"] == c["category"])]  # fmt: skip
+        if gone:
+            cs.write_number(i, 13, float(sum(r["baseline"] for r in gone)), money)
+            cs.write(i, 14, ", ".join(r["line"] for r in gone), amber)
     ob = review["outside_band"]
-    cs.write_row(len(rows) + 2, 0, ["lines outside their band", ob["lines"], "of", ob["of"],
-                                    "expected share", ob["expected_share"]])  # fmt: skip
-    cs.set_column(0, 0, 24)
-    cs.set_column(1, 12, 14)
+    k = len(rows) + 2
+    cs.write_row(k, 0, ["lines outside their band", ob["lines"], "of", ob["of"]])
+    ch = review.get("outside_band_by_chance")
+    if ch:
+        cs.write_row(k + 1, 0, ["lines whose forecast has a range (P10 < P90)", ch["can_vary"]])
+        cs.write(k + 2, 0, "expected outside by chance (lines)")
+        cs.write_number(k + 2, 1, ch["expected_lines"], qty)
+        cs.write(k + 3, 0, "expected share, of the lines with a range")
+        cs.write_number(k + 3, 1, ch["expected_share"], wb.add_format({"num_format": "0%"}))
+        if ch["fixed"]:
+            cs.write_row(k + 4, 0, ["fixed in the forecast (cannot fall outside by chance)",
+                                    ", ".join(ch["fixed"])])  # fmt: skip
+    cs.set_column(0, 0, 50 if ch else 26)
+    cs.set_column(1, 12, 13)
+    cs.set_column(13, 13, 22)
+    cs.set_row(0, 30)
+    _print_setup(cs)
 
     rs = wb.add_worksheet("Reforecast")
     rf = review["reforecast"]
     rs.write_row(0, 0, ["fiscal year", rf["fiscal_year"]])
     rs.write_row(1, 0, ["usage after the period", rf.get("_usage", "")])
-    rs.write_row(2, 0, ["month", "amount", "source"], bold)
+    rs.write_row(2, 0, ["month", "actual (reported)", "baseline of lines without actuals",
+                        "outlook amount", "source"], head)  # fmt: skip
+    rs.set_row(2, 30)
     om = review.get("_outlook_monthly", [])
     for i, o in enumerate(om, start=3):
-        rs.write_row(i, 0, [o["month"], o["amount"], o["source"]])
+        rs.write(i, 0, o["month"])
+        if o["source"] == "actual" and o.get("actual") is not None:
+            rs.write_number(i, 1, o["actual"], money)
+            rs.write_number(i, 2, o["baseline_no_actuals"], money)
+            rs.write_formula(i, 3, f"=B{i + 1}+C{i + 1}", money, o["amount"])
+            src = "actual + baseline of lines without actuals"
+            rs.write(i, 4, src if o["baseline_no_actuals"] else "actual")
+        else:
+            rs.write_number(i, 3, o["amount"], money)
+            rs.write(i, 4, o["source"])
     first, end = 4, 3 + len(om)  # spreadsheet rows of the months
     k = 3 + len(om)
     rs.write(k, 0, "outlook", bold)
-    rs.write_formula(k, 1, f"=SUM(B{first}:B{end})", money, rf["outlook"])
-    rs.write_row(k + 1, 0, ["baseline (same months)", rf["baseline"]])
+    rs.write_formula(k, 3, f"=SUM(D{first}:D{end})", money, rf["outlook"])
+    rs.write(k + 1, 0, "baseline (same months)")
+    rs.write_number(k + 1, 3, rf["baseline"], money)
     rs.write(k + 2, 0, "outlook - baseline")
-    rs.write_formula(k + 2, 1, f"=B{k + 1}-B{k + 2}", money, rf["outlook"] - rf["baseline"])
-    rs.write_row(k + 3, 0, ["P10", rf["p10"]])
-    rs.write_row(k + 4, 0, ["P90", rf["p90"]])
+    rs.write_formula(k + 2, 3, f"=D{k + 1}-D{k + 2}", money, rf["outlook"] - rf["baseline"])
+    rs.write(k + 3, 0, "P10")
+    rs.write_number(k + 3, 3, rf["p10"], money)
+    rs.write(k + 4, 0, "P90")
+    rs.write_number(k + 4, 3, rf["p90"], money)
     rs.set_column(0, 0, 26)
-    rs.set_column(1, 2, 16)
+    rs.set_column(1, 3, 18)
+    rs.set_column(4, 4, 40)
+    _print_setup(rs, 3)
 
     ds = wb.add_worksheet("DataQuality")
     ds.write_row(0, 0, ["what", "amount", "rows"], bold)
@@ -146,8 +242,83 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     co = review["corrections"]
     out.append(["corrections (counted in their lines)", co["amount"], co["rows"]])
     for i, row in enumerate(out, start=1):
-        ds.write_row(i, 0, row)
+        ds.write(i, 0, row[0])
+        ds.write_number(i, 1, row[1], money)
+        ds.write_number(i, 2, row[2])
     ds.set_column(0, 0, 40)
+    ds.set_column(1, 2, 14)
+    _print_setup(ds)
+
+
+def _degraded(review: dict[str, Any]) -> str:
+    """``The model degraded: ...`` when accuracy fell below ``acceptable``, else ``""``."""
+    acc = (review.get("usage") or {}).get("accuracy") or {}
+    below = acc.get("below_acceptable") or []
+    if not below:
+        return ""
+    return (
+        f"The model degraded: accuracy below the acceptable {acc['acceptable']:.2f} in "
+        f"{', '.join(below)}"
+    )
+
+
+def _fill_usage(ws: Any, review: dict[str, Any], **f: Any) -> None:
+    """Requests (and active users) against the baseline with the band, and the accuracy
+    per month against the forecast and ``acceptable`` (live TRUE/FALSE per month)."""
+    ws.write(0, 0, f"Usage and model quality, {review['period']}", f["bold"])
+    u = review.get("usage")
+    if not u:
+        ws.write(2, 0, "No usage actuals were given (--usage): requests are not reviewed.")
+        ws.set_column(0, 0, 40)
+        _print_setup(ws)
+        return
+    degraded = _degraded(review)
+    if degraded:
+        ws.write(1, 0, degraded, f["warn"])
+    ws.write_row(3, 0, ["what", "baseline", "actual", "variance", "variance %", "P10", "P90",
+                        "percentile", "band"], f["head"])  # fmt: skip
+    rows = [("requests", u, True)]
+    if u.get("active_users"):
+        rows.append(("active users (summed over the months)", u["active_users"], False))
+    for i, (label, x, banded) in enumerate(rows, start=4):
+        n = i + 1
+        ws.write(i, 0, label)
+        ws.write_number(i, 1, x["baseline"], f["whole"])
+        ws.write_number(i, 2, x["actual"], f["whole"])
+        ws.write_formula(i, 3, f"=C{n}-B{n}", f["whole"], x["variance"])
+        rel = x["variance"] / x["baseline"] if x["baseline"] else ""
+        ws.write_formula(i, 4, f'=IF(B{n}=0,"",D{n}/B{n})', f["pct"], rel)
+        if banded and x.get("percentile") is not None:
+            ws.write_number(i, 5, x["p10"], f["whole"])
+            ws.write_number(i, 6, x["p90"], f["whole"])
+            ws.write_number(i, 7, x["percentile"], f["qty"])
+            ws.write_formula(
+                i, 8, f'=IF(C{n}<F{n},"below",IF(C{n}>G{n},"above","within"))', None, x["band"]
+            )
+    acc = u.get("accuracy")
+    k = 4 + len(rows) + 1
+    if acc and acc["months"]:
+        ws.write_row(k, 0, ["month", "accuracy", "forecast", "acceptable",
+                            "below acceptable (the model degraded)"], f["head"])  # fmt: skip
+        below = set(acc.get("below_acceptable") or [])
+        for j, m in enumerate(acc["months"], start=k + 1):
+            n = j + 1
+            ws.write(j, 0, m["month"])
+            ws.write_number(j, 1, m["actual"], f["acc"])
+            ws.write_number(j, 2, m["forecast"], f["acc"])
+            if acc.get("acceptable") is not None:
+                ws.write_number(j, 3, acc["acceptable"], f["acc"])
+                ws.write_formula(j, 4, f"=B{n}<D{n}", f["boolean"], m["month"] in below)
+        first, end = k + 2, k + 1 + len(acc["months"])
+        ws.conditional_format(k + 1, 0, end - 1, 4, {"type": "formula",
+                              "criteria": f"=$E{first}=TRUE", "format": f["red"]})  # fmt: skip
+    else:
+        ws.write(k, 0, "No accuracy column in the usage actuals: quality is not reviewed.")
+    ws.set_column(0, 0, 38)
+    ws.set_column(1, 8, 13)
+    ws.set_column(4, 4, 18)
+    ws.set_row(3, 30)
+    _print_setup(ws, 1)
 
 
 def _num(ws: Any, row: int, col: int, v: float | None, fmt: Any) -> None:

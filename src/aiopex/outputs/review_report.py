@@ -14,24 +14,134 @@ from typing import Any
 
 import pandas as pd
 
-from aiopex.outputs.html import HTML, money
+from aiopex.outputs.format import missing, signed_money
+from aiopex.outputs.html import HTML, money, note
 
 NOTEBOOK = "quarterly_review.ipynb"
+#: Per line and month: baseline, actual, the fan and the re-forecast (lines only: the file
+#: sums to the lines' totals).
 MONTHLY_CSV = "review_monthly.csv"
+#: Per month, the total over the lines, with percentiles of per-draw totals.
+MONTHLY_TOTAL_CSV = "review_monthly_total.csv"
 
 
-def load(review_json: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFrame]:
-    """``review.json`` and the monthly detail beside it."""
+def load(review_json: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """``review.json``, the monthly detail per line and the monthly totals beside it."""
     p = Path(review_json)
     review = json.loads(p.read_text(encoding="utf-8"))
     monthly = pd.read_csv(p.parent / MONTHLY_CSV)
-    return review, monthly
+    totals = pd.read_csv(p.parent / MONTHLY_TOTAL_CSV)
+    return review, monthly, totals
+
+
+def whole(value: float | None) -> str:
+    """A whole amount with separators; a value that rounds to zero is ``0``, never ``-0``;
+    ``None`` and NaN are empty.
+
+    >>> whole(-0.0038), whole(-30579.4), whole(None)
+    ('0', '-30,579', '')
+    """
+    if missing(value):
+        return ""
+    return f"{round(float(value)):,}"  # round() of a float is an int: no negative zero
+
+
+def favourable(row: dict[str, Any]) -> str:
+    """``U`` over the baseline, ``F`` under it, empty for a variance that rounds to 0 at
+    the report's precision (whole currency units), ``no actuals`` for a line nobody billed
+    (counted at 0, never a saving).
+
+    >>> favourable({"variance": 0.0012, "status": "ok"})
+    ''
+    >>> favourable({"variance": -30579.4, "status": "no_actuals"})
+    'no actuals'
+    >>> favourable({"variance": 2151.5, "status": "ok"}), favourable({"variance": -2.6})
+    ('U', 'F')
+    """
+    if row.get("status") == "no_actuals":
+        return "no actuals"
+    v = round(float(row["variance"]))
+    return "" if v == 0 else ("U" if v > 0 else "F")
+
+
+def no_actuals(review: dict[str, Any], category: str | None = None) -> list[dict[str, Any]]:
+    """The lines of the baseline with no actuals in the period (of one category)."""
+    return [
+        r
+        for r in review["lines"]
+        if r["status"] == "no_actuals" and (category is None or r["category"] == category)
+    ]
+
+
+def reported(review: dict[str, Any]) -> dict[str, float]:
+    """The total over the lines with actuals: ``baseline``, ``actual``, ``variance``.
+
+    The review's total counts a line without actuals at ``A = 0`` (REVIEW.md); this is the
+    same total without those lines, so that a missing bill does not offset an overrun.
+    """
+    rows = [r for r in review["lines"] if r["status"] != "no_actuals"]
+    b = float(sum(r["baseline"] for r in rows))
+    a = float(sum(r["actual"] for r in rows))
+    return {"baseline": b, "actual": a, "variance": a - b}
+
+
+def _chance_text(review: dict[str, Any]) -> str:
+    ob = review["outside_band"]
+    ch = review.get("outside_band_by_chance")
+    said = f"{ob['lines']} of {ob['of']} lines fell outside their P10-P90 band"
+    if not ch:
+        return f"{said}; about {ob['expected_share']:.0%} would by chance."
+    fixed = len(ch["fixed"])
+    why = f"; the other {fixed} are fixed in the forecast (P10 = P90) and cannot" if fixed else ""
+    return (
+        f"{said}. By chance alone about {ch['expected_lines']:.1f} would: "
+        f"{ch['expected_share']:.0%} of the {ch['can_vary']} lines whose forecast has a "
+        f"range{why}."
+    )
+
+
+def _accuracy_text(review: dict[str, Any]) -> str:
+    acc = (review.get("usage") or {}).get("accuracy")
+    if not acc:
+        return ""
+    below = acc.get("below_acceptable") or []
+    by_month = {m["month"]: m for m in acc["months"]}
+    if below:
+        months = ", ".join(f"{m} ({by_month[m]['actual']:.2f})" for m in below)
+        return (
+            "<p style='color:#b42318;border-left:4px solid #b42318;padding-left:8px'>"
+            f"<b>The model degraded: accuracy fell below the acceptable {acc['acceptable']:.2f} "
+            f"in {months}.</b> See <i>Usage and model quality</i>.</p>"
+        )
+    if acc.get("acceptable") is not None and acc["months"]:
+        low = min(m["actual"] for m in acc["months"])
+        return (
+            f"<p>Accuracy stayed at or above the acceptable {acc['acceptable']:.2f} every month "
+            f"(lowest {low:.2f}).</p>"
+        )
+    return ""
+
+
+def _usage_text(review: dict[str, Any]) -> str:
+    u = review.get("usage")
+    if not u:
+        return "<p>No usage actuals were given: requests and accuracy are not reviewed.</p>"
+    rel = f" ({u['variance'] / u['baseline']:+.1%})" if u["baseline"] else ""
+    band = (
+        f", percentile {u['percentile']:.0f} of the baseline's draws, band <b>{u['band']}</b>"
+        if u.get("percentile") is not None
+        else ""
+    )
+    return (
+        f"<p>Requests: {u['actual']:,.0f} against a baseline of {u['baseline']:,.0f}, "
+        f"variance {u['variance']:+,.0f}{rel}{band}.</p>"
+    )
 
 
 def headline(review: dict[str, Any]) -> HTML:
-    """Period, total against baseline, the band, the outlook, what to investigate."""
+    """Period, total against baseline (and the lines with no actuals), usage, the model's
+    accuracy, the band, the outlook, what to investigate."""
     t, cur, rf = review["total"], review["currency"], review["reforecast"]
-    ob = review["outside_band"]
     inv = [r["line"] for r in review["lines"] if r["investigate"]]
     flag = (
         f"<b style='color:#b42318'>investigate: {', '.join(inv) or 'the total'}</b>"
@@ -39,24 +149,127 @@ def headline(review: dict[str, Any]) -> HTML:
         else "<b style='color:#027a48'>nothing to investigate</b>"
     )
     pct = "n/a" if t["percentile"] is None else f"{t['percentile']:.0f}"
-    return HTML(
+    parts = [
         f"<p><b>{review.get('system', '')} {review['period']}</b> "
         f"({review['months'][0]}..{review['months'][-1]}): actual {money(t['actual'], cur)} "
         f"against a baseline of {money(t['baseline'], cur)}, variance "
-        f"{money(t['variance'], cur)} (percentile {pct} of the baseline's draws, "
-        f"band <b>{t['band']}</b>). {ob['lines']} of {ob['of']} lines fell outside their "
-        f"P10-P90 band; about {ob['expected_share']:.0%} would by chance. Fiscal year "
-        f"{rf['fiscal_year']} outlook {money(rf['outlook'], cur)} (P10 {money(rf['p10'], cur)}, "
-        f"P90 {money(rf['p90'], cur)}) against a baseline of {money(rf['baseline'], cur)}. "
+        f"{signed_money(t['variance'], cur)} (percentile {pct} of the baseline's draws, "
+        f"band <b>{t['band']}</b>).</p>"
+    ]
+    missing_lines = no_actuals(review)
+    if missing_lines:
+        rp = reported(review)
+        names = ", ".join(
+            f"{r['line']} (baseline {money(r['baseline'], cur)})" for r in missing_lines
+        )
+        n = len(missing_lines)
+        parts.append(
+            "<p style='color:#b54708;border-left:4px solid #f79009;padding-left:8px'>"
+            f"<b>{n} line{'s' if n > 1 else ''} with no actuals: {names}.</b> "
+            f"{'They count' if n > 1 else 'It counts'} as 0 in the actual above, not as a "
+            f"saving. The lines with actuals cost {money(rp['actual'], cur)} against their "
+            f"baseline of {money(rp['baseline'], cur)}: <b>{signed_money(rp['variance'], cur)}"
+            "</b>.</p>"
+        )
+    parts.append(_accuracy_text(review))
+    parts.append(_usage_text(review))
+    parts.append(
+        f"<p>{_chance_text(review)} Fiscal year {rf['fiscal_year']} outlook "
+        f"{money(rf['outlook'], cur)} (P10 {money(rf['p10'], cur)}, P90 "
+        f"{money(rf['p90'], cur)}) against a baseline of {money(rf['baseline'], cur)}. "
         f"{flag}.</p>"
+    )
+    return HTML("".join(parts))
+
+
+def usage_table(review: dict[str, Any]) -> Any:
+    """Requests (and active users) against the baseline, with the band for requests."""
+    u = review.get("usage")
+    if not u:
+        return note("No usage actuals were given (--usage): requests are not reviewed.")
+    rows = [
+        {
+            "what": "requests",
+            "baseline": u["baseline"],
+            "actual": u["actual"],
+            "variance": u["variance"],
+            "variance %": u["variance"] / u["baseline"] if u["baseline"] else None,
+            "P10": u.get("p10"),
+            "P90": u.get("p90"),
+            "percentile": u.get("percentile"),
+            "band": u.get("band") or "",
+        }
+    ]
+    au = u.get("active_users")
+    if au:
+        rows.append(
+            {
+                "what": "active users (summed over the months)",
+                "baseline": au["baseline"],
+                "actual": au["actual"],
+                "variance": au["variance"],
+                "variance %": au["variance"] / au["baseline"] if au["baseline"] else None,
+                "P10": None,
+                "P90": None,
+                "percentile": None,
+                "band": "",
+            }
+        )
+    df = pd.DataFrame(rows)
+    num = ["baseline", "actual", "variance", "P10", "P90"]
+    fmt = {c: whole for c in num} | {
+        "variance %": lambda v: "" if missing(v) else f"{v:+.1%}",
+        "percentile": lambda v: "" if missing(v) else f"{v:.0f}",
+    }
+    return _style(df, f"Usage over {review['months'][0]}..{review['months'][-1]}", fmt)
+
+
+def accuracy_table(review: dict[str, Any]) -> Any:
+    """The monitored accuracy per month against the forecast and ``acceptable``; a month
+    below it is marked (the model degraded)."""
+    acc = (review.get("usage") or {}).get("accuracy")
+    if not acc or not acc["months"]:
+        return note("No accuracy was given in the usage actuals: quality is not reviewed.")
+    below = set(acc.get("below_acceptable") or [])
+    ok = acc.get("acceptable")
+    df = pd.DataFrame(
+        [
+            {
+                "month": m["month"],
+                "accuracy": m["actual"],
+                "forecast": m["forecast"],
+                "acceptable": ok,
+                "": "BELOW ACCEPTABLE: the model degraded" if m["month"] in below else "",
+            }
+            for m in acc["months"]
+        ]
+    )
+    three = {c: (lambda v: "" if missing(v) else f"{v:.3f}") for c in ("accuracy", "forecast")}
+    fmt = three | {"acceptable": lambda v: "" if missing(v) else f"{v:.2f}"}
+    sty = _style(df, "Accuracy per month against the forecast and the acceptable level", fmt)
+    return sty.apply(
+        lambda r: ["color:#b42318;font-weight:bold" if r["month"] in below else "" for _ in r],
+        axis=1,
     )
 
 
+def _style(df: pd.DataFrame, caption: str, fmt: dict[str, Any]) -> Any:
+    text = [c for c in df.columns if c not in fmt and not pd.api.types.is_numeric_dtype(df[c])]
+    sty = df.style.format(fmt, na_rep="").hide(axis="index").set_caption(caption)
+    sty = sty.set_table_styles([{"selector": "", "props": "font-size: 0.9em;"}], overwrite=False)
+    if text:
+        sty = sty.set_properties(subset=text, **{"text-align": "left"})
+    return sty
+
+
 def line_table(review: dict[str, Any]) -> Any:
-    """The line variance: F (favourable, under baseline) or U, percentile, band, flags."""
+    """The line variance: F (favourable, under baseline) or U, percentile, band, flags.
+
+    A line without actuals reads ``no actuals`` (never F: it is not a saving) and is
+    shaded; a variance that rounds to 0 gets neither F nor U.
+    """
     rows = []
     for r in review["lines"]:
-        fu = "" if r["variance"] == 0 else ("U" if r["variance"] > 0 else "F")
         rows.append(
             {
                 "line": r["line"],
@@ -64,7 +277,7 @@ def line_table(review: dict[str, Any]) -> Any:
                 "baseline": r["baseline"],
                 "actual": r["actual"],
                 "variance": r["variance"],
-                "F/U": fu,
+                "F/U": favourable(r),
                 "volume": r["volume"],
                 "price": r["price"],
                 "driver": r["driver"],
@@ -72,7 +285,8 @@ def line_table(review: dict[str, Any]) -> Any:
                 "unexplained": r["unexplained"],
                 "percentile": r["percentile"],
                 "band": r["band"] or "",
-                "status": r["status"],
+                "material": "yes" if r["material"] else "",
+                "status": "" if r["status"] == "ok" else r["status"].replace("_", " "),
                 "investigate": "yes" if r["investigate"] else "",
             }
         )
@@ -87,11 +301,14 @@ def line_table(review: dict[str, Any]) -> Any:
         "intensity",
         "unexplained",
     ]
-    fmt = {c: "{:,.0f}" for c in num} | {"percentile": "{:.0f}"}
-    return (
-        df.style.format(fmt, na_rep="")
-        .hide(axis="index")
-        .set_caption(f"Line variance, {review['currency']}: F under, U over the baseline")
+    fmt = {c: whole for c in num} | {"percentile": lambda v: "" if missing(v) else f"{v:.0f}"}
+    caption = f"Line variance, {review['currency']}: F under, U over the baseline"
+    if no_actuals(review):
+        caption += "; a line with no actuals counts as 0 and is not a saving (shaded)"
+    sty = _style(df, caption, fmt)
+    return sty.apply(
+        lambda r: ["background-color:#fef0c7" if r["F/U"] == "no actuals" else "" for _ in r],
+        axis=1,
     )
 
 
@@ -116,98 +333,172 @@ def data_quality_table(review: dict[str, Any]) -> Any:
     )
 
 
+def _label(ax: Any, x: float, top: float, text: str) -> None:
+    ax.annotate(text, xy=(x, top), xytext=(0, 3), textcoords="offset points", ha="center",
+                va="bottom", fontsize=8)  # fmt: skip
+
+
 def bridge_chart(review: dict[str, Any]) -> Any:
-    """Baseline -> volume -> price -> unexplained -> actual, one panel per category."""
+    """Baseline -> volume -> price -> unexplained -> (no actuals) -> actual, one panel per
+    category, every bar labelled in the currency.
+
+    ``no actuals`` is the baseline of the category's lines nobody billed, counted at 0
+    (REVIEW.md): drawn hatched grey, not as a saving; ``unexplained`` is then the rest.
+    """
     from matplotlib.figure import Figure
 
-    from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
+    from aiopex.outputs import charts
 
+    cur = review["currency"]
     cats = review["categories"]
+    gaps = {c["category"]: no_actuals(review, c["category"]) for c in cats}
+    with_gap = any(gaps.values())
     cols = min(4, len(cats))
     nrows = -(-len(cats) // cols)
-    fig = Figure(figsize=(4.2 * cols, 3.4 * nrows))
-    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
-    for ax in axes[len(cats) :]:
-        ax.set_visible(False)
-    for ax, c in zip(axes, cats, strict=False):
-        steps = [("baseline", c["baseline"]), ("volume", c["volume"]), ("price", c["price"])]
-        steps.append(("unexplained", c["unexplained"]))
-        level = 0.0
-        for i, (name, v) in enumerate(steps):
-            if name == "baseline":
-                ax.bar(i, v, color="#98a2b3")
-                level = v
-            else:
-                ax.bar(i, v, bottom=level, color="#b42318" if v > 0 else "#027a48")
+    with charts.matplotlib.rc_context({"text.parse_math": False}):
+        fig = Figure(figsize=(4.4 * cols, 3.8 * nrows), dpi=charts.DPI)
+        axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+        for ax in axes[len(cats) :]:
+            ax.set_visible(False)
+        for ax, c in zip(axes, cats, strict=False):
+            gap = float(sum(r["variance"] for r in gaps[c["category"]]))
+            steps = [("volume", c["volume"]), ("price", c["price"]),
+                     ("unexplained", c["unexplained"] - gap)]  # fmt: skip
+            if with_gap:
+                steps.append(("no actuals", gap))
+            labels = ["baseline", *(n for n, _ in steps), "actual"]
+            ax.bar(0, c["baseline"], color="#98a2b3", width=0.7)
+            _label(ax, 0, c["baseline"], charts._money(c["baseline"], cur))
+            level = c["baseline"]
+            top = max(c["baseline"], c["actual"], 0.0)
+            for i, (name, v) in enumerate(steps, start=1):
+                if round(v) == 0:  # nothing to draw (a zero-height bar would show as a line)
+                    continue
+                if name == "no actuals":
+                    ax.bar(i, v, bottom=level, color="#f2f4f7", edgecolor="#667085",
+                           hatch="//", width=0.7)  # fmt: skip
+                else:
+                    ax.bar(i, v, bottom=level, width=0.7,
+                           color="#b42318" if v > 0 else "#027a48")  # fmt: skip
+                sign = "+" if v > 0 else ""
+                _label(ax, i, max(level, level + v), sign + charts._money(v, cur))
                 level += v
-        ax.bar(len(steps), c["actual"], color="#1f2933")
-        ax.set_xticks(range(len(steps) + 1), [s for s, _ in steps] + ["actual"], rotation=30)
-        ax.set_title(f"{c['category']} ({c['band']})")
-    fig.suptitle(f"Variance bridge per category, {review['currency']} (red: over baseline)")
-    fig.tight_layout()
+                top = max(top, level)
+            n = len(steps) + 1
+            ax.bar(n, c["actual"], color="#1f2933", width=0.7)
+            _label(ax, n, c["actual"], charts._money(c["actual"], cur))
+            ax.set_xticks(range(n + 1), labels, rotation=30, ha="right")
+            charts._money_axis(ax, cur)
+            ax.margins(x=0.04)
+            ax.set_ylim(min(0.0, level, c["baseline"]), 1.2 * top if top > 0 else 1.0)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.grid(axis="y", alpha=0.3)
+            title = f"{c['category']} (band {c['band']})"
+            if gaps[c["category"]]:
+                k = len(gaps[c["category"]])
+                title += f"\n{k} line{'s' if k > 1 else ''} without actuals"
+            ax.set_title(title, fontsize=10)
+        sub = "red: over baseline, green: under"
+        if with_gap:
+            sub += ", hatched: lines without actuals, counted at 0 (not a saving)"
+        fig.suptitle(f"Variance bridge per category, {cur} ({sub})")
+        fig.tight_layout()
     return fig
 
 
-def _totals(monthly: pd.DataFrame) -> pd.DataFrame:
-    """The monthly total rows (percentiles of per-draw totals), indexed by month."""
-    from aiopex.names import REVIEW_TOTAL
+def fan_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
+    """The reported actual total per month against the baseline's P10-P90 of that month's
+    total (percentiles of per-draw totals).
 
-    return monthly[monthly["line"] == REVIEW_TOTAL].set_index("month").sort_index()
-
-
-def fan_chart(review: dict[str, Any], monthly: pd.DataFrame) -> Any:
-    """The actual total per month against the baseline's P10-P90 of that month's total."""
+    The actual is what was reported for the month: a line without actuals counts as 0, as
+    in the period's total. When there is one, the baseline of the lines with actuals is
+    drawn too (dashed), so that the actual has a like-for-like line to compare with.
+    """
     from matplotlib.figure import Figure
 
-    from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
+    from aiopex.outputs import charts
 
-    g = _totals(monthly)
+    cur = review["currency"]
+    g = totals.set_index("month").sort_index()
     g = g[g.index.isin(review["months"])]
-    fig = Figure(figsize=(7, 3.6))
-    ax = fig.subplots()
-    x = list(range(len(g)))
-    ax.fill_between(x, g["p10"], g["p90"], color="#d0d5dd", label="baseline P10-P90")
-    ax.plot(x, g["baseline"], color="#475467", label="baseline")
-    ax.plot(x, g["actual"], "o-", color="#b42318", label="actual")
-    ax.set_xticks(x, list(g.index))
-    ax.set_title(f"Actual against the forecast, {review['currency']} a month")
-    ax.legend()
-    fig.tight_layout()
+    gap = g["baseline_no_actuals"].fillna(0.0)
+    with charts.matplotlib.rc_context({"text.parse_math": False}):
+        fig = Figure(figsize=(8, 4.2), dpi=charts.DPI)
+        ax = fig.subplots()
+        x = list(range(len(g)))
+        ax.fill_between(x, g["p10"], g["p90"], color="#d0d5dd", label="baseline P10-P90")
+        ax.plot(x, g["baseline"], color="#475467", label="baseline, every line")
+        if (gap > 0).any():
+            ax.plot(x, g["baseline"] - gap, "--", color="#475467",
+                    label="baseline of the lines with actuals")  # fmt: skip
+            label = "actual reported (lines without actuals count as 0)"
+        else:
+            label = "actual"
+        ax.plot(x, g["actual"], "o-", color="#b42318", label=label)
+        for xi, v in zip(x, g["actual"], strict=True):
+            if not missing(v):
+                _label(ax, xi, v, charts._money(v, cur))
+        ax.set_xticks(x, list(g.index))
+        charts._money_axis(ax, cur)
+        ax.margins(x=0.08, y=0.12)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(f"Actual against the forecast, {cur} a month", loc="left")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
     return fig
 
 
-def reforecast_chart(review: dict[str, Any], monthly: pd.DataFrame) -> Any:
-    """The fiscal year: actuals to the switchover, then the re-forecast and its fan."""
+def reforecast_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
+    """The fiscal year: the outlook's months up to the switchover (actuals, plus the
+    baseline of lines without actuals), then the re-forecast and its fan."""
     from matplotlib.figure import Figure
 
-    from aiopex.outputs import charts as _charts  # noqa: F401 - Agg and the PNG display
+    from aiopex.outputs import charts
 
-    g = _totals(monthly)
-    fig = Figure(figsize=(8, 3.6))
-    ax = fig.subplots()
-    x = list(range(len(g)))
-    after = g["after_period"].astype(bool).to_numpy()
-    ax.plot(x, g["baseline"], color="#98a2b3", label="baseline")
-    xs = [i for i, a in zip(x, after, strict=True) if a]
-    if xs:
-        ax.fill_between(xs, g["reforecast_p10"][after], g["reforecast_p90"][after],
-                        color="#fcd9bd", label="re-forecast P10-P90")  # fmt: skip
-        ax.plot(xs, g["reforecast"][after], color="#c4320a", label="re-forecast")
-    before = [i for i, a in zip(x, after, strict=True) if not a]
-    ax.plot(before, g["actual"].to_numpy()[before], "o-", color="#1f2933", label="actual")
-    ax.set_xticks(x, list(g.index), rotation=45)
-    ax.set_title(f"Fiscal year {review['reforecast']['fiscal_year']}: switchover after "
-                 f"{review['months'][-1]}")  # fmt: skip
-    ax.legend()
-    fig.tight_layout()
+    cur = review["currency"]
+    g = totals.set_index("month").sort_index()
+    with charts.matplotlib.rc_context({"text.parse_math": False}):
+        fig = Figure(figsize=(8.5, 4.2), dpi=charts.DPI)
+        ax = fig.subplots()
+        x = list(range(len(g)))
+        after = g["after_period"].astype(bool).to_numpy()
+        ax.plot(x, g["baseline"], color="#98a2b3", label="baseline")
+        xs = [i for i, a in zip(x, after, strict=True) if a]
+        if xs:
+            ax.fill_between(xs, g["reforecast_p10"][after], g["reforecast_p90"][after],
+                            color="#fcd9bd", label="re-forecast P10-P90")  # fmt: skip
+            ax.plot(xs, g["reforecast"][after], color="#c4320a", label="re-forecast")
+        before = [i for i, a in zip(x, after, strict=True) if not a]
+        gap = g["baseline_no_actuals"].fillna(0.0).to_numpy()
+        known = (g["actual"].to_numpy() + gap)[before]
+        has_gap = bool((gap[before] > 0).any())
+        label = "actual + baseline of lines without actuals" if has_gap else "actual"
+        ax.plot(before, known, "o-", color="#1f2933", label=label)
+        ax.set_xticks(x, list(g.index), rotation=45)
+        charts._money_axis(ax, cur)
+        ax.margins(x=0.04, y=0.12)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(f"Fiscal year {review['reforecast']['fiscal_year']}: switchover after "
+                     f"{review['months'][-1]}, {cur} a month", loc="left")  # fmt: skip
+        ax.legend(fontsize=8)
+        fig.tight_layout()
     return fig
 
 
-def write_monthly(review: dict[str, Any], folder: Path) -> Path:
-    """The monthly detail the notebook and workbook read (``review_monthly.csv``)."""
+def write_monthly(review: dict[str, Any], folder: Path) -> list[Path]:
+    """The monthly detail the notebook reads: ``review_monthly.csv`` (one row per line and
+    month, so its columns sum to the lines' totals) and ``review_monthly_total.csv`` (one
+    row per month: the total, with percentiles of per-draw totals, and
+    ``baseline_no_actuals``, the baseline of the lines without actuals that month, which
+    ``actual`` counts as 0)."""
     from aiopex.atomic import atomic_path
 
-    path = folder / MONTHLY_CSV
-    with atomic_path(path) as tmp:
-        pd.DataFrame(review["_monthly"]).to_csv(tmp, index=False)
-    return path
+    out = []
+    for name, key in ((MONTHLY_CSV, "_monthly"), (MONTHLY_TOTAL_CSV, "_monthly_total")):
+        path = folder / name
+        with atomic_path(path) as tmp:
+            pd.DataFrame(review[key]).to_csv(tmp, index=False)
+        out.append(path)
+    return out
