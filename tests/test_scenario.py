@@ -217,3 +217,18 @@ def test_json_schema_defaults_are_the_documented_ones():
                 if prop.get("default") != json.loads(said.group(1)):
                     wrong.append((name, prop.get("default"), said.group(1)))
     assert checked >= 20 and not wrong
+
+
+def test_numbers_are_read_as_yaml_1_2_reads_them():
+    """PyYAML follows YAML 1.1: ``rate: 0100`` was 64 (octal), ``1:30`` 90 (base 60) and
+    ``1e3`` text. A scenario's numbers are read as written: 100, text, 1000."""
+    from aiopex.inputs.files import load_yaml
+
+    got = load_yaml("a: 0100\nb: 1:30\nc: 1e3\nd: 2.5e6\ne: 1_000\nf: 0x10\ng: -0.5\nh: .5")
+    assert got == {"a": 100, "b": "1:30", "c": 1000.0, "d": 2.5e6, "e": 1000, "f": 16,
+                   "g": -0.5, "h": 0.5}  # fmt: skip
+    claims = ROOT / "data" / "scenarios" / "claims_triage.yaml"
+    s = aiopex.load_scenario(claims, ["usage.population=0100", "costs[0].rate=1e-3"])
+    inputs = {k: v for k, v, _ in s.scalar_inputs()}
+    assert inputs["usage.population"] == 100
+    assert inputs["costs.llm_input_tokens.rate"] == 0.001

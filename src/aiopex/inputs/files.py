@@ -12,6 +12,7 @@ a message quotes.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,13 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader with a nesting limit while composing."""
+    """PyYAML's safe loader with a nesting limit while composing, and YAML 1.2 numbers.
+
+    PyYAML reads YAML 1.1, where ``0100`` is octal (64) and ``1:30`` base 60 (90), while
+    ``1e3`` is text. Here, as in YAML 1.2: ``0100`` is 100, ``1e3`` and ``2.5e6`` are
+    numbers, ``1:30`` is text (refused where a number is due); ``0x10``, ``0o17`` and
+    ``1_000`` still read as 16, 15 and 1000.
+    """
 
     def __init__(self, stream: Any):
         super().__init__(stream)
@@ -161,6 +168,29 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+_INT = re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in rules if not tag.endswith((":int", ":float"))]
+    for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789"))
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if text[:2] in ("0o", "0x"):
+        return int(text, 0)
+    return int(text, 10)  # a leading zero is decimal, as in YAML 1.2 (PyYAML: octal)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
 def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
