@@ -279,6 +279,20 @@ def test_mapping_problems_at_once(tmp_path: Path) -> None:
     assert "rules[1].match.SkuMeter" in msgs[1] and "regular expression" in msgs[1]
     assert "rules[2].match.Skumeter" in msgs[2] and "did you mean SkuMeter" in msgs[2]
     assert "quantity_scale" in msgs[3]
+    # a repeated key is listed with the rest (the later kept); numbers as YAML 1.2: 1e-3
+    p.write_text(
+        "rules:\n"
+        "  - line: gpu\n"
+        "    line: gpu\n"
+        "    match: {SkuMeter: x}\n"
+        "    quantity_scale: 1e-3\n"
+        "  - line: gpux\n"
+        "    match: {SkuMeter: x}\n"
+    )
+    with pytest.raises(DataError) as e:
+        load_mapping(p, set(LINES))
+    assert [x.field for x in e.value.problems] == ["rules[0].line", "rules[1].line"]
+    assert "appears twice" in e.value.problems[0].message
 
 
 def test_rule_column_missing_from_export(tmp_path: Path) -> None:

@@ -117,16 +117,21 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
     """
     import yaml
 
+    from aiopex.inputs.files import YamlError, load_yaml
+
     file = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    repeated: list[tuple[str, str]] = []
+    try:  # numbers as YAML 1.2 reads them; a repeated key is listed with the rest
+        data = load_yaml(Path(path).read_text(encoding="utf-8"), repeated)
     except FileNotFoundError:
         raise DataError(Problem(file, "", "file not found")) from None
     except IsADirectoryError:
         raise DataError(Problem(file, "", "a folder, not a mapping file")) from None
+    except YamlError as e:  # too deeply nested, an alias bomb
+        raise DataError([Problem(file, w, m) for w, m in e.problems]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise DataError(Problem(file, "", f"not a readable YAML file: {e}")) from None
-    problems: list[Problem] = []
+    problems: list[Problem] = [Problem(file, where, why) for where, why in repeated]
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise DataError(Problem(file, "rules", "expected a list of rules under `rules:`"))
     for key in data:
