@@ -139,7 +139,27 @@ def test_range_forms_and_point_values(tmp_path):
 def test_json_schema_in_package_is_current():
     shipped = json.loads((ROOT / "src" / "aiopex" / "scenario.schema.json").read_text())
     assert shipped == json.loads(json.dumps(json_schema()))
-    assert "costs" in shipped["properties"] and "extends" in shipped["properties"]
+    props = shipped["$defs"]["Scenario"]["properties"]
+    assert "costs" in props and "extends" in props
+
+
+def test_json_schema_accepts_every_bundled_scenario_and_refuses_a_bad_one():
+    """An editor checks a file as written: a child of ``extends`` gives only what differs
+    (a cost line may be its name and rate), and must not be flagged for what it inherits."""
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "src" / "aiopex" / "scenario.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check = jsonschema.Draft202012Validator(schema)
+    files = [*EXAMPLES, ROOT / "data" / "actuals" / "claims_assistant.yaml"]
+    assert any("extends" in yaml.safe_load(f.read_text()) for f in files)
+    for f in files:
+        assert not [e.message for e in check.iter_errors(yaml.safe_load(f.read_text()))], f
+    assert not check.is_valid({"name": "x"})  # start, usage, ... required without extends
+    child = {"extends": "a.yaml", "costs": [{"name": "x", "rate": -1}]}
+    assert not check.is_valid(child)  # a negative rate is still refused
+    assert check.is_valid({**child, "costs": [{"name": "x", "rate": 2}]})
 
 
 @pytest.mark.parametrize(

@@ -769,15 +769,46 @@ def _read_history(model: ScenarioModel, label: str, problems: list[Problem]) -> 
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a scenario file (for editors' validation and autocompletion)."""
-    schema = ScenarioModel.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "aiopex scenario"
-    line = schema.get("$defs", {}).get("CostLine", {}).get("properties")
+    """The JSON Schema of a scenario file (for editors' validation and autocompletion).
+
+    A file with ``extends`` holds only what differs from its parent (a cost line may be
+    just its ``name`` and the fields that change), so nothing is required in it: such a
+    file is checked against ``ScenarioExtending``, the same schema without ``required``;
+    any other against ``Scenario``. The merged scenario is checked by ``aiopex validate``.
+    """
+    model = ScenarioModel.model_json_schema()
+    defs = model.pop("$defs", {})
+    line = defs.get("CostLine", {}).get("properties")
     if line is not None:
         line["remove"] = {"type": "boolean", "description": "drop the inherited line of this name"}
-    schema.setdefault("properties", {})["extends"] = {
+    model.setdefault("properties", {})["extends"] = {
         "type": "string",
         "description": "a parent scenario file, relative to this one",
     }
-    return schema
+    model.pop("title", None)
+    partial = {f"{k}Partial": _partial(v) for k, v in defs.items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "aiopex scenario",
+        "description": "An aiopex scenario: what an AI system costs to run in production and"
+        " what it is worth (docs/scenario.md). A file with `extends` gives only what differs"
+        " from its parent.",
+        "type": "object",
+        "if": {"required": ["extends"]},
+        "then": {"$ref": "#/$defs/ScenarioExtending"},
+        "else": {"$ref": "#/$defs/Scenario"},
+        "$defs": {**defs, **partial, "Scenario": model, "ScenarioExtending": _partial(model)},
+    }
+
+
+def _partial(schema: Any) -> Any:
+    """``schema`` with no ``required`` anywhere, its ``$ref`` pointing at the partial defs."""
+    if isinstance(schema, list):
+        return [_partial(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _partial(v) for k, v in schema.items() if k != "required"}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        out["$ref"] = ref + "Partial"
+    return out
