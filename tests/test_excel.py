@@ -46,6 +46,7 @@ FIXTURES_ALL = sorted(FIXTURES.glob("*.yaml"))
 PARITY = [*FIXTURES_ALL, *EXAMPLES]
 #: Fallback none with a detection lag: set to manual on Inputs, detected months stop the benefit.
 MONITORING_NONE = HERE / "fixtures" / "parity" / "monitoring_fallback_none.yaml"
+CLAIMS = HERE.parent / "data" / "scenarios" / "claims_triage.yaml"  # 36 months from 2027-01
 
 #: Edits made on ``Inputs`` in a written workbook: (scenario, dotted path, new value).
 EDITS: list[tuple[Path, str, Any]] = [
@@ -478,6 +479,9 @@ def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> 
         files[f"edit{i}"] = dest
     _edit(written(CAPACITY)[1], d / "fiscal_april.xlsx", "finance.fiscal_year_start", 4)
     files["fiscal_april"] = d / "fiscal_april.xlsx"
+    # a 36-month horizon from January: three calendar years, four fiscal years from April
+    _edit(written(CLAIMS)[1], d / "claims_april.xlsx", "finance.fiscal_year_start", 4)
+    files["claims_april"] = d / "claims_april.xlsx"
     _stale_workbook(d / "stale.xlsx")
     assert load_values(d / "stale.xlsx").active["A2"].value == 999
     files["stale"] = d / "stale.xlsx"
@@ -525,6 +529,53 @@ def test_fiscal_year_start_is_live(written: Written, recalculated: dict[str, Any
     for i, y in enumerate(years):
         got = ws.cell(row=rows["total cost"], column=3 + i).value
         assert close(got, float(src.cost[fy == y].sum()), scale=float(src.cost.sum()))
+
+
+def annual_block(ws: Any) -> dict[str, list[Any]]:
+    """``Annual``'s year headers and every labelled row, by its label: year columns
+    (C onwards) then the total, as a list."""
+    head = [c.value for c in ws[3]]
+    n = head.index("total") + 1
+    out = {"years": head[2:n]}
+    for row in ws.iter_rows(min_row=4, max_col=n, values_only=True):
+        if row[0] and row[0] not in out and any(isinstance(v, int | float) for v in row[2:]):
+            out[row[0]] = list(row[2:n])
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", [1, 4])
+def test_annual_totals_add_up_whatever_the_fiscal_year_start(
+    start: int, written: Written, recalculated: dict[str, Any], tmp_path: Path
+) -> None:
+    """claims_triage (36 months from 2027-01) with finance.fiscal_year_start 1 (as written)
+    and 4 (edited on Inputs, recalculated by LibreOffice): four year columns whatever the
+    start, the Annual totals equal Summary's, and every year equals the workbook that
+    ``aiopex forecast --set finance.fiscal_year_start=4 --excel`` writes."""
+    from aiopex.cli import main
+
+    wb = recalculated["claims_triage" if start == 1 else "claims_april"]
+    got = annual_block(wb["Annual"])
+    summary = summary_values(wb)
+    assert len(got["years"]) == 4 + 1  # four year columns and the total
+    assert got["months in the horizon"][-1] == 36 == sum(got["months in the horizon"][:-1])
+    for label, metric in (("total cost", "cost_total"), ("benefit", "benefit_total")):
+        assert close(sum(got[label][:-1]), summary[metric], rel=1e-9), label
+        assert close(got[label][-1], summary[metric], rel=1e-9), label
+    assert close(got["net"][-1], summary["net_total"], rel=1e-9)
+    out = tmp_path / f"claims_fy{start}.xlsx"
+    args = ["forecast", str(CLAIMS), "--set", f"finance.fiscal_year_start={start}"]
+    assert main([*args, "--excel", str(out)]) == 0
+    want = annual_block(load_values(out)["Annual"])
+    assert list(want) == list(got)
+    assert got["years"] == want["years"] == ([2027, 2028, 2029, 2030, "total"])
+    months = {1: [12, 12, 12, 0, 36], 4: [3, 12, 12, 9, 36]}[start]
+    assert got["months in the horizon"] == want["months in the horizon"] == months
+    scale = abs(summary["cost_total"]) + abs(summary["benefit_total"])
+    for label in want:
+        if label != "years":
+            g, w = got[label], want[label]
+            assert all(close(a, b, scale=scale) for a, b in zip(g, w, strict=True)), label
 
 
 @pytest.mark.slow

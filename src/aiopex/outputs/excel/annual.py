@@ -9,6 +9,15 @@ month; each cell here sums a monthly row over the months of its year::
 
 The first and last years may be partial: the ``months`` row says how many months
 of the horizon fall in each.
+
+``finance.fiscal_year_start`` is live, so the sheet has as many year columns as
+*any* start month can need (:func:`year_columns`: a 36-month horizon spans up to
+four fiscal years), not only as many as the written start needs. The first
+column is the fiscal year of month 0 (``=Drivers!$E$4``), each next one the year
+after; a column with no month in the horizon shows 0 months and 0 amounts, in
+grey. Every month falls in one of the columns whatever the start month, so the
+``total`` column always equals the totals on ``Costs``, ``CashFlow`` and
+``Summary``.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from typing import Any
 import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
+from aiopex.months import fiscal_year
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.cashflow import NAME as CASHFLOW
 from aiopex.outputs.excel.cashflow import CashFlowRefs
@@ -30,6 +40,24 @@ from aiopex.outputs.excel.source import Source
 
 NAME = "Annual"
 FIRST_YEAR_COLUMN = 2  # C (0-based)
+
+
+#: Font of a year column with no month in the horizon.
+UNUSED_COLOR = "#A6A6A6"
+
+
+def year_columns(months: list[str]) -> int:
+    """How many fiscal years the horizon ``months`` can span, over every start month 1-12.
+
+    Examples
+    --------
+    >>> from aiopex.months import labels
+    >>> year_columns(labels("2027-01", 36)), year_columns(labels("2027-04", 12))
+    (4, 2)
+    >>> year_columns(labels("2027-01", 1))
+    1
+    """
+    return max(len({fiscal_year(m, start) for m in months}) for start in range(1, 13))
 
 
 @dataclass(frozen=True)
@@ -49,7 +77,8 @@ def write(
 ) -> AnnualRefs:
     sh = Sheet(wb.add_worksheet(NAME), fmt)
     fy = np.asarray(src.fiscal_years)
-    years = sorted(set(fy.tolist()))
+    first = int(fy[0])
+    years = [first + i for i in range(year_columns(src.months))]
     ycols = [FIRST_YEAR_COLUMN + i for i in range(len(years))]
     letters = [xl_col_to_name(c) for c in ycols]
     total_col = ycols[-1] + 1
@@ -58,7 +87,9 @@ def write(
         1,
         0,
         f"fiscal years start in month {src.fiscal_year_start} (finance.fiscal_year_start) "
-        "and are named by the calendar year they end in",
+        "and are named by the calendar year they end in; "
+        f"{len(years)} year columns, enough for any start month "
+        "(a year with no month in the horizon shows 0, in grey)",
     )
     head = 2
     sh.header(head, ["", ""])
@@ -67,10 +98,11 @@ def write(
         f = f"={monthly.DRIVERS}!${grid.cols[0]}${drivers.fiscal_year_row + 1}"
         if i:
             f = f"={letters[i - 1]}{head + 1}+1"
-        sh.formula(head, c, f, y, "fy+head")
-    sh.text(head, total_col, "total", "text+head")
+        sh.formula(head, c, f, y, "fy+head+right")
+    sh.text(head, total_col, "total", "text+head+right")
 
     r = head + 1
+    months_row = r
     sh.text(r, 0, "months in the horizon")
     for c, letter, y in zip(ycols, letters, years, strict=True):
         sh.formula(r, c, f"=COUNTIF({fy_range},{letter}${head + 1})", int(np.sum(fy == y)), "index")
@@ -116,6 +148,18 @@ def write(
     line("benefit", "", CASHFLOW, cf["benefit"], np.asarray(src.benefit), True)
     line("cost", "", CASHFLOW, cf["cost"], np.asarray(src.cost), False)
     line("net", "", CASHFLOW, cf["net"], np.asarray(src.net), True)
+    # a year column with no month in the horizon (its months cell is 0): grey
+    sh.ws.conditional_format(
+        head,
+        ycols[0],
+        r,
+        ycols[-1],
+        {
+            "type": "formula",
+            "criteria": f"={letters[0]}${months_row + 1}=0",
+            "format": wb.add_format({"font_color": UNUSED_COLOR}),
+        },
+    )
     sh.widths({0: 30, 1: 18})
     sh.ws.set_column(FIRST_YEAR_COLUMN, total_col, 15)
     sh.ws.freeze_panes(head + 1, FIRST_YEAR_COLUMN)

@@ -74,6 +74,7 @@ _VARIANTS: dict[str, dict[str, Any]] = {
     "title": {"bold": True, "font_size": 13},
     "wrap": {"text_wrap": True, "valign": "top"},
     "left": {"align": "left"},
+    "right": {"align": "right"},
     "total": {"bold": True, "top": 1},
     "note": {"indent": 1},
 }
@@ -84,7 +85,7 @@ class Formats:
 
     A name is a number-format name (see the module table) or ``"text"``, followed
     by ``+variant`` parts (``input``, ``engine``, ``const``, ``bold``, ``head``,
-    ``title``, ``wrap``, ``left``, ``total``, ``note``).
+    ``title``, ``wrap``, ``left``, ``right``, ``total``, ``note``).
     """
 
     def __init__(self, workbook: Any, currency: str):

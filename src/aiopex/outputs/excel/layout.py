@@ -124,9 +124,14 @@ class Sheet:
         v = value if isinstance(value, str) else number(value)
         self.ws.write_formula(row, col, formula, self.fmt[style], "" if v is None else v)
 
-    def header(self, row: int, labels: list[str], col: int = 0) -> None:
+    def header(
+        self, row: int, labels: list[str], col: int = 0, right_from: int | None = None
+    ) -> None:
+        """Column headings from ``col``; those from index ``right_from`` on are right-aligned,
+        like the numbers below them."""
         for i, label in enumerate(labels):
-            self.text(row, col + i, label, "text+head")
+            right = right_from is not None and i >= right_from
+            self.text(row, col + i, label, "text+head+right" if right else "text+head")
 
     def widths(self, widths: dict[int, float]) -> None:
         for col, w in widths.items():
