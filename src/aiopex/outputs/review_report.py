@@ -259,6 +259,8 @@ def _style(df: pd.DataFrame, caption: str, fmt: dict[str, Any]) -> Any:
     sty = sty.set_table_styles([{"selector": "", "props": "font-size: 0.9em;"}], overwrite=False)
     if text:
         sty = sty.set_properties(subset=text, **{"text-align": "left"})
+        left = [{"selector": "th", "props": "text-align: left;"}]
+        sty = sty.set_table_styles({c: left for c in text}, overwrite=False)
     return sty
 
 
