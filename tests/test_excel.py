@@ -359,6 +359,41 @@ def test_sensitivity_sheet(written: Written) -> None:
         assert close(g[1], f["metric_at_low"]) and close(g[3], f["swing"]), f["field"]
 
 
+def test_sensitivity_sheet_has_break_even_values(written: Written) -> None:
+    """``aiopex forecast --excel`` (write_workbook without a tornado) and the budget report
+    (which passes its own) both list each input's NPV break-even, in the input's unit."""
+    from aiopex.sensitivity import tornado
+
+    res, path = written(CLAIMS)
+    want = {f["field"]: f for f in tornado(res.scenario, "npv")["fields"]}
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb["Sensitivity"]
+    header = column_a(ws)["input"]
+    labels = [c.value for c in ws[header]]
+    assert labels[-1] == "break-even (npv = 0)"
+    col = len(labels)
+    got = {
+        ws.cell(row=r, column=1).value: ws.cell(row=r, column=col)
+        for r in range(header + 1, header + 1 + len(want))
+    }
+    assert list(got) == list(want)
+    for field, f in want.items():
+        assert close(got[field].value, f["break_even"]), field
+    assert sum(f["break_even"] is not None for f in want.values()) >= 1
+    assert round(got["benefits.cost_per_error"].value, 2) == 30.56
+    # number formats by unit: a share in percent, a token price to its digits
+    fmt = {k: c.number_format for k, c in got.items()}
+    assert fmt["quality.drift_per_month"].startswith("0.00%")
+    assert fmt["benefits.cost_per_error"].startswith("#,##0.00;")
+    assert fmt["costs.llm_input_tokens.rate"].startswith("#,##0.00000;")
+    # the report's own tornado goes into its workbook as given
+    t = tornado(res.scenario, "npv")
+    t["fields"][0]["break_even"] = 12.5
+    out = write_workbook(res, path.with_name("given.xlsx"), sensitivity=t)
+    ws = openpyxl.load_workbook(out, data_only=True)["Sensitivity"]
+    assert ws.cell(row=header + 1, column=col).value == 12.5
+
+
 def test_payback_date_and_mirr(written: Written) -> None:
     res, path = written(CAPACITY)
     ws = openpyxl.load_workbook(path, data_only=True)["Summary"]

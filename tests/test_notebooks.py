@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import papermill as pm
 import pytest
 
@@ -201,6 +202,12 @@ def test_budget_scenario_runs_with_the_papermill_command(tmp_path):
     assert "Readiness" in text and "metric" in text and "run_rate_monthly" in text
 
     assert (out_dir / "claims_triage.xlsx").is_file()
+    # the report says the workbook's Sensitivity sheet gives each input's NPV break-even
+    assert "crosses zero" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    ws = openpyxl.load_workbook(out_dir / "claims_triage.xlsx", data_only=True)["Sensitivity"]
+    heads = [c.value for c in ws[5]]  # the table's header row
+    be = [r[heads.index("break-even (npv = 0)")] for r in ws.iter_rows(min_row=6, values_only=True)]
+    assert any(isinstance(v, float) for v in be)
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["scenario"] == "claims_triage" and summary["seed"] == 7
     assert summary["draws"] == 200

@@ -29,7 +29,8 @@ Summary     SCENARIO.md's metrics as formulas; cost and cumulative-net charts
 Pilot       what the pilot paid and absorbed, its metrics and the bridge
 Readiness   the six questions, their answers and what the numbers say
 Uncertainty percentiles of every metric (Monte Carlo runs only)
-Sensitivity what moves NPV: each uncertain input at its P10 and P90 (a tornado)
+Sensitivity what moves NPV: each uncertain input at its P10 and P90 (a tornado),
+            and the input's value at which NPV crosses zero (break-even)
 About       version, inputs hash, seed, time written, how to read the workbook
 =========== ================================================================
 
@@ -87,7 +88,7 @@ def write_workbook(
         into place, so an interrupted run leaves no half-written file.
     sensitivity : dict, optional
         The NPV tornado (:func:`aiopex.sensitivity.tornado`) for the ``Sensitivity``
-        sheet; computed here (without break-even values) when not given.
+        sheet; computed here, with each input's NPV break-even value, when not given.
 
     Returns
     -------

@@ -86,10 +86,9 @@ def write(
     sh.text(
         1,
         0,
-        f"fiscal years start in month {src.fiscal_year_start} (finance.fiscal_year_start) "
-        "and are named by the calendar year they end in; "
-        f"{len(years)} year columns, enough for any start month "
-        "(a year with no month in the horizon shows 0, in grey)",
+        f"fiscal years start in month {src.fiscal_year_start} (finance.fiscal_year_start), "
+        f"named by the year they end in; {len(years)} columns fit any start month "
+        "(grey: no month in the horizon)",
     )
     head = 2
     sh.header(head, ["", ""])

@@ -15,6 +15,8 @@ name            number format                         used for
 ``decimal``     ``#,##0.00;(#,##0.00)``               inputs with fractions (FTE, months)
 ``share``       ``0.0%``                              shares and rates (IRR, ROI, accuracy)
 ``share_in``    ``0.0##%``                            shares and rates typed on Inputs
+``share2``      ``0.00%``                             shares on Sensitivity (a drift of 0.47%)
+``fixedN``      ``#,##0.`` and N zeros (N = 0 .. 9)   Sensitivity values, to their digits
 ``month``       ``mmm-yy``                            month headers (real dates)
 ``fy``          ``"FY"0``                             fiscal-year headers
 ``index``       ``0``                                 month indexes and 0/1 flags
@@ -48,6 +50,7 @@ def number_formats(currency: str) -> dict[str, str]:
         "decimal": "#,##0.00;(#,##0.00)",
         "share": "0.0%;(0.0%)",
         "share_in": "0.0##%",
+        "share2": "0.00%;(0.00%)",
         "month": "mmm-yy",
         "fy": '"FY"0',
         "index": "0",
@@ -100,11 +103,24 @@ class Formats:
             base, *variants = name.split("+")
             props: dict[str, Any] = {"font_name": "Calibri", "font_size": 10}
             if base != "text":
-                props["num_format"] = self._num[base]
+                props["num_format"] = self._num.get(base) or fixed(base)
             for v in variants:
                 props.update(_VARIANTS[v])
             f = self._cache[name] = self._wb.add_format(props)
         return f
+
+
+def fixed(name: str) -> str:
+    """The number format of ``fixedN``: thousands separators and ``N`` decimals.
+
+    >>> fixed("fixed0"), fixed("fixed3")
+    ('#,##0;(#,##0)', '#,##0.000;(#,##0.000)')
+    """
+    if not (name.startswith("fixed") and name[5:].isdigit() and len(name) == 6):
+        raise KeyError(f"no number format {name!r}")
+    n = int(name[5:])
+    f = "#,##0" + ("." + "0" * n if n else "")
+    return f"{f};({f})"
 
 
 _SHARE_SUFFIXES = (

@@ -5,10 +5,17 @@ input at its P10 and at its P90 and every other input at its point value
 (SCENARIO.md, "Sensitivity"); the swing is ``|npv(P90) - npv(P10)|``, largest first.
 Values, not formulas: each row is a run of the whole model, which the workbook's
 formulas do not hold. A native bar chart shows the largest swings around the base.
+
+The last column is each input's NPV break-even (:func:`aiopex.sensitivity.break_even_values`):
+the value at which NPV crosses zero with every other input at its point value, empty
+where NPV keeps its sign between the input's P1 and P99. An input's P10, P90 and
+break-even share one number format (:func:`value_style`): shares as percents with two
+decimals, other values to three significant digits (money from 1 to 100 to the cent).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aiopex.outputs.excel.formats import input_kind
@@ -21,11 +28,43 @@ CHART_FIELDS = 12
 
 
 def compute(src: Source) -> dict[str, Any] | None:
-    """The NPV tornado of the result's scenario (without break-even values: they cost a scan)."""
+    """The NPV tornado of the result's scenario, with every input's NPV break-even value."""
     from aiopex.sensitivity import tornado
 
-    t = tornado(src.scenario, "npv", break_even=False)
+    t = tornado(src.scenario, "npv", break_even=True)
     return t if t.get("fields") else None
+
+
+def value_style(path: str, values: list[float | None]) -> str:
+    """The number format of an input's P10, P90 and break-even on ``Sensitivity``.
+
+    A share is a percent with two decimals (``share2``); any other value shows three
+    significant digits of the smallest of ``values`` (``fixedN``), money from 1 to 100
+    to the cent.
+
+    Examples
+    --------
+    >>> value_style("quality.drift_per_month", [0.0047, 0.0131])
+    'share2'
+    >>> value_style("costs.llm.rate", [0.00272954, 0.00346669])  # 0.00273, 0.00347
+    'fixed5'
+    >>> value_style("benefits.cost_per_error", [11.14, 25.92, 30.56])
+    'fixed2'
+    >>> value_style("costs.integration.rate", [207239.99, 304150.90])
+    'fixed0'
+    >>> value_style("usage.adoption.midpoint_months", [2.55, 4.23]), value_style("x", [None])
+    ('fixed2', 'fixed2')
+    """
+    if input_kind(path, 0.5) == "share_in":
+        return "share2"
+    xs = [abs(float(v)) for v in values if v is not None and math.isfinite(v) and v != 0]
+    if not xs:
+        return "fixed2"
+    smallest = min(xs)
+    decimals = min(9, max(0, 2 - math.floor(math.log10(smallest))))
+    if input_kind(path, 1.5) == "price" and 1 <= smallest < 100:
+        decimals = 2
+    return f"fixed{decimals}"
 
 
 def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> None:
@@ -49,15 +88,13 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
     labels += ["low - base", "high - base"]
     if has_be:
         labels.append(f"break-even ({metric} = 0)")
-    sh.header(head, labels)
+    sh.header(head, labels, right_from=1)
     base = tornado.get("base")
     r = head
     for f in fields:
         r += 1
         sh.text(r, 0, f["field"])
-        kind = "share" if input_kind(f["field"], 0.5) == "share_in" else "decimal"
-        if kind == "decimal" and abs(f.get("low") or 0.0) < 1:
-            kind = "price"  # a rate per token or per request: keep its digits
+        kind = value_style(f["field"], [f.get("low"), f.get("high"), f.get("break_even")])
         sh.value(r, 1, f.get("low"), kind)
         sh.value(r, 2, f.get("high"), kind)
         sh.value(r, 3, f.get("metric_at_low"), "money_cur")
@@ -69,6 +106,14 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
             sh.value(r, col, d, "money_cur")
         if has_be:
             sh.value(r, 8, f.get("break_even"), kind)
+    if has_be:  # in the empty row above the table
+        sh.text(
+            head - 1,
+            0,
+            f"break-even: the input's value at which {metric} is 0, every other input at its "
+            "point value; empty where it stays on one side of 0 from the input's P1 to P99",
+            "text+note",
+        )
     n = min(CHART_FIELDS, len(fields))
     chart = wb.add_chart({"type": "bar"})
     for col, name, color in ((6, "input at P10", "#C0504D"), (7, "input at P90", "#4F81BD")):
