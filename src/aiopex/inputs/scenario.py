@@ -29,7 +29,13 @@ from aiopex.inputs.files import (
     load_yaml,
     read_regular,
 )
-from aiopex.inputs.schema import ScenarioModel, all_field_names, duplicate_names, not_a_number
+from aiopex.inputs.schema import (
+    ScenarioModel,
+    all_field_names,
+    duplicate_names,
+    ignored_by_policy,
+    not_a_number,
+)
 from aiopex.inputs.uncertain import Range, point
 from aiopex.names import LINE_DEFAULTS
 
@@ -720,6 +726,10 @@ def load_scenario(
     doc = _compose(path, label, (), files, problems)
     applied: list[list[str | int]] = []
     problems += apply_overrides(doc, parse_overrides(overrides), label, applied)
+    for file, own in files:  # what a file says beside its own policy, not what it inherits
+        for msg in ignored_by_policy(own.get("retraining")):
+            key, _, why = msg.partition(": ")
+            problems.append(Problem(file, f"retraining.{key}", why))
     try:
         model = ScenarioModel.model_validate(doc)
     except ValidationError as e:

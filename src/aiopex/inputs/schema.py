@@ -412,6 +412,26 @@ class Retraining(_Model):
         return self
 
 
+def ignored_by_policy(retraining: Any) -> list[str]:
+    """``"every_months: only for policy scheduled ..."`` for each field that the policy
+    written beside it would silently ignore (SCENARIO.md, Bad input).
+
+    Asked of each file's own ``retraining`` mapping: a scenario that ``extends`` another
+    and switches the policy leaves the parent's field behind, and that is not an error.
+
+    >>> ignored_by_policy({"policy": "none", "every_months": 3})
+    ['every_months: only for policy scheduled, the policy is none; remove it']
+    """
+    if not isinstance(retraining, dict):
+        return []
+    policy = retraining.get("policy", "none")
+    return [
+        f"{key}: only for policy {needs}, the policy is {policy}; remove it"
+        for key, needs in (("every_months", "scheduled"), ("trigger_below", "triggered"))
+        if retraining.get(key) is not None and policy != needs and "policy" in retraining
+    ]
+
+
 class Degradation(_Model):
     fallback: Literal["manual", "none"] = Field(
         "none",
@@ -711,6 +731,22 @@ class ScenarioModel(_Model):
                 f'must be a month "YYYY-MM" (quoted in YAML, 1900..2200), got {excerpt(v)}'
             )
         return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScenarioModel:
+        """A floor above the launch accuracy, which would make the launch accuracy (and the
+        drift) meaningless: accuracy would be the floor from launch on."""
+        found = []
+        launch = self.quality.launch_accuracy
+        top = launch.high if isinstance(launch, Range) else launch
+        if top is not None and self.quality.floor > top:
+            found.append(
+                f"quality.floor: {self.quality.floor:g} is above launch_accuracy ({top:g}); "
+                "the floor is the lowest accuracy drift reaches, at most the launch accuracy"
+            )
+        if found:
+            raise ValueError("; ".join(found))
+        return self
 
     @field_validator("costs")
     @classmethod
