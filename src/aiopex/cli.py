@@ -344,8 +344,8 @@ def pilot_text(result: Any) -> str:
     lines.append(f"  Absorbed by others: {_money(p['pilot_absorbed_monthly'], cur)} a month")
     for a in pm.absorbed:
         lines.append(
-            f"    {a.name:<40} {a.category:<18} {_money(a.monthly, cur)}  paid by "
-            f"{a.paid_by or 'nobody counted it'}"
+            f"    {a.name:<40} {a.category:<18} {_money(a.monthly, cur)}  "
+            f"{'paid by ' + a.paid_by if a.paid_by else 'counted by nobody'}"
         )
     share = p["absorbed_share"]
     lines.append(

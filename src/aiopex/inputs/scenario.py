@@ -510,6 +510,10 @@ def _join(base: str, rel: str) -> str:
     return f"{base}.{rel}" if base else rel
 
 
+#: How a message names the kind of value a YAML file gave.
+_KINDS = {bool: "a boolean", int: "a number", float: "a number", dict: "a mapping", list: "a list"}
+
+
 def _problems(e: ValidationError, label: str) -> list[Problem]:
     known = all_field_names()
     out: list[Problem] = []
@@ -543,8 +547,12 @@ def _problems(e: ValidationError, label: str) -> list[Problem]:
                 msg = not_a_number(got, "a whole number")
         elif kind in ("string_type", "dict_type", "list_type", "model_type"):
             wanted = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping")
-            msg = f"must be {wanted}, got {type(err.get('input')).__name__} "
-            msg += excerpt(err.get("input"))
+            got = err.get("input")
+            msg = f"must be {wanted}, got " + (
+                "nothing (null)"
+                if got is None
+                else f"{_KINDS.get(type(got), 'text')} {excerpt(got)}"
+            )
         elif kind == "string_pattern_mismatch":
             msg = f"{msg}, got {excerpt(err.get('input'))}"
         elif kind in ("too_long", "string_too_long"):

@@ -604,7 +604,7 @@ class AbsorbedItem(_Model):
         None, description="loaded cost of one hour of that work, >= 0; with hours_per_month"
     )
     paid_by: Annotated[str, Field(max_length=200)] | None = Field(
-        None, description="who paid for it; empty: nobody counted it"
+        None, description="who paid for it; empty: nobody (it was not counted)"
     )
 
     @model_validator(mode="after")

@@ -436,7 +436,7 @@ def pilot_table(result: Result) -> Styler | HTML:
             {
                 "item": a.name + how,
                 "category": a.category,
-                "paid by": a.paid_by or "nobody counted it",
+                "paid by": a.paid_by or "nobody (not counted)",
                 "per month": money(a.monthly, cur),
             }
         )
