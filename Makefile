@@ -23,7 +23,6 @@ $(LAB): $(STAMP)
 	@touch $(LAB)
 
 demo: $(LAB)
-	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
 	@# the quarterly review of the bundled example (data/actuals/); a baseline is saved once
 	test -d reports/demo-baselines/claims_assistant/2026-12 || $(BIN)/aiopex baseline \
 	    data/actuals/claims_assistant.yaml --as-of 2026-12 --draws 1000 --seed 42 --out reports/demo-baselines
@@ -33,6 +32,8 @@ demo: $(LAB)
 	@# the example portfolio: the bundled scenarios in one budget (data/portfolios/)
 	$(BIN)/aiopex portfolio data/portfolios/ai_portfolio.yaml --draws 2000 --seed 42 \
 	    --workers 2 --out reports/demo/portfolio
+	@# the scenarios' reports, last: its index links the review and the portfolio above
+	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
 
 test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh

@@ -147,7 +147,14 @@ def test_index_lists_every_report_with_status_and_links(tmp_path):
     assert "2 reports, 1 failed" in page
     assert "8.7%" in page and "5 of 6 questions answered, 1 flag" in page
     assert "<li>owner: &lt;none&gt;</li>" in page and "hidden cost multiple</strong>" in page
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(tmp_path) == [] and "Also in this folder" not in page
+    # a review and a portfolio written into the same folder are linked under the table
+    for sub, name in (("review-2027-Q1", "review.html"), ("portfolio", "portfolio.html")):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / name).write_text("<html></html>")
+    page = write_index(tmp_path, [ok], draws=10, seed=1).read_text()
+    assert '<a href="review-2027-Q1/review.html">quarterly review 2027-Q1</a>' in page
+    assert '<a href="portfolio/portfolio.html">portfolio</a>' in page
 
 
 def test_html_report_is_one_self_contained_file(tmp_path):

@@ -48,7 +48,11 @@ def write_index(
     seed: int | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``OUT/index.html``: a row per report, headline metrics, status and links."""
+    """Write ``OUT/index.html``: a row per report, headline metrics, status and links.
+
+    Quarterly reviews (``OUT/*/review.html``) and portfolios (``OUT/*/portfolio.html``)
+    already in the folder are linked under the table.
+    """
     from aiopex import __version__
 
     out = Path(out_dir)
@@ -95,6 +99,12 @@ def write_index(
     if overrides:
         settings.append("overrides " + ", ".join(f"{k}={v!r}" for k, v in overrides.items()))
     meta = " · ".join([ran, *settings, f"aiopex {__version__}", time.strftime("%Y-%m-%d %H:%M:%S")])
+    also = [  # reviews and portfolios written into the same folder (make demo does)
+        link(f, esc(" ".join(dict.fromkeys([kind, f.parent.name.removeprefix("review-")]))))
+        for kind, name in (("quarterly review", "review.html"), ("portfolio", "portfolio.html"))
+        for f in sorted(out.glob(f"*/{name}"))
+    ]
+    more = f'<p class="also">Also in this folder: {", ".join(also)}.</p>' if also else ""
     path = out / INDEX_FILE
-    write_text(path, _template().substitute(meta=esc(meta), rows="\n".join(rows)))
+    write_text(path, _template().substitute(meta=esc(meta), rows="\n".join(rows), also=more))
     return path
