@@ -384,3 +384,33 @@ def test_folder_with_mixed_files(tmp_path: Path) -> None:
     a = read_actuals([d], lines=LINES, currency="EUR", mapping=m)
     gpu = a.lines[(a.lines["line"] == "gpu") & (a.lines["month"] == "2027-01")]
     assert gpu["amount"].iloc[0] == 1000.0
+
+
+def test_xlsx_with_data_on_several_sheets_is_refused(tmp_path: Path) -> None:
+    """Only the first sheet was read: 250 on a second sheet was dropped without a word."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "January"
+    ws.append(["month", "line", "amount"])
+    ws.append(["2027-01", "gpu", 900.0])
+    feb = wb.create_sheet("February")
+    feb.append(["month", "line", "amount"])
+    feb.append(["2027-02", "gpu", 250.0])
+    wb.create_sheet("Notes")  # empty: no problem
+    x = tmp_path / "a.xlsx"
+    wb.save(x)
+    bad = tmp_path / "b.csv"
+    bad.write_text("month,line,amount\n2027-01,gpx,1\n")
+    with pytest.raises(DataError) as e:
+        read_actuals([x, bad], lines=LINES, currency="EUR")
+    msgs = [str(p) for p in e.value.problems]
+    assert len(msgs) == 2, msgs  # every file's problem at once
+    assert "'January', 'February'" in msgs[0] and "one sheet" in msgs[0]
+    # one sheet with data, even if it is not the first, is read
+    del wb["January"]
+    wb.move_sheet("Notes", offset=-1)
+    wb.save(x)
+    a = read_actuals([x], lines=LINES, currency="EUR")
+    assert a.lines["amount"].sum() == 250.0

@@ -267,7 +267,9 @@ def read_actuals(
 
 
 def _rows(path: Path) -> list[tuple[int, list[str]]]:
-    """Non-empty rows of a CSV or the first sheet of an ``.xlsx``, with their row numbers."""
+    """Non-empty rows of a CSV or of the one sheet of an ``.xlsx`` that holds data, with their
+    row numbers. A workbook with data on more than one sheet is refused, naming the sheets:
+    reading only the first would drop the others without a word."""
     if _kind(path) == "xlsx":
         import openpyxl
 
@@ -276,15 +278,21 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         except Exception as e:  # noqa: BLE001
             raise DataError(Problem(str(path), "", f"not a readable .xlsx file: {e}")) from None
         try:
-            ws = wb.worksheets[0]
-            out = []
-            for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                cells = ["" if v is None else _cell(v) for v in row]
-                if any(c.strip() for c in cells):
-                    out.append((i, cells))
-            return out
+            sheets = [(ws.title, _sheet_rows(ws)) for ws in wb.worksheets]
         finally:
             wb.close()
+        full = [(title, rows) for title, rows in sheets if rows]
+        if len(full) > 1:
+            names = ", ".join(repr(t) for t, _ in full)
+            raise DataError(
+                Problem(
+                    str(path),
+                    "",
+                    f"{len(full)} sheets hold data ({names}); the actuals must be on one "
+                    "sheet: move them onto one, or delete the others",
+                )
+            )
+        return full[0][1] if full else []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
@@ -292,6 +300,18 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
             return [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except (UnicodeDecodeError, OSError, csv.Error) as e:
         raise DataError(Problem(str(path), "", f"not a readable CSV file: {e}")) from None
+
+
+def _sheet_rows(ws: Any) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of a worksheet, with their row numbers (a chart sheet has none)."""
+    if not hasattr(ws, "iter_rows"):
+        return []
+    out = []
+    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = ["" if v is None else _cell(v) for v in row]
+        if any(c.strip() for c in cells):
+            out.append((i, cells))
+    return out
 
 
 def _cell(v: Any) -> str:
