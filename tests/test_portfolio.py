@@ -274,6 +274,12 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     assert main(["portfolio", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "members[1]" in err and "budget.1800" in err
+    # a problem of the portfolio file's own fields no longer hides its members' problems
+    bad = _write(tmp_path, "m.yaml", "name: m\nstart: 2027-01\n")
+    path = _write(tmp_path, "q.yaml", f"name: bad\nmembers: [{a}, {bad}]\nbudgt: 1\n")
+    assert main(["portfolio", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "budgt: unknown field" in err and f"{bad}: usage: required" in err
 
 
 def _shifted(name: str, start: str, horizon: int, new: str):  # noqa: ANN202

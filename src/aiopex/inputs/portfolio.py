@@ -182,12 +182,15 @@ def read_portfolio(path: str | Path) -> Portfolio:
     label = str(path)
     problems: list[Problem] = []
     doc = _read_yaml(path, label, problems)
+    model: PortfolioModel | None = None
     try:
         model = PortfolioModel.model_validate(doc)
     except ValidationError as e:
         problems += [_portfolio_problem(p) for p in _problems(e, label)]
-        raise ScenarioError(problems) from None
-    files = _member_files(list(model.members), path.parent, label, problems)
+    # the members are read even when the file has problems of its own: all at once
+    listed = model.members if model is not None else doc.get("members")
+    entries = [m for m in listed if isinstance(m, str) and m] if isinstance(listed, list) else []
+    files = _member_files(entries, path.parent, label, problems)
     members: list[Scenario] = []
     for _, f in files:
         try:
@@ -213,8 +216,8 @@ def read_portfolio(path: str | Path) -> Portfolio:
         problems.append(
             Problem(label, "members", f"members must share one currency to be summed ({listed})")
         )
-    budget = _budget(dict(model.budget), label, problems)
-    if problems:
+    budget = _budget(dict(model.budget), label, problems) if model is not None else {}
+    if problems or model is None:
         raise ScenarioError(problems)
     return Portfolio(path=path, model=model, members=members, budget=budget)
 
