@@ -215,3 +215,23 @@ def test_fiscal_quarter_and_outlook_months() -> None:
     ), "FY2028-Q1")  # fmt: skip
     assert rv2["reforecast"]["fiscal_year"] == "2028"
     assert rv2["reforecast"]["baseline"] == pytest.approx(b.amount[:, 3:].sum())
+
+
+def test_usage_band_from_the_baselines_request_draws() -> None:
+    """Requests get a band from the baseline's own request draws whatever its cost lines
+    (the hand-built baseline has no per_request line: the band was null); a baseline
+    saved without request draws falls back to a per_request line, here none, and says so."""
+    b = baseline()
+    rng = np.random.default_rng(3)
+    b.draws_requests = b.requests[None, :] * rng.lognormal(0.0, 0.1, size=(K, 1))
+    rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")
+    u = rv["usage"]
+    per_draw = b.draws_requests[:, :3].sum(axis=1)
+    p10, p90 = np.percentile(per_draw, [10, 90])
+    assert u["percentile"] == pytest.approx(100 * np.mean(per_draw <= 330000.0))
+    assert u["p10"] == pytest.approx(p10) and u["p90"] == pytest.approx(p90)
+    assert u["band"] == ("above" if 330000.0 > p90 else "within")
+    b.draws_requests = None  # an older baseline
+    old = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")["usage"]
+    assert old["percentile"] is None and old["band"] is None
+    assert "without request draws" in old["band_from"]

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import aiopex
@@ -167,3 +168,33 @@ def test_a_hand_edited_manifest_is_refused(baselines: Path, tmp_path: Path, caps
     assert main(review_args(copy, out)) == 2
     assert "baseline.json: altered since it was saved" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_usage_band_without_a_per_request_line(tmp_path: Path) -> None:
+    """A history-based scenario with token lines but no per_request line: the saved
+    baseline keeps each draw's requests, so requests get a percentile and band (they
+    were null); its P10..P90 are those of the kept draws' requests over the period."""
+    d = tmp_path / "b"
+    scen = ROOT / "data" / "scenarios" / "usage_history_reforecast.yaml"
+    rc = main(["baseline", str(scen), "--as-of", "2026-12", "--draws", "1000", "--seed", "1",
+               "--out", str(d)])  # fmt: skip
+    assert rc == 0
+    path = d / "support_reply_reforecast" / "2026-12"
+    kept = aiopex.load_baseline(path).result.draws.requests
+    assert kept.shape == (1000, 24)
+    (tmp_path / "usage.csv").write_text(
+        "month,requests\n2027-01,170000\n2027-02,171000\n2027-03,169000\n"
+    )
+    costs = "".join(f"2027-0{m},monitoring_tool,1200,1\n" for m in (1, 2, 3))
+    (tmp_path / "costs.csv").write_text("month,line,amount,quantity\n" + costs)
+    out = tmp_path / "r"
+    args = ["review", "--baseline", str(path), "--actuals", str(tmp_path / "costs.csv"),
+            "--usage", str(tmp_path / "usage.csv"), "--period", "2027-Q1", "--out", str(out),
+            "--no-report"]  # fmt: skip
+    assert main(args) == 0
+    u = json.loads((out / "review.json").read_text())["usage"]
+    per_draw = kept[:, :3].sum(axis=1)
+    assert u["p10"] == pytest.approx(np.percentile(per_draw, 10))
+    assert u["p90"] == pytest.approx(np.percentile(per_draw, 90))
+    assert u["percentile"] == pytest.approx(100 * np.mean(per_draw <= 510000.0))
+    assert u["band"] in ("below", "within", "above")

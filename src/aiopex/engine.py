@@ -507,6 +507,7 @@ def monte_carlo(
     n_lines = len(lines)
     kept_amount = np.zeros((kept.size, n_lines, H))
     kept_quantity = np.zeros((kept.size, n_lines, H))
+    kept_requests = np.zeros((kept.size, H))
     windows = [_costs.window(ln, H) for ln in lines]
     cost_all = np.empty((draws, H))
     net_all = np.empty((draws, H))
@@ -528,6 +529,7 @@ def monte_carlo(
         net_all[lo:hi] = sim["net"]
         if b > a:
             rows = kept[a:b] - lo
+            kept_requests[a:b] = sim["requests"][rows]
             for i, ln in enumerate(lines):
                 qty, _, amt = sim["lines"][ln.name]
                 kept_amount[a:b, i] = amt[rows]
@@ -559,6 +561,7 @@ def monte_carlo(
         line_names=[ln.name for ln in lines],
         amount=kept_amount,
         quantity=kept_quantity,
+        requests=kept_requests,
     )
     return unc, probabilities, monthly, kept_draws
 

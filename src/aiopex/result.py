@@ -112,6 +112,9 @@ class Draws:
     amount, quantity : ndarray, shape ``(len(kept), n_lines, H)``
         Each kept draw's amount and quantity per line and month (quantity within
         the line's months, so ``amount = quantity * rate``).
+    requests : ndarray, shape ``(len(kept), H)``, or None
+        Each kept draw's requests per month (the review's band for usage); None in a
+        result saved before they were kept.
     """
 
     metrics: pd.DataFrame
@@ -119,6 +122,7 @@ class Draws:
     line_names: list[str]
     amount: np.ndarray
     quantity: np.ndarray
+    requests: np.ndarray | None = None
 
     def total(self, lines: list[str] | str | None = None, months: Any = None) -> np.ndarray:
         """Per kept draw, the total amount of ``lines`` over ``months``.

@@ -81,7 +81,9 @@ class BaselineArrays:
     """What the review reads from a baseline's saved result, as arrays.
 
     ``amount``, ``quantity``, ``rate``: point run, shape ``(n_lines, H)``;
-    ``draws_amount``, ``draws_quantity``: kept draws, shape ``(K, n_lines, H)``.
+    ``draws_amount``, ``draws_quantity``: kept draws, shape ``(K, n_lines, H)``;
+    ``draws_requests``: the kept draws' requests, shape ``(K, H)`` (None for a baseline
+    saved before they were kept).
     """
 
     months: list[str]
@@ -104,6 +106,7 @@ class BaselineArrays:
     history: pd.DataFrame | None = None
     method: str = "auto"
     tokens_per_item: tuple[float, float] = (0.0, 0.0)
+    draws_requests: np.ndarray | None = None
 
     @classmethod
     def from_result(cls, r: Any) -> BaselineArrays:
@@ -156,6 +159,9 @@ class BaselineArrays:
             seed=r.seed,
             history=hist,
             method=str(getattr(m.usage, "method", None) or "auto"),
+            draws_requests=(
+                None if getattr(d, "requests", None) is None else np.asarray(d.requests, float)
+            ),
         )
 
 
@@ -264,6 +270,35 @@ def _scale_series(
     )
 
 
+def _request_draws(b: BaselineArrays, idx: list[int]) -> tuple[np.ndarray | None, str | None]:
+    """Per kept draw, the baseline's requests over the period's months, and where from.
+
+    From the baseline's own request draws (:attr:`BaselineArrays.draws_requests`),
+    whatever its cost lines. A baseline saved before request draws were kept falls back
+    to the quantity of a ``per_request`` line billed in every month of the period (its
+    quantity is the requests); without one there is no band (None).
+    """
+    if b.draws_requests is not None:
+        return b.draws_requests[:, idx].sum(axis=1), "the baseline's request draws"
+    i = next(
+        (
+            i
+            for i, s in enumerate(b.specs)
+            if s.driver == "per_request" and all(b.quantity[i, k] > 0 for k in idx)
+        ),
+        None,
+    )
+    if i is None:
+        return None, (
+            "none: this baseline was saved without request draws and has no per_request "
+            "line (save a new baseline for a usage band)"
+        )
+    return b.draws_quantity[:, i, idx].sum(axis=1), (
+        f"the quantity of the per_request line {b.names[i]} (this baseline was saved "
+        "without request draws)"
+    )
+
+
 def reforecast(
     b: BaselineArrays,
     months: list[str],
@@ -282,7 +317,10 @@ def reforecast(
     -------
     dict
         ``amount`` ``(n_lines, H)`` and ``draws`` ``(K, n_lines, H)``, equal to the
-        baseline's up to the period's end; ``how`` describes the usage path.
+        baseline's up to the period's end; ``how`` describes the usage path;
+        ``s_req`` and ``s_users`` ``(H,)`` the point scale factors of requests and
+        users (1 up to the period's end); ``draws_requests`` ``(K, H)`` the kept
+        draws' requests times their scale (None when the baseline has none).
     """
     H = len(b.months)
     t_end = b.months.index(months[-1])
@@ -314,7 +352,16 @@ def reforecast(
         p = price_factor.get(spec.name, 1.0) if inp.reprice else 1.0
         amount[i, later] = b.amount[i, later] * f[later] * p
         draws[:, i, later] = b.draws_amount[:, i, later] * fd[:, later] * p
-    return {"amount": amount, "draws": draws, "how": how, "t_end": t_end}
+    dreq = None if b.draws_requests is None else b.draws_requests * sd_req
+    return {
+        "amount": amount,
+        "draws": draws,
+        "how": how,
+        "t_end": t_end,
+        "s_req": s_req,
+        "s_users": s_users,
+        "draws_requests": dreq,
+    }
 
 
 def compute_review(
@@ -438,21 +485,13 @@ def compute_review(
     if usage is not None:
         assert Ra is not None and Rb is not None
         usage_json = {"baseline": Rb, "actual": Ra, "variance": Ra - Rb}
-        req_line = next(
-            (
-                i
-                for i, s in enumerate(b.specs)
-                if s.driver == "per_request" and all(b.quantity[i, k] > 0 for k in idx)
-            ),
-            None,
-        )
-        if req_line is not None:
-            pct, band, lo, hi = V.percentile_and_band(
-                b.draws_quantity[:, req_line, idx].sum(axis=1), Ra
-            )
+        req_draws, source = _request_draws(b, idx)
+        if req_draws is not None:
+            pct, band, lo, hi = V.percentile_and_band(req_draws, Ra)
             usage_json.update(percentile=pct, band=band, p10=lo, p90=hi)
         else:
             usage_json.update(percentile=None, band=None, p10=None, p90=None)
+        usage_json["band_from"] = source
         if "active_users" in usage and usage.loc[months, "active_users"].notna().all():
             ua = float(usage.loc[months, "active_users"].sum())
             ub = float(b.active_users[idx].sum())
@@ -826,7 +865,16 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.where(arr.draws_amount > 0, rf_draws / arr.draws_amount, 1.0)
     d.quantity = (arr.draws_quantity * f)[:, order, :]
+    d.requests = rf["draws_requests"]
     new.draws = d
+    drv = result.drivers.copy()  # the point usage after the period, scaled like the lines
+    for col in ("requests", "items", "input_tokens", "output_tokens"):
+        if col in drv:
+            drv[col] = drv[col].to_numpy(dtype=float) * rf["s_req"][: len(drv)]
+    for col in ("active_users", "new_users"):
+        if col in drv:
+            drv[col] = drv[col].to_numpy(dtype=float) * rf["s_users"][: len(drv)]
+    new.drivers = drv
     cats = result.categories.copy()
     for c in cats.columns:
         ii = [i for i, cc in enumerate(arr.categories) if cc == c]

@@ -15,6 +15,8 @@ reads it back: equal metrics, and frames and arrays bit for bit. The folder:
 ``draws.parquet``        with draws > 1: per-draw metrics of every draw (column ``draw``)
 ``kept.parquet``         with draws > 1: one row per kept draw and line: ``draw``, ``line``,
                          ``amount`` and ``quantity`` (a list of H months each)
+``kept_requests.parquet``  with draws > 1: one row per kept draw: ``draw``, ``requests`` (a
+                         list of H months); absent from results saved before it was kept
 =======================  ================================================================
 
 The folder is written beside its destination under a temporary name and renamed
@@ -135,6 +137,16 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
                 }
             )
             pq.write_table(table, tmp / "kept.parquet")
+            if d.requests is not None:
+                req = pa.table(
+                    {
+                        "draw": pa.array(d.kept.astype(np.int64)),
+                        "requests": pa.FixedSizeListArray.from_arrays(
+                            pa.array(np.ascontiguousarray(d.requests, dtype=float).ravel()), H
+                        ),
+                    }
+                )
+                pq.write_table(req, tmp / "kept_requests.parquet")
     return target
 
 
@@ -190,12 +202,18 @@ def load_result(path: str | os.PathLike[str]) -> Result:
             return flat.reshape(k, n_lines, H)
 
         kept = t.column("draw").to_numpy()[::n_lines] if n_lines else np.arange(k)
+        requests = None  # a result saved before requests were kept has none
+        if (folder / "kept_requests.parquet").exists():
+            rt = pq.read_table(folder / "kept_requests.parquet")
+            requests = rt.column("requests").combine_chunks().flatten().to_numpy()
+            requests = requests.reshape(rt.num_rows, H)
         draws = Draws(
             metrics=per_draw,
             kept=np.ascontiguousarray(kept, dtype=np.int64),
             line_names=[ln["name"] for ln in manifest["line_specs"]],
             amount=cube("amount") if n_lines else np.zeros((k, 0, H)),
             quantity=cube("quantity") if n_lines else np.zeros((k, 0, H)),
+            requests=requests,
         )
     unc = folder / "uncertainty.parquet"
     monthly = folder / "monthly.parquet"

@@ -132,9 +132,11 @@ def _usage_text(review: dict[str, Any]) -> str:
         if u.get("percentile") is not None
         else ""
     )
+    src = u.get("band_from")
+    how = f" Band from {src}." if src and src != "the baseline's request draws" else ""
     return (
         f"<p>Requests: {u['actual']:,.0f} against a baseline of {u['baseline']:,.0f}, "
-        f"variance {u['variance']:+,.0f}{rel}{band}.</p>"
+        f"variance {u['variance']:+,.0f}{rel}{band}.{how}</p>"
     )
 
 
