@@ -280,6 +280,9 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     assert main(["portfolio", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "budgt: unknown field" in err and f"{bad}: usage: required" in err
+    twice = _write(tmp_path, "t.yaml", f"name: twice\nmembers: [{a}, {SCENARIOS}]\n")
+    assert main(["portfolio", str(twice), "--out", str(tmp_path / "o")]) == 2
+    assert "members[1]: support_assistant.yaml is already a member" in capsys.readouterr().err
 
 
 def _shifted(name: str, start: str, horizon: int, new: str):  # noqa: ANN202

@@ -126,9 +126,13 @@ def shared_matches(pattern: str, path: str) -> bool:
 def _member_files(
     entries: list[str], base: Path, label: str, problems: list[Problem]
 ) -> list[tuple[str, Path]]:
-    """Expand ``members`` into ``(field, file)`` pairs; a folder gives its YAML files."""
+    """Expand ``members`` into ``(field, file)`` pairs; a folder gives its YAML files.
+
+    A file reached twice is a problem (it would count once, and a portfolio's total
+    would silently miss the member its author meant to list).
+    """
     out: list[tuple[str, Path]] = []
-    seen: set[Path] = set()
+    seen: dict[Path, str] = {}
     for i, entry in enumerate(entries):
         where = f"members[{i}]"
         path = Path(entry) if Path(entry).is_absolute() else base / entry
@@ -143,8 +147,14 @@ def _member_files(
             found = []
         for f in found:
             key = f.resolve()
-            if key not in seen:
-                seen.add(key)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        label, where, f"{f.name} is already a member ({seen[key]}); list it once"
+                    )
+                )
+            else:
+                seen[key] = where
                 out.append((where, f))
     return out
 
