@@ -33,6 +33,7 @@ from recalc import load_values, recalculate
 import aiopex
 from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
 from aiopex.outputs.excel import FIRST_MONTH_COLUMN, write_workbook
+from aiopex.outputs.excel.layout import TEXT_PER_WIDTH
 from aiopex.outputs.excel.source import read
 from aiopex.result import Result
 
@@ -183,6 +184,65 @@ def test_number_formats(written: Written) -> None:
     assert "(" in summary.cell(row=rows["npv"], column=2).number_format
     assert "%" in summary.cell(row=rows["roi"], column=2).number_format
     assert "%" in summary.cell(row=rows["irr_annual"], column=2).number_format
+
+
+def test_text_fits_and_headers_align(written: Written) -> None:
+    """What a reader sees: money inputs without cents unless they have them (as About
+    says), long notes and labels wrapped in taller rows, headers over numbers aligned right
+    like the numbers."""
+    from aiopex.outputs.excel.about import NOTES
+
+    _res, path = written(CLAIMS)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Inputs"]
+    rows = column_a(ws)
+    assert any("without cents" in n for n in NOTES)
+    (rule,) = [r for cf in ws.conditional_formatting for r in cf.rules]
+    money = {str(cf.sqref) for cf in ws.conditional_formatting}.pop().split()
+    assert rule.dxf.numFmt.formatCode == "#,##0" and "INT(" in rule.formula[0]
+    for path_ in ("costs.claims_system_integration.rate", "benefits.hourly_rate"):
+        assert f"B{rows[path_]}" in money, path_
+    assert f"B{rows['usage.population']}" not in money  # a count, not money
+    fits = ws.column_dimensions["C"].width * TEXT_PER_WIDTH
+    for r in range(2, ws.max_row + 1):
+        note = ws.cell(row=r, column=3)
+        if isinstance(note.value, str) and len(note.value) > fits:
+            assert note.alignment.wrap_text and ws.row_dimensions[r].height, note.value
+    assert column_a(ws)["costs.claims_system_integration.escalation_per_year"]
+    assert ws.column_dimensions["A"].width * TEXT_PER_WIDTH >= len(
+        "costs.claims_system_integration.escalation_per_year"
+    )
+    cf = wb["CashFlow"]
+    label = cf.cell(row=column_a(cf)["payback helper: m + 1 while the cumulative net is below 0"],
+                    column=1)  # fmt: skip
+    assert label.alignment.wrap_text and cf.row_dimensions[label.row].height
+    annual = wb["Annual"]
+    heads = [c for c in annual[3][2:] if c.value is not None]
+    assert heads[-1].value == "total" and len(heads) == 5
+    assert all(c.alignment.horizontal == "right" for c in heads)
+    for sheet in ("Costs", "CashFlow", "Drivers"):
+        assert wb[sheet]["D3"].value == "total" and wb[sheet]["D3"].alignment.horizontal == "right"
+
+
+def test_long_input_note_wraps(tmp_path: Path) -> None:
+    """A note too long for its column wraps, in a row as tall as its lines, the row's other
+    cells aligned to its top."""
+    import xlsxwriter
+
+    from aiopex.outputs.excel.formats import Formats
+    from aiopex.outputs.excel.inputs import NOTE_WIDTH, _note
+    from aiopex.outputs.excel.layout import ROW_HEIGHT, Sheet
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "notes.xlsx"))
+    sh = Sheet(wb.add_worksheet("Inputs"), Formats(wb, "USD"))
+    sh.ws.set_column(2, 2, NOTE_WIDTH)
+    long = "USD per month: " + "the output review by the claims data science team " * 4
+    assert _note(sh, 1, "months") == "" and _note(sh, 2, long) == "+top"
+    wb.close()
+    ws = openpyxl.load_workbook(tmp_path / "notes.xlsx")["Inputs"]
+    assert ws["C2"].value == "months" and not ws["C2"].alignment.wrap_text
+    assert ws["C3"].value == long and ws["C3"].alignment.wrap_text
+    assert ws.row_dimensions[3].height == 3 * ROW_HEIGHT  # 215 characters, 3 lines of ~86
 
 
 def test_drivers_time_axis_and_values(written: Written) -> None:

@@ -130,6 +130,12 @@ def test_workbook_tables_equal_the_result(runs: tuple[Any, Any], out: Path) -> N
     result, independent = runs
     wb = openpyxl.load_workbook(out / "portfolio.xlsx", data_only=True)
     assert wb.sheetnames == ["Summary", "Monthly", "FiscalYears", "Members", "Shared", "Lines"]
+    # the long description wraps over B:F, in a taller row, rather than running off the page
+    desc = [c for c in wb["Summary"]["A"] if c.value == "description"][0].row
+    assert wb["Summary"].cell(row=desc, column=2).value == result.description
+    assert f"B{desc}:F{desc}" in {str(m) for m in wb["Summary"].merged_cells.ranges}
+    assert wb["Summary"].cell(row=desc, column=2).alignment.wrap_text
+    assert wb["Summary"].row_dimensions[desc].height > 15
     scale = float(result.point_cost.sum())
     monthly = result.monthly()
     rows = _rows(wb["Monthly"])

@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 WORKBOOK = "portfolio.xlsx"
+#: Characters of text across Summary's columns B-F (5 x 18 wide, about 1.2 characters of
+#: 10-point text per unit), where a long description wraps.
+SUMMARY_TEXT_WIDTH = 100
 
 
 def write_portfolio_workbook(
@@ -59,7 +62,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     from xlsxwriter.utility import xl_col_to_name
 
     from aiopex.outputs.excel.formats import Formats
-    from aiopex.outputs.excel.layout import print_setup
+    from aiopex.outputs.excel.layout import ROW_HEIGHT, print_setup, wrapped_lines
 
     fmt = Formats(wb, r.currency)
     data = r.to_json()
@@ -242,6 +245,11 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
         sm.write(i, 0, k_)
         if isinstance(v, int):
             sm.write_number(i, 1, v, fmt["count+left"])
+        elif k_ == "description" and wrapped_lines(str(v), SUMMARY_TEXT_WIDTH) > 1:
+            # a long description wraps over columns B-F, in a row as tall as it needs
+            sm.write(i, 0, k_, fmt["text+top"])
+            sm.merge_range(i, 1, i, 5, str(v), fmt["text+wrap"])
+            sm.set_row(i, ROW_HEIGHT * wrapped_lines(str(v), SUMMARY_TEXT_WIDTH))
         else:
             sm.write_string(i, 1, str(v))
     base = len(rows_) + 3

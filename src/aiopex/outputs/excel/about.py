@@ -17,7 +17,8 @@ NOTES = (
     "retraining inputs needs a new `aiopex forecast` run.",
     "Costs, CashFlow, Annual, Summary and Pilot are formulas, written with their values: "
     "change a rate, an FTE, a discount rate or a benefit input and every total moves.",
-    "Money is in the scenario's currency, without cents; negatives show in parentheses. "
+    "Money is in the scenario's currency, without cents (an input shows cents, or a price "
+    "its smaller fractions, only where it has them); negatives show in parentheses. "
     "Cash flows are at month end; NPV is Excel's NPV at the monthly rate "
     "(1 + discount_rate)^(1/12) - 1; MIRR uses that rate for finance and reinvestment.",
     "Annual totals are by fiscal year, named by the calendar year in which it ends.",

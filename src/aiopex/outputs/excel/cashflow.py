@@ -24,7 +24,15 @@ from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.costs import CostRefs
 from aiopex.outputs.excel.drivers import DriverRefs
 from aiopex.outputs.excel.inputs import InputRefs
-from aiopex.outputs.excel.layout import C0, HEAD_ROW, INDEX_ROW, LABEL_ROW, Grid, Sheet
+from aiopex.outputs.excel.layout import (
+    C0,
+    HEAD_ROW,
+    INDEX_ROW,
+    LABEL_ROW,
+    ROW_HEIGHT,
+    Grid,
+    Sheet,
+)
 from aiopex.outputs.excel.source import Source
 
 NAME = "CashFlow"
@@ -76,7 +84,7 @@ def write(
 ) -> CashFlowRefs:
     sh = Sheet(wb.add_worksheet(NAME), fmt)
     monthly.time_axis(sh, grid, f"Cash flow ({src.currency}, month end)", drivers.dates)
-    sh.header(HEAD_ROW, ["line", "unit", "", "total"])
+    sh.header(HEAD_ROW, ["line", "unit", "", "total"], right_from=3)
     dr = drivers.row
     req, acc, deg = (src.drivers[k] for k in ("requests", "accuracy", "degraded"))
     fallback = inputs.value("degradation.fallback")
@@ -110,8 +118,12 @@ def write(
         "payback": ("payback helper: m + 1 while the cumulative net is below 0", "month index"),
     }
     for key, (label, unit) in labels.items():
-        sh.text(rows[key], 0, label, "text+bold" if key in ("benefit", "net") else "text")
-        sh.text(rows[key], 1, unit)
+        style = "text+bold" if key in ("benefit", "net") else "text"
+        if key == "payback":  # a long label: two lines in its own cell, not over column B
+            style = "text+wrap"
+            sh.ws.set_row(rows[key], 2 * ROW_HEIGHT)
+        sh.text(rows[key], 0, label, style)
+        sh.text(rows[key], 1, unit, "text+wrap" if key == "payback" else "text")
     fb = inputs["degradation.fallback"]
     mins_n, hourly_n, cpe_n = (
         inputs[f"benefits.{k}"] for k in ("minutes_saved_per_item", "hourly_rate", "cost_per_error")
@@ -156,7 +168,7 @@ def write(
             col,
             f"=IF({c}${R['cumulative_net']}<0,{c}${INDEX_ROW + 1}+1,0)",
             int(helper[m]),
-            "index",
+            "index+top",
         )
     totals = {
         "time_saved": time_saved.sum(),

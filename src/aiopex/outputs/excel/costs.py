@@ -63,7 +63,7 @@ def write(
     monthly.time_axis(
         sh, grid, f"Costs ({src.currency}): quantity x rate x escalation", drivers.dates
     )
-    sh.header(HEAD_ROW, ["cost line", "category", "driver", "total"])
+    sh.header(HEAD_ROW, ["cost line", "category", "driver", "total"], right_from=3)
     r = HEAD_ROW
     line_row: dict[str, int] = {}
     for ln in src.specs:

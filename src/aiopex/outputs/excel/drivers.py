@@ -81,7 +81,7 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
     for m, d in enumerate(src.dates):
         sh.ws.write_datetime(LABEL_ROW, C0 + m, dt.datetime(d.year, d.month, 1), fmt["month+bold"])
         sh.value(INDEX_ROW, C0 + m, m, "index+bold")
-    sh.header(HEAD_ROW, ["driver", "unit", "", "total"])
+    sh.header(HEAD_ROW, ["driver", "unit", "", "total"], right_from=3)
     r = HEAD_ROW + 1
     fy_row = r
     sh.text(r, 0, "fiscal year")

@@ -78,6 +78,7 @@ _VARIANTS: dict[str, dict[str, Any]] = {
     "wrap": {"text_wrap": True, "valign": "top"},
     "left": {"align": "left"},
     "right": {"align": "right"},
+    "top": {"valign": "top"},
     "total": {"bold": True, "top": 1},
     "note": {"indent": 1},
 }
@@ -88,7 +89,7 @@ class Formats:
 
     A name is a number-format name (see the module table) or ``"text"``, followed
     by ``+variant`` parts (``input``, ``engine``, ``const``, ``bold``, ``head``,
-    ``title``, ``wrap``, ``left``, ``right``, ``total``, ``note``).
+    ``title``, ``wrap``, ``left``, ``right``, ``top``, ``total``, ``note``).
     """
 
     def __init__(self, workbook: Any, currency: str):

@@ -6,6 +6,11 @@ defined name (``costs.llm_input.rate`` is ``llm_input_rate``), so formulas read
 as words. Then the pilot's hours, rates and amounts, and the workbook
 constants (12 months a year, 60 minutes an hour, 1000 tokens), so no number is
 ever typed inside a formula.
+
+Money inputs show no cents when they have none (``240,000``, ``48``) and every digit
+they have otherwise (``15.50``, a price per 1k tokens of ``0.0025``): a conditional
+format drops the decimals of a whole amount, so an edited value still shows its cents.
+Notes wrap within their column.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 
 from aiopex.model import costs as cost_model
 from aiopex.outputs.excel.formats import input_kind
-from aiopex.outputs.excel.layout import Sheet, a1
+from aiopex.outputs.excel.layout import ROW_HEIGHT, TEXT_PER_WIDTH, Sheet, a1, wrapped_lines
 from aiopex.outputs.excel.source import Source
 
 NAME = "Inputs"
+#: Width of the notes column, in characters of the default font; longer notes wrap.
+NOTE_WIDTH = 72
 
 #: Inputs whose cells the formulas read (the rest shape the engine's drivers).
 LIVE_PREFIXES = (
@@ -146,6 +153,18 @@ def rows(src: Source) -> list[tuple[str, Any, str]]:
     return out
 
 
+def _note(sh: Sheet, r: int, note: str) -> str:
+    """The unit or note of row ``r``, wrapped (with a taller row) when it is long; returns
+    the style variant of the row's other cells (``"+top"`` when it wraps, else ``""``)."""
+    lines = wrapped_lines(note, NOTE_WIDTH * TEXT_PER_WIDTH - 2)  # less the indent
+    if lines == 1:
+        sh.text(r, 2, note, "text+note")
+        return ""
+    sh.text(r, 2, note, "text+note+wrap")
+    sh.ws.set_row(r, ROW_HEIGHT * lines)
+    return "+top"
+
+
 def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     """Write ``Inputs``; return the defined name and value of every input."""
     sh = Sheet(wb.add_worksheet(NAME), fmt)
@@ -153,17 +172,21 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     taken: set[str] = set()
+    money_cells: list[str] = []
     r = 1
     for path, value, note in rows(src):
         name = defined_name(path)
         if name.lower() in taken:  # two paths that read alike: keep the whole path
             name = defined_name("x." + path.replace(".", "_"))
         taken.add(name.lower())
-        sh.text(r, 0, path)
-        sh.value(r, 1, value, input_kind(path, value) + "+input")
-        sh.text(r, 2, note, "text+note")
-        sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex")
-        sh.text(r, 4, name)
+        top = _note(sh, r, note)  # "+top" in a row whose note wraps
+        sh.text(r, 0, path, "text" + top)
+        kind = input_kind(path, value)
+        sh.value(r, 1, value, kind + "+input" + top)
+        if kind == "price":
+            money_cells.append(a1(r, 1, absolute=False))
+        sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex", "text" + top)
+        sh.text(r, 4, name, "text" + top)
         wb.define_name(name, "=" + a1(r, 1, NAME))
         rule = _validation(path)
         if rule is not None:
@@ -188,15 +211,30 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
         ("irr_guess_monthly", guess, "where IRR starts its search: the aiopex run's monthly IRR")
     )
     for name, value, note in consts:
-        sh.text(r, 0, name)
-        style = {"irr_guess_monthly": "share", "capacity_tolerance": "decimal"}.get(name, "count")
-        sh.value(r, 1, value, "sci+const" if name == "capacity_tolerance" else style + "+const")
-        sh.text(r, 2, note, "text+note")
-        sh.text(r, 3, "constant")
-        sh.text(r, 4, name)
+        top = _note(sh, r, note)
+        sh.text(r, 0, name, "text" + top)
+        style = {"irr_guess_monthly": "share", "capacity_tolerance": "sci"}.get(name, "count")
+        sh.value(r, 1, value, style + "+const" + top)
+        sh.text(r, 3, "constant", "text" + top)
+        sh.text(r, 4, name, "text" + top)
         wb.define_name(name, "=" + a1(r, 1, NAME))
         r += 1
-    sh.widths({0: 40, 1: 16, 2: 56, 3: 24, 4: 34})
+    if money_cells:  # a whole amount without cents: 240,000 rather than 240,000.00
+        first = money_cells[0]
+        sh.ws.conditional_format(
+            first,
+            {
+                "type": "formula",
+                "criteria": f"=AND(ISNUMBER({first}),{first}=INT({first}))",
+                "format": wb.add_format({"num_format": "#,##0"}),
+                "multi_range": " ".join(money_cells),
+            },
+        )
+
+    def fit(texts: Any, least: float) -> float:  # a column as wide as its longest text
+        return max(least, max(map(len, texts), default=0) / TEXT_PER_WIDTH + 2)
+
+    sh.widths({0: fit(names, 40), 1: 16, 2: NOTE_WIDTH, 3: 24, 4: fit(names.values(), 34)})
     sh.ws.freeze_panes(1, 1)
     sh.print_setup(repeat_rows=0)
     return InputRefs(names=names, values=values, irr_guess="irr_guess_monthly")

@@ -23,12 +23,21 @@ __all__ = [
     "LABEL_ROW",
     "INDEX_ROW",
     "HEAD_ROW",
+    "ROW_HEIGHT",
+    "TEXT_PER_WIDTH",
+    "wrapped_lines",
 ]
 
 #: Column (1-based, as a spreadsheet user counts) of month ``m = 0`` on every monthly sheet: E.
 FIRST_MONTH_COLUMN = 5
 #: The same, 0-based.
 C0 = FIRST_MONTH_COLUMN - 1
+
+#: Height in points of one line of 10-point text, for rows whose text wraps.
+ROW_HEIGHT = 13.5
+#: Characters of 10-point text that fit in one unit of column width (a unit is the width
+#: of an 11-point digit; lower-case text runs narrower), a little on the safe side.
+TEXT_PER_WIDTH = 1.2
 
 LABEL_ROW = 0  # the month as a date
 INDEX_ROW = 1  # m = 0 .. H-1
@@ -57,6 +66,22 @@ class Grid:
         """``Sheet!E$7``: month ``m`` of 0-based ``row``, row fixed (moves along a row)."""
         pre = f"{sheet}!" if sheet else ""
         return f"{pre}{self.cols[m]}${row + 1}"
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped ``width`` characters to a line; at least 1.
+
+    >>> wrapped_lines("short", 20), wrapped_lines("word " * 10, 20)
+    (1, 3)
+    """
+    lines, n = 1, 0
+    for word in str(text).split():
+        k = len(word)
+        if n and n + 1 + k > width:
+            lines, n = lines + 1, k
+        else:
+            n = n + 1 + k if n else k
+    return lines
 
 
 def a1(row: int, col: int, sheet: str | None = None, absolute: bool = True) -> str:

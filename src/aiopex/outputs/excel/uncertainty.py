@@ -42,7 +42,7 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             if k not in stats:
                 stats.append(k)
     r = 2
-    sh.header(r, ["metric", *stats])
+    sh.header(r, ["metric", *stats], right_from=1)
     for name, s in rows:
         r += 1
         sh.text(r, 0, name)
