@@ -139,7 +139,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
                 )
                 sh.formula(r, C0 + m, "=" + f, float(units[m]), "count")
             cap_rows[ln.name] = r
-    monthly.finish(sh, grid, {0: 30, 1: 14, 2: 2, 3: 14})
+    # column B holds the units: "1 = degraded, unnoticed or not acted on" fits
+    monthly.finish(sh, grid, {0: 30, 1: 34, 2: 2, 3: 14})
     return DriverRefs(row=rows, fiscal_year_row=fy_row, capacity_row=cap_rows, dates=dates)
 
 

@@ -7,9 +7,10 @@ as words. Then the pilot's hours, rates and amounts, and the workbook
 constants (12 months a year, 60 minutes an hour, 1000 tokens), so no number is
 ever typed inside a formula.
 
-Money inputs show no cents when they have none (``240,000``, ``48``) and every digit
-they have otherwise (``15.50``, a price per 1k tokens of ``0.0025``): a conditional
-format drops the decimals of a whole amount, so an edited value still shows its cents.
+Money inputs show no cents when they have none (``240,000``, ``48``), cents otherwise
+(``176.64``), and a price below 1 every digit it has (``0.0025`` per 1k tokens): a
+conditional format drops the decimals of a whole amount, so an edited value still shows
+its cents.
 Notes wrap within their column.
 """
 
@@ -182,9 +183,11 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
         top = _note(sh, r, note)  # "+top" in a row whose note wraps
         sh.text(r, 0, path, "text" + top)
         kind = input_kind(path, value)
-        sh.value(r, 1, value, kind + "+input" + top)
         if kind == "price":
             money_cells.append(a1(r, 1, absolute=False))
+            if abs(float(value)) >= 1:  # an amount: to the cent (a point value may be 176.635...)
+                kind = "decimal"
+        sh.value(r, 1, value, kind + "+input" + top)
         sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex", "text" + top)
         sh.text(r, 4, name, "text" + top)
         wb.define_name(name, "=" + a1(r, 1, NAME))

@@ -69,7 +69,7 @@ def write(
     r += 2
     sh.text(r, 0, f"paid: what the pilot's own budget showed ({cur} per month)", "text+bold")
     r += 1
-    sh.header(r, ["name", "category", "amount_per_month"])
+    sh.header(r, ["name", "category", "amount_per_month"], right_from=2)
     paid_rows: list[int] = []
     for i, it in enumerate(model.paid):
         r += 1
@@ -83,8 +83,9 @@ def write(
     sh.text(r, 0, "absorbed: what someone else paid, or nobody counted", "text+bold")
     r += 1
     sh.header(
-        r, ["name", "category", "hours_per_month", "hourly_rate", "amount_per_month", "paid_by"]
+        r, ["name", "category", "hours_per_month", "hourly_rate", "amount_per_month"], right_from=2
     )
+    sh.text(r, 5, "paid_by", "text+head+note")
     abs_rows: list[int] = []
     for i, it in enumerate(model.absorbed):
         r += 1
@@ -100,7 +101,7 @@ def write(
             sh.formula(r, 3, f"={inputs[p + '.hourly_rate']}", it.hourly_rate, "money_cur")
             sh.formula(r, 4, f"=C{r + 1}*D{r + 1}", it.monthly, "money_cur")
         if it.paid_by is not None:
-            sh.text(r, 5, it.paid_by)
+            sh.text(r, 5, it.paid_by, "text+note")  # indented: apart from the amount
         abs_rows.append(r)
 
     r += 2
@@ -166,7 +167,7 @@ def write(
     r = P[names[-1]] + 2
     sh.text(r, 0, "bridge: from the naive scale-up to the production run rate", "text+bold")
     r += 1
-    sh.header(r, ["category", "naive", "production", "step"])
+    sh.header(r, ["category", "naive", "production", "step"], right_from=1)
     bridge = list(res.get("bridge") or [])
     if not bridge:
         cats = {it.category for it in model.paid} | set(src.categories)

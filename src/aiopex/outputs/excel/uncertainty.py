@@ -49,7 +49,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
         for j, k in enumerate(stats):
             v = s.get(k)
             if v is None and name == "payback_month" and k.startswith("p"):
-                sh.text(r, 1 + j, "beyond the horizon")  # SCENARIO.md: later than every month
+                # SCENARIO.md: later than every month
+                sh.text(r, 1 + j, "beyond the horizon", "text+right")
             else:
                 sh.value(r, 1 + j, v, _style(name, k))
     probs = src.probabilities()
@@ -72,8 +73,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             sh.text(r, 0, label)
             for m, v in enumerate(values[: grid.H].tolist()):
                 sh.value(r, C0 + m, v, "money")
-    widths = {0: 30, **{c: 13 for c in range(1, C0)}}
+    widths = {0: 30, **{c: 16 for c in range(1, C0)}}  # 16: "beyond the horizon" fits
     sh.widths(widths)
-    sh.ws.set_column(C0, max(len(stats), C0 + grid.H - 1), 13)
+    sh.ws.set_column(C0, max(len(stats), C0 + grid.H - 1), 16)
     sh.ws.freeze_panes(3, 1)
-    monthly.print_months(sh, grid, widths, head=2, month_width=13)
+    monthly.print_months(sh, grid, widths, head=2, month_width=16)
