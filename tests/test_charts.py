@@ -66,3 +66,25 @@ def test_headline_says_what_silent_months_cost():
     base = aiopex.run(aiopex.load_scenario(ROOT / "data/scenarios/claims_triage.yaml"))
     assert base.metrics["silent_months"] == 0
     assert "silent month" not in html.headline(base).source
+
+
+def test_a_scenario_without_cost_lines_gets_its_workbook_and_comparison(tmp_path):
+    """Cost lines are optional: a scenario without any once failed in its workbook (a chart
+    without a series) and in the comparison chart (no bar, so no category axis)."""
+    import openpyxl
+
+    from aiopex.outputs.excel import write_workbook
+
+    path = tmp_path / "nocost.yaml"
+    path.write_text(
+        'name: nocost\nstart: "2027-01"\nhorizon_months: 3\n'
+        "usage: {population: 10, items_per_user_month: 1, bypass_rate: 1}\n"
+    )
+    r = aiopex.run(aiopex.load_scenario(path))
+    wb = openpyxl.load_workbook(write_workbook(r, tmp_path / "nocost.xlsx"))
+    assert "Summary" in wb.sheetnames
+    claims = aiopex.run(aiopex.load_scenario(CLAIMS))
+    for results in ([r], [claims, r]):
+        fig = charts.compare_cost_by_category(results)
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels == [x.scenario.name for x in results]

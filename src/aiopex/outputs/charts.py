@@ -578,33 +578,30 @@ def compare_cost_by_category(results: Sequence[Result], ax: Axes | None = None) 
     currencies = {r.scenario.currency for r in results}
     cur = currencies.pop() if len(currencies) == 1 else ""
     left = np.zeros(len(results))
+    rows = np.arange(len(results))  # numeric rows: a scenario without costs has no bar
     per = [{c: float(v.sum()) for c, v in _category_costs(r).items()} for r in results]
     for cat in CATEGORIES:
         vals = np.array([p.get(cat, 0.0) for p in per])
         if not vals.any():
             continue
-        ax.barh(
-            names,
-            vals,
-            left=left,
-            color=CATEGORY_COLORS[cat],
-            label=cat.replace("_", " "),
-        )
+        ax.barh(rows, vals, left=left, color=CATEGORY_COLORS[cat], label=cat.replace("_", " "))
         left = left + vals
-    for name, total, r in zip(names, left, results, strict=True):
+    for row, total, r in zip(rows, left, results, strict=True):
         ax.annotate(
             f"{_money(total, r.scenario.currency)} over {len(r.months)} months",
-            xy=(total, name),
+            xy=(total, row),
             xytext=(4, 0),
             textcoords="offset points",
             va="center",
             fontsize=9,
         )
+    ax.set_yticks(rows, names)
     ax.invert_yaxis()
-    ax.set_xlim(0, left.max() * 1.3 if left.max() > 0 else 1)
+    ax.set_xlim(0, left.max() * 1.45 if left.max() > 0 else 1)
     _money_axis(ax, cur, "x")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    if left.any():
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_title("Total cost by category", loc="left", fontsize=12, fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
     return fig

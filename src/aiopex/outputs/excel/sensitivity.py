@@ -115,6 +115,15 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
             "text+note",
         )
     n = min(CHART_FIELDS, len(fields))
+    if n:  # no range, no chart (a chart needs a series)
+        _chart(wb, sh, head, n, r, metric, cur)
+    sh.widths({0: 40, 1: 14, 2: 14, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16, 8: 18})
+    sh.ws.freeze_panes(head + 1, 1)
+    sh.print_setup(tall=1)
+
+
+def _chart(wb: Any, sh: Any, head: int, n: int, r: int, metric: str, cur: str) -> None:
+    """The tornado of the first ``n`` inputs: the metric minus base at each's P10 and P90."""
     chart = wb.add_chart({"type": "bar"})
     for col, name, color in ((6, "input at P10", "#C0504D"), (7, "input at P90", "#4F81BD")):
         chart.add_series(
@@ -133,6 +142,3 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 60 + 26 * n})
     sh.ws.insert_chart(r + 2, 0, chart, {"object_position": 1})
-    sh.widths({0: 40, 1: 14, 2: 14, 3: 16, 4: 16, 5: 16, 6: 16, 7: 16, 8: 18})
-    sh.ws.freeze_panes(head + 1, 1)
-    sh.print_setup(tall=1)

@@ -196,24 +196,28 @@ def write(
 def _charts(
     wb: Any, ws: Any, src: Source, grid: Grid, costs: CostRefs, cf: CashFlowRefs, at_row: int
 ) -> None:
-    """Cost by category (stacked columns) and cumulative net (line), side by side."""
+    """Cost by category (stacked columns) and cumulative net (line), side by side.
+
+    A scenario without cost lines has no cost chart (a chart needs a series).
+    """
     months = f"={D}!{grid.row(LABEL_ROW)}"
-    bar = wb.add_chart({"type": "column", "subtype": "stacked"})
-    for r in costs.category_row.values():
-        bar.add_series(
-            {
-                "name": f"={COSTS}!$A${r + 1}",
-                "categories": months,
-                "values": f"={COSTS}!{grid.row(r)}",
-                "gap": 40,
-            }
-        )
-    bar.set_title({"name": f"Cost by category ({src.currency} per month)", "overlay": False})
-    bar.set_x_axis({"num_format": "mmm-yy", "date_axis": False})
-    bar.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
-    bar.set_legend({"position": "bottom"})
-    bar.set_size({"width": 520, "height": 300})
-    ws.insert_chart(at_row, 0, bar, {"object_position": 1})
+    if costs.category_row:
+        bar = wb.add_chart({"type": "column", "subtype": "stacked"})
+        for r in costs.category_row.values():
+            bar.add_series(
+                {
+                    "name": f"={COSTS}!$A${r + 1}",
+                    "categories": months,
+                    "values": f"={COSTS}!{grid.row(r)}",
+                    "gap": 40,
+                }
+            )
+        bar.set_title({"name": f"Cost by category ({src.currency} per month)", "overlay": False})
+        bar.set_x_axis({"num_format": "mmm-yy", "date_axis": False})
+        bar.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True}})
+        bar.set_legend({"position": "bottom"})
+        bar.set_size({"width": 520, "height": 300})
+        ws.insert_chart(at_row, 0, bar, {"object_position": 1})
 
     line = wb.add_chart({"type": "line"})
     line.add_series(
