@@ -235,3 +235,33 @@ def test_usage_band_from_the_baselines_request_draws() -> None:
     old = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")["usage"]
     assert old["percentile"] is None and old["band"] is None
     assert "without request draws" in old["band_from"]
+
+
+def test_outlook_counts_a_month_without_actuals_as_0_and_lists_it() -> None:
+    """A line with actuals in some months of the period only: the outlook takes its
+    actuals (0 in the month without), like the variance, not the baseline for that month
+    (REVIEW.md: per line); the month is listed as a data-quality item."""
+    rows = [r for r in q1_actuals().lines.itertuples(index=False)]
+    rows = [(r.line, r.month, r.amount, r.quantity) for r in rows]
+    rows = [r for r in rows if not (r[0] == "gpu" and r[1] == "2027-02")]
+    rv = compute_review(baseline(), Q1, Inputs(actuals(rows), usage(120000.0)), "2027-Q1")
+    gpu = next(r for r in rv["lines"] if r["line"] == "gpu")
+    assert gpu["actual"] == 12000.0 and gpu["status"] == "ok"
+    s = 1.2
+    A_q1 = 3 * 150000 * 1.2 * 0.0033 + 2 * 6000.0 + 3 * 500.0  # gpu's February counts 0
+    later = 9 * (450.0 * s + 500.0 + 2000.0 * np.ceil(100000 * s / 40000))
+    assert rv["reforecast"]["outlook"] == pytest.approx(A_q1 + later)
+    gap = {"line": "gpu", "month": "2027-02", "counted_as": 0.0, "baseline": 6000.0}
+    assert rv["missing_actuals"] == [gap]
+    assert public_json(rv)["missing_actuals"] == rv["missing_actuals"]
+    # the monthly totals add up to the outlook's known months
+    tot = {t["month"]: t for t in rv["_monthly_total"]}
+    om = {o["month"]: o for o in rv["_outlook_monthly"]}
+    for m in Q1:
+        assert tot[m]["actual"] + tot[m]["baseline_no_actuals"] == pytest.approx(om[m]["amount"])
+    assert om["2027-02"]["amount"] == pytest.approx(150000 * 1.2 * 0.0033 + 500.0)
+    from aiopex.outputs import review_report as rr
+
+    said = "gpu: no actuals for 2027-02, counted as 0 (baseline 6,000)"
+    pub = public_json(rv)
+    assert said in str(rr.headline(pub)) and said in rr.data_quality_table(pub).to_html()

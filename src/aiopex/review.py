@@ -430,20 +430,42 @@ def compute_review(
     fixed = 0.0
     later_idx = []
     base_fy = 0.0
-    all_lines = a.lines
-    act = all_lines.groupby(["line", "month"])["amount"].sum()
+    act = a.lines.groupby(["line", "month"])["amount"].sum()
+    # REVIEW.md's outlook, per line: a line with actuals in the period counts its actual
+    # amounts (0 in a month without one, listed in ``missing_actuals``); a line without
+    # (``no_actuals``) its baseline amounts, since a line nobody billed is not free.
+    billed_lines = set(by_line.index)
+    known = sorted(set(months) | {m for m in fy_months if m <= months[-1]})
+    missing_actuals = [
+        {
+            "line": n,
+            "month": m,
+            "counted_as": 0.0,
+            "baseline": float(b.amount[i, b.months.index(m)]) if m in b.months else None,
+        }
+        for i, n in enumerate(b.names)
+        if n in billed_lines
+        for m in known
+        if (n, m) not in act.index
+    ]
+
+    def known_month(m: str, k: int | None) -> tuple[float, float]:
+        """Actuals of the lines with actuals, baseline of the others, in month ``m``."""
+        billed = sum(float(act.get((n, m), 0.0)) for n in b.names if n in billed_lines)
+        unbilled = (
+            sum(float(b.amount[i, k]) for i, n in enumerate(b.names) if n not in billed_lines)
+            if k is not None
+            else 0.0
+        )
+        return billed, unbilled
+
     outlook_monthly = []
     for m in fy_months:
         k = b.months.index(m) if m in b.months else None
         if k is not None:
             base_fy += float(b.amount[:, k].sum())
         if m <= months[-1]:
-            billed = unbilled = 0.0
-            for i, name in enumerate(b.names):
-                if (name, m) in act.index:
-                    billed += float(act.loc[(name, m)])
-                elif k is not None:
-                    unbilled += float(b.amount[i, k])
+            billed, unbilled = known_month(m, k)
             fixed += billed + unbilled
             outlook_monthly.append(
                 {
@@ -567,9 +589,11 @@ def compute_review(
                 }
             )
     # the total per month, with percentiles of per-draw totals (never sums of percentiles).
-    # ``actual`` is what was reported for the month (a line without actuals counts as 0,
-    # as in the period's total); ``baseline_no_actuals`` is the baseline of the lines with
-    # no actuals that month, which the outlook adds back (a line nobody billed is not free).
+    # Up to the period's end, ``actual`` is what the lines with actuals in the period
+    # reported (0 in a month without one, as in the period's total and the outlook) and
+    # ``baseline_no_actuals`` the baseline of the lines without actuals in the period,
+    # which the outlook adds back (a line nobody billed is not free); after it, ``actual``
+    # is whatever was reported.
     monthly_total = []
     reported = set(act.index.get_level_values(1))
     for k, m in enumerate(b.months):
@@ -577,14 +601,23 @@ def compute_review(
             continue
         d = b.draws_amount[:, :, k].sum(axis=1)
         rd = rf["draws"][:, :, k].sum(axis=1)
-        billed = [float(act.loc[(n, m)]) for n in b.names if (n, m) in act.index]
-        unbilled = [float(b.amount[i, k]) for i, n in enumerate(b.names) if (n, m) not in act.index]
+        if m <= months[-1]:
+            billed_m, unbilled_m = known_month(m, k)
+            actual_m: float | None = billed_m
+            gap_m: float | None = unbilled_m
+        else:
+            actual_m = (
+                float(sum(float(act.loc[(n, m)]) for n in b.names if (n, m) in act.index))
+                if m in reported
+                else None
+            )
+            gap_m = None
         monthly_total.append(
             {
                 "month": m,
                 "baseline": float(b.amount[:, k].sum()),
-                "actual": float(sum(billed)) if m in reported else None,
-                "baseline_no_actuals": float(sum(unbilled)) if m in reported else None,
+                "actual": actual_m,
+                "baseline_no_actuals": gap_m,
                 "p10": float(np.percentile(d, 10)),
                 "p50": float(np.percentile(d, 50)),
                 "p90": float(np.percentile(d, 90)),
@@ -607,6 +640,7 @@ def compute_review(
         "unmapped": unmapped,
         "charges": charges,
         "corrections": corrections,
+        "missing_actuals": missing_actuals,
         "outside_band": V.outside_band(rows),
         "outside_band_by_chance": V.outside_by_chance(rows),
         "reforecast": reforecast_json,
@@ -656,6 +690,9 @@ class ReviewOutcome:
             flag = "INVESTIGATE" if needs_attention(r) else "ok"
             missing = [x["line"] for x in r["lines"] if x["status"] == "no_actuals"]
             gap = f", no actuals: {', '.join(missing)}" if missing else ""
+            holes = r.get("missing_actuals") or []
+            if holes:
+                gap += f", {len(holes)} month(s) of a line without actuals counted as 0"
             acc = ((r.get("usage") or {}).get("accuracy") or {}).get("below_acceptable")
             degraded = f", accuracy below acceptable in {', '.join(acc)}" if acc else ""
             lines.append(

@@ -296,3 +296,14 @@ def outside_band(rows: list[dict[str, Any]]) -> dict[str, Any]:
     banded = [r for r in rows if r.get("band") is not None]
     n = sum(r["band"] != "within" for r in banded)
     return {"lines": n, "of": len(banded), "expected_share": EXPECTED_OUTSIDE}
+
+
+def missing_text(x: dict[str, Any]) -> str:
+    """A month without actuals of a line that has actuals in others, as the review says it.
+
+    >>> missing_text({"line": "gpu", "month": "2027-02", "counted_as": 0.0, "baseline": 6000.0})
+    'gpu: no actuals for 2027-02, counted as 0 (baseline 6,000)'
+    """
+    base = x.get("baseline")
+    than = "" if base is None else f" (baseline {base:,.0f})"
+    return f"{x['line']}: no actuals for {x['month']}, counted as 0{than}"

@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from aiopex.model import variance as V  # noqa: N812
+
 LINE_HEADERS = (
     "line", "category", "status", "baseline B", "baseline qty Qb", "actual A", "actual qty Qa",
     "pb = B/Qb", "pa = A/Qa", "variance", "volume", "price", "unexplained", "driver",
@@ -241,6 +243,7 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     out += [[k, v["amount"], v["rows"]] for k, v in review.get("charges", {}).items()]
     co = review["corrections"]
     out.append(["corrections (counted in their lines)", co["amount"], co["rows"]])
+    out += [[V.missing_text(x), x["counted_as"], 0] for x in review.get("missing_actuals") or []]
     for i, row in enumerate(out, start=1):
         ds.write(i, 0, row[0])
         ds.write_number(i, 1, row[1], money)

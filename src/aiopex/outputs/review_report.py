@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.format import missing, signed_money
 from aiopex.outputs.html import HTML, money, note
 
@@ -173,6 +174,7 @@ def headline(review: dict[str, Any]) -> HTML:
             f"baseline of {money(rp['baseline'], cur)}: <b>{signed_money(rp['variance'], cur)}"
             "</b>.</p>"
         )
+    parts.append(_missing_para(review))
     parts.append(_accuracy_text(review))
     parts.append(_usage_text(review))
     parts.append(
@@ -316,8 +318,22 @@ def line_table(review: dict[str, Any]) -> Any:
     )
 
 
+def _missing_para(review: dict[str, Any]) -> str:
+    gaps = review.get("missing_actuals") or []
+    if not gaps:
+        return ""
+    listed = "; ".join(V.missing_text(x) for x in gaps[:8])
+    more = f"; and {len(gaps) - 8} more (see Data quality)" if len(gaps) > 8 else ""
+    return (
+        "<p style='color:#b54708;border-left:4px solid #f79009;padding-left:8px'>"
+        f"<b>Months without actuals for a line that has actuals in others: {listed}{more}.</b>"
+        " Check that nothing is missing from the actuals.</p>"
+    )
+
+
 def data_quality_table(review: dict[str, Any]) -> Any:
-    """What was not put on a line: unmapped cost by service, taxes, credits, corrections."""
+    """What was not put on a line: unmapped cost by service, taxes, credits, corrections;
+    and every month without actuals of a line that has actuals (counted as 0)."""
     rows = [
         {"what": f"unmapped: {s}", "amount": v["amount"], "rows": v["rows"]}
         for s, v in review["unmapped"]["by_service"].items()
@@ -326,6 +342,10 @@ def data_quality_table(review: dict[str, Any]) -> Any:
         rows.append({"what": k, "amount": v["amount"], "rows": v["rows"]})
     c = review["corrections"]
     rows.append({"what": "corrections (included above)", "amount": c["amount"], "rows": c["rows"]})
+    rows += [
+        {"what": V.missing_text(x), "amount": x["counted_as"], "rows": 0}
+        for x in review.get("missing_actuals") or []
+    ]
     df = pd.DataFrame(rows)
     return (
         df.style.format({"amount": "{:,.2f}"})
