@@ -414,3 +414,32 @@ def test_xlsx_with_data_on_several_sheets_is_refused(tmp_path: Path) -> None:
     wb.save(x)
     a = read_actuals([x], lines=LINES, currency="EUR")
     assert a.lines["amount"].sum() == 250.0
+
+
+def test_the_same_export_twice_is_refused(tmp_path: Path) -> None:
+    """A copy in a subfolder was read as well: every amount counted twice, without a word."""
+    d = tmp_path / "in"
+    (d / "old").mkdir(parents=True)
+    df = _frame_with_meter("1.2")
+    df.to_csv(d / "export.csv", index=False)
+    shutil.copy(d / "export.csv", d / "old" / "export (1).csv")
+    with gzip.open(d / "export.csv.gz", "wt") as fh:  # the same content, gzipped
+        df.to_csv(fh, index=False)
+    for name in ("empty-a.csv", "empty-b.csv"):  # empty partitions repeat harmlessly
+        df.iloc[:0].to_csv(d / name, index=False)
+    (d / "manual.csv").write_text("month,line,amount\n2027-01,gpx,100\n")
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    with pytest.raises(DataError) as e:
+        read_actuals([d, d / "manual.csv"], lines=LINES, currency="EUR", mapping=m)
+    got = sorted(str(p) for p in e.value.problems)
+    assert len(got) == 4, got
+    assert f"{d / 'export.csv.gz'}: same content as {d / 'export.csv'}; remove one" in got
+    assert f"{d / 'old' / 'export (1).csv'}: same content as {d / 'export.csv'}; remove one" in got
+    assert any("manual.csv: named twice" in s for s in got)
+    assert any("unknown cost line 'gpx'" in s for s in got)  # the other problems too
+    with pytest.raises(DataError, match="same content as"):
+        read_focus([d / "export.csv", d / "old"], mapping=m, currency="EUR")
+    (d / "manual.csv").unlink()
+    shutil.rmtree(d / "old")
+    (d / "export.csv.gz").unlink()
+    check(read_actuals([d], lines=LINES, currency="EUR", mapping=m))

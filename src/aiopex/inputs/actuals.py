@@ -141,7 +141,13 @@ def _kind(path: Path) -> str | None:
 
 
 def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
-    """Files named, with each folder replaced by every supported file in it, recursively."""
+    """Files named, with each folder replaced by every supported file in it, recursively.
+
+    A file named twice (also through a folder), or two files with the same content (an
+    export delivered twice, a copy in a subfolder, a ``.csv`` beside its ``.csv.gz``)
+    would be counted twice: each such pair is a problem, and the second file is left out
+    of the list so that it is not read (nor reported) again.
+    """
     out: list[Path] = []
     problems: list[Problem] = []
     for p in paths:
@@ -157,7 +163,77 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
             problems.append(Problem(str(p), "", "not a CSV, CSV.gz, Parquet or .xlsx file"))
         else:
             out.append(p)
-    return out, problems
+    out, twice = _duplicates(out)
+    return out, problems + twice
+
+
+def _content_size(path: Path) -> int:
+    """The size of a file's content: uncompressed for ``.gz`` (its trailer, modulo 2**32)."""
+    if path.name.lower().endswith(".gz"):
+        with open(path, "rb") as fh:
+            fh.seek(-4, 2)
+            return int.from_bytes(fh.read(4), "little")
+    return path.stat().st_size % 2**32
+
+
+def _content_hash(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _duplicates(files: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """``files`` without repeats, and a problem for each file named twice or holding the
+    same content as an earlier one. Only files of equal (uncompressed) size are hashed.
+    Header-only CSV files (an empty partition) may repeat: they add nothing."""
+    problems: list[Problem] = []
+    seen: dict[Path, Path] = {}
+    unique: list[Path] = []
+    for f in files:
+        key = f.resolve()
+        if key in seen:
+            problems.append(Problem(str(f), "", "named twice (a file and a folder holding it?)"))
+            continue
+        seen[key] = f
+        unique.append(f)
+    by_size: dict[int, list[Path]] = {}
+    for f in unique:
+        try:
+            by_size.setdefault(_content_size(f), []).append(f)
+        except OSError:
+            continue  # unreadable: the reader names it
+    dropped: set[Path] = set()
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        first: dict[str, Path] = {}
+        for f in group:
+            try:
+                digest = _content_hash(f)
+            except (OSError, EOFError, gzip.BadGzipFile):
+                continue
+            if digest in first and not _header_only(f):
+                problems.append(Problem(str(f), "", f"same content as {first[digest]}; remove one"))
+                dropped.add(f)
+            first.setdefault(digest, f)
+    return [f for f in unique if f not in dropped], problems
+
+
+def _header_only(path: Path) -> bool:
+    """A CSV with no data row (an export's empty partition)."""
+    if _kind(path) != "csv":
+        return False
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+            return sum(1 for r in csv.reader(fh) if any(c.strip() for c in r)) <= 1
+    except (UnicodeDecodeError, OSError, csv.Error, EOFError):
+        return False
 
 
 def _header(path: Path) -> list[str]:
