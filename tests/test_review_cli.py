@@ -198,3 +198,26 @@ def test_usage_band_without_a_per_request_line(tmp_path: Path) -> None:
     assert u["p90"] == pytest.approx(np.percentile(per_draw, 90))
     assert u["percentile"] == pytest.approx(100 * np.mean(per_draw <= 510000.0))
     assert u["band"] in ("below", "within", "above")
+
+
+def test_save_baseline_rerun_is_safe_a_different_one_refused(
+    baselines: Path, tmp_path: Path, capsys
+) -> None:
+    """--save-baseline twice with the same inputs: the rerun succeeds and says the next
+    baseline was already saved (it failed with exit 2); a different re-forecast where
+    it exists is refused (baselines are immutable), nothing written."""
+    copy = tmp_path / "bl" / "claims_assistant" / "2026-12"
+    shutil.copytree(baselines / "claims_assistant" / "2026-12", copy)
+    out = tmp_path / "out"
+    assert main(review_args(copy, out, "--save-baseline")) == 0
+    assert "next baseline saved" in capsys.readouterr().out
+    nxt = tmp_path / "bl" / "claims_assistant" / "2027-03"
+    saved = {p: p.read_bytes() for p in sorted(nxt.rglob("*")) if p.is_file()}
+    assert main(review_args(copy, out, "--save-baseline")) == 0
+    assert "next baseline already saved" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in sorted(nxt.rglob("*")) if p.is_file()} == saved
+    other = tmp_path / "other"
+    assert main(review_args(copy, other, "--save-baseline", "--reprice")) == 2
+    err = capsys.readouterr().err
+    assert "a different baseline already exists" in err and "immutable" in err
+    assert not other.exists()

@@ -136,6 +136,43 @@ def save_baseline(
     return target
 
 
+def differences(result: Any, existing: Baseline) -> list[str]:
+    """What differs between ``result`` and a saved baseline: empty when the baseline
+    already holds this very result.
+
+    Compared: the inputs hash, seed and draws of the manifest, and every file of the
+    saved result byte for byte (``result/manifest.json`` apart from when it was
+    ``created``), ``result`` being saved to a temporary folder to compare.
+    """
+    man = existing.manifest
+    diffs = [
+        key
+        for key, value in (
+            ("inputs_hash", result.scenario.inputs_hash),
+            ("seed", result.seed),
+            ("draws", result.n_draws),
+        )
+        if man.get(key) != value
+    ]
+    expected = dict(man.get("files", {}))
+    with tempfile.TemporaryDirectory(prefix="aiopex-baseline-") as tmp:
+        rdir = Path(tmp) / RESULT_DIR
+        result.save(rdir)
+        got = _hashes(rdir)
+        for name in sorted(set(expected) | set(got)):
+            if name == "manifest.json" and name in got and name in expected:
+                new = json.loads((rdir / name).read_text(encoding="utf-8"))
+                old_path = existing.path / RESULT_DIR / name
+                old = json.loads(old_path.read_text(encoding="utf-8"))
+                new.pop("created", None)
+                old.pop("created", None)
+                if new != old:
+                    diffs.append(f"{RESULT_DIR}/{name}")
+            elif got.get(name) != expected.get(name):
+                diffs.append(f"{RESULT_DIR}/{name}")
+    return diffs
+
+
 def _manifest_hash(manifest: dict[str, Any]) -> str:
     """sha256 of the manifest without ``manifest_sha256``, as sorted, compact JSON."""
     rest = {k: v for k, v in manifest.items() if k != "manifest_sha256"}

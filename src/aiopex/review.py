@@ -8,6 +8,7 @@ the workbook and the rendered notebook, each file atomically.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -107,6 +108,15 @@ class BaselineArrays:
     method: str = "auto"
     tokens_per_item: tuple[float, float] = (0.0, 0.0)
     draws_requests: np.ndarray | None = None
+    inputs_hash: str = ""
+
+    @property
+    def reforecast_seed(self) -> int:
+        """The seed of the re-forecast's draws: the baseline's, else one derived from its
+        inputs hash, so that the same review gives the same re-forecast."""
+        if self.seed is not None:
+            return int(self.seed)
+        return int(hashlib.sha256(self.inputs_hash.encode()).hexdigest()[:15], 16)
 
     @classmethod
     def from_result(cls, r: Any) -> BaselineArrays:
@@ -159,6 +169,7 @@ class BaselineArrays:
             seed=r.seed,
             history=hist,
             method=str(getattr(m.usage, "method", None) or "auto"),
+            inputs_hash=str(getattr(r.scenario, "inputs_hash", "") or ""),
             draws_requests=(
                 None if getattr(d, "requests", None) is None else np.asarray(d.requests, float)
             ),
@@ -240,7 +251,7 @@ def _scale_series(
         ratio = np.divide(fc.mean, base, out=np.ones(n), where=base > 0)
         s_req = one.copy()
         s_req[first:] = ratio
-        rng = np.random.default_rng(b.seed)
+        rng = np.random.default_rng(b.reforecast_seed)
         paths = fc.sample(K, rng)
         s_draws = np.ones((K, H))
         s_draws[:, first:] = np.divide(paths, base, out=np.ones_like(paths), where=base > 0)
@@ -703,6 +714,8 @@ class ReviewOutcome:
                 f"{degraded}; outlook FY{r['reforecast']['fiscal_year']} "
                 f"{cur} {r['reforecast']['outlook']:,.0f}: {flag} -> {r['_dir']}"
             )
+            if r.get("next_baseline"):
+                lines.append(f"next baseline {r['_next_baseline_saved']}: {r['next_baseline']}")
         return "\n".join(lines)
 
 
@@ -772,7 +785,7 @@ def run_review(
     DataError
         Every problem of every input; nothing is written.
     """
-    from aiopex.baseline import find_baselines
+    from aiopex.baseline import differences, find_baselines, load_baseline
     from aiopex.inputs.actuals import COST_BASIS, read_actuals, read_usage
     from aiopex.inputs.mapping import load_mapping
 
@@ -832,22 +845,20 @@ def run_review(
             continue
         inp = Inputs(act, us, cost_basis, materiality, reprice)
         problems.extend(check_inputs(arr, months, inp, str(bl.path)))
+        existing = None
         nxt = bl.path.parent / months[-1]
-        if save_next and nxt.exists():
-            problems.append(
-                Problem(
-                    str(nxt),
-                    "--save-baseline",
-                    "a baseline already exists here; baselines are immutable",
-                )
-            )
-        jobs.append((bl, arr, months, inp))
+        if save_next and nxt.exists():  # fine if it holds this very re-forecast (a rerun)
+            try:
+                existing = load_baseline(nxt)
+            except DataError as e:
+                problems.extend(e.problems)
+        jobs.append((bl, arr, months, inp, existing))
     out = Path(out)
     problems.extend(_output_problems(out, [bl.name for bl, *_ in jobs], multi, render))
     if problems:
         raise DataError(problems)
-    reviews = []
-    for bl, arr, months, inp in jobs:
+    done = []  # every review computed, and every next baseline checked, before writing
+    for bl, arr, months, inp, existing in jobs:
         rv = compute_review(arr, months, inp, period)
         rv = {
             "period": period,
@@ -855,16 +866,38 @@ def run_review(
             "baseline": {"as_of": bl.as_of, "inputs_hash": bl.inputs_hash, "path": str(bl.path)},
             **{k: v for k, v in rv.items() if k != "period"},
         }
+        nxt = None
+        if save_next:
+            nxt = reforecast_result(bl.result, rv["_reforecast_amount"], arr, months, inp)
+            if existing is not None:
+                diff = differences(nxt, existing)
+                if diff:
+                    problems.append(
+                        Problem(
+                            str(existing.path),
+                            "--save-baseline",
+                            "a different baseline already exists here (differs in "
+                            f"{', '.join(diff)}); baselines are immutable",
+                        )
+                    )
+        done.append((bl, arr, months, rv, nxt, existing))
+    if problems:
+        raise DataError(problems)
+    reviews = []
+    for bl, arr, months, rv, nxt, existing in done:
         target = out / bl.name if multi else out
         rv["_dir"] = str(target)
         write_outputs(rv, arr, target, render=render)
-        if save_next:
+        if nxt is not None and existing is not None:
+            rv["next_baseline"] = str(existing.path)
+            rv["_next_baseline_saved"] = "already saved (the same re-forecast)"
+        elif nxt is not None:
             from aiopex.baseline import save_baseline
 
-            nxt = reforecast_result(bl.result, rv["_reforecast_amount"], arr, months, inp)
             dest = bl.path.parent.parent
             p = save_baseline(nxt, months[-1], dest, {"reforecast_of": str(bl.path)})
             rv["next_baseline"] = str(p)
+            rv["_next_baseline_saved"] = "saved"
         reviews.append(rv)
     if multi:
         write_index(reviews, out)
