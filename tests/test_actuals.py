@@ -224,8 +224,14 @@ def test_real_focus_sample(tmp_path: Path) -> None:
     dev = ~aws & (tags == "dev")
     got = a.lines.set_index("line")
     assert got.loc["llm_input_tokens", "amount"] == pytest.approx(ref[aws]["EffectiveCost"].sum())
-    assert got.loc["llm_input_tokens", "quantity"] == pytest.approx(
-        ref[aws]["PricingQuantity"].sum() * 0.001
+    # AWS rows are priced in hours, GB, requests...: quantities in different units are not
+    # added (they were: a sum of hours and GB); the amount stays, the units are reported
+    assert pd.isna(got.loc["llm_input_tokens", "quantity"])
+    units = ref[aws].groupby("PricingUnit").size()
+    mixed = a.mixed_units()["llm_input_tokens"]
+    assert mixed["units"] == {k: int(v) for k, v in units.items()}
+    assert mixed["amount"] == pytest.approx(
+        ref[aws & ref["PricingUnit"].notna()]["EffectiveCost"].sum()
     )
     assert got.loc["llm_input_tokens", "rows"] == aws.sum()
     assert got.loc["vector_store", "rows"] == dev.sum()
@@ -443,3 +449,44 @@ def test_the_same_export_twice_is_refused(tmp_path: Path) -> None:
     shutil.rmtree(d / "old")
     (d / "export.csv.gz").unlink()
     check(read_actuals([d], lines=LINES, currency="EUR", mapping=m))
+
+
+def test_quantities_in_different_pricing_units_are_not_added(tmp_path: Path) -> None:
+    """Hours and GB on one line were summed into one quantity: on the FOCUS sample a 17 USD
+    compute line showed volume +18,074 and price -18,077. Now the quantity is missing (the
+    variance goes to unexplained), the amount is kept and the units are reported."""
+    df = _frame_with_meter("1.2")
+    df["PricingUnit"] = "1K Tokens"
+    df.loc[0, "PricingUnit"] = "Hours"  # an input-token row priced in hours, 2027-01
+    df.loc[5, "PricingUnit"] = "NULL"  # gpu: one row, no unit: its quantity is kept
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    f = tmp_path / "e.csv"
+    df.to_csv(f, index=False)
+    a = read_focus([f], mapping=m, currency="EUR")
+    got = a.lines.set_index(["line", "month"])
+    jan = got.loc[("llm_input_tokens", "2027-01")]
+    assert jan["amount"] == 90.0 and pd.isna(jan["quantity"]) and jan["rows"] == 2
+    assert got.loc[("llm_input_tokens", "2027-02"), "quantity"] == 1000.0  # one unit
+    assert got.loc[("llm_output_tokens", "2027-01"), "quantity"] == 400.0
+    assert got.loc[("gpu", "2027-01"), "quantity"] == pytest.approx(1.0)
+    assert a.mixed_units() == {
+        "llm_input_tokens": {
+            "amount": 90.0, "rows": 2, "months": ["2027-01"], "units": {"1K Tokens": 1, "Hours": 1}
+        }
+    }  # fmt: skip
+    assert a.mixed_units(["2027-02"]) == {}
+    # the same units spread over a CSV and a Parquet file are caught when combined
+    one, two = df.iloc[[0]], df.drop(index=0)
+    one.to_csv(f, index=False)
+    typed = two.copy()
+    for c in ("EffectiveCost", "PricingQuantity"):
+        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
+    pq = tmp_path / "e.parquet"
+    con = duckdb.connect()
+    con.register("typed", typed)
+    con.execute(f"COPY typed TO '{pq}' (FORMAT parquet)")
+    b = read_actuals([f, pq], lines=LINES, currency="EUR", mapping=m)
+    assert pd.isna(
+        b.lines.set_index(["line", "month"]).loc[("llm_input_tokens", "2027-01"), "quantity"]
+    )
+    assert b.mixed_units() == a.mixed_units()

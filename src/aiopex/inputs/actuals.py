@@ -52,6 +52,7 @@ NATIVE_COLUMNS: tuple[str, ...] = ("month", "line", "amount", "quantity", "curre
 USAGE_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users", "accuracy")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _MAX_ROWS_NAMED = 10
+_UNIT_COLUMNS = ["line", "month", "unit", "amount", "rows"]
 
 
 @dataclass
@@ -74,6 +75,11 @@ class Actuals:
         The billing currencies seen.
     files : list of str
         Every file read.
+    units : DataFrame
+        ``line, month, unit, amount, rows``: the ``PricingUnit`` of the FOCUS rows put on
+        each line (rows without one left out). Where a line and month has more than one
+        unit, its quantities cannot be added (hours and GB): its ``quantity`` in ``lines``
+        is NaN (the variance is then unexplained) and :meth:`mixed_units` reports it.
     """
 
     lines: pd.DataFrame
@@ -82,6 +88,7 @@ class Actuals:
     corrections: pd.DataFrame
     currencies: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
+    units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_UNIT_COLUMNS))
 
     @classmethod
     def empty(cls) -> Actuals:
@@ -91,6 +98,42 @@ class Actuals:
             pd.DataFrame(columns=["bucket", "month", "amount", "rows"]),
             pd.DataFrame(columns=["line", "month", "amount", "rows"]),
         )
+
+    def mixed_units(self, months: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Lines whose FOCUS rows of one month have more than one ``PricingUnit``, over
+        ``months`` (all when None): their amount is counted, their quantity is missing.
+
+        Returns
+        -------
+        dict
+            ``line -> {"amount", "rows", "months", "units": {unit: rows}}``, sorted by line.
+
+        Examples
+        --------
+        >>> u = pd.DataFrame([("gpu", "2027-01", "Hours", 13.0, 36), ("gpu", "2027-01", "GB",
+        ...     0.0, 393), ("db", "2027-01", "GB", 1.0, 2)], columns=_UNIT_COLUMNS)
+        >>> a = Actuals.empty()
+        >>> a.units = u
+        >>> a.mixed_units()["gpu"]
+        {'amount': 13.0, 'rows': 429, 'months': ['2027-01'], 'units': {'GB': 393, 'Hours': 36}}
+        >>> list(a.mixed_units())  # db has one unit
+        ['gpu']
+        """
+        u = self.units
+        if months is not None:
+            u = u[u["month"].isin(months)]
+        n = u.groupby(["line", "month"])["unit"].nunique()
+        mixed = u.set_index(["line", "month"]).loc[n[n > 1].index].reset_index()
+        out: dict[str, dict[str, Any]] = {}
+        for line, g in mixed.groupby("line", sort=True):
+            by_unit = g.groupby("unit")["rows"].sum()
+            out[str(line)] = {
+                "amount": float(g["amount"].sum()),
+                "rows": int(g["rows"].sum()),
+                "months": sorted(str(m) for m in g["month"].unique()),
+                "units": {str(k): int(v) for k, v in by_unit.sort_index().items()},
+            }
+        return out
 
     def months(self) -> set[str]:
         """Every month any row of any file fell in."""
@@ -112,17 +155,37 @@ def _concat(frames: list[pd.DataFrame], keys: list[str], cols: list[str]) -> pd.
 
 
 def combine(parts: list[Actuals]) -> Actuals:
-    """Concatenate actuals read from several files (sums per line and month)."""
+    """Concatenate actuals read from several files (sums per line and month). A line and
+    month whose FOCUS rows have more than one ``PricingUnit`` (in any of the files) gets
+    no quantity: quantities in different units are not added."""
     if not parts:
         return Actuals.empty()
+    units = _concat([p.units for p in parts], ["line", "month", "unit"], ["amount", "rows"])
     return Actuals(
-        _concat([p.lines for p in parts], ["line", "month"], ["amount", "quantity", "rows"]),
+        _unmix(
+            _concat([p.lines for p in parts], ["line", "month"], ["amount", "quantity", "rows"]),
+            units,
+        ),
         _concat([p.unmapped for p in parts], ["service", "month"], ["amount", "rows"]),
         _concat([p.buckets for p in parts], ["bucket", "month"], ["amount", "rows"]),
         _concat([p.corrections for p in parts], ["line", "month"], ["amount", "rows"]),
         set().union(*(p.currencies for p in parts)),
         [f for p in parts for f in p.files],
+        units,
     )
+
+
+def _unmix(lines: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """``lines`` with the quantity of each (line, month) of more than one unit set to NaN."""
+    if not len(units):
+        return lines
+    n = units.groupby(["line", "month"])["unit"].nunique()
+    mixed = set(n[n > 1].index)
+    if mixed:
+        lines = lines.copy()
+        hit = [(a, b) in mixed for a, b in zip(lines["line"], lines["month"], strict=True)]
+        lines.loc[hit, "quantity"] = math.nan
+    return lines
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -607,9 +670,10 @@ def read_focus(
     Only the columns the review needs (and the ones the rules read) are read. The
     month of a row is the calendar month of ``ChargePeriodStart`` in UTC; the amount
     is the ``cost_basis`` column (``EffectiveCost`` by default); the quantity is
-    ``PricingQuantity`` times the rule's ``quantity_scale``; the literal ``NULL`` is
-    null. Rows no rule matches go to ``unmapped`` (by ``ServiceName``), or to the
-    Tax, Credit or Adjustment bucket of their ``ChargeCategory``; rows with
+    ``PricingQuantity`` times the rule's ``quantity_scale``, missing for a line and month
+    whose rows have more than one ``PricingUnit`` (see :meth:`Actuals.mixed_units`); the
+    literal ``NULL`` is null. Rows no rule matches go to ``unmapped`` (by ``ServiceName``),
+    or to the Tax, Credit or Adjustment bucket of their ``ChargeCategory``; rows with
     ``ChargeClass`` Correction are also reported as ``corrections``.
 
     Raises
@@ -736,7 +800,11 @@ def _focus_group(
     mapped["line"] = [names[int(i)] for i in mapped["rule"]]
     mapped["quantity"] = mapped["quantity"] * [scale[int(i)] for i in mapped["rule"]]
     out = Actuals.empty()
-    out.lines = _concat([mapped], ["line", "month"], ["amount", "quantity", "rows"])
+    units = mapped[mapped["unit"].notna()]
+    out.units = _concat([units], ["line", "month", "unit"], ["amount", "rows"])
+    out.lines = _unmix(
+        _concat([mapped], ["line", "month"], ["amount", "quantity", "rows"]), out.units
+    )
     um = agg[agg["service"].notna()]
     out.unmapped = _concat([um], ["service", "month"], ["amount", "rows"])
     bk = agg[agg["bucket"].notna()]
@@ -746,7 +814,7 @@ def _focus_group(
     out.corrections = _concat([corr], ["line", "month"], ["amount", "rows"])
     out.currencies = {currency}
     out.files = [str(f) for f in files]
-    for df in (out.lines, out.unmapped, out.buckets, out.corrections):
+    for df in (out.lines, out.unmapped, out.buckets, out.corrections, out.units):
         df["rows"] = df["rows"].astype(int)
     return out
 
@@ -754,9 +822,9 @@ def _focus_group(
 def _aggregate(
     con: Any, src: str, types: dict[str, str], mapping: Mapping, cost_col: str
 ) -> tuple[Any, tuple[str, str, str]]:
-    """One pass over the export: sums per file, month, rule, bucket, service, correction
-    and currency, with counts of unparseable values. Returns the frame and the SQL
-    conditions of a bad date, cost and quantity."""
+    """One pass over the export: sums per file, month, rule, bucket, service, correction,
+    currency and (for rows a rule maps) ``PricingUnit``, with counts of unparseable values.
+    Returns the frame and the SQL conditions of a bad date, cost and quantity."""
     colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
     for p in PROVIDER_COLUMNS:
         if p in types:
@@ -771,11 +839,12 @@ def _aggregate(
     klass = _text("ChargeClass", types)
     service = _text("ServiceName", types)
     cur = _text("BillingCurrency", types)
+    unit = _text("PricingUnit", types) if "PricingUnit" in types else "CAST(NULL AS VARCHAR)"
     query = f"""
         WITH t AS (
             SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
                    {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
-                   {service} AS service, {cur} AS cur,
+                   {service} AS service, {cur} AS cur, {unit} AS unit,
                    {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty
             FROM {src}
         )
@@ -786,6 +855,7 @@ def _aggregate(
                          AND (cat IS NULL OR cat NOT IN ('Tax', 'Credit', 'Adjustment'))
                    THEN coalesce(service, '(no ServiceName)') END AS service,
                coalesce(klass = 'Correction', false) AS correction, cur,
+               CASE WHEN rule IS NOT NULL THEN unit END AS unit,
                sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
                count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
                count_if(bad_qty) AS bad_qty
