@@ -221,3 +221,19 @@ def test_save_baseline_rerun_is_safe_a_different_one_refused(
     err = capsys.readouterr().err
     assert "a different baseline already exists" in err and "immutable" in err
     assert not other.exists()
+
+
+def test_period_at_or_before_the_baselines_as_of_refused(
+    baselines: Path, tmp_path: Path, capsys
+) -> None:
+    """A baseline as of 2027-01 already knew January's actuals: reviewing 2027-Q1 against
+    it is refused (it was accepted), exit 2, nothing written."""
+    d = tmp_path / "b"
+    rc = main(["baseline", str(SCENARIO), "--as-of", "2027-01", "--draws", "1000", "--seed", "7",
+               "--out", str(d)])  # fmt: skip
+    assert rc == 0
+    out = tmp_path / "out"
+    assert main(review_args(d / "claims_assistant" / "2027-01", out)) == 2
+    err = capsys.readouterr().err
+    assert "--period" in err and "at or before the baseline's as_of 2027-01" in err
+    assert not out.exists()

@@ -776,6 +776,9 @@ def run_review(
 ) -> ReviewOutcome:
     """Check every input, then review each baseline and write its outputs.
 
+    A period that starts at or before a baseline's ``as_of`` is refused: the baseline
+    already knew those months' actuals.
+
     With a folder of baselines, each system gets ``out/<system>/`` and ``out`` gets
     ``index.json`` and ``index.html``; per-system actuals, usage and mapping are taken
     from ``<folder>/<system>/``, ``<system>.csv`` or ``<system>.yaml`` when present.
@@ -814,6 +817,17 @@ def run_review(
             months = parse_period(period, arr.fiscal_year_start)
         except DataError as e:
             problems.extend(e.problems)
+            continue
+        if months[0] <= bl.as_of:
+            problems.append(
+                Problem(
+                    str(bl.path),
+                    "--period",
+                    f"{period} starts at {months[0]}, at or before the baseline's as_of "
+                    f"{bl.as_of}: the baseline already knew the actuals up to {bl.as_of}; "
+                    "review a later period, or against a baseline made before it",
+                )
+            )
             continue
         lines = dict(zip(arr.names, arr.drivers, strict=True))
         mp, map_failed = None, False
