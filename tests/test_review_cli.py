@@ -237,3 +237,13 @@ def test_period_at_or_before_the_baselines_as_of_refused(
     err = capsys.readouterr().err
     assert "--period" in err and "at or before the baseline's as_of 2027-01" in err
     assert not out.exists()
+
+
+def test_materiality_share_as_a_percentage_refused(baselines: Path, tmp_path: Path, capsys):
+    """--materiality 5,1000 (5 meant as 5%) made nothing material; it is refused with a
+    hint, like a rate written as a percentage in a scenario."""
+    out = tmp_path / "out"
+    args = review_args(baselines / "claims_assistant" / "2026-12", out, "--materiality", "5,1000")
+    assert main(args) == 2
+    assert "--materiality: 5 looks like a percentage; write 0.05" in capsys.readouterr().err
+    assert not out.exists()

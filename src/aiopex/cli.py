@@ -654,6 +654,14 @@ def _cmd_review(args: argparse.Namespace) -> int:
                 f"expected SHARE,AMOUNT such as 0.05,1000, got {args.materiality!r}",
             )
         ) from None
+    if share > 1:  # a share of the baseline: 5 is 5% meant as a percentage
+        raise AiopexError(
+            Problem(
+                "<command line>",
+                "--materiality",
+                f"{share:g} looks like a percentage; write {share / 100:g}",
+            )
+        )
     outcome = run_review(
         args.baseline,
         args.actuals,
