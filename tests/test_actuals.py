@@ -490,3 +490,67 @@ def test_quantities_in_different_pricing_units_are_not_added(tmp_path: Path) -> 
         b.lines.set_index(["line", "month"]).loc[("llm_input_tokens", "2027-01"), "quantity"]
     )
     assert b.mixed_units() == a.mixed_units()
+
+
+def _shift(f: Path, row: int, col: str, value: str) -> None:
+    """Write ``value`` unquoted into ``col`` of data row ``row`` (a decimal comma: two values)."""
+    lines = f.read_text().splitlines()
+    i = lines[0].split(",").index(col)
+    parts = lines[row].split(",")
+    parts[i] = value
+    lines[row] = ",".join(parts)
+    f.write_text("\n".join(lines) + "\n")
+
+
+def test_focus_numbers_decimal_commas_and_row_widths(tmp_path: Path) -> None:
+    """FOCUS numbers are plain: '2,5' and '1,234.5' are refused with a hint; 'nan' and 'inf'
+    were read (a NaN row dropped out of the line's sum, an inf made it infinite); an
+    unquoted '100,5' in a row ending with NULL was read as 100 with every later value
+    shifted by one column (DuckDB drops an extra trailing null field); with two extra
+    values the read failed with a traceback."""
+    m = load_mapping(write_mapping(tmp_path), set(LINES))
+    df = _frame_with_meter("1.2").astype(object)
+    df.loc[0, "EffectiveCost"] = "2,5"
+    df.loc[1, "PricingQuantity"] = "1,234.5"
+    df.loc[2, "EffectiveCost"] = "nan"
+    df.loc[3, "PricingQuantity"] = "inf"
+    f = tmp_path / "a.csv"
+    df.to_csv(f, index=False)
+    with pytest.raises(DataError) as e:
+        read_focus([f], mapping=m, currency="EUR")
+    got = {p.field: p.message for p in e.value.problems}
+    assert list(got) == [
+        "row 2, EffectiveCost", "row 4, EffectiveCost", "row 3, PricingQuantity",
+        "row 5, PricingQuantity",
+    ]  # fmt: skip
+    assert got["row 2, EffectiveCost"].endswith("write decimals with a point ('2.5')")
+    assert "no thousands separators" in got["row 3, PricingQuantity"]
+    assert "'nan'" in got["row 4, EffectiveCost"] and "'inf'" in got["row 5, PricingQuantity"]
+    # rows of the wrong width, in three files at once, with a native file's problem
+    good = _frame_with_meter("1.2")
+    wide, short, wider = (tmp_path / n for n in ("wide.csv", "short.csv", "wider.csv"))
+    for g in (wide, short, wider):
+        good.to_csv(g, index=False)
+    _shift(wide, 1, "EffectiveCost", "100,5")  # the row ends with NULL: was read shifted
+    short.write_text(short.read_text().replace(",NULL\n", "\n", 1))
+    _shift(wider, 1, "EffectiveCost", "1,000,5")  # two more values: was a traceback
+    nat = tmp_path / "n.csv"
+    nat.write_text("month,line,amount\n2027-01,gpu,x\n")
+    with pytest.raises(DataError) as e:
+        read_actuals([wide, short, wider, nat], lines=LINES, currency="EUR", mapping=m)
+    msgs = sorted(str(p) for p in e.value.problems)
+    assert len(msgs) == 4 and "n.csv: row 2, amount" in msgs[0], msgs
+    assert msgs[1].startswith(f"{short}: row 2: fewer values than the header's 57 columns")
+    assert msgs[2].startswith(f"{wide}: row 2: more values than the header's 57 columns (a")
+    assert msgs[3].startswith(f"{wider}: row 2: more values than the header's 57 columns")
+    # a Parquet export holding NaN
+    typed = good.copy()
+    for c in ("EffectiveCost", "PricingQuantity"):
+        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
+    pq = tmp_path / "e.parquet"
+    con = duckdb.connect()
+    con.register("typed", typed)
+    nan = "CASE WHEN EffectiveCost = 99 THEN 'nan'::DOUBLE ELSE EffectiveCost END"  # row 5
+    con.execute(f"COPY (SELECT * REPLACE ({nan} AS EffectiveCost) FROM typed) TO '{pq}'")
+    with pytest.raises(DataError, match=r"row 5, EffectiveCost: expected a number, got 'nan'"):
+        read_focus([pq], mapping=m, currency="EUR")

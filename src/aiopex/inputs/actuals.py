@@ -590,20 +590,18 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
 # -- FOCUS ----------------------------------------------------------------------------------
 
 
-def _source_sql(
-    files: list[Path],
-    kind: str,
-    headers: dict[Path, list[str]],
-    typed: dict[str, str] | None = None,
-) -> str:
+def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) -> str:
     """The DuckDB table function(s) reading ``files``.
 
     CSV files are read with their header as read here and no sniffing (what a sniffer
-    guesses from a sample is not what a bad row holds): the columns in ``typed`` with
-    that type, every other column as text. Files with different headers (FOCUS
+    guesses from a sample is not what a bad row holds), every column as text, with no
+    null string (``NULL`` and empty values are made null in the query) and one more
+    column than the header, ``__extra``: DuckDB drops an extra trailing field that is
+    null without a word, so an unquoted decimal comma (``100,5`` is two values) in a row
+    ending with ``NULL`` shifted the row by one column. ``__width`` is true for a row
+    with more values than the header, or fewer. Files with different headers (FOCUS
     versions) are combined by column name.
     """
-    typed = typed or {}
     hive = any("=" in f.parent.name for f in files)
     if kind == "parquet":
         names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
@@ -617,40 +615,49 @@ def _source_sql(
     parts = []
     for header, group in groups.items():
         names = "[" + ", ".join(sql_string(str(f)) for f in group) + "]"
-        cols = (
-            "{"
-            + ", ".join(f"{sql_string(c)}: {sql_string(typed.get(c, 'VARCHAR'))}" for c in header)
-            + "}"
-        )
+        cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in (*header, "__extra")) + "}"
+        width = f"(__extra IS NOT NULL OR {sql_ident(header[-1])} IS NULL)"
         parts.append(
-            f"SELECT * FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
-            f"quote='\"', escape='\"', columns={cols}, nullstr=['NULL', ''], "
-            f"filename=true, hive_partitioning={'true' if hive else 'false'})"
+            f"SELECT *, {width} AS __width "
+            f"FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
+            f"quote='\"', escape='\"', columns={cols}, nullstr=[{sql_string(_NO_NULL)}], "
+            f"null_padding=true, filename=true, "
+            f"hive_partitioning={'true' if hive else 'false'})"
         )
     return "(" + " UNION ALL BY NAME ".join(parts) + ")"
+
+
+#: The CSV reader's null string: one no export holds (``NULL`` and empty are made null in
+#: the query, so that a trailing ``NULL`` beyond the header's columns is seen).
+_NO_NULL = "\x01"
 
 
 def _text(col: str, types: dict[str, str]) -> str:
     c = sql_ident(col)
     if types.get(col, "VARCHAR") == "VARCHAR":
-        return f"NULLIF({c}, 'NULL')"
+        return f"NULLIF(NULLIF({c}, 'NULL'), '')"
     return f"CAST({c} AS VARCHAR)"
 
 
 def _num(col: str, types: dict[str, str]) -> tuple[str, str]:
-    """SQL of a numeric column as DOUBLE, and the condition of a value that is not a number."""
+    """SQL of a numeric column as DOUBLE, and the condition of a value that is not a finite
+    number: text DuckDB does not read as one (``2,5``, ``1,234.5``: no decimal commas or
+    thousands separators in FOCUS), ``nan`` and ``inf`` (DuckDB reads them; a NaN row
+    dropped out of a sum, an infinite one made the line infinite)."""
     c = sql_ident(col)
     if types.get(col, "VARCHAR") == "VARCHAR":
-        v = f"NULLIF(TRIM({c}), 'NULL')"
-        return f"TRY_CAST({v} AS DOUBLE)", f"({v} IS NOT NULL AND TRY_CAST({v} AS DOUBLE) IS NULL)"
-    return f"CAST({c} AS DOUBLE)", "false"
+        v = f"NULLIF(NULLIF(TRIM({c}), 'NULL'), '')"
+        x = f"TRY_CAST({v} AS DOUBLE)"
+        return x, f"({v} IS NOT NULL AND coalesce(NOT isfinite({x}), true))"
+    x = f"CAST({c} AS DOUBLE)"
+    return x, f"({c} IS NOT NULL AND NOT isfinite({x}))"
 
 
 def _time(col: str, types: dict[str, str]) -> tuple[str, str]:
     c = sql_ident(col)
     t = types.get(col, "VARCHAR")
     if t == "VARCHAR":
-        v = f"NULLIF(TRIM({c}), 'NULL')"
+        v = f"NULLIF(NULLIF(TRIM({c}), 'NULL'), '')"
         return f"TRY_CAST({v} AS TIMESTAMPTZ)", f"(TRY_CAST({v} AS TIMESTAMPTZ) IS NULL)"
     if t.startswith("TIMESTAMP") or t == "DATE":
         return f"CAST({c} AS TIMESTAMPTZ)", f"({c} IS NULL)"
@@ -679,8 +686,9 @@ def read_focus(
     Raises
     ------
     DataError
-        Missing columns (per file), unparseable dates and text in cost or quantity
-        columns (the first rows named), a billing currency other than ``currency``,
+        Missing columns (per file), unparseable dates, text, ``nan`` or ``inf`` in cost
+        or quantity columns, CSV rows with more or fewer values than the header (the
+        first rows named), a billing currency other than ``currency``,
         a rule column that no file has.
     """
     import duckdb
@@ -751,21 +759,21 @@ def _focus_group(
     import duckdb
 
     if kind == "csv":
-        # Fast path: dates and numbers parsed by the CSV reader itself. A value that
-        # does not parse fails the read; the text path then finds and names every one.
-        typed = {
-            "ChargePeriodStart": "TIMESTAMPTZ",
-            cost_col: "DOUBLE",
-            "PricingQuantity": "DOUBLE",
-        }
-        src = _source_sql(files, kind, headers, typed)
-        types = {c: typed.get(c, "VARCHAR") for c in all_cols}
+        # every column as text, dates and numbers parsed in the query (TRY_CAST), so that
+        # every bad value is counted and named, and rows of the wrong width are seen
+        src = _source_sql(files, kind, headers)
+        types = {c: "VARCHAR" for c in all_cols}
         try:
-            agg, conds = _aggregate(con, src, types, mapping, cost_col)
+            agg, conds = _aggregate(con, src, types, mapping, cost_col, "__width")
         except duckdb.Error:
-            src = _source_sql(files, kind, headers)
-            types = {c: "VARCHAR" for c in all_cols}
-            agg, conds = _aggregate(con, src, types, mapping, cost_col)
+            bad, problems = _unreadable_csv(con, files, headers)
+            rest = [f for f in files if f not in bad]
+            if rest:  # the other files' problems too
+                more = _focus_group(con, rest, kind, mapping, currency, cost_col, lines)
+                problems += more if isinstance(more, list) else []
+            return problems
+        if agg["bad_width"].sum() > 0:
+            problems.extend(_name_wide_rows(con, src, headers, int(agg["bad_width"].sum())))
     else:
         src = _source_sql(files, kind, headers)
         types = {
@@ -819,8 +827,71 @@ def _focus_group(
     return out
 
 
+def _unreadable_csv(
+    con: Any, files: list[Path], headers: dict[Path, list[str]]
+) -> tuple[set[Path], list[Problem]]:
+    """The files DuckDB cannot read (a row with two values more than the header, a broken
+    quote) and a problem for each (only on the error path)."""
+    import duckdb
+
+    bad: set[Path] = set()
+    out = []
+    for f in files:
+        try:
+            con.execute(f"SELECT count(*) FROM {_source_sql([f], 'csv', headers)}").fetchall()
+        except duckdb.Error as e:
+            bad.add(f)
+            text = str(e)
+            line = re.search(r"CSV Error on Line: (\d+)", text)
+            if line and "Expected Number of Columns" in text:
+                out.append(
+                    Problem(
+                        str(f),
+                        f"row {line.group(1)}",
+                        f"more values than the header's {len(headers[f])} columns "
+                        "(a decimal comma without quotes? write decimals with a point)",
+                    )
+                )
+            else:
+                first = next((x.strip() for x in text.splitlines() if x.strip()), "")
+                out.append(Problem(str(f), "", f"not a readable CSV file: {first}"))
+    if not bad:  # the files read one by one: the combination failed
+        bad = set(files)
+        out.append(Problem(str(files[0]), "", "not a readable CSV file"))
+    return bad, out
+
+
+def _name_wide_rows(con: Any, src: str, headers: dict[Path, list[str]], n: int) -> list[Problem]:
+    """Problems naming the first rows with more or fewer values than the header."""
+    rows = con.execute(
+        f"""SELECT filename, n, extra FROM (
+                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
+                       __extra IS NOT NULL AS extra, __width AS bad
+                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
+    ).fetchall()
+    width = {str(f): len(h) for f, h in headers.items()}
+    out = []
+    for fname, i, extra in rows:
+        k = width.get(str(fname), 0)
+        what = (
+            f"more values than the header's {k} columns (a decimal comma without quotes? "
+            "write decimals with a point)"
+            if extra
+            else f"fewer values than the header's {k} columns"
+        )
+        out.append(Problem(str(fname), f"row {int(i) + 1}", what))
+    if n > len(rows):
+        out.append(Problem(str(rows[-1][0]) if rows else "", "", f"{n - len(rows)} more such rows"))
+    return out
+
+
 def _aggregate(
-    con: Any, src: str, types: dict[str, str], mapping: Mapping, cost_col: str
+    con: Any,
+    src: str,
+    types: dict[str, str],
+    mapping: Mapping,
+    cost_col: str,
+    width: str = "false",
 ) -> tuple[Any, tuple[str, str, str]]:
     """One pass over the export: sums per file, month, rule, bucket, service, correction,
     currency and (for rows a rule maps) ``PricingUnit``, with counts of unparseable values.
@@ -845,7 +916,8 @@ def _aggregate(
             SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
                    {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
                    {service} AS service, {cur} AS cur, {unit} AS unit,
-                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty
+                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty,
+                   {width} AS bad_width
             FROM {src}
         )
         SELECT filename, strftime(ts, '%Y-%m') AS month, rule,
@@ -858,7 +930,7 @@ def _aggregate(
                CASE WHEN rule IS NOT NULL THEN unit END AS unit,
                sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
                count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
-               count_if(bad_qty) AS bad_qty
+               count_if(bad_qty) AS bad_qty, count_if(bad_width) AS bad_width
         FROM t
         GROUP BY ALL
     """
@@ -873,11 +945,16 @@ def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> li
                        CAST({sql_ident(col)} AS VARCHAR) AS v, {cond} AS bad
                 FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
     ).fetchall()
-    what = "a date" if col == "ChargePeriodStart" else "a number"
     out = []
     for fname, i, v in rows:
         row = int(i) + 1 if kind == "csv" else int(i)  # CSV: the header is row 1
-        out.append(Problem(str(fname), f"row {row}, {col}", f"expected {what}, got {v!r}"))
+        if col == "ChargePeriodStart":
+            msg = f"expected a date, got {v!r}"
+        elif v is not None and _GROUPED.fullmatch(v.strip()):
+            msg = f"expected a number, got {v!r}; FOCUS numbers have no thousands separators"
+        else:
+            msg = _not_a_number(v)
+        out.append(Problem(str(fname), f"row {row}, {col}", msg))
     if n > len(rows):
         out.append(
             Problem(str(rows[-1][0]) if rows else "", col, f"{n - len(rows)} more such rows")
