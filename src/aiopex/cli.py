@@ -639,29 +639,8 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from aiopex.errors import AiopexError, Problem
     from aiopex.review import public_json, run_review
 
-    try:
-        share, amount = (float(x) for x in args.materiality.split(","))
-        if share < 0 or amount < 0:
-            raise ValueError
-    except ValueError:
-        raise AiopexError(
-            Problem(
-                "<command line>",
-                "--materiality",
-                f"expected SHARE,AMOUNT such as 0.05,1000, got {args.materiality!r}",
-            )
-        ) from None
-    if share > 1:  # a share of the baseline: 5 is 5% meant as a percentage
-        raise AiopexError(
-            Problem(
-                "<command line>",
-                "--materiality",
-                f"{share:g} looks like a percentage; write {share / 100:g}",
-            )
-        )
     outcome = run_review(
         args.baseline,
         args.actuals,
@@ -670,7 +649,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
         usage=args.usage,
         mapping=args.mapping,
         cost_basis=args.cost_basis,
-        materiality=(share, amount),
+        materiality=args.materiality,  # checked with every other problem
         reprice=args.reprice,
         fiscal_year_start=args.fiscal_year_start,
         save_next=args.save_baseline,

@@ -735,28 +735,62 @@ def _pick(paths: list[str | Path] | None, system: str, multi: bool) -> list[Path
     return out
 
 
-def _choose(found: list[Path], months: list[str]) -> list[Any]:
-    """Load baselines; per system keep the latest made before the period (else the latest)."""
-    from aiopex.baseline import load_baseline
-
-    problems: list[Problem] = []
-    loaded = []
-    for p in found:
-        try:
-            loaded.append(load_baseline(p))
-        except DataError as e:
-            problems.extend(e.problems)
-    if problems:
-        raise DataError(problems)
+def _choose(loaded: list[Any], months: list[str] | None) -> list[Any]:
+    """Per system, the latest baseline made before the period (else the latest, which
+    :func:`run_review` then refuses)."""
     by: dict[str, list[Any]] = {}
     for bl in loaded:
         by.setdefault(bl.name, []).append(bl)
     out = []
     for name in sorted(by):
         cands = sorted(by[name], key=lambda x: x.as_of)
-        before = [c for c in cands if c.as_of < months[0]]
+        before = [c for c in cands if months is not None and c.as_of < months[0]]
         out.append((before or cands)[-1])
     return out
+
+
+def parse_materiality(text: str) -> tuple[tuple[float, float], list[Problem]]:
+    """``SHARE,AMOUNT`` of ``--materiality``, and its problems (not raised).
+
+    The share is a fraction of the baseline: a share above 1 is taken for a percentage.
+
+    Examples
+    --------
+    >>> parse_materiality("0.05,1000")
+    ((0.05, 1000.0), [])
+    >>> print(parse_materiality("5,1000")[1][0])
+    <command line>: --materiality: 5 looks like a percentage; write 0.05
+    """
+    where = ("<command line>", "--materiality")
+    try:
+        share, amount = (float(x) for x in str(text).split(","))
+        if not (math.isfinite(share) and math.isfinite(amount)) or share < 0 or amount < 0:
+            raise ValueError
+    except ValueError:
+        msg = f"expected SHARE,AMOUNT such as 0.05,1000, got {text!r}"
+        return V.MATERIALITY, [Problem(*where, msg)]
+    if share > 1:
+        hint = f"{share:g} looks like a percentage; write {share / 100:g}"
+        return V.MATERIALITY, [Problem(*where, hint)]
+    return (share, amount), []
+
+
+def _unread_inputs(
+    actuals: list[str | Path], usage: str | Path | None, mapping: str | Path | None
+) -> list[Problem]:
+    """Problems of the actuals, usage and mapping files found without a baseline (its
+    lines and currency unknown): missing or unreadable files, an invalid mapping."""
+    from aiopex.inputs.actuals import expand, read_usage
+    from aiopex.inputs.mapping import load_mapping
+
+    problems = expand(actuals)[1]
+    for path, read in ((mapping, load_mapping), (usage, read_usage)):
+        if path:
+            try:
+                read(path)
+            except DataError as e:
+                problems.extend(e.problems)
+    return problems
 
 
 def run_review(
@@ -768,13 +802,17 @@ def run_review(
     usage: str | Path | None = None,
     mapping: str | Path | None = None,
     cost_basis: str = "effective",
-    materiality: tuple[float, float] = V.MATERIALITY,
+    materiality: tuple[float, float] | str = V.MATERIALITY,
     reprice: bool = False,
     fiscal_year_start: int | None = None,
     save_next: bool = False,
     render: bool = True,
 ) -> ReviewOutcome:
     """Check every input, then review each baseline and write its outputs.
+
+    ``materiality`` is ``(share, amount)`` or the text of ``--materiality``. A period
+    that starts at or before a baseline's ``as_of`` is refused: the baseline already
+    knew those months' actuals.
 
     A period that starts at or before a baseline's ``as_of`` is refused: the baseline
     already knew those months' actuals.
@@ -803,22 +841,37 @@ def run_review(
                 "<command line>", "--fiscal-year-start", f"expected 1..12, got {fiscal_year_start}"
             )
         )
-    if problems:
+        fiscal_year_start = None  # listed; the period is read with the scenario's then
+    if isinstance(materiality, str):
+        materiality, found_problems = parse_materiality(materiality)
+        problems.extend(found_problems)
+    try:
+        first_months: list[str] | None = parse_period(period, fiscal_year_start or 1)
+    except DataError as e:
+        problems.extend(e.problems)
+        first_months = None
+    try:
+        found = find_baselines(baseline)
+    except DataError as e:
+        problems.extend(e.problems)
+        found = []
+    loaded = []
+    for p in found:
+        try:
+            loaded.append(load_baseline(p))
+        except DataError as e:
+            problems.extend(e.problems)
+    if not loaded:  # the other inputs' problems, as far as they show without a baseline
+        problems.extend(_unread_inputs(actuals, usage, mapping))
         raise DataError(problems)
-    found = find_baselines(baseline)
     multi = len(found) > 1 or not (Path(baseline) / "baseline.json").exists()
-    chosen = _choose(found, parse_period(period, fiscal_year_start or 1))
     jobs = []
-    for bl in chosen:
+    for bl in _choose(loaded, first_months):
         arr = BaselineArrays.from_result(bl.result)
         if fiscal_year_start is not None:
             arr.fiscal_year_start = fiscal_year_start
-        try:
-            months = parse_period(period, arr.fiscal_year_start)
-        except DataError as e:
-            problems.extend(e.problems)
-            continue
-        if months[0] <= bl.as_of:
+        months = None if first_months is None else parse_period(period, arr.fiscal_year_start)
+        if months is not None and months[0] <= bl.as_of:
             problems.append(
                 Problem(
                     str(bl.path),
@@ -828,7 +881,7 @@ def run_review(
                     "review a later period, or against a baseline made before it",
                 )
             )
-            continue
+            months = None
         lines = dict(zip(arr.names, arr.drivers, strict=True))
         mp, map_failed = None, False
         try:
@@ -855,7 +908,7 @@ def run_review(
                 us = read_usage(_pick([usage], bl.name, multi)[0])
             except DataError as e:
                 problems.extend(e.problems)
-        if act is None:
+        if act is None or months is None:
             continue
         inp = Inputs(act, us, cost_basis, materiality, reprice)
         problems.extend(check_inputs(arr, months, inp, str(bl.path)))
