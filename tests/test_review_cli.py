@@ -247,3 +247,22 @@ def test_materiality_share_as_a_percentage_refused(baselines: Path, tmp_path: Pa
     assert main(args) == 2
     assert "--materiality: 5 looks like a percentage; write 0.05" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_review_json_records_version_seed_and_input_hashes(baselines: Path, tmp_path: Path):
+    """review.json records the package version, the re-forecast's seed and the sha256 of
+    every file read (actuals, mapping, usage, the baseline's files): they were missing."""
+    import hashlib
+
+    path = baselines / "claims_assistant" / "2026-12"
+    out = tmp_path / "r"
+    assert main(review_args(path, out)) == 0
+    rv = json.loads((out / "review.json").read_text())
+    assert rv["version"] == aiopex.__version__ and rv["seed"] == 7
+    inputs = rv["inputs"]
+    read = [EX / "other_costs.csv", EX / "mapping.yaml", EX / "usage.csv", path / "baseline.json",
+            *sorted((EX / "focus").rglob("*.*"))]  # fmt: skip
+    for f in read:
+        assert inputs[str(f)] == hashlib.sha256(f.read_bytes()).hexdigest(), f
+    assert all(len(h) == 64 for h in inputs.values())
+    assert {"period", "months", "baseline", "currency", "lines", "reforecast"} <= set(rv)

@@ -109,6 +109,7 @@ class BaselineArrays:
     tokens_per_item: tuple[float, float] = (0.0, 0.0)
     draws_requests: np.ndarray | None = None
     inputs_hash: str = ""
+    history_path: str | None = None
 
     @property
     def reforecast_seed(self) -> int:
@@ -170,6 +171,7 @@ class BaselineArrays:
             history=hist,
             method=str(getattr(m.usage, "method", None) or "auto"),
             inputs_hash=str(getattr(r.scenario, "inputs_hash", "") or ""),
+            history_path=str(hpath) if hpath and hist is not None else None,
             draws_requests=(
                 None if getattr(d, "requests", None) is None else np.asarray(d.requests, float)
             ),
@@ -793,6 +795,18 @@ def _unread_inputs(
     return problems
 
 
+def input_hashes(bl: Any, files: list[str]) -> dict[str, str]:
+    """``{file: sha256}`` of every file a review read: the actuals, mapping and usage
+    files, the scenario's usage history if read, and the baseline's manifest and result
+    files (their hashes as recorded in the manifest, checked when it was loaded)."""
+    out = {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files}
+    man = Path(bl.path) / "baseline.json"
+    out[str(man)] = hashlib.sha256(man.read_bytes()).hexdigest()
+    for name, digest in sorted(bl.manifest.get("files", {}).items()):
+        out[str(Path(bl.path) / "result" / name)] = str(digest)
+    return out
+
+
 def run_review(
     baseline: str | Path,
     actuals: list[str | Path],
@@ -827,8 +841,9 @@ def run_review(
         Every problem of every input; nothing is written.
     """
     from aiopex.baseline import differences, find_baselines, load_baseline
-    from aiopex.inputs.actuals import COST_BASIS, read_actuals, read_usage
+    from aiopex.inputs.actuals import COST_BASIS, expand, read_actuals, read_usage
     from aiopex.inputs.mapping import load_mapping
+    from aiopex.version import __version__
 
     problems: list[Problem] = []
     if cost_basis not in COST_BASIS:
@@ -919,6 +934,10 @@ def run_review(
                 existing = load_baseline(nxt)
             except DataError as e:
                 problems.extend(e.problems)
+        read = [*expand(_pick(actuals, bl.name, multi))[0], *maps]
+        read += _pick([usage], bl.name, multi) if usage else []
+        read += [Path(arr.history_path)] if arr.history_path else []
+        inp.files = [str(f) for f in read]
         jobs.append((bl, arr, months, inp, existing))
     out = Path(out)
     problems.extend(_output_problems(out, [bl.name for bl, *_ in jobs], multi, render))
@@ -931,6 +950,9 @@ def run_review(
             "period": period,
             "system": bl.name,
             "baseline": {"as_of": bl.as_of, "inputs_hash": bl.inputs_hash, "path": str(bl.path)},
+            "version": __version__,
+            "seed": arr.reforecast_seed,
+            "inputs": input_hashes(bl, inp.files),
             **{k: v for k, v in rv.items() if k != "period"},
         }
         nxt = None
