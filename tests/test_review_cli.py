@@ -266,3 +266,22 @@ def test_review_json_records_version_seed_and_input_hashes(baselines: Path, tmp_
         assert inputs[str(f)] == hashlib.sha256(f.read_bytes()).hexdigest(), f
     assert all(len(h) == 64 for h in inputs.values())
     assert {"period", "months", "baseline", "currency", "lines", "reforecast"} <= set(rv)
+
+
+def test_a_line_billed_in_mixed_units_has_no_quantity(baselines: Path, tmp_path: Path) -> None:
+    """A rule that also maps Log Analytics (GB) to the GPU line (node hours): the amounts
+    add up, the quantities cannot, so the line's variance is unexplained, and review.json
+    and the report's data quality say why."""
+    mapping = tmp_path / "mapping.yaml"
+    rule = '  - line: reranker_gpu\n    match: {ServiceName: "Log Analytics"}\n'
+    mapping.write_text((EX / "mapping.yaml").read_text().replace("rules:\n", "rules:\n" + rule))
+    args = review_args(baselines / "claims_assistant" / "2026-12", tmp_path / "out")
+    args[args.index("--map") + 1] = str(mapping)
+    assert main(args) == 0
+    rv = json.loads((tmp_path / "out" / "review.json").read_text())
+    gpu = next(x for x in rv["lines"] if x["line"] == "reranker_gpu")
+    assert set(rv["mixed_units"]["reranker_gpu"]["units"]) == {"1 Hour", "1 GB"}
+    assert gpu["volume"] == gpu["price"] == 0 and gpu["unexplained"] == pytest.approx(
+        gpu["variance"]
+    )
+    assert "Log Analytics" not in rv["unmapped"]["by_service"]

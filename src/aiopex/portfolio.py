@@ -681,7 +681,7 @@ def check_outputs(out: str | Path, report: bool = True) -> list[Problem]:
 def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
     """Problems with ``--draws`` for this portfolio: each member's task, and the sums.
 
-    A member's task holds ``8 * draws * months * (lines + 2)`` bytes
+    A member's task holds ``8 * draws * months * (lines + 3)`` bytes
     (:func:`aiopex.inputs.run_request.estimate_bytes`); the coordinator holds the
     portfolio's cost and net ``(draws, timeline months)`` and one total per member and
     draw.

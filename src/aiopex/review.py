@@ -390,8 +390,12 @@ def compute_review(
     idx = [b.months.index(m) for m in months]
     a = inp.actuals
     la = a.lines[a.lines["month"].isin(months)]
+    # Qa of the period: missing when a month of the line has an amount but no quantity
+    # (not given, or FOCUS rows in mixed units), so that the split is not made on part
+    # of the months: REVIEW.md puts all of the variance in ``unexplained`` then
     by_line = la.groupby("line").agg(
-        amount=("amount", "sum"), quantity=("quantity", lambda s: s.sum(min_count=1))
+        amount=("amount", "sum"),
+        quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
     )
     usage = inp.usage
     Ra = Rb = None
@@ -654,6 +658,7 @@ def compute_review(
         "charges": charges,
         "corrections": corrections,
         "missing_actuals": missing_actuals,
+        "mixed_units": a.mixed_units(months),
         "outside_band": V.outside_band(rows),
         "outside_band_by_chance": V.outside_by_chance(rows),
         "reforecast": reforecast_json,
@@ -705,7 +710,9 @@ class ReviewOutcome:
             gap = f", no actuals: {', '.join(missing)}" if missing else ""
             holes = r.get("missing_actuals") or []
             if holes:
-                gap += f", {len(holes)} month(s) of a line without actuals counted as 0"
+                gap += f", {len(holes)} month(s) missing from lines with actuals, counted as 0"
+            if r.get("mixed_units"):
+                gap += f", mixed units (no quantity): {', '.join(r['mixed_units'])}"
             acc = ((r.get("usage") or {}).get("accuracy") or {}).get("below_acceptable")
             degraded = f", accuracy below acceptable in {', '.join(acc)}" if acc else ""
             lines.append(

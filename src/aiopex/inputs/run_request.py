@@ -19,17 +19,18 @@ SEED_LIMIT = 2**63
 
 
 def estimate_bytes(draws: int, months: int, lines: int) -> int:
-    """Memory kept for ``draws`` draws: ``8 * draws * months * (lines + 2)`` bytes.
+    """Memory kept for ``draws`` draws: ``8 * draws * months * (lines + 3)`` bytes.
 
-    A float64 per draw, month and series, for the monthly cost and net the summaries
-    keep plus one series per cost line (an upper bound of what the engine holds).
+    A float64 per draw, month and series, for the monthly cost, net and requests the
+    summaries and saved results keep plus one series per cost line (an upper bound of
+    what the engine holds).
 
     Examples
     --------
     >>> estimate_bytes(100_000, 36, 11)
-    374400000
+    403200000
     """
-    return 8 * draws * months * (lines + 2)
+    return 8 * draws * months * (lines + 3)
 
 
 def check_seed(seed: Any, where: str = "<command line>") -> list[Problem]:

@@ -307,3 +307,18 @@ def missing_text(x: dict[str, Any]) -> str:
     base = x.get("baseline")
     than = "" if base is None else f" (baseline {base:,.0f})"
     return f"{x['line']}: no actuals for {x['month']}, counted as 0{than}"
+
+
+def mixed_text(line: str, x: dict[str, Any]) -> str:
+    """``"gpu: billed in 2 units (GB 393 rows, Hours 36), so no quantity: ..."``.
+
+    >>> mixed_text("gpu", {"units": {"GB": 393, "Hours": 36}})
+    'gpu: billed in 2 units (GB 393 rows, Hours 36), so no quantity: its variance is unexplained'
+    """
+    units = ", ".join(
+        f"{u} {n} rows" if i == 0 else f"{u} {n}" for i, (u, n) in enumerate(x["units"].items())
+    )
+    return (
+        f"{line}: billed in {len(x['units'])} units ({units}), so no quantity: "
+        "its variance is unexplained"
+    )

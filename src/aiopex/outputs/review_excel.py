@@ -244,6 +244,10 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     co = review["corrections"]
     out.append(["corrections (counted in their lines)", co["amount"], co["rows"]])
     out += [[V.missing_text(x), x["counted_as"], 0] for x in review.get("missing_actuals") or []]
+    out += [
+        [V.mixed_text(line, x), x["amount"], x["rows"]]
+        for line, x in (review.get("mixed_units") or {}).items()
+    ]
     for i, row in enumerate(out, start=1):
         ds.write(i, 0, row[0])
         ds.write_number(i, 1, row[1], money)

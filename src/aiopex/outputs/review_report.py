@@ -333,7 +333,8 @@ def _missing_para(review: dict[str, Any]) -> str:
 
 def data_quality_table(review: dict[str, Any]) -> Any:
     """What was not put on a line: unmapped cost by service, taxes, credits, corrections;
-    and every month without actuals of a line that has actuals (counted as 0)."""
+    every month without actuals of a line that has actuals (counted as 0); and the lines
+    whose billing rows came in more than one unit (amount counted, no quantity)."""
     rows = [
         {"what": f"unmapped: {s}", "amount": v["amount"], "rows": v["rows"]}
         for s, v in review["unmapped"]["by_service"].items()
@@ -345,6 +346,10 @@ def data_quality_table(review: dict[str, Any]) -> Any:
     rows += [
         {"what": V.missing_text(x), "amount": x["counted_as"], "rows": 0}
         for x in review.get("missing_actuals") or []
+    ]
+    rows += [
+        {"what": V.mixed_text(line, x), "amount": x["amount"], "rows": x["rows"]}
+        for line, x in (review.get("mixed_units") or {}).items()
     ]
     df = pd.DataFrame(rows)
     return (
