@@ -265,3 +265,8 @@ def test_outlook_counts_a_month_without_actuals_as_0_and_lists_it() -> None:
     said = "gpu: no actuals for 2027-02, counted as 0 (baseline 6,000)"
     pub = public_json(rv)
     assert said in str(rr.headline(pub)) and said in rr.data_quality_table(pub).to_html()
+    # a month that expected nothing (a one-off cost billed once) is not missing
+    b = baseline()
+    b.amount[b.names.index("gpu"), 1] = 0.0
+    rv = compute_review(b, Q1, Inputs(actuals(rows), usage(120000.0)), "2027-Q1")
+    assert rv["missing_actuals"] == []

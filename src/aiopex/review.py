@@ -453,17 +453,13 @@ def compute_review(
     # (``no_actuals``) its baseline amounts, since a line nobody billed is not free.
     billed_lines = set(by_line.index)
     known = sorted(set(months) | {m for m in fy_months if m <= months[-1]})
-    missing_actuals = [
-        {
-            "line": n,
-            "month": m,
-            "counted_as": 0.0,
-            "baseline": float(b.amount[i, b.months.index(m)]) if m in b.months else None,
-        }
+    missing_actuals = [  # a month that expected nothing (baseline 0) is not missing
+        {"line": n, "month": m, "counted_as": 0.0, "baseline": base}
         for i, n in enumerate(b.names)
         if n in billed_lines
         for m in known
         if (n, m) not in act.index
+        and (base := float(b.amount[i, b.months.index(m)]) if m in b.months else None) != 0
     ]
 
     def known_month(m: str, k: int | None) -> tuple[float, float]:
