@@ -167,6 +167,19 @@ def test_each_focus_version_csv(tmp_path: Path, version: str) -> None:
     check(read_focus([f], mapping=m, currency="EUR"))
 
 
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The export with its cost and quantity as numbers, as a Parquet export has them."""
+    typed = df.copy()
+    for c in ("EffectiveCost", "PricingQuantity"):
+        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
+    return typed
+
+
+def _to_parquet(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, path: Path) -> None:
+    con.register("typed", df)
+    con.execute(f"COPY typed TO '{path}' (FORMAT parquet)")
+
+
 def test_csv_gz_parquet_and_partitioned_folder(tmp_path: Path) -> None:
     df = _frame_with_meter("1.2")
     m = load_mapping(write_mapping(tmp_path), set(LINES))
@@ -175,13 +188,10 @@ def test_csv_gz_parquet_and_partitioned_folder(tmp_path: Path) -> None:
         df.to_csv(fh, index=False)
     check(read_focus([gz], mapping=m, currency="EUR"))
     # Parquet with typed columns, and a hive-partitioned folder of two files
-    typed = df.copy()
-    for c in ("EffectiveCost", "PricingQuantity"):
-        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
+    typed = _typed(df)
     pq = tmp_path / "export.parquet"
     con = duckdb.connect()
-    con.register("typed", typed)
-    con.execute(f"COPY typed TO '{pq}' (FORMAT parquet)")
+    _to_parquet(con, typed, pq)
     check(read_focus([pq], mapping=m, currency="EUR"))
     folder = tmp_path / "partitioned"
     for part, idx in (("2027-01", slice(0, 5)), ("2027-02", slice(5, None))):
@@ -478,13 +488,8 @@ def test_quantities_in_different_pricing_units_are_not_added(tmp_path: Path) -> 
     # the same units spread over a CSV and a Parquet file are caught when combined
     one, two = df.iloc[[0]], df.drop(index=0)
     one.to_csv(f, index=False)
-    typed = two.copy()
-    for c in ("EffectiveCost", "PricingQuantity"):
-        typed[c] = pd.to_numeric(typed[c].replace("NULL", None))
     pq = tmp_path / "e.parquet"
-    con = duckdb.connect()
-    con.register("typed", typed)
-    con.execute(f"COPY typed TO '{pq}' (FORMAT parquet)")
+    _to_parquet(duckdb.connect(), _typed(two), pq)
     b = read_actuals([f, pq], lines=LINES, currency="EUR", mapping=m)
     assert pd.isna(
         b.lines.set_index(["line", "month"]).loc[("llm_input_tokens", "2027-01"), "quantity"]
