@@ -132,10 +132,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="saved under DIR/<name>/<as_of>/")
     _add_common(p)
 
-    p = sub.add_parser("review", help="quarterly cost review: actuals against a baseline")
+    p = sub.add_parser(
+        "review",
+        help="quarterly cost review: actuals against a baseline",
+        description="Quarterly cost review: actuals against a baseline, variance, re-forecast.",
+        epilog="Exit codes: 0 done; 2 bad input (nothing written); 1 a failure while running; "
+        "3 done, and a line or the total is to investigate with --fail-on investigate. "
+        "File formats: docs/review.md.",
+    )
     p.add_argument("--baseline", required=True, metavar="PATH", help="a baseline or a folder")
-    p.add_argument("--actuals", required=True, nargs="+", metavar="FILE", help="files or folders")
-    p.add_argument("--usage", metavar="FILE", help="usage actuals: month, requests[, accuracy]")
+    p.add_argument(
+        "--actuals",
+        required=True,
+        nargs="+",
+        metavar="FILE",
+        help="cost actuals (CSV or .xlsx: month, line, amount[, quantity, currency]) and FOCUS "
+        "exports; files or folders",
+    )
+    p.add_argument(
+        "--usage",
+        metavar="FILE",
+        help="usage actuals: month, requests[, active_users, accuracy]",
+    )
     p.add_argument("--map", dest="mapping", metavar="MAP", help="mapping file for FOCUS exports")
     p.add_argument("--period", required=True, help="2027-Q1, FY2028-Q1 or 2027-01..2027-03")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
