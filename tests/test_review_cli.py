@@ -285,3 +285,12 @@ def test_a_line_billed_in_mixed_units_has_no_quantity(baselines: Path, tmp_path:
         gpu["variance"]
     )
     assert "Log Analytics" not in rv["unmapped"]["by_service"]
+
+
+def test_usage_given_a_folder(baselines: Path, tmp_path: Path, capsys) -> None:
+    """--usage takes one CSV: a folder is named as such, not '[Errno 21] Is a directory'."""
+    args = review_args(baselines / "claims_assistant" / "2026-12", tmp_path / "out")
+    args[args.index("--usage") + 1] = str(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "a folder; --usage takes one CSV file" in err and "Errno" not in err

@@ -485,8 +485,10 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _not_a_number(text: str, wanted: str = "a number") -> str:
+def _not_a_number(text: str | None, wanted: str = "a number") -> str:
     """``expected a number, got '100,5'``, with a hint where a decimal comma is likely."""
+    if text is None:
+        return f"expected {wanted}, got nothing (NULL)"
     msg = f"expected {wanted}, got {text!r}"
     if text.count(",") == 1:
         msg += f"; write decimals with a point ({text.replace('.', '').replace(',', '.')!r})"
@@ -949,7 +951,11 @@ def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> li
     for fname, i, v in rows:
         row = int(i) + 1 if kind == "csv" else int(i)  # CSV: the header is row 1
         if col == "ChargePeriodStart":
-            msg = f"expected a date, got {v!r}"
+            msg = (
+                "expected a date, got nothing (NULL)"
+                if v is None
+                else f"expected a date, got {v!r}"
+            )
         elif v is not None and _GROUPED.fullmatch(v.strip()):
             msg = f"expected a number, got {v!r}; FOCUS numbers have no thousands separators"
         else:
@@ -984,6 +990,8 @@ def read_usage(path: str | Path) -> pd.DataFrame:
     file = str(path)
     if not path.exists():
         raise DataError(Problem(file, "", "file not found"))
+    if path.is_dir():
+        raise DataError(Problem(file, "", "a folder; --usage takes one CSV file"))
     rows = _rows(path)
     if not rows:
         raise DataError(Problem(file, "", "empty file"))
