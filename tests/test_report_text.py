@@ -115,3 +115,22 @@ def test_files_and_rerun_show_no_absolute_paths(tmp_path, claims):
     )
     assert "-p scenario data/scenarios/claims_triage.yaml" in cmd
     assert str(ROOT) not in cmd and str(tmp_path) not in cmd
+
+
+def test_a_cost_after_the_horizon_is_noted(tmp_path):
+    """A one_time cost in month 36 of a 36-month horizon (months 0 to 35) costs nothing, by
+    the formulas; the CLI, validate and the report's headline say so."""
+    from aiopex.cli import main
+
+    path = tmp_path / "oneoff.yaml"
+    path.write_text(
+        'name: oneoff\nstart: "2027-01"\nhorizon_months: 36\n'
+        "usage: {population: 10, items_per_user_month: 1}\ncosts:\n"
+        "  - {name: decommission, category: other, driver: one_time, rate: 5000, month: 36}\n"
+        "  - {name: ok, category: support, driver: fixed, rate: 100, from_month: 35}\n"
+    )
+    r = aiopex.run(aiopex.load_scenario(path))
+    said = "costs[0] decommission: month 36 is after the horizon (months 0 to 35)"
+    assert r.scenario.notes() == [said + ", so the line costs nothing in this forecast"]
+    assert said in summary_text(r) and said in str(report.headline(r))
+    assert main(["validate", str(path)]) == 0

@@ -330,6 +330,7 @@ def summary_text(result: Any) -> str:
             f"  pilot: its budget showed {_money(p['pilot_reported_monthly'], cur)} a month, "
             f"it really cost {_money(p['pilot_true_monthly'], cur)}; {said}"
         )
+    out.extend(f"  note: {note}" for note in s.notes())
     r = result.readiness
     out.append(f"  readiness: {text.readiness_line(r)}")
     out.extend(f"    - {f}" for f in text.flags(r))
@@ -422,11 +423,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     problems = []
     for f in args.files:
         try:
-            load_scenario(f)
+            scenario = load_scenario(f)
         except AiopexError as e:
             problems.extend(e.problems)
         else:
             print(f"{f}: ok")
+            for note in scenario.notes():
+                print(f"{f}: note: {note}")
     if problems:
         raise AiopexError(problems)
     return EXIT_OK

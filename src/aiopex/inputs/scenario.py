@@ -608,6 +608,26 @@ class Scenario:
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, {self.path.name}, hash={self.inputs_hash[:12]})"
 
+    def notes(self) -> list[str]:
+        """Cost lines that cost nothing in this horizon because of their months.
+
+        By SCENARIO.md's formulas a ``one_time`` cost in a month after the horizon, or a
+        line whose ``from_month`` is after it, costs nothing here; that is allowed (a
+        child scenario may shorten its parent's horizon), but said, so that an off-by-one
+        month (month 36 of a 36-month horizon, which ends at month 35) is seen.
+        """
+        last = self.horizon - 1
+        out = []
+        for i, ln in enumerate(self.model.costs):
+            month = ln.month if ln.driver == "one_time" else ln.from_month
+            if month is not None and month > last:
+                field = "month" if ln.driver == "one_time" else "from_month"
+                out.append(
+                    f"costs[{i}] {ln.name}: {field} {month} is after the horizon (months 0 to "
+                    f"{last}), so the line costs nothing in this forecast"
+                )
+        return out
+
     def scalar_inputs(self) -> list[tuple[str, float | int | str, str]]:
         """Every scalar input as ``(dotted path, point value, unit or note)``.
 

@@ -322,6 +322,10 @@ def headline(result: Result) -> HTML:
         if silent
         else ""
     )
+    silent_note += "".join(  # a cost line whose months fall after the horizon
+        f'<div style="color: #b54708; margin-bottom: .4rem;">Note: {html.escape(n)}.</div>'
+        for n in s.notes()
+    )
     desc = html.escape(s.description or "")
     body = (
         '<div style="font-family: system-ui, sans-serif; margin: .5rem 0 1rem;">'
