@@ -789,7 +789,7 @@ def describe(info: dict[str, Any]) -> str:
     ...                  "backtest_mase": 0.42, "calibration": 1.0,
     ...                  "calibration_upper": 1.1, "warnings": 2})
     >>> text.split("; ")
-    ['mean of seasonal ETS (ets_seasonal) and Theta (in logs) on 30 months of history to \
+    ['mean of seasonal ETS (ets_seasonal) and Theta, fitted in logs, on 30 months of history to \
 2026-12', \
 'backtest error 0.42 (MASE), interval widened x1.00 below and x1.10 above by the backtest', \
 '2 statsmodels warnings while fitting']
@@ -797,7 +797,7 @@ def describe(info: dict[str, Any]) -> str:
     members = list(info.get("members") or [info["method"]])
     members = [_NAMES.get(m, m) for m in members]
     what = f"mean of {_listed(members)}" if len(members) > 1 else members[0]
-    text = f"{what}{' (in logs)' if info.get('log_scale') else ''}"
+    text = f"{what}{', fitted in logs,' if info.get('log_scale') else ''}"
     text += f" on {info.get('months', '?')} months of history to {info['as_of']}"
     err = info.get("backtest_mase")
     text += f"; backtest error {err:.2f} (MASE)" if err is not None else "; not backtested"
