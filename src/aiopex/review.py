@@ -802,11 +802,13 @@ def input_hashes(bl: Any, files: list[str]) -> dict[str, str]:
     """``{file: sha256}`` of every file a review read: the actuals, mapping and usage
     files, the scenario's usage history if read, and the baseline's manifest and result
     files (their hashes as recorded in the manifest, checked when it was loaded)."""
+    from aiopex.baseline import MANIFEST, RESULT_DIR
+
     out = {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files}
-    man = Path(bl.path) / "baseline.json"
+    man = Path(bl.path) / MANIFEST
     out[str(man)] = hashlib.sha256(man.read_bytes()).hexdigest()
     for name, digest in sorted(bl.manifest.get("files", {}).items()):
-        out[str(Path(bl.path) / "result" / name)] = str(digest)
+        out[str(Path(bl.path) / RESULT_DIR / name)] = str(digest)
     return out
 
 

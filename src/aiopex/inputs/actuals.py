@@ -122,8 +122,7 @@ class Actuals:
         u = self.units
         if months is not None:
             u = u[u["month"].isin(months)]
-        n = u.groupby(["line", "month"])["unit"].nunique()
-        mixed = u.set_index(["line", "month"]).loc[n[n > 1].index].reset_index()
+        mixed = u.set_index(["line", "month"]).loc[_mixed_keys(u)].reset_index()
         out: dict[str, dict[str, Any]] = {}
         for line, g in mixed.groupby("line", sort=True):
             by_unit = g.groupby("unit")["rows"].sum()
@@ -175,12 +174,17 @@ def combine(parts: list[Actuals]) -> Actuals:
     )
 
 
+def _mixed_keys(units: pd.DataFrame) -> pd.Index:
+    """The (line, month) pairs of ``units`` billed in more than one unit."""
+    n = units.groupby(["line", "month"])["unit"].nunique()
+    return n[n > 1].index
+
+
 def _unmix(lines: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """``lines`` with the quantity of each (line, month) of more than one unit set to NaN."""
     if not len(units):
         return lines
-    n = units.groupby(["line", "month"])["unit"].nunique()
-    mixed = set(n[n > 1].index)
+    mixed = set(_mixed_keys(units))
     if mixed:
         lines = lines.copy()
         hit = [(a, b) in mixed for a, b in zip(lines["line"], lines["month"], strict=True)]
