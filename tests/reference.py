@@ -312,6 +312,23 @@ class ReferenceModel:
                 "min_units": int(raw.get("min_units", 1)),
             }
             self.lines.append(line)
+        # commitments: committed spend per month at a discount, over a term
+        self.commitments: list[dict] = []
+        for raw in doc.get("commitments") or []:
+            start = int(raw.get("from_month", 0))
+            self.commitments.append(
+                {
+                    "name": raw["name"],
+                    "covers": list(raw["covers"]),
+                    "C": float(raw["amount_per_month"]),
+                    "d": float(raw["discount"]),
+                    "from_month": start,
+                    "last_month": min(start + int(raw["term_months"]), self.H) - 1,
+                    "category": next(
+                        ln["category"] for ln in self.lines if ln["name"] == raw["covers"][0]
+                    ),
+                }
+            )
         self.pilot_doc = doc.get("pilot")
         self._cache: dict = {}
 
@@ -499,9 +516,10 @@ class ReferenceModel:
         raise ValueError(f"unknown driver {driver!r}")
 
     @_cell
-    def amount(self, name: str, m: int) -> float:
-        """``amount(m) = 0`` outside ``from_month .. to_month``, otherwise ``q * rate``
-        (``q * rate / 12`` for ``fte``) times ``(1 + escalation_per_year)^(m/12)``."""
+    def on_demand(self, name: str, m: int) -> float:
+        """A cost line's amount as "Cost lines" defines it: ``0`` outside ``from_month ..
+        to_month``, otherwise ``q * rate`` (``q * rate / 12`` for ``fte``) times
+        ``(1 + escalation_per_year)^(m/12)``."""
         line = next(ln for ln in self.lines if ln["name"] == name)
         if not line["from_month"] <= m <= line["to_month"]:
             return 0.0
@@ -509,21 +527,105 @@ class ReferenceModel:
         base = q * line["rate"] / 12 if line["driver"] == "fte" else q * line["rate"]
         return base * (1.0 + line["escalation_per_year"]) ** (m / 12)
 
+    # ---- commitments ------------------------------------------------------ #
+
+    def commitment(self, name: str) -> dict:
+        return next(c for c in self.commitments if c["name"] == name)
+
+    def covering(self, line: str) -> dict | None:
+        """The commitment that covers ``line`` (a line appears in one commitment only)."""
+        return next((c for c in self.commitments if line in c["covers"]), None)
+
+    @staticmethod
+    def in_term(c: dict, m: int) -> bool:
+        """The term: ``from_month .. from_month + term_months - 1``, cut at the horizon."""
+        return c["from_month"] <= m <= c["last_month"]
+
+    def spend(self, c: dict, m: int) -> float:
+        """``S(m)``: the covered lines' on-demand amounts."""
+        return sum(self.on_demand(line, m) for line in c["covers"])
+
+    def covered(self, c: dict, m: int) -> float:
+        """``covered(m) = min(S(m), E)``, ``E = C / (1 - d)``, in the term (0 outside)."""
+        if not self.in_term(c, m):
+            return 0.0
+        return min(self.spend(c, m), c["C"] / (1.0 - c["d"]))
+
+    def overage(self, c: dict, m: int) -> float:
+        """``overage(m) = S(m) - covered(m)`` in the term (0 outside)."""
+        if not self.in_term(c, m):
+            return 0.0
+        return self.spend(c, m) - self.covered(c, m)
+
+    def unused_commitment(self, c: dict, m: int) -> float:
+        """``unused_commitment(m) = C - (1 - d) * covered(m)`` in the term (0 outside)."""
+        if not self.in_term(c, m):
+            return 0.0
+        return c["C"] - (1.0 - c["d"]) * self.covered(c, m)
+
+    def commitment_savings(self, c: dict, m: int) -> float:
+        """``commitment_savings(m) = S(m) - C - overage(m)`` in the term (0 outside)."""
+        if not self.in_term(c, m):
+            return 0.0
+        return self.spend(c, m) - c["C"] - self.overage(c, m)
+
+    @_cell
+    def amount(self, name: str, m: int) -> float:
+        """A line's amount in the ledger: a commitment's own line is ``C`` in its term, 0
+        outside; a covered line in the term is its on-demand amount times
+        ``overage(m) / S(m)`` (0 when ``S(m) = 0``); any other, its on-demand amount."""
+        if any(c["name"] == name for c in self.commitments):
+            c = self.commitment(name)
+            return c["C"] if self.in_term(c, m) else 0.0
+        c = self.covering(name)
+        if c is None or not self.in_term(c, m):
+            return self.on_demand(name, m)
+        S = self.spend(c, m)
+        if S == 0:
+            return 0.0
+        return self.on_demand(name, m) * self.overage(c, m) / S
+
+    def ledger_lines(self) -> list[dict]:
+        """The cost lines, then each commitment's own line (its category: its first
+        covered line's)."""
+        return self.lines + [
+            {"name": c["name"], "category": c["category"]} for c in self.commitments
+        ]
+
     @_cell
     def cost(self, m: int) -> float:
-        """``cost(m)``: the sum of all cost lines."""
+        """``cost(m)``: the sum of all lines (a commitment's own line included)."""
         total = 0.0
-        for line in self.lines:
+        for line in self.ledger_lines():
             total += self.amount(line["name"], m)
         return total
 
     def category_cost(self, category: str, m: int) -> float:
         """Sum of the month-``m`` amounts of the lines of ``category``."""
         total = 0.0
-        for line in self.lines:
+        for line in self.ledger_lines():
             if line["category"] == category:
                 total += self.amount(line["name"], m)
         return total
+
+    def commitment_figures(self) -> list[dict[str, Any]]:
+        """Per commitment, sums over its term: ``unused_commitment``,
+        ``commitment_savings``, and ``commitment_utilization = 1 - unused / (C * n)``
+        with ``n`` the term's months within the horizon."""
+        out = []
+        for c in self.commitments:
+            term = [m for m in self.months() if self.in_term(c, m)]
+            unused = sum(self.unused_commitment(c, m) for m in term)
+            out.append(
+                {
+                    "name": c["name"],
+                    "unused_commitment": unused,
+                    "commitment_savings": sum(self.commitment_savings(c, m) for m in term),
+                    "commitment_utilization": 1.0 - unused / (c["C"] * len(term)),
+                    "committed": c["C"] * len(term),
+                }
+            )
+        return out
 
     # ---- finance --------------------------------------------------------- #
 
@@ -680,6 +782,20 @@ class ReferenceModel:
             "degraded_months": self.degraded_months(),
             "silent_months": self.silent_months(),
             "silent_error_cost": self.silent_error_cost(),
+            **self.commitment_totals(),
+        }
+
+    def commitment_totals(self) -> dict[str, float]:
+        """With commitments: ``unused_commitment`` and ``commitment_savings`` summed over
+        the commitments, ``commitment_utilization = 1 - unused / sum(C * n)``."""
+        figures = self.commitment_figures()
+        if not figures:
+            return {}
+        unused = sum(f["unused_commitment"] for f in figures)
+        return {
+            "unused_commitment": unused,
+            "commitment_savings": sum(f["commitment_savings"] for f in figures),
+            "commitment_utilization": 1.0 - unused / sum(f["committed"] for f in figures),
         }
 
     # ---- pilot ----------------------------------------------------------- #
@@ -760,7 +876,8 @@ class ReferenceModel:
             self.cumulative_net(m)
         series = {name: [float(getattr(self, name)(m)) for m in self.months()] for name in SERIES}
         lines = {
-            ln["name"]: [self.amount(ln["name"], m) for m in self.months()] for ln in self.lines
+            ln["name"]: [self.amount(ln["name"], m) for m in self.months()]
+            for ln in self.ledger_lines()
         }
         return {
             "months": None if self.start is None else [self.month_label(m) for m in self.months()],
@@ -768,6 +885,14 @@ class ReferenceModel:
             "lines": lines,
             "metrics": self.metrics(),
             "pilot": self.pilot(),
+            "commitments": self.commitment_figures(),
+            "commitment_months": {
+                c["name"]: {
+                    key: [float(getattr(self, key)(c, m)) for m in self.months()]
+                    for key in ("covered", "overage", "unused_commitment", "commitment_savings")
+                }
+                for c in self.commitments
+            },
         }
 
 

@@ -281,6 +281,9 @@ def summary_text(result: Any) -> str:
             add(name, m.get(name))
     for c, v in m["cost_by_category"].items():
         add(f"cost_by_category.{c}", v)
+    for name in ("unused_commitment", "commitment_savings", "commitment_utilization"):
+        if name in m:
+            add(name, m.get(name))
 
     head = ("", "base case", "median", "P10 to P90") if mc else ("", "base case", "", "")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
@@ -330,6 +333,9 @@ def summary_text(result: Any) -> str:
             f"  pilot: its budget showed {_money(p['pilot_reported_monthly'], cur)} a month, "
             f"it really cost {_money(p['pilot_true_monthly'], cur)}; {said}"
         )
+    out.extend(
+        f"  commitment {text.commitment_line(c, result.months, cur)}" for c in result.commitments
+    )
     out.extend(f"  note: {note}" for note in s.notes())
     r = result.readiness
     out.append(f"  readiness: {text.readiness_line(r)}")

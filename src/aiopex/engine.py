@@ -22,6 +22,7 @@ from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample, stream
 from aiopex.metrics import WHOLE_MONTH_METRICS
 from aiopex.model import benefits as _benefits
+from aiopex.model import commitments as _commit
 from aiopex.model import costs as _costs
 from aiopex.model import finance, quality, usage
 from aiopex.model.costs import LineSpec
@@ -89,8 +90,11 @@ def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
 
 
 def line_specs(scenario: Scenario) -> list[LineSpec]:
-    """The scenario's cost lines at point values, defaults applied (:func:`costs.line_spec`)."""
-    return [_costs.line_spec(ln, scenario.horizon, point) for ln in scenario.model.costs]
+    """The scenario's cost lines at point values, defaults applied (:func:`costs.line_spec`),
+    then each commitment's own line (:func:`commitments.line_spec`)."""
+    H = scenario.horizon
+    lines = [_costs.line_spec(ln, H, point) for ln in scenario.model.costs]
+    return lines + [_commit.line_spec(c, lines, H) for c in scenario.model.commitments]
 
 
 def _point_params(scenario: Scenario) -> dict[str, np.ndarray]:
@@ -223,10 +227,19 @@ def simulate(
     category: dict[str, np.ndarray] = {}
     kept: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for ln in lines:
+        if ln.driver == _commit.COMMITMENT:
+            continue
         k = f"costs.{ln.name}."
         qty = _costs.quantity(ln, out, p.get(k + "fte"), p.get(k + "capacity_per_unit"), shape)
         rate_m = _costs.monthly_rate(ln, p[k + "rate"], p[k + "escalation_per_year"], H)
-        amt = _costs.amount(qty, rate_m, ln)
+        kept[ln.name] = (qty, rate_m, _costs.amount(qty, rate_m, ln))
+    out["commitments"] = {}  # name -> (Split, C * n)
+    for ln in lines:
+        if ln.driver == _commit.COMMITMENT:
+            kept[ln.name], split = _commit.apply(ln, kept, shape)
+            out["commitments"][ln.name] = (split, ln.rate * _commit.months_in_horizon(ln))
+    for ln in lines:
+        qty, rate_m, amt = kept[ln.name]
         cost += amt
         if ln.category in category:
             category[ln.category] += amt
@@ -268,7 +281,7 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost_total != 0, (benefit_total - cost_total) / cost_total, np.nan)
         cpr = np.where(requests_total != 0, cost_total / requests_total, np.nan)
-    return {
+    out = {
         "cost_total": cost_total,
         "cost_by_category": {c: a.sum(axis=1) for c, a in sim["category"].items()},
         "benefit_total": benefit_total,
@@ -285,6 +298,24 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "degraded_months": sim["degraded"].sum(axis=1),
         "silent_months": sim["silent"].sum(axis=1),
         "silent_error_cost": sim["silent_error"].sum(axis=1),
+    }
+    out.update(commitment_metrics(sim.get("commitments") or {}))
+    return out
+
+
+def commitment_metrics(commitments: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Per draw, the commitments' ``unused_commitment`` and ``commitment_savings`` (sums
+    over the terms) and ``commitment_utilization`` (``1 - unused / sum(C * n)``, ``n`` the
+    term's months within the horizon); ``{}`` without commitments."""
+    if not commitments:
+        return {}
+    unused = sum(sp.unused.sum(axis=1) for sp, _ in commitments.values())
+    savings = sum(sp.savings.sum(axis=1) for sp, _ in commitments.values())
+    committed = sum(c for _, c in commitments.values())
+    return {
+        "unused_commitment": unused,
+        "commitment_savings": savings,
+        "commitment_utilization": _commit.utilization(unused, committed),
     }
 
 
@@ -444,6 +475,46 @@ def run(
         fc = hist[0]
         history_info = fc.info(series=True)
 
+    commitment_months = None
+    if det["commitments"]:
+        commitment_months = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "commitment": name,
+                        "m": np.arange(H),
+                        "month": months,
+                        "in_term": sp.window.astype(bool),
+                        "spend": sp.spend[0],
+                        "covered": sp.covered[0],
+                        "overage": sp.overage[0],
+                        "unused_commitment": sp.unused[0],
+                        "commitment_savings": sp.savings[0],
+                    }
+                )
+                for ln in lines
+                if ln.driver == _commit.COMMITMENT
+                for name, (sp, _) in [(ln.name, det["commitments"][ln.name])]
+            ],
+            ignore_index=True,
+        )
+    commitments = [
+        {
+            "name": ln.name,
+            "covers": list(ln.covers),
+            "amount_per_month": ln.rate,
+            "discount": ln.discount,
+            "from_month": ln.from_month,
+            "to_month": ln.to_month,
+            "months": _commit.months_in_horizon(ln),
+            **{
+                k: float(v[0])
+                for k, v in commitment_metrics({ln.name: det["commitments"][ln.name]}).items()
+            },
+        }
+        for ln in lines
+        if ln.driver == _commit.COMMITMENT
+    ]
     result = Result(
         scenario=scenario,
         n_draws=draws,
@@ -457,6 +528,8 @@ def run(
         pilot=pilot,
         readiness=readiness,
         history=history_info,
+        commitments=commitments,
+        commitment_months=commitment_months,
     )
     if draws > 1:
         if seed is None:

@@ -160,6 +160,28 @@ _ALL = (
         "money",
     ),
     Metric(
+        "unused_commitment",
+        "Unused commitment",
+        "committed spend paid for and not used, over the terms",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "commitment_savings",
+        "Saving from commitments",
+        "on-demand cost of the covered lines less what they cost committed",
+        "currency",
+        "money",
+    ),
+    Metric(
+        "commitment_utilization",
+        "Commitment used",
+        "1 - unused / committed spend over the terms",
+        "share",
+        "share",
+        1,
+    ),
+    Metric(
         "pilot_reported_monthly",
         "Pilot cost, as its budget showed it",
         "what the pilot's budget showed",

@@ -31,6 +31,26 @@ DRIVERS: tuple[str, ...] = (
     "capacity",
 )
 
+#: The cost drivers a commitment may cover: the usage-priced ones (docs/commitments.md).
+USAGE_PRICED: tuple[str, ...] = (
+    "per_request",
+    "per_1k_input_tokens",
+    "per_1k_output_tokens",
+    "per_active_user",
+    "capacity",
+)
+
+#: The ledger driver of a commitment's own line.
+COMMITMENT_DRIVER = "commitment"
+
+#: The metrics of a scenario with commitments (totals in ``metrics``; one entry per
+#: commitment under ``commitments``).
+COMMITMENT_METRICS: tuple[str, ...] = (
+    "unused_commitment",
+    "commitment_savings",
+    "commitment_utilization",
+)
+
 METRICS: tuple[str, ...] = (
     "cost_total",
     "cost_by_category",

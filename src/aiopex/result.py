@@ -10,7 +10,7 @@ the Monte Carlo draws when ``n_draws > 1`` (else they are ``None``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +195,16 @@ class Result:
         over all draws.
     draws : Draws or None
         Per-draw metrics of all draws, lines of the kept draws.
+    commitments : list of dict
+        One entry per commitment of the scenario (deterministic run): ``name``,
+        ``covers``, ``amount_per_month``, ``discount``, ``from_month``, ``to_month``,
+        ``months`` (of the term within the horizon), ``unused_commitment``,
+        ``commitment_savings``, ``commitment_utilization``; the totals are in
+        ``metrics`` (docs/commitments.md).
+    commitment_months : DataFrame or None
+        With commitments, one row per commitment and month (deterministic run):
+        ``commitment, m, month, in_term, spend`` (``S(m)``, the covered lines'
+        on-demand spend), ``covered, overage, unused_commitment, commitment_savings``.
     """
 
     scenario: Scenario
@@ -213,6 +223,8 @@ class Result:
     probabilities: dict[str, float] | None = None
     monthly: pd.DataFrame | None = None
     draws: Draws | None = None
+    commitments: list[dict[str, Any]] = field(default_factory=list)
+    commitment_months: pd.DataFrame | None = None
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
@@ -276,6 +288,8 @@ class Result:
             "draws": self.n_draws,
             "metrics": self.metrics,
         }
+        if self.commitments:
+            out["commitments"] = self.commitments
         if self.pilot is not None:
             out["pilot"] = self.pilot
         out["readiness"] = self.readiness

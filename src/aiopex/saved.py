@@ -108,6 +108,7 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
         "readiness": result.readiness,
         "history": result.history,
         "probabilities": result.probabilities,
+        "commitments": result.commitments,
         "kept_draws": None if result.draws is None else int(result.draws.kept.size),
     }
     target = Path(path)
@@ -116,6 +117,8 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
         _write_frame(result.drivers, tmp / "drivers.parquet", "m")
         _write_frame(result.lines, tmp / "lines.parquet", None)
         _write_frame(result.categories, tmp / "categories.parquet", "m")
+        if result.commitment_months is not None:
+            _write_frame(result.commitment_months, tmp / "commitments.parquet", None)
         if result.uncertainty is not None:
             _write_frame(result.uncertainty, tmp / "uncertainty.parquet", "metric")
         if result.monthly is not None:
@@ -234,4 +237,10 @@ def load_result(path: str | os.PathLike[str]) -> Result:
         probabilities=manifest["probabilities"],
         monthly=_read_frame(monthly, "m") if monthly.exists() else None,
         draws=draws,
+        commitments=manifest.get("commitments") or [],
+        commitment_months=(
+            _read_frame(folder / "commitments.parquet", None)
+            if (folder / "commitments.parquet").exists()
+            else None
+        ),
     )

@@ -32,6 +32,7 @@ from aiopex.inputs.files import (
 from aiopex.inputs.schema import (
     ScenarioModel,
     all_field_names,
+    commitment_problems,
     duplicate_names,
     ignored_by_policy,
     not_a_number,
@@ -769,6 +770,11 @@ def load_scenario(
                 where, _, why = msg.partition(": ")
                 if not any(p.field == f"costs{where}" and p.message == why for p in found):
                     found.append(Problem(label, f"costs{where}", why))
+        horizon = doc.get("horizon_months", 36)
+        for msg in commitment_problems(costs, doc.get("commitments"), horizon):
+            where, _, why = msg.partition(": ")  # listed even when other fields are bad
+            if not any(p.field == where and p.message == why for p in found):
+                found.append(Problem(label, where, why))
         problems.extend(_attribute(p, doc, files, applied) for p in found)
         model = None
     frame = None

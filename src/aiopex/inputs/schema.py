@@ -23,7 +23,7 @@ from pydantic import (
 
 from aiopex.inputs.files import excerpt
 from aiopex.inputs.uncertain import Bounds, Range, Uncertain
-from aiopex.names import CATEGORIES, DRIVERS
+from aiopex.names import CATEGORIES, DRIVERS, USAGE_PRICED
 
 # -- sane upper bounds: a value beyond them is a typo, never a real system ---------------
 
@@ -571,6 +571,145 @@ class CostLine(_Model):
         return self
 
 
+# -- commitments ------------------------------------------------------------------------
+
+
+def _discount(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(not_a_number(v, "a fraction in [0, 1)"))
+    x = float(v)
+    if not math.isfinite(x):
+        raise ValueError(not_a_number(v, "a fraction in [0, 1)"))
+    if x > 1 and x <= 100:
+        raise ValueError(f"{x:g} looks like a percentage; write {x / 100:g}")
+    if not 0 <= x < 1:
+        raise ValueError(f"must be a fraction in [0, 1), got {x:g}")
+    return x
+
+
+class Commitment(_Model):
+    name: Name = Field(
+        description="unique snake_case name of the commitment, not a cost line's; its own "
+        "line in the ledger"
+    )
+    covers: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)] = Field(
+        description="the usage-priced cost lines (per_request, token drivers, "
+        "per_active_user, capacity) whose spend the commitment pays for; a line appears in "
+        "one commitment only"
+    )
+    amount_per_month: Annotated[
+        float, Field(strict=True, allow_inf_nan=False, gt=0, le=MAX_MONEY)
+    ] = Field(description="committed spend per month, > 0, owed whether used or not")
+    discount: Annotated[
+        float,
+        PlainValidator(_discount),
+        WithJsonSchema({"type": "number", "minimum": 0, "exclusiveMaximum": 1}),
+    ] = Field(
+        description="the committed spend buys usage at this discount off the covered lines' "
+        "rates, a fraction in [0, 1) (0.25 is 25%)"
+    )
+    from_month: MonthIndex = Field(
+        0, description="first month index of the term, within the horizon; default 0"
+    )
+    term_months: Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)] = Field(
+        description="length of the term, whole months >= 1; cut at the horizon"
+    )
+    description: Text | None = Field(None, description="free text about the commitment")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _SNAKE.fullmatch(v):
+            raise ValueError(f"must be snake_case (a-z, 0-9, _), got {excerpt(v)}")
+        return v
+
+
+def commitment_problems(costs: Any, commitments: Any, horizon: Any) -> list[str]:
+    """Every cross-field problem of ``commitments``, as ``"commitments[i].field: why"``.
+
+    Works on the raw file (lists of mappings) as well as on validated models, so that
+    these problems are listed even when another field of the file is invalid. Rules:
+    names unique and not a cost line's; each covered line exists, is usage-priced
+    (:data:`USAGE_PRICED`) and is covered by one commitment only; ``from_month`` within
+    the horizon.
+
+    >>> for p in commitment_problems([{"name": "api", "driver": "per_request"}],
+    ...     [{"name": "c", "covers": ["api", "apx"], "from_month": 40}], 36):
+    ...     print(p)
+    commitments[0].covers: no cost line 'apx' (did you mean api?)
+    commitments[0].from_month: 40 is after the horizon (months 0 to 35)
+    """
+    import difflib
+
+    def get(x: Any, key: str) -> Any:
+        return x.get(key) if isinstance(x, dict) else getattr(x, key, None)
+
+    if not isinstance(commitments, list):
+        return []
+    drivers: dict[str, Any] = {}
+    for ln in costs if isinstance(costs, list) else []:
+        n = get(ln, "name")
+        if isinstance(n, str):
+            drivers.setdefault(n, get(ln, "driver"))
+    found: list[str] = []
+    names: dict[str, int] = {}
+    owner: dict[str, int] = {}
+    for i, c in enumerate(commitments):
+        where = f"commitments[{i}]"
+        name = get(c, "name")
+        if isinstance(name, str):
+            if name in names:
+                found.append(
+                    f"{where}.name: duplicate commitment name {excerpt(name)} "
+                    f"(also commitments[{names[name]}])"
+                )
+            else:
+                names[name] = i
+            if name in drivers:
+                found.append(
+                    f"{where}.name: {excerpt(name)} is a cost line's name (a commitment is a "
+                    "line of its own: name it apart)"
+                )
+        covers = get(c, "covers")
+        seen: set[str] = set()
+        for line in covers if isinstance(covers, list) else []:
+            if not isinstance(line, str):
+                continue
+            if line in seen:
+                found.append(f"{where}.covers: {excerpt(line)} is listed twice")
+                continue
+            seen.add(line)
+            if line not in drivers:
+                match = difflib.get_close_matches(line, list(drivers), n=1, cutoff=0.6)
+                hint = f" (did you mean {match[0]}?)" if match else ""
+                found.append(f"{where}.covers: no cost line {excerpt(line)}{hint}")
+                continue
+            if drivers[line] not in USAGE_PRICED:
+                found.append(
+                    f"{where}.covers: {excerpt(line)} has driver {drivers[line]}, and a commitment "
+                    f"covers usage-priced lines only ({', '.join(USAGE_PRICED)})"
+                )
+            if line in owner:
+                found.append(
+                    f"{where}.covers: {excerpt(line)} is already covered by "
+                    f"commitments[{owner[line]}] (a line appears in one commitment only)"
+                )
+            else:
+                owner[line] = i
+        start = get(c, "from_month")
+        if (
+            isinstance(start, int)
+            and not isinstance(start, bool)
+            and isinstance(horizon, int)
+            and not isinstance(horizon, bool)
+            and start >= horizon
+        ):
+            found.append(
+                f"{where}.from_month: {start} is after the horizon (months 0 to {horizon - 1})"
+            )
+    return found
+
+
 # -- pilot and readiness ----------------------------------------------------------------
 
 
@@ -709,6 +848,11 @@ class ScenarioModel(_Model):
     costs: Annotated[list[CostLine], Field(max_length=MAX_ITEMS)] = Field(
         [], description="the cost lines of production, each with a category and a driver"
     )
+    commitments: Annotated[list[Commitment], Field(max_length=MAX_ITEMS)] = Field(
+        [],
+        description="committed spend bought ahead at a discount, each covering usage-priced "
+        "cost lines (docs/commitments.md); default none",
+    )
     finance: Finance = Field(Finance(), description="discount rate")
     monitoring: Monitoring | None = Field(
         None,
@@ -744,6 +888,7 @@ class ScenarioModel(_Model):
                 f"quality.floor: {self.quality.floor:g} is above launch_accuracy ({top:g}); "
                 "the floor is the lowest accuracy drift reaches, at most the launch accuracy"
             )
+        found += commitment_problems(self.costs, self.commitments, self.horizon_months)
         if found:
             raise ValueError("; ".join(found))
         return self

@@ -39,6 +39,8 @@ class LineSpec:
     ``from_month`` and ``to_month`` are inclusive month indexes already clipped to
     ``0 .. H-1``. ``month`` is the month of a ``one_time`` line. ``fte``,
     ``capacity_per_unit`` and ``min_units`` are set only for the drivers that use them.
+    A commitment's own line has driver ``commitment``, rate ``C``, its term as months,
+    ``covers`` and ``discount`` (:mod:`aiopex.model.commitments`).
     """
 
     name: str
@@ -52,6 +54,11 @@ class LineSpec:
     fte: float | None = None
     capacity_per_unit: float | None = None
     min_units: int | None = None
+    covers: tuple[str, ...] = ()
+    discount: float | None = None
+
+    def __post_init__(self) -> None:  # a saved result gives a list
+        object.__setattr__(self, "covers", tuple(self.covers))
 
 
 def line_spec(line: Any, horizon: int, point: Callable[[Any], float]) -> LineSpec:

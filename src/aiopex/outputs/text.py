@@ -271,3 +271,30 @@ def portfolio_text(result: Any, independent: Any = None) -> str:
                 f"{money(ind['p90'], cur)} with every member independent"
             )
     return "\n".join(out)
+
+
+def commitment_line(c: Mapping[str, Any], months: Sequence[str], currency: str) -> str:
+    """One commitment of a run in words (base case).
+
+    Examples
+    --------
+    >>> c = {"name": "llm", "covers": ["a", "b"], "amount_per_month": 1500.0,
+    ...      "discount": 0.25, "from_month": 4, "to_month": 15, "months": 12,
+    ...      "unused_commitment": 3200.0, "commitment_savings": 5100.0,
+    ...      "commitment_utilization": 0.8222}
+    >>> print(commitment_line(c, [f"m{i}" for i in range(24)], "USD"))  # doctest: +ELLIPSIS
+    llm: USD 1,500 a month at 25% off a, b, months 4 to 15 (m4 to m15, 12 months): ...
+    >>> commitment_line(c, [], "USD").split(": ")[-1]
+    'unused USD 3,200, saving USD 5,100, 82.2% used'
+    """
+    off = f"{c['discount'] * 100:g}%"
+    span = f"months {c['from_month']} to {c['to_month']}"
+    if months:
+        first, last = months[c["from_month"]], months[c["to_month"]]
+        span += f" ({first} to {last}, {plural(c['months'], 'month')})"
+    return (
+        f"{c['name']}: {money(c['amount_per_month'], currency)} a month at {off} off "
+        f"{', '.join(c['covers'])}, {span}: unused {money(c['unused_commitment'], currency)}, "
+        f"saving {money(c['commitment_savings'], currency)}, "
+        f"{share(c['commitment_utilization'])} used"
+    )
