@@ -34,7 +34,7 @@ _TEXT = [
     "ChargeDescription", "ChargeFrequency", "CommitmentDiscountCategory", "CommitmentDiscountId",
     "CommitmentDiscountName", "CommitmentDiscountStatus", "CommitmentDiscountType",
     "ConsumedUnit", "InvoiceId", "InvoiceIssuerName", "PricingCategory", "PricingCurrency",
-    "PricingUnit", "PublisherName", "RegionId", "RegionName", "ResourceName", "ResourceType",
+    "PublisherName", "RegionId", "RegionName", "ResourceName", "ResourceType",
     "ServiceCategory", "ServiceSubcategory", "SkuId", "SkuPriceId", "SubAccountId",
     "SubAccountName", "SubAccountType",
 ]  # fmt: skip
@@ -68,6 +68,7 @@ def generate(path: Path, rows: int) -> None:
           round((i % 1000) / 90.0, 6) AS ListCost,
           round((i % 1000) / 100.0, 6) AS ContractedCost,
           round((i % 713) * 1.5, 6) AS PricingQuantity,
+          (['1K Tokens', '1K Tokens', '1 Hour', '1 Hour', '1 GB'])[1 + (i // 5) % 5] AS PricingUnit,
           '/subscriptions/x/rg/claims-' || (i % 7) AS ResourceId,
           '{{"team": "' || CASE WHEN i % 3 = 0 THEN 'claims' ELSE 'other' END || '"}}' AS Tags,
           {text}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -68,8 +69,8 @@ ROWS = [
     ("Azure OpenAI", "gpt Output Tokens", "2027-01-10T00:00:00Z", 80.0, 400.0, "Usage", None, None),  # noqa: E501
     ("Azure AI Search", "Standard S1", "2027-01-01T00:00:00Z", 250.0, 744.0, "Usage", None, '{"team": "claims"}'),  # noqa: E501
     ("Azure AI Search", "Standard S1", "2027-01-01T00:00:00Z", 99.0, 744.0, "Usage", None, '{"team": "other"}'),  # noqa: E501
-    ("Virtual Machines", "NC24ads A100 v4", "2027-01-05 00:00:00", 900.0, 720.0, "Usage", None, None),  # noqa: E501
-    ("Azure Monitor", "Logs", "2027-01-05 00:00:00", 12.5, 3.0, "Usage", None, None),  # noqa: E501
+    ("Virtual Machines", "NC24ads A100 v4", "2027-01-05T00:00:00Z", 900.0, 720.0, "Usage", None, None),  # noqa: E501
+    ("Azure Monitor", "Logs", "2027-01-05T00:00:00Z", 12.5, 3.0, "Usage", None, None),  # noqa: E501
     ("Azure OpenAI", "gpt Input Tokens", "2027-01-20T00:00:00Z", -10.0, -200.0, "Usage", "Correction", None),  # noqa: E501
     ("Azure OpenAI", NULL_TEXT := None, "2027-01-31T00:00:00Z", 7.0, None, "Tax", None, None),
     ("Azure Monitor", None, "2027-01-31T00:00:00Z", -5.0, None, "Credit", None, None),
@@ -84,10 +85,15 @@ rules:
     match: {ServiceName: "Azure OpenAI", SkuMeter: "~.*Output.*"}
   - line: vector_store
     match: {ServiceName: "Azure AI Search", "Tags.team": claims}
+    quantity_scale: 1.0
   - line: gpu
     match: {ServiceName: "Virtual Machines", ProviderName: Microsoft}
     quantity_scale: 0.0013888888888888889
 """
+
+
+_UNITS = {"Azure OpenAI": "1K Tokens", "Azure AI Search": "Hours", "Virtual Machines": "Hours",
+          "Azure Monitor": "GB"}  # fmt: skip
 
 
 def focus_frame(columns: list[str], rows=ROWS, currency: str = "EUR") -> pd.DataFrame:
@@ -100,6 +106,8 @@ def focus_frame(columns: list[str], rows=ROWS, currency: str = "EUR") -> pd.Data
             ListCost=eff * 1.2, ContractedCost=eff, PricingQuantity="NULL" if qty is None else qty,
             ChargeCategory=cat, ChargeClass=klass or "NULL", Tags=tags or "NULL",
             BillingCurrency=currency, ResourceId=f"/sub/r{i}", ChargeFrequency="Usage-Based",
+            BillingPeriodStart=pd.Timestamp(start).tz_convert("UTC").strftime("%Y-%m-01T00:00:00Z"),
+            PricingUnit=_UNITS.get(svc, "NULL") if qty is not None else "NULL",
         )  # fmt: skip
         if "SkuMeter" in columns:
             r["SkuMeter"] = meter or "NULL"
@@ -164,7 +172,7 @@ def test_each_focus_version_csv(tmp_path: Path, version: str) -> None:
     f = tmp_path / "export.csv"
     df.to_csv(f, index=False)
     m = load_mapping(write_mapping(tmp_path, version=version), set(LINES))
-    check(read_focus([f], mapping=m, currency="EUR"))
+    check(read_focus([f], mapping=m, lines=LINES, currency="EUR"))
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
@@ -186,20 +194,20 @@ def test_csv_gz_parquet_and_partitioned_folder(tmp_path: Path) -> None:
     gz = tmp_path / "export.csv.gz"
     with gzip.open(gz, "wt") as fh:
         df.to_csv(fh, index=False)
-    check(read_focus([gz], mapping=m, currency="EUR"))
+    check(read_focus([gz], mapping=m, lines=LINES, currency="EUR"))
     # Parquet with typed columns, and a hive-partitioned folder of two files
     typed = _typed(df)
     pq = tmp_path / "export.parquet"
     con = duckdb.connect()
     _to_parquet(con, typed, pq)
-    check(read_focus([pq], mapping=m, currency="EUR"))
+    check(read_focus([pq], mapping=m, lines=LINES, currency="EUR"))
     folder = tmp_path / "partitioned"
-    for part, idx in (("2027-01", slice(0, 5)), ("2027-02", slice(5, None))):
+    for part in ("2027-01", "2027-02"):  # the files of a partition are one delivery
         d = folder / f"billing_period={part}"
         d.mkdir(parents=True)
-        con.register("chunk", typed.iloc[idx])
+        con.register("chunk", typed[typed["BillingPeriodStart"].str.startswith(part)])
         con.execute(f"COPY chunk TO '{d / 'part-0.parquet'}' (FORMAT parquet)")
-    check(read_focus([folder], mapping=m, currency="EUR"))
+    check(read_focus([folder], mapping=m, lines=LINES, currency="EUR"))
     # the same folder through read_actuals, which tells FOCUS from native files
     check(read_actuals([folder], lines=LINES, currency="EUR", mapping=m))
 
@@ -208,7 +216,7 @@ def test_cost_basis_picks_the_column(tmp_path: Path) -> None:
     f = tmp_path / "e.csv"
     _frame_with_meter("1.2").to_csv(f, index=False)
     m = load_mapping(write_mapping(tmp_path), set(LINES))
-    a = read_focus([f], mapping=m, currency="EUR", cost_basis="billed")
+    a = read_focus([f], mapping=m, lines=LINES, currency="EUR", cost_basis="billed")
     vs = a.lines[a.lines["line"] == "vector_store"]["amount"].iloc[0]
     assert vs == pytest.approx(275.0)
 
@@ -224,14 +232,26 @@ def test_real_focus_sample(tmp_path: Path) -> None:
         "    quantity_scale: 0.001\n"
         "  - line: vector_store\n"
         '    match: {"Tags.environment": dev}\n'
+        "    quantity_scale: 1.0\n"
     )
     m = load_mapping(mp, set(LINES))
-    a = read_focus([SAMPLE], mapping=m, currency="USD")
-    aws = ref["ServiceName"].str.fullmatch("Amazon.*").fillna(False) & (
-        ref["ProviderName"] == "AWS"
+    # the sample writes '2024-09-18 22:00:00': no 'T', no time zone; refused, never guessed
+    with pytest.raises(DataError, match="expected an ISO 8601 date-time") as e:
+        read_focus([SAMPLE], mapping=m, lines=LINES, currency="USD")
+    assert "got '2024-09-18 22:00:00'" in str(e.value)
+    iso = tmp_path / "sample_iso.csv"
+    iso.write_text(
+        re.sub(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", r"\1T\2Z", SAMPLE.read_text())
+    )
+    a = read_focus([iso], mapping=m, lines=LINES, currency="USD")
+    usage = ref["ChargeCategory"] == "Usage"  # a rule without ChargeCategory: Usage rows only
+    aws = (
+        ref["ServiceName"].str.fullmatch("Amazon.*").fillna(False)
+        & (ref["ProviderName"] == "AWS")
+        & usage
     )
     tags = ref["Tags"].fillna("{}").map(lambda t: json.loads(t).get("environment"))
-    dev = ~aws & (tags == "dev")
+    dev = ~aws & (tags == "dev") & usage
     got = a.lines.set_index("line")
     assert got.loc["llm_input_tokens", "amount"] == pytest.approx(ref[aws]["EffectiveCost"].sum())
     # AWS rows are priced in hours, GB, requests...: quantities in different units are not
@@ -264,14 +284,14 @@ def test_every_focus_problem_at_once(tmp_path: Path) -> None:
     df.drop(columns=["ChargePeriodStart", "BillingCurrency"]).to_csv(g, index=False)
     m = load_mapping(write_mapping(tmp_path), set(LINES))
     with pytest.raises(DataError) as e:
-        read_focus([f], mapping=m, currency="EUR")
+        read_focus([f], mapping=m, lines=LINES, currency="EUR")
     msgs = [str(p) for p in e.value.problems]
     assert any("row 3, EffectiveCost" in s and "twelve" in s for s in msgs), msgs
     assert any("row 4, ChargePeriodStart" in s for s in msgs), msgs
     assert any("row 5, PricingQuantity" in s for s in msgs), msgs
     assert any("BillingCurrency" in s and "USD" in s for s in msgs), msgs
     with pytest.raises(DataError) as e:
-        read_focus([g], mapping=m, currency="EUR")
+        read_focus([g], mapping=m, lines=LINES, currency="EUR")
     assert "ChargePeriodStart, BillingCurrency" in str(e.value)
 
 
@@ -316,7 +336,7 @@ def test_rule_column_missing_from_export(tmp_path: Path) -> None:
     _frame_with_meter("1.0").to_csv(f, index=False)  # 1.0 has no SkuMeter
     m = load_mapping(write_mapping(tmp_path), set(LINES))
     with pytest.raises(DataError, match=r"rules\[0\].match.SkuMeter: no such column"):
-        read_focus([f], mapping=m, currency="EUR")
+        read_focus([f], mapping=m, lines=LINES, currency="EUR")
 
 
 def test_native_csv_and_xlsx(tmp_path: Path) -> None:
@@ -454,7 +474,7 @@ def test_the_same_export_twice_is_refused(tmp_path: Path) -> None:
     assert any("manual.csv: named twice" in s for s in got)
     assert any("unknown cost line 'gpx'" in s for s in got)  # the other problems too
     with pytest.raises(DataError, match="same content as"):
-        read_focus([d / "export.csv", d / "old"], mapping=m, currency="EUR")
+        read_focus([d / "export.csv", d / "old"], mapping=m, lines=LINES, currency="EUR")
     (d / "manual.csv").unlink()
     shutil.rmtree(d / "old")
     (d / "export.csv.gz").unlink()
@@ -466,19 +486,20 @@ def test_quantities_in_different_pricing_units_are_not_added(tmp_path: Path) -> 
     compute line showed volume +18,074 and price -18,077. Now the quantity is missing (the
     variance goes to unexplained), the amount is kept and the units are reported."""
     df = _frame_with_meter("1.2")
+    df["x_ExportDateTime"] = "2027-02-03T00:00:00Z"  # one delivery, when split in two files
     df["PricingUnit"] = "1K Tokens"
     df.loc[0, "PricingUnit"] = "Hours"  # an input-token row priced in hours, 2027-01
-    df.loc[5, "PricingUnit"] = "NULL"  # gpu: one row, no unit: its quantity is kept
+    df.loc[5, "PricingUnit"] = "NULL"  # gpu: one row, no unit: no quantity
     m = load_mapping(write_mapping(tmp_path), set(LINES))
     f = tmp_path / "e.csv"
     df.to_csv(f, index=False)
-    a = read_focus([f], mapping=m, currency="EUR")
+    a = read_focus([f], mapping=m, lines=LINES, currency="EUR")
     got = a.lines.set_index(["line", "month"])
     jan = got.loc[("llm_input_tokens", "2027-01")]
     assert jan["amount"] == 90.0 and pd.isna(jan["quantity"]) and jan["rows"] == 2
     assert got.loc[("llm_input_tokens", "2027-02"), "quantity"] == 1000.0  # one unit
     assert got.loc[("llm_output_tokens", "2027-01"), "quantity"] == 400.0
-    assert got.loc[("gpu", "2027-01"), "quantity"] == pytest.approx(1.0)
+    assert pd.isna(got.loc[("gpu", "2027-01"), "quantity"])
     assert a.mixed_units() == {
         "llm_input_tokens": {
             "amount": 90.0, "rows": 2, "months": ["2027-01"], "units": {"1K Tokens": 1, "Hours": 1}
@@ -522,7 +543,7 @@ def test_focus_numbers_decimal_commas_and_row_widths(tmp_path: Path) -> None:
     f = tmp_path / "a.csv"
     df.to_csv(f, index=False)
     with pytest.raises(DataError) as e:
-        read_focus([f], mapping=m, currency="EUR")
+        read_focus([f], mapping=m, lines=LINES, currency="EUR")
     got = {p.field: p.message for p in e.value.problems}
     assert list(got) == [
         "row 2, EffectiveCost", "row 4, EffectiveCost", "row 3, PricingQuantity",
@@ -558,4 +579,4 @@ def test_focus_numbers_decimal_commas_and_row_widths(tmp_path: Path) -> None:
     nan = "CASE WHEN EffectiveCost = 99 THEN 'nan'::DOUBLE ELSE EffectiveCost END"  # row 5
     con.execute(f"COPY (SELECT * REPLACE ({nan} AS EffectiveCost) FROM typed) TO '{pq}'")
     with pytest.raises(DataError, match=r"row 5, EffectiveCost: expected a number, got 'nan'"):
-        read_focus([pq], mapping=m, currency="EUR")
+        read_focus([pq], mapping=m, lines=LINES, currency="EUR")

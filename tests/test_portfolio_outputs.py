@@ -107,8 +107,10 @@ def test_focus_reads_back_with_the_review_reader(runs: tuple[Any, Any], out: Pat
     result, _ = runs
     name = "claims_triage_emea"
     mine = result.lines[result.lines.member == name]
+    # Usage and Purchase rows: a rule without ChargeCategory would take Usage rows only
     rules = tuple(
-        Rule(line, (("ServiceName", name), ("x_CostLine", line))) for line in sorted(set(mine.line))
+        Rule(line, (("ServiceName", name), ("x_CostLine", line), ("ChargeCategory", "~.*")))
+        for line in sorted(set(mine.line))
     )
     got = read_focus([out / "forecast_focus.csv"], mapping=Mapping(rules), currency="USD")
     merged = mine.merge(got.lines, on=["line", "month"], how="outer", validate="1:1")
@@ -116,7 +118,10 @@ def test_focus_reads_back_with_the_review_reader(runs: tuple[Any, Any], out: Pat
     np.testing.assert_allclose(merged.amount, merged.point, rtol=1e-12, atol=1e-9)
     others = result.lines[result.lines.member != name]
     assert set(got.unmapped.service) == set(others.member)
-    assert math.isclose(got.unmapped.amount.sum(), others.point.sum(), rel_tol=1e-12)
+    # their Purchase rows (fixed and one-off lines) no rule names: the purchases bucket
+    elsewhere = got.unmapped.amount.sum() + got.buckets.amount.sum()
+    assert set(got.buckets.bucket) == {"Purchase"}
+    assert math.isclose(elsewhere, others.point.sum(), rel_tol=1e-12)
 
 
 # -- portfolio.xlsx -----------------------------------------------------------------------

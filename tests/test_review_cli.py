@@ -273,7 +273,10 @@ def test_a_line_billed_in_mixed_units_has_no_quantity(baselines: Path, tmp_path:
     add up, the quantities cannot, so the line's variance is unexplained, and review.json
     and the report's data quality say why."""
     mapping = tmp_path / "mapping.yaml"
-    rule = '  - line: reranker_gpu\n    match: {ServiceName: "Log Analytics"}\n'
+    rule = (  # GB scaled as if node-months: the rule converts, the units still differ
+        '  - line: reranker_gpu\n    match: {ServiceName: "Log Analytics"}\n'
+        "    quantity_scale: 1.0\n"
+    )
     mapping.write_text((EX / "mapping.yaml").read_text().replace("rules:\n", "rules:\n" + rule))
     args = review_args(baselines / "claims_assistant" / "2026-12", tmp_path / "out")
     args[args.index("--map") + 1] = str(mapping)

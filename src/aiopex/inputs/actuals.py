@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from aiopex.errors import DataError, Problem
-from aiopex.inputs.mapping import PROVIDER_COLUMNS, Mapping, case_sql, sql_ident, sql_string
+from aiopex.inputs.mapping import Mapping, sql_string
 
 #: ``--cost-basis`` -> the FOCUS column that holds the amount.
 COST_BASIS: dict[str, str] = {
@@ -37,22 +37,17 @@ COST_BASIS: dict[str, str] = {
     "list": "ListCost",
     "contracted": "ContractedCost",
 }
-#: FOCUS columns every export must have (besides the cost column and a provider column).
-FOCUS_REQUIRED: tuple[str, ...] = (
-    "ChargePeriodStart",
-    "BillingCurrency",
-    "ChargeCategory",
-    "ChargeClass",
-    "ServiceName",
-    "PricingQuantity",
-)
-#: ``ChargeCategory`` values reported in their own bucket unless a rule maps them.
-BUCKETS: tuple[str, ...] = ("Tax", "Credit", "Adjustment")
+#: ``ChargeCategory`` values reported in their own bucket unless a rule names them.
+BUCKETS: tuple[str, ...] = ("Tax", "Credit", "Adjustment", "Purchase")
 NATIVE_COLUMNS: tuple[str, ...] = ("month", "line", "amount", "quantity", "currency")
 USAGE_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users", "accuracy")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _MAX_ROWS_NAMED = 10
 _UNIT_COLUMNS = ["line", "month", "unit", "amount", "rows"]
+#: Per FOCUS row group: its service month, billing period, where it went (``line``,
+#: ``unmapped``, ``tax``, ``credit``, ``adjustment``, ``purchase``, ``unused``), the line,
+#: the amount on the cost basis and on ``BilledCost``: what the reconciliation reads.
+DETAIL_COLUMNS = ["month", "billing_month", "kind", "line", "amount", "billed", "rows"]
 
 
 @dataclass
@@ -67,10 +62,12 @@ class Actuals:
     unmapped : DataFrame
         ``service, month, amount, rows``: FOCUS rows no rule matched, by ``ServiceName``.
     buckets : DataFrame
-        ``bucket, month, amount, rows``: unmapped Tax, Credit and Adjustment rows.
+        ``bucket, month, amount, rows``: Tax, Credit, Adjustment and Purchase rows no
+        rule names.
     corrections : DataFrame
-        ``line, month, amount, rows``: rows with ``ChargeClass`` Correction (``line``
-        is None for an unmapped one); they are also counted in ``lines``/``unmapped``.
+        ``line, month, billing_month, amount, rows``: rows with ``ChargeClass``
+        Correction (``line`` is None for an unmapped one), by service month and billing
+        period; they are also counted where they belong (``lines``, ``unmapped``...).
     currencies : set of str
         The billing currencies seen.
     files : list of str
@@ -80,6 +77,15 @@ class Actuals:
         each line (rows without one left out). Where a line and month has more than one
         unit, its quantities cannot be added (hours and GB): its ``quantity`` in ``lines``
         is NaN (the variance is then unexplained) and :meth:`mixed_units` reports it.
+        ``as`` (FOCUS only) is the unit the quantity was brought to.
+    unused : DataFrame
+        ``commitment, month, amount, rows``: rows with ``CommitmentDiscountStatus``
+        Unused, per ``CommitmentDiscountName`` (or id); never on a line.
+    detail : DataFrame
+        :data:`DETAIL_COLUMNS`: the FOCUS rows kept, grouped, for the reconciliation.
+    quality : dict
+        What the FOCUS reader saw: ``focus_version``, ``conversions``,
+        ``superseded_exports``, ``null_cost``, ``notes``.
     """
 
     lines: pd.DataFrame
@@ -89,6 +95,11 @@ class Actuals:
     currencies: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
     units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_UNIT_COLUMNS))
+    unused: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["commitment", "month", "amount", "rows"])
+    )
+    detail: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETAIL_COLUMNS))
+    quality: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> Actuals:
@@ -96,7 +107,7 @@ class Actuals:
             pd.DataFrame(columns=["line", "month", "amount", "quantity", "rows"]),
             pd.DataFrame(columns=["service", "month", "amount", "rows"]),
             pd.DataFrame(columns=["bucket", "month", "amount", "rows"]),
-            pd.DataFrame(columns=["line", "month", "amount", "rows"]),
+            pd.DataFrame(columns=["line", "month", "billing_month", "amount", "rows"]),
         )
 
     def mixed_units(self, months: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -137,7 +148,7 @@ class Actuals:
     def months(self) -> set[str]:
         """Every month any row of any file fell in."""
         out: set[str] = set()
-        for df in (self.lines, self.unmapped, self.buckets):
+        for df in (self.lines, self.unmapped, self.buckets, self.unused):
             out.update(df["month"].astype(str))
         return out
 
@@ -159,7 +170,11 @@ def combine(parts: list[Actuals]) -> Actuals:
     no quantity: quantities in different units are not added."""
     if not parts:
         return Actuals.empty()
-    units = _concat([p.units for p in parts], ["line", "month", "unit"], ["amount", "rows"])
+    ukeys = ["line", "month", "unit"] + (["as"] if any("as" in p.units for p in parts) else [])
+    units = _concat([p.units for p in parts], ukeys, ["amount", "rows"])
+    quality: dict[str, Any] = {}
+    for p in parts:
+        quality.update(p.quality)
     return Actuals(
         _unmix(
             _concat([p.lines for p in parts], ["line", "month"], ["amount", "quantity", "rows"]),
@@ -167,16 +182,23 @@ def combine(parts: list[Actuals]) -> Actuals:
         ),
         _concat([p.unmapped for p in parts], ["service", "month"], ["amount", "rows"]),
         _concat([p.buckets for p in parts], ["bucket", "month"], ["amount", "rows"]),
-        _concat([p.corrections for p in parts], ["line", "month"], ["amount", "rows"]),
+        _concat(
+            [p.corrections for p in parts], ["line", "month", "billing_month"], ["amount", "rows"]
+        ),
         set().union(*(p.currencies for p in parts)),
         [f for p in parts for f in p.files],
         units,
+        _concat([p.unused for p in parts], ["commitment", "month"], ["amount", "rows"]),
+        pd.concat([p.detail for p in parts if len(p.detail)] or [parts[0].detail]),
+        quality,
     )
 
 
 def _mixed_keys(units: pd.DataFrame) -> pd.Index:
-    """The (line, month) pairs of ``units`` billed in more than one unit."""
-    n = units.groupby(["line", "month"])["unit"].nunique()
+    """The (line, month) pairs of ``units`` billed in more than one unit (after conversion,
+    the ``as`` column, where the FOCUS reader gave one)."""
+    col = "as" if "as" in units else "unit"
+    n = units.groupby(["line", "month"])[col].nunique()
     return n[n > 1].index
 
 
@@ -596,80 +618,6 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
 # -- FOCUS ----------------------------------------------------------------------------------
 
 
-def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) -> str:
-    """The DuckDB table function(s) reading ``files``.
-
-    CSV files are read with their header as read here and no sniffing (what a sniffer
-    guesses from a sample is not what a bad row holds), every column as text, with no
-    null string (``NULL`` and empty values are made null in the query) and one more
-    column than the header, ``__extra``: DuckDB drops an extra trailing field that is
-    null without a word, so an unquoted decimal comma (``100,5`` is two values) in a row
-    ending with ``NULL`` shifted the row by one column. ``__width`` is true for a row
-    with more values than the header, or fewer. Files with different headers (FOCUS
-    versions) are combined by column name.
-    """
-    hive = any("=" in f.parent.name for f in files)
-    if kind == "parquet":
-        names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
-        return (
-            f"read_parquet({names}, union_by_name=true, filename=true, "
-            f"hive_partitioning={'true' if hive else 'false'})"
-        )
-    groups: dict[tuple[str, ...], list[Path]] = {}
-    for f in files:
-        groups.setdefault(tuple(headers[f]), []).append(f)
-    parts = []
-    for header, group in groups.items():
-        names = "[" + ", ".join(sql_string(str(f)) for f in group) + "]"
-        cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in (*header, "__extra")) + "}"
-        width = f"(__extra IS NOT NULL OR {sql_ident(header[-1])} IS NULL)"
-        parts.append(
-            f"SELECT *, {width} AS __width "
-            f"FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
-            f"quote='\"', escape='\"', columns={cols}, nullstr=[{sql_string(_NO_NULL)}], "
-            f"null_padding=true, filename=true, "
-            f"hive_partitioning={'true' if hive else 'false'})"
-        )
-    return "(" + " UNION ALL BY NAME ".join(parts) + ")"
-
-
-#: The CSV reader's null string: one no export holds (``NULL`` and empty are made null in
-#: the query, so that a trailing ``NULL`` beyond the header's columns is seen).
-_NO_NULL = "\x01"
-
-
-def _text(col: str, types: dict[str, str]) -> str:
-    c = sql_ident(col)
-    if types.get(col, "VARCHAR") == "VARCHAR":
-        return f"NULLIF(NULLIF({c}, 'NULL'), '')"
-    return f"CAST({c} AS VARCHAR)"
-
-
-def _num(col: str, types: dict[str, str]) -> tuple[str, str]:
-    """SQL of a numeric column as DOUBLE, and the condition of a value that is not a finite
-    number: text DuckDB does not read as one (``2,5``, ``1,234.5``: no decimal commas or
-    thousands separators in FOCUS), ``nan`` and ``inf`` (DuckDB reads them; a NaN row
-    dropped out of a sum, an infinite one made the line infinite)."""
-    c = sql_ident(col)
-    if types.get(col, "VARCHAR") == "VARCHAR":
-        v = f"NULLIF(NULLIF(TRIM({c}), 'NULL'), '')"
-        x = f"TRY_CAST({v} AS DOUBLE)"
-        return x, f"({v} IS NOT NULL AND coalesce(NOT isfinite({x}), true))"
-    x = f"CAST({c} AS DOUBLE)"
-    return x, f"({c} IS NOT NULL AND NOT isfinite({x}))"
-
-
-def _time(col: str, types: dict[str, str]) -> tuple[str, str]:
-    c = sql_ident(col)
-    t = types.get(col, "VARCHAR")
-    if t == "VARCHAR":
-        v = f"NULLIF(NULLIF(TRIM({c}), 'NULL'), '')"
-        return f"TRY_CAST({v} AS TIMESTAMPTZ)", f"(TRY_CAST({v} AS TIMESTAMPTZ) IS NULL)"
-    if t.startswith("TIMESTAMP") or t == "DATE":
-        return f"CAST({c} AS TIMESTAMPTZ)", f"({c} IS NULL)"
-    return f"TRY_CAST(CAST({c} AS VARCHAR) AS TIMESTAMPTZ)", "true"
-
-
 def read_focus(
     paths: list[str | Path],
     *,
@@ -678,298 +626,10 @@ def read_focus(
     cost_basis: str = "effective",
     lines: dict[str, str] | None = None,
 ) -> Actuals:
-    """Read FOCUS 1.0 to 1.3 exports with DuckDB, aggregated to line x month in the query.
+    """FOCUS 1.0 to 1.3 exports (:func:`aiopex.inputs.focus.read_focus`)."""
+    from aiopex.inputs.focus import read_focus as read
 
-    Only the columns the review needs (and the ones the rules read) are read. The
-    month of a row is the calendar month of ``ChargePeriodStart`` in UTC; the amount
-    is the ``cost_basis`` column (``EffectiveCost`` by default); the quantity is
-    ``PricingQuantity`` times the rule's ``quantity_scale``, missing for a line and month
-    whose rows have more than one ``PricingUnit`` (see :meth:`Actuals.mixed_units`); the
-    literal ``NULL`` is null. Rows no rule matches go to ``unmapped`` (by ``ServiceName``),
-    or to the Tax, Credit or Adjustment bucket of their ``ChargeCategory``; rows with
-    ``ChargeClass`` Correction are also reported as ``corrections``.
-
-    Raises
-    ------
-    DataError
-        Missing columns (per file), unparseable dates, text, ``nan`` or ``inf`` in cost
-        or quantity columns, CSV rows with more or fewer values than the header (the
-        first rows named), a billing currency other than ``currency``,
-        a rule column that no file has.
-    """
-    import duckdb
-
-    if cost_basis not in COST_BASIS:
-        raise DataError(
-            Problem("<command line>", "--cost-basis", f"expected one of {', '.join(COST_BASIS)}")
-        )
-    files, problems = expand(list(paths))
-    if problems:
-        raise DataError(problems)
-    cost_col = COST_BASIS[cost_basis]
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        parts = []
-        for kind in ("csv", "parquet"):
-            group = [f for f in files if _kind(f) == kind]
-            if group:
-                parts.append(
-                    _focus_group(con, group, kind, mapping, currency, cost_col, lines or {})
-                )
-    finally:
-        con.close()
-    errors = [p for part in parts if isinstance(part, list) for p in part]
-    if errors:
-        raise DataError(errors)
-    return combine([p for p in parts if isinstance(p, Actuals)])
-
-
-def _focus_group(
-    con: Any,
-    files: list[Path],
-    kind: str,
-    mapping: Mapping,
-    currency: str,
-    cost_col: str,
-    lines: dict[str, str],
-) -> Actuals | list[Problem]:
-    problems: list[Problem] = []
-    # Columns per file, from the header (cheap: no data read).
-    headers: dict[Path, list[str]] = {}
-    for f in files:
-        try:
-            headers[f] = _header(f)
-        except Exception as e:  # noqa: BLE001
-            problems.append(Problem(str(f), "", f"unreadable: {e}"))
-    need = (*FOCUS_REQUIRED, cost_col)
-    for f, cols in headers.items():
-        missing = [c for c in need if c not in cols]
-        if not any(p in cols for p in PROVIDER_COLUMNS):
-            missing.append("ProviderName (FOCUS 1.0-1.2) or ServiceProviderName (1.3)")
-        if missing:
-            problems.append(Problem(str(f), "", f"missing FOCUS columns: {', '.join(missing)}"))
-    all_cols: set[str] = set().union(*headers.values()) if headers else set()
-    for i, rule in enumerate(mapping.rules):
-        for col, _ in rule.match:
-            base = "Tags" if col.startswith("Tags.") else col
-            ok = base in all_cols or (
-                base in PROVIDER_COLUMNS and any(p in all_cols for p in PROVIDER_COLUMNS)
-            )
-            if not ok:
-                problems.append(
-                    Problem(mapping.path, f"rules[{i}].match.{col}", "no such column in the export")
-                )
-    if problems:
-        return problems
-    import duckdb
-
-    if kind == "csv":
-        # every column as text, dates and numbers parsed in the query (TRY_CAST), so that
-        # every bad value is counted and named, and rows of the wrong width are seen
-        src = _source_sql(files, kind, headers)
-        types = {c: "VARCHAR" for c in all_cols}
-        try:
-            agg, conds = _aggregate(con, src, types, mapping, cost_col, "__width")
-        except duckdb.Error:
-            bad, problems = _unreadable_csv(con, files, headers)
-            rest = [f for f in files if f not in bad]
-            if rest:  # the other files' problems too
-                more = _focus_group(con, rest, kind, mapping, currency, cost_col, lines)
-                problems += more if isinstance(more, list) else []
-            return problems
-        if agg["bad_width"].sum() > 0:
-            problems.extend(_name_wide_rows(con, src, headers, int(agg["bad_width"].sum())))
-    else:
-        src = _source_sql(files, kind, headers)
-        types = {
-            r[0]: str(r[1]).upper()
-            for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
-        }
-        agg, conds = _aggregate(con, src, types, mapping, cost_col)
-    bad_ts, bad_cost, bad_qty = conds
-    for what, col, cond in (
-        ("bad_ts", "ChargePeriodStart", bad_ts),
-        ("bad_cost", cost_col, bad_cost),
-        ("bad_qty", "PricingQuantity", bad_qty),
-    ):
-        if agg[what].sum() > 0:
-            problems.extend(_name_rows(con, src, kind, col, cond, int(agg[what].sum())))
-    wrong = agg[agg["cur"].fillna("") != currency].groupby("filename")["cur"].unique()
-    for fname, curs in wrong.items():
-        seen = ", ".join(sorted(str(c) if c is not None else "(empty)" for c in curs))
-        problems.append(
-            Problem(
-                str(fname),
-                "BillingCurrency",
-                f"{seen} is not the scenario's currency {currency}; no currency conversion is done",
-            )
-        )
-    if problems:
-        return problems
-    agg = agg[agg["month"].notna()]
-    scale = [r.quantity_scale for r in mapping.rules]
-    names = [r.line for r in mapping.rules]
-    mapped = agg[agg["rule"].notna()].copy()
-    mapped["line"] = [names[int(i)] for i in mapped["rule"]]
-    mapped["quantity"] = mapped["quantity"] * [scale[int(i)] for i in mapped["rule"]]
-    out = Actuals.empty()
-    units = mapped[mapped["unit"].notna()]
-    out.units = _concat([units], ["line", "month", "unit"], ["amount", "rows"])
-    out.lines = _unmix(
-        _concat([mapped], ["line", "month"], ["amount", "quantity", "rows"]), out.units
-    )
-    um = agg[agg["service"].notna()]
-    out.unmapped = _concat([um], ["service", "month"], ["amount", "rows"])
-    bk = agg[agg["bucket"].notna()]
-    out.buckets = _concat([bk], ["bucket", "month"], ["amount", "rows"])
-    corr = agg[agg["correction"]].copy()
-    corr["line"] = [names[int(i)] if pd.notna(i) else None for i in corr["rule"]]
-    out.corrections = _concat([corr], ["line", "month"], ["amount", "rows"])
-    out.currencies = {currency}
-    out.files = [str(f) for f in files]
-    for df in (out.lines, out.unmapped, out.buckets, out.corrections, out.units):
-        df["rows"] = df["rows"].astype(int)
-    return out
-
-
-def _unreadable_csv(
-    con: Any, files: list[Path], headers: dict[Path, list[str]]
-) -> tuple[set[Path], list[Problem]]:
-    """The files DuckDB cannot read (a row with two values more than the header, a broken
-    quote) and a problem for each (only on the error path)."""
-    import duckdb
-
-    bad: set[Path] = set()
-    out = []
-    for f in files:
-        try:
-            con.execute(f"SELECT count(*) FROM {_source_sql([f], 'csv', headers)}").fetchall()
-        except duckdb.Error as e:
-            bad.add(f)
-            text = str(e)
-            line = re.search(r"CSV Error on Line: (\d+)", text)
-            if line and "Expected Number of Columns" in text:
-                out.append(
-                    Problem(
-                        str(f),
-                        f"row {line.group(1)}",
-                        f"more values than the header's {len(headers[f])} columns "
-                        "(a decimal comma without quotes? write decimals with a point)",
-                    )
-                )
-            else:
-                first = next((x.strip() for x in text.splitlines() if x.strip()), "")
-                out.append(Problem(str(f), "", f"not a readable CSV file: {first}"))
-    if not bad:  # the files read one by one: the combination failed
-        bad = set(files)
-        out.append(Problem(str(files[0]), "", "not a readable CSV file"))
-    return bad, out
-
-
-def _name_wide_rows(con: Any, src: str, headers: dict[Path, list[str]], n: int) -> list[Problem]:
-    """Problems naming the first rows with more or fewer values than the header."""
-    rows = con.execute(
-        f"""SELECT filename, n, extra FROM (
-                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
-                       __extra IS NOT NULL AS extra, __width AS bad
-                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
-    ).fetchall()
-    width = {str(f): len(h) for f, h in headers.items()}
-    out = []
-    for fname, i, extra in rows:
-        k = width.get(str(fname), 0)
-        what = (
-            f"more values than the header's {k} columns (a decimal comma without quotes? "
-            "write decimals with a point)"
-            if extra
-            else f"fewer values than the header's {k} columns"
-        )
-        out.append(Problem(str(fname), f"row {int(i) + 1}", what))
-    if n > len(rows):
-        out.append(Problem(str(rows[-1][0]) if rows else "", "", f"{n - len(rows)} more such rows"))
-    return out
-
-
-def _aggregate(
-    con: Any,
-    src: str,
-    types: dict[str, str],
-    mapping: Mapping,
-    cost_col: str,
-    width: str = "false",
-) -> tuple[Any, tuple[str, str, str]]:
-    """One pass over the export: sums per file, month, rule, bucket, service, correction,
-    currency and (for rows a rule maps) ``PricingUnit``, with counts of unparseable values.
-    Returns the frame and the SQL conditions of a bad date, cost and quantity."""
-    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
-    for p in PROVIDER_COLUMNS:
-        if p in types:
-            colsql[p] = _text(p, types)
-    if "Tags" in types:
-        colsql["Tags"] = _text("Tags", types)
-    rule_sql = case_sql(mapping, colsql)
-    ts, bad_ts = _time("ChargePeriodStart", types)
-    cost, bad_cost = _num(cost_col, types)
-    qty, bad_qty = _num("PricingQuantity", types)
-    cat = _text("ChargeCategory", types)
-    klass = _text("ChargeClass", types)
-    service = _text("ServiceName", types)
-    cur = _text("BillingCurrency", types)
-    unit = _text("PricingUnit", types) if "PricingUnit" in types else "CAST(NULL AS VARCHAR)"
-    query = f"""
-        WITH t AS (
-            SELECT filename, {ts} AS ts, {cost} AS cost, {qty} AS qty,
-                   {rule_sql} AS rule, {cat} AS cat, {klass} AS klass,
-                   {service} AS service, {cur} AS cur, {unit} AS unit,
-                   {bad_ts} AS bad_ts, {bad_cost} AS bad_cost, {bad_qty} AS bad_qty,
-                   {width} AS bad_width
-            FROM {src}
-        )
-        SELECT filename, strftime(ts, '%Y-%m') AS month, rule,
-               CASE WHEN rule IS NULL AND cat IN ('Tax', 'Credit', 'Adjustment') THEN cat END
-                   AS bucket,
-               CASE WHEN rule IS NULL
-                         AND (cat IS NULL OR cat NOT IN ('Tax', 'Credit', 'Adjustment'))
-                   THEN coalesce(service, '(no ServiceName)') END AS service,
-               coalesce(klass = 'Correction', false) AS correction, cur,
-               CASE WHEN rule IS NOT NULL THEN unit END AS unit,
-               sum(cost) AS amount, sum(qty) AS quantity, count(*) AS rows,
-               count_if(bad_ts) AS bad_ts, count_if(bad_cost) AS bad_cost,
-               count_if(bad_qty) AS bad_qty, count_if(bad_width) AS bad_width
-        FROM t
-        GROUP BY ALL
-    """
-    return con.execute(query).df(), (bad_ts, bad_cost, bad_qty)
-
-
-def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> list[Problem]:
-    """Problems naming the first rows where ``cond`` holds (only on the error path)."""
-    rows = con.execute(
-        f"""SELECT filename, n, v FROM (
-                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
-                       CAST({sql_ident(col)} AS VARCHAR) AS v, {cond} AS bad
-                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
-    ).fetchall()
-    out = []
-    for fname, i, v in rows:
-        row = int(i) + 1 if kind == "csv" else int(i)  # CSV: the header is row 1
-        if col == "ChargePeriodStart":
-            msg = (
-                "expected a date, got nothing (NULL)"
-                if v is None
-                else f"expected a date, got {v!r}"
-            )
-        elif v is not None and _GROUPED.fullmatch(v.strip()):
-            msg = f"expected a number, got {v!r}; FOCUS numbers have no thousands separators"
-        else:
-            msg = _not_a_number(v)
-        out.append(Problem(str(fname), f"row {row}, {col}", msg))
-    if n > len(rows):
-        out.append(
-            Problem(str(rows[-1][0]) if rows else "", col, f"{n - len(rows)} more such rows")
-        )
-    return out
+    return read(paths, mapping=mapping, currency=currency, cost_basis=cost_basis, lines=lines)
 
 
 # -- usage ----------------------------------------------------------------------------------

@@ -10,12 +10,19 @@ condition holds assigns a row to its ``line``::
       - line: vector_store
         match: {ResourceId: "~.*/claims-vectors$", "Tags.team": claims}
 
-A condition is ``column: value``. The value is compared exactly, or, when it
-starts with ``~``, as a regular expression that must match the whole value.
-``Tags.<key>`` reads ``<key>`` from the JSON object in the ``Tags`` column.
-``ProviderName`` (FOCUS 1.0 to 1.2) and ``ServiceProviderName`` (1.3) are the
-same condition: whichever column the export has is used. ``quantity_scale``
-(default 1) turns ``PricingQuantity`` into the line's driver unit.
+A condition is ``column: value``: any column of the export (FOCUS columns,
+``x_`` provider columns, ``PrincipalId``...). The value is compared exactly, or,
+when it starts with ``~``, as a regular expression (DuckDB's, RE2) that must match
+the whole value. ``Tags.<key>`` and ``SkuPriceDetails.<key>`` read ``<key>`` from
+the JSON object in that column. ``ProviderName`` (FOCUS 1.0 to 1.2) and
+``ServiceProviderName`` (1.3) are the same condition: whichever column the export
+has is used. A rule that does not name ``ChargeCategory`` matches ``Usage`` rows
+only. ``quantity_scale`` replaces the conversion of ``PricingQuantity`` from its
+``PricingUnit`` to the line's driver unit (docs/review.md, "Units").
+
+The top-level ``exports: incremental`` declares that later deliveries of a billing
+period hold only changes (every delivery is added); by default the latest delivery
+of an account's billing period replaces the earlier ones.
 
 :func:`load_mapping` validates the file and lists every problem at once;
 :func:`case_sql` compiles the rules into one SQL ``CASE`` expression for DuckDB.
@@ -23,7 +30,6 @@ same condition: whichever column the export has is used. ``quantity_scale``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +63,29 @@ FOCUS_COLUMNS: frozenset[str] = frozenset(
 PROVIDER_COLUMNS: tuple[str, str] = ("ProviderName", "ServiceProviderName")
 
 _RULE_KEYS = {"line", "match", "quantity_scale"}
+#: Columns holding a JSON object whose keys a rule may name as ``<column>.<key>``.
+JSON_COLUMNS: tuple[str, ...] = ("Tags", "SkuPriceDetails")
+#: ``exports:`` values: later deliveries restate the period (default), or add to it.
+EXPORT_STYLES: tuple[str, ...] = ("restated", "incremental")
+_TOP_KEYS = {"rules", "exports"}
+
+
+def json_column(name: str) -> tuple[str, str] | None:
+    """``(column, key)`` for a rule column ``Tags.<key>`` or ``SkuPriceDetails.<key>``.
+
+    >>> json_column("SkuPriceDetails.ModelId"), json_column("ServiceName")
+    (('SkuPriceDetails', 'ModelId'), None)
+    """
+    for col in JSON_COLUMNS:
+        if name.startswith(col + ".") and len(name) > len(col) + 1:
+            return col, name[len(col) + 1 :]
+    return None
+
+
+def base_column(name: str) -> str:
+    """The export column a rule column reads (``Tags`` for ``Tags.team``)."""
+    j = json_column(name)
+    return j[0] if j else name
 
 
 @dataclass(frozen=True)
@@ -65,7 +94,11 @@ class Rule:
 
     line: str
     match: tuple[tuple[str, str], ...]
-    quantity_scale: float = 1.0
+    quantity_scale: float | None = None
+
+    def names_category(self) -> bool:
+        """The rule names ``ChargeCategory``; otherwise it matches ``Usage`` rows only."""
+        return any(col == "ChargeCategory" for col, _ in self.match)
 
 
 @dataclass(frozen=True)
@@ -74,27 +107,49 @@ class Mapping:
 
     rules: tuple[Rule, ...]
     path: str = ""
+    exports: str = "restated"
 
     def columns(self) -> set[str]:
         """The export columns the rules read (``Tags`` for any ``Tags.<key>``)."""
         out: set[str] = set()
         for r in self.rules:
             for col, _ in r.match:
-                out.add("Tags" if col.startswith("Tags.") else col)
+                out.add(base_column(col))
         return out
 
 
 def known_column(name: str) -> bool:
-    """A column a rule may name: a FOCUS column, ``Tags.<key>`` or a provider's ``x_`` column.
+    """A FOCUS column, ``Tags.<key>``, ``SkuPriceDetails.<key>`` or a provider's ``x_``
+    column. Rules may name any column of the export; the reader checks them against the
+    files' headers, and this only tells a likely typo from a known name.
 
     Examples
     --------
     >>> known_column("SkuMeter"), known_column("Tags.team"), known_column("Skumeter")
     (True, True, False)
     """
-    if name.startswith("Tags.") and len(name) > 5:
+    if json_column(name):
         return True
     return name in FOCUS_COLUMNS or name.startswith("x_")
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why DuckDB's regular-expression engine (RE2, which runs the rules) refuses
+    ``pattern``, or None. Python's ``re`` accepts look-arounds and back-references that
+    RE2 does not.
+
+    >>> regex_problem("claims-.*") is None, "(?=" in regex_problem("(?=a)b")
+    (True, True)
+    """
+    import duckdb
+
+    try:
+        with duckdb.connect() as con:
+            con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
+    except duckdb.Error as e:
+        first = next((x.strip() for x in str(e).splitlines() if x.strip()), str(e))
+        return first.removeprefix("Invalid Input Error: ")
+    return None
 
 
 def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
@@ -135,8 +190,21 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise DataError(Problem(file, "rules", "expected a list of rules under `rules:`"))
     for key in data:
-        if key != "rules":
-            problems.append(Problem(file, str(key), "unknown field; expected only `rules`"))
+        if key not in _TOP_KEYS:
+            problems.append(
+                Problem(file, str(key), "unknown field; expected `rules` and optional `exports`")
+            )
+    exports = data.get("exports", "restated")
+    if exports not in EXPORT_STYLES:
+        problems.append(
+            Problem(
+                file,
+                "exports",
+                f"expected `incremental` (later deliveries add changes) or `restated` (the "
+                f"default: the latest delivery of a billing period replaces the others), "
+                f"got {exports!r}",
+            )
+        )
     rules: list[Rule] = []
     for i, raw in enumerate(data["rules"]):
         where = f"rules[{i}]"
@@ -145,7 +213,7 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
             rules.append(rule)
     if problems:
         raise DataError(problems)
-    return Mapping(tuple(rules), file)
+    return Mapping(tuple(rules), file, str(exports))
 
 
 def _rule(
@@ -175,30 +243,33 @@ def _rule(
         for col, value in match.items():
             col = str(col)
             at = f"{where}.match.{col}"
-            if not known_column(col):
+            if not col.strip() or col != col.strip():
+                problems.append(Problem(file, at, "expected a column name"))
+            elif not known_column(col):
                 import difflib
 
                 near = difflib.get_close_matches(col, sorted(FOCUS_COLUMNS), n=1)
-                hint = f"; did you mean {near[0]}?" if near else ""
-                problems.append(Problem(file, at, f"unknown FOCUS column{hint}"))
+                if near and near[0].lower() == col.lower():  # Skumeter: a typo, not a column
+                    problems.append(Problem(file, at, f"unknown column; did you mean {near[0]}?"))
             if value is None or isinstance(value, dict | list):
                 problems.append(Problem(file, at, f"expected a text value, got {value!r}"))
                 continue
             text = str(value).lower() if isinstance(value, bool) else str(value)
-            if text.startswith("~"):
-                try:
-                    re.compile(text[1:])
-                except re.error as e:
-                    problems.append(Problem(file, at, f"bad regular expression {text[1:]!r}: {e}"))
+            if text.startswith("~") and (why := regex_problem(text[1:])) is not None:
+                problems.append(Problem(file, at, f"bad regular expression {text[1:]!r}: {why}"))
             conds.append((col, text))
-    scale = raw.get("quantity_scale", 1.0)
-    if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+    scale = raw.get("quantity_scale")
+    if scale is not None and (
+        isinstance(scale, bool)
+        or not isinstance(scale, int | float)
+        or not 0 < scale < float("inf")
+    ):
         problems.append(
             Problem(file, f"{where}.quantity_scale", f"must be a number > 0, got {scale!r}")
         )
     if len(problems) > n:
         return None
-    return Rule(str(line), tuple(conds), float(scale))
+    return Rule(str(line), tuple(conds), None if scale is None else float(scale))
 
 
 def sql_string(text: str) -> str:
@@ -227,16 +298,19 @@ def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
     mapping : Mapping
     column_sql : dict of str to str
         The SQL expression of each column the rules read (text, ``NULL`` for an
-        empty value); ``Tags`` is the JSON text of the tags. A provider column
-        missing from the dict is looked up under its other name.
+        empty value), and of ``ChargeCategory``; ``Tags`` and ``SkuPriceDetails`` are
+        JSON text. A provider column missing from the dict is looked up under its other
+        name; any other column missing from it (no file has it) matches nothing.
+
+    A rule that does not name ``ChargeCategory`` matches ``Usage`` rows only.
 
     Examples
     --------
     >>> m = Mapping((Rule("a", (("ServiceName", "X"), ("Tags.team", "~cl.*"))),))
-    >>> sql = case_sql(m, {"ServiceName": "s", "Tags": "t"})
-    >>> print(sql[:35]); print(sql[35:])
-    CASE WHEN (s = 'X' AND regexp_full_
-    match(json_extract_string(t, '$."team"'), 'cl.*')) THEN 0 ELSE NULL END
+    >>> sql = case_sql(m, {"ServiceName": "s", "Tags": "t", "ChargeCategory": "c"})
+    >>> print(sql)  # doctest: +NORMALIZE_WHITESPACE
+    CASE WHEN (s = 'X' AND regexp_full_match(CASE WHEN json_valid(t) THEN
+    json_extract_string(t, '$."team"') END, 'cl.*') AND c = 'Usage') THEN 0 ELSE NULL END
     """
     if not mapping.rules:
         return "CAST(NULL AS INTEGER)"
@@ -244,18 +318,25 @@ def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
     for i, rule in enumerate(mapping.rules):
         conds = []
         for col, value in rule.match:
-            if col.startswith("Tags."):
-                path = '$."' + col[5:].replace('"', '\\"') + '"'
-                expr = f"json_extract_string({column_sql['Tags']}, {sql_string(path)})"
+            if (j := json_column(col)) is not None:
+                src = column_sql.get(j[0], "CAST(NULL AS VARCHAR)")
+                path = '$."' + j[1].replace('"', '\\"') + '"'
+                expr = (
+                    f"CASE WHEN json_valid({src}) THEN "
+                    f"json_extract_string({src}, {sql_string(path)}) END"
+                )
             else:
                 expr = column_sql.get(col)
                 if expr is None and col in PROVIDER_COLUMNS:
                     other = PROVIDER_COLUMNS[1 - PROVIDER_COLUMNS.index(col)]
-                    expr = column_sql[other]
-                assert expr is not None, col
+                    expr = column_sql.get(other)
+                if expr is None:
+                    expr = "CAST(NULL AS VARCHAR)"
             if value.startswith("~"):
                 conds.append(f"regexp_full_match({expr}, {sql_string(value[1:])})")
             else:
                 conds.append(f"{expr} = {sql_string(value)}")
+        if not rule.names_category():
+            conds.append(f"{column_sql['ChargeCategory']} = 'Usage'")
         whens.append(f"WHEN ({' AND '.join(conds)}) THEN {i}")
     return "CASE " + " ".join(whens) + " ELSE NULL END"

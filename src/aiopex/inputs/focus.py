@@ -1,0 +1,646 @@
+"""FOCUS 1.0 to 1.3 billing exports, read with DuckDB (docs/review.md).
+
+One pass of DuckDB over the files (CSV, CSV.gz, Parquet, folders of them) groups
+the rows by file, service month, billing period, account, rule, where they go
+(a line, unmapped, a bucket, unused commitment), correction, currency and
+``PricingUnit``, and counts every bad value; everything after that works on those
+groups: the deliveries that stand (:mod:`aiopex.inputs.deliveries`), the units
+(:mod:`aiopex.inputs.units`) and the actuals per line and month.
+
+Rules: a row goes to the first rule that matches it; a rule that does not name
+``ChargeCategory`` matches ``Usage`` rows only; rows with
+``CommitmentDiscountStatus`` Unused are never on a line. Tax, Credit, Adjustment
+and Purchase rows no rule names go to their buckets; other rows no rule matches
+are unmapped, by ``ServiceName``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aiopex.errors import DataError, Problem
+from aiopex.inputs.actuals import (
+    _GROUPED,
+    _MAX_ROWS_NAMED,
+    BUCKETS,
+    COST_BASIS,
+    DETAIL_COLUMNS,
+    Actuals,
+    _concat,
+    _header,
+    _kind,
+    _not_a_number,
+    _unmix,
+    expand,
+)
+from aiopex.inputs.mapping import (
+    PROVIDER_COLUMNS,
+    Mapping,
+    base_column,
+    case_sql,
+    sql_ident,
+    sql_string,
+)
+
+#: The columns the review needs besides the cost basis's and those the rules name.
+FOCUS_NEEDED: tuple[str, ...] = (
+    "ChargePeriodStart",
+    "BillingPeriodStart",
+    "BillingCurrency",
+    "ChargeCategory",
+    "ServiceName",
+)
+#: Text that is null in every column of an export.
+NULLS: tuple[str, ...] = ("", "NULL", "null", "(null)")
+#: ISO 8601 date-times as FOCUS writes them: ``YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM)``.
+ISO_DATETIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})"
+_MANDATORY_10 = (
+    "BilledCost BillingAccountId BillingAccountName BillingCurrency BillingPeriodEnd "
+    "BillingPeriodStart ChargeCategory ChargeClass ChargeDescription ChargePeriodEnd "
+    "ChargePeriodStart ContractedCost EffectiveCost InvoiceIssuerName ListCost "
+    "PricingQuantity PricingUnit ServiceCategory ServiceName"
+).split()
+#: The mandatory columns of each FOCUS version (1.0 to 1.2 share them; 1.3 replaces
+#: ``ProviderName`` and ``PublisherName`` by ``ServiceProviderName`` and
+#: ``HostProviderName``).
+MANDATORY: dict[str, tuple[str, ...]] = {
+    "1.0": (*_MANDATORY_10, "ProviderName", "PublisherName"),
+    "1.1": (*_MANDATORY_10, "ProviderName", "PublisherName"),
+    "1.2": (*_MANDATORY_10, "ProviderName", "PublisherName"),
+    "1.3": (*_MANDATORY_10, "ServiceProviderName", "HostProviderName"),
+}
+_KINDS = {b.lower(): b for b in BUCKETS}
+
+
+def focus_version(header: list[str]) -> str | None:
+    """The highest FOCUS version whose mandatory columns are all in ``header``.
+
+    >>> focus_version(list(MANDATORY["1.3"])), focus_version(["ServiceName"])
+    ('1.3', None)
+    """
+    cols = set(header)
+    ok = [v for v, need in MANDATORY.items() if set(need) <= cols]
+    return max(ok, key=lambda v: tuple(int(x) for x in v.split("."))) if ok else None
+
+
+def read_focus(
+    paths: list[str | Path],
+    *,
+    mapping: Mapping,
+    currency: str,
+    cost_basis: str = "effective",
+    lines: dict[str, str] | None = None,
+) -> Actuals:
+    """Read FOCUS 1.0 to 1.3 exports with DuckDB, grouped to line x month in the query.
+
+    The month of a row is the calendar month of ``ChargePeriodStart`` in UTC; the
+    amount is the ``cost_basis`` column (``EffectiveCost`` by default, a NULL one counts
+    as 0 and is counted in ``quality["null_cost"]``); the quantity is ``PricingQuantity``
+    in the line's unit (:mod:`aiopex.inputs.units`), missing for a line and month with a
+    row without one or whose rows cannot be brought to one unit. ``""``, ``NULL``,
+    ``null`` and ``(null)`` are null in every column. Where deliveries of one account's
+    billing period repeat, the latest stands (:mod:`aiopex.inputs.deliveries`).
+
+    Raises
+    ------
+    DataError
+        Missing columns (per file), dates that are not ISO 8601, text, ``nan`` or ``inf``
+        in cost or quantity columns, CSV rows with more or fewer values than the header
+        (the first rows named), a billing currency other than ``currency``, a rule column
+        that no file has, a unit a rule cannot convert without ``quantity_scale``,
+        deliveries of one billing period that cannot be ordered.
+    """
+    import duckdb
+
+    if cost_basis not in COST_BASIS:
+        raise DataError(
+            Problem("<command line>", "--cost-basis", f"expected one of {', '.join(COST_BASIS)}")
+        )
+    files, problems = expand(list(paths))
+    if problems:
+        raise DataError(problems)
+    cost_col = COST_BASIS[cost_basis]
+    headers: dict[Path, list[str]] = {}
+    for f in files:
+        try:
+            headers[f] = _header(f)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
+            problems.append(Problem(str(f), "", f"unreadable: {e}"))
+    problems += _column_problems(headers, mapping, cost_col)
+    if problems:
+        raise DataError(problems)
+    con = duckdb.connect()
+    frames = []
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for kind in ("csv", "parquet"):
+            group = [f for f in files if _kind(f) == kind]
+            if group:
+                got = _focus_group(con, group, kind, mapping, currency, cost_col, headers)
+                if isinstance(got, list):
+                    problems += got
+                else:
+                    frames.append(got)
+    finally:
+        con.close()
+    if problems:
+        raise DataError(problems)
+    agg = pd.concat(frames, ignore_index=True)
+    return _actuals(agg, files, headers, list(paths), mapping, lines or {}, currency, cost_col)
+
+
+def _column_problems(
+    headers: dict[Path, list[str]], mapping: Mapping, cost_col: str
+) -> list[Problem]:
+    """Missing needed columns per file, and rule columns that no file has."""
+    problems = []
+    for f, cols in headers.items():
+        missing = [c for c in (*FOCUS_NEEDED, cost_col) if c not in cols]
+        if missing:
+            problems.append(Problem(str(f), "", f"missing FOCUS columns: {', '.join(missing)}"))
+    all_cols: set[str] = set().union(*headers.values()) if headers else set()
+    for i, rule in enumerate(mapping.rules):
+        for col, _ in rule.match:
+            base = base_column(col)
+            ok = base in all_cols or (
+                base in PROVIDER_COLUMNS and any(p in all_cols for p in PROVIDER_COLUMNS)
+            )
+            if not ok:
+                near = difflib.get_close_matches(base, sorted(all_cols), n=1)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                problems.append(
+                    Problem(
+                        mapping.path,
+                        f"rules[{i}].match.{col}",
+                        f"no such column in the export{hint}",
+                    )
+                )
+    return problems
+
+
+def _focus_group(
+    con: Any,
+    files: list[Path],
+    kind: str,
+    mapping: Mapping,
+    currency: str,
+    cost_col: str,
+    headers: dict[Path, list[str]],
+) -> pd.DataFrame | list[Problem]:
+    """The row groups of the files of one kind, or every problem found in them."""
+    import duckdb
+
+    problems: list[Problem] = []
+    all_cols: set[str] = set().union(*(headers[f] for f in files))
+    src = _source_sql(files, kind, headers)
+    if kind == "csv":
+        # every column as text, dates and numbers parsed in the query (TRY_CAST), so that
+        # every bad value is counted and named, and rows of the wrong width are seen
+        types = {c: "VARCHAR" for c in all_cols}
+        try:
+            agg, conds = _aggregate(con, src, types, mapping, cost_col, "__width")
+        except duckdb.Error:
+            bad, problems = _unreadable_csv(con, files, headers)
+            rest = [f for f in files if f not in bad]
+            if rest:  # the other files' problems too
+                more = _focus_group(con, rest, kind, mapping, currency, cost_col, headers)
+                problems += more if isinstance(more, list) else []
+            return problems
+        if agg["bad_width"].sum() > 0:
+            problems.extend(_name_wide_rows(con, src, headers, int(agg["bad_width"].sum())))
+    else:
+        types = {
+            r[0]: str(r[1]).upper()
+            for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
+        }
+        agg, conds = _aggregate(con, src, types, mapping, cost_col)
+    for what, col in conds:
+        if agg[what].sum() > 0:
+            problems.extend(
+                _name_rows(con, src, kind, col, conds[(what, col)], int(agg[what].sum()))
+            )
+    wrong = agg[agg["cur"].fillna("") != currency].groupby("filename")["cur"].unique()
+    for fname, curs in wrong.items():
+        seen = ", ".join(sorted(str(c) if c is not None else "(empty)" for c in curs))
+        problems.append(
+            Problem(
+                str(fname),
+                "BillingCurrency",
+                f"{seen} is not the scenario's currency {currency}; no currency conversion is done",
+            )
+        )
+    return problems or agg
+
+
+def _actuals(
+    agg: pd.DataFrame,
+    files: list[Path],
+    headers: dict[Path, list[str]],
+    roots: list[str | Path],
+    mapping: Mapping,
+    lines: dict[str, str],
+    currency: str,
+    cost_col: str,
+) -> Actuals:
+    """The actuals from the row groups: deliveries, units, lines, buckets, quality."""
+    from aiopex.inputs.deliveries import deliveries, standing
+    from aiopex.inputs.units import DRIVER_UNITS, conversion_text, factor
+
+    problems: list[Problem] = []
+    delivery, found = deliveries(files, [Path(r) for r in roots])
+    problems += found
+    keep, superseded, found = standing(agg, delivery, mapping.exports == "incremental")
+    problems += found
+    agg = agg[keep.to_numpy()].copy()
+    names = [r.line for r in mapping.rules]
+    agg["line"] = [names[int(i)] if pd.notna(i) else None for i in agg["rule"]]
+
+    # units: the rule's quantity_scale, else the conversion of PricingUnit to the driver's
+    mapped = agg[agg["kind"] == "line"].copy()
+    conv: dict[tuple[int, Any], tuple[float | None, Any]] = {}
+    conversions = []
+    mapped["unit"] = [None if pd.isna(u) else str(u) for u in mapped["unit"]]
+    for (r, unit), g in mapped.groupby(["rule", "unit"], sort=True, dropna=False):
+        i = int(r)
+        rule = mapping.rules[i]
+        u = None if pd.isna(unit) else str(unit)
+        driver = lines.get(rule.line, "")
+        f: float | None = None
+        label: Any = None
+        if u is not None and rule.quantity_scale is not None:
+            f, label = rule.quantity_scale, u
+        elif u is not None:
+            f = factor(u, driver)
+            label = DRIVER_UNITS[driver][0] if f is not None else None
+            if f is None:
+                want = DRIVER_UNITS.get(driver, ("", 0))[0]
+                problems.append(
+                    Problem(
+                        mapping.path,
+                        f"rules[{i}]",
+                        f"PricingUnit {u!r} of {int(g['rows'].sum())} row(s) cannot be converted "
+                        f"to the unit of line {rule.line} ({driver}"
+                        + (f": {want}s)" if want else ")")
+                        + "; give the rule a quantity_scale (driver units per PricingQuantity)",
+                    )
+                )
+        conv[(i, u)] = (f, label)
+        if u is not None:
+            conversions.append(
+                {
+                    "line": rule.line,
+                    "rule": i,
+                    "unit": u,
+                    "rows": int(g["rows"].sum()),
+                    "conversion": None
+                    if f is None
+                    else conversion_text(u, driver, f, rule.quantity_scale),
+                }
+            )
+    if problems:
+        raise DataError(problems)
+    keys = list(zip(mapped["rule"].astype(int), mapped["unit"], strict=True))
+    fac = [conv[k][0] for k in keys]
+    mapped["as"] = [conv[k][1] for k in keys]
+    mapped["quantity"] = [
+        q * f if f is not None and n == 0 and pd.notna(q) else float("nan")
+        for q, f, n in zip(mapped["quantity"], fac, mapped["qty_missing"], strict=True)
+    ]
+    out = Actuals.empty()
+    with_unit = mapped[mapped["unit"].notna()]
+    out.units = _concat([with_unit], ["line", "month", "unit", "as"], ["amount", "rows"])
+    by_lm = mapped.groupby(["line", "month"], as_index=False).agg(
+        amount=("amount", "sum"),
+        quantity=("quantity", lambda s: s.sum() if s.notna().all() else float("nan")),
+        rows=("rows", "sum"),
+    )
+    out.lines = _unmix(by_lm.sort_values(["line", "month"]), out.units)
+    um = agg[agg["kind"] == "unmapped"]
+    out.unmapped = _concat([um], ["service", "month"], ["amount", "rows"])
+    bk = agg[agg["kind"].isin(list(_KINDS))].copy()
+    bk["bucket"] = bk["kind"].map(_KINDS)
+    out.buckets = _concat([bk], ["bucket", "month"], ["amount", "rows"])
+    un = agg[agg["kind"] == "unused"]
+    out.unused = _concat([un], ["commitment", "month"], ["amount", "rows"])
+    corr = agg[agg["correction"]]
+    out.corrections = _concat([corr], ["line", "month", "billing_month"], ["amount", "rows"])
+    out.detail = agg[DETAIL_COLUMNS].reset_index(drop=True)
+    out.currencies = {currency}
+    out.files = [str(f) for f in files]
+    for df in (out.lines, out.unmapped, out.buckets, out.corrections, out.units, out.unused):
+        df["rows"] = df["rows"].astype(int)
+    out.quality = _quality(agg, headers, mapping, cost_col, superseded, conversions)
+    return out
+
+
+def _quality(
+    agg: pd.DataFrame,
+    headers: dict[Path, list[str]],
+    mapping: Mapping,
+    cost_col: str,
+    superseded: list[dict[str, Any]],
+    conversions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What a FinOps practitioner reads first about the exports."""
+    versions = {str(f): focus_version(h) for f, h in headers.items()}
+    seen = {v for v in versions.values()}
+    order = sorted((v for v in seen if v), key=lambda v: tuple(int(x) for x in v.split(".")))
+    notes = []
+    no_class = [str(f) for f, h in headers.items() if "ChargeClass" not in h]
+    if no_class:
+        notes.append(
+            f"{len(no_class)} file(s) have no ChargeClass column (mandatory in FOCUS): read as "
+            f"no corrections ({', '.join(no_class[:3])}{', ...' if len(no_class) > 3 else ''})"
+        )
+    if None in seen:
+        short = [f for f, v in versions.items() if v is None]
+        notes.append(
+            f"{len(short)} file(s) lack some mandatory FOCUS columns; read with the columns "
+            f"the review needs ({', '.join(short[:3])}{', ...' if len(short) > 3 else ''})"
+        )
+    for i, rule in enumerate(mapping.rules):
+        for col, _ in rule.match:
+            base = base_column(col)
+            if base in PROVIDER_COLUMNS:
+                lacking = [str(f) for f, h in headers.items() if not set(PROVIDER_COLUMNS) & set(h)]
+            else:
+                lacking = [str(f) for f, h in headers.items() if base not in h]
+            if lacking:
+                notes.append(
+                    f"rules[{i}] ({rule.line}) names {col}, which {len(lacking)} file(s) lack: "
+                    f"it matches nothing there ({', '.join(lacking[:3])})"
+                )
+    null_rows = int(agg["null_cost"].sum())
+    return {
+        "focus_version": order[0] if order and None not in seen else None,
+        "focus_versions": versions,
+        "cost_column": cost_col,
+        "conversions": conversions,
+        "superseded_exports": superseded,
+        "null_cost": {"column": cost_col, "rows": null_rows},
+        "notes": notes,
+    }
+
+
+# -- SQL ------------------------------------------------------------------------------------
+
+
+def _source_sql(files: list[Path], kind: str, headers: dict[Path, list[str]]) -> str:
+    """The DuckDB table function(s) reading ``files``.
+
+    CSV files are read with their header as read here and no sniffing (what a sniffer
+    guesses from a sample is not what a bad row holds), every column as text, with no
+    null string (null spellings are made null in the query) and one more column than
+    the header, ``__extra``: DuckDB drops an extra trailing field that is null without
+    a word, so an unquoted decimal comma (``100,5`` is two values) in a row ending with
+    ``NULL`` shifted the row by one column. ``__width`` is true for a row with more
+    values than the header, or fewer. Files with different headers (FOCUS versions) are
+    combined by column name. Folder names are never read as columns (no Hive
+    partitioning): a value comes from the file, whatever folder ``key=value`` holds it.
+    """
+    if kind == "parquet":
+        names = "[" + ", ".join(sql_string(str(f)) for f in files) + "]"
+        return f"read_parquet({names}, union_by_name=true, filename=true, hive_partitioning=false)"
+    groups: dict[tuple[str, ...], list[Path]] = {}
+    for f in files:
+        groups.setdefault(tuple(headers[f]), []).append(f)
+    parts = []
+    for header, group in groups.items():
+        names = "[" + ", ".join(sql_string(str(f)) for f in group) + "]"
+        cols = "{" + ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in (*header, "__extra")) + "}"
+        width = f"(__extra IS NOT NULL OR {sql_ident(header[-1])} IS NULL)"
+        parts.append(
+            f"SELECT *, {width} AS __width "
+            f"FROM read_csv({names}, auto_detect=false, header=true, delim=',', "
+            f"quote='\"', escape='\"', columns={cols}, nullstr=[{sql_string(_NO_NULL)}], "
+            f"null_padding=true, filename=true, hive_partitioning=false)"
+        )
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")"
+
+
+#: The CSV reader's null string: one no export holds (the null spellings are made null in
+#: the query, so that a trailing ``NULL`` beyond the header's columns is seen).
+_NO_NULL = "\x01"
+_NULL_LIST = ", ".join(sql_string(n) for n in NULLS)
+
+
+def _text(col: str, types: dict[str, str]) -> str:
+    """A column as text, null for the null spellings; NULL where no file has it."""
+    if col not in types:
+        return "CAST(NULL AS VARCHAR)"
+    c = sql_ident(col)
+    if types[col] == "VARCHAR":
+        return f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE {c} END)"
+    return f"CAST({c} AS VARCHAR)"
+
+
+def _num(col: str, types: dict[str, str]) -> tuple[str, str]:
+    """SQL of a numeric column as DOUBLE, and the condition of a value that is not a finite
+    number: text DuckDB does not read as one (``2,5``, ``1,234.5``: no decimal commas or
+    thousands separators in FOCUS), ``nan`` and ``inf`` (DuckDB reads them; a NaN row
+    dropped out of a sum, an infinite one made the line infinite)."""
+    if col not in types:
+        return "CAST(NULL AS DOUBLE)", "false"
+    c = sql_ident(col)
+    if types[col] == "VARCHAR":
+        v = f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE trim({c}) END)"
+        x = f"TRY_CAST({v} AS DOUBLE)"
+        return x, f"({v} IS NOT NULL AND coalesce(NOT isfinite({x}), true))"
+    x = f"CAST({c} AS DOUBLE)"
+    return x, f"({c} IS NOT NULL AND NOT isfinite({x}))"
+
+
+def _time(col: str, types: dict[str, str], required: bool) -> tuple[str, str]:
+    """SQL of a date-time column as TIMESTAMPTZ, and the condition of a bad value: text
+    that is not ISO 8601 as FOCUS requires (``4/1/25``, ``01.04.2025`` and
+    ``2025-07-5T00:00:00Z`` are refused, never guessed), or null where ``required``."""
+    if col not in types:
+        return "CAST(NULL AS TIMESTAMPTZ)", "false"
+    c = sql_ident(col)
+    t = types[col]
+    if t == "VARCHAR":
+        v = f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE trim({c}) END)"
+        x = (
+            f"(CASE WHEN regexp_full_match({v}, {sql_string(ISO_DATETIME)}) "
+            f"THEN TRY_CAST({v} AS TIMESTAMPTZ) END)"
+        )
+        bad = f"({x} IS NULL)" if required else f"({v} IS NOT NULL AND {x} IS NULL)"
+        return x, bad
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return f"CAST({c} AS TIMESTAMPTZ)", f"({c} IS NULL)" if required else "false"
+    return "CAST(NULL AS TIMESTAMPTZ)", f"({c} IS NOT NULL OR {str(required).lower()})"
+
+
+def _aggregate(
+    con: Any,
+    src: str,
+    types: dict[str, str],
+    mapping: Mapping,
+    cost_col: str,
+    width: str = "false",
+) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
+    """One pass over the export: sums per file, service month, billing period, account,
+    rule, destination (``kind``), commitment, service, correction, currency and (for rows
+    a rule maps) ``PricingUnit``, with counts of unparseable values. Returns the frame and
+    ``{(count column, export column): SQL condition of a bad value}``."""
+    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
+    for p in PROVIDER_COLUMNS:
+        if p in types:
+            colsql[p] = _text(p, types)
+    cat = _text("ChargeCategory", types)
+    colsql["ChargeCategory"] = cat
+    rule_sql = case_sql(mapping, colsql)
+    ts, bad_ts = _time("ChargePeriodStart", types, True)
+    bps, bad_bps = _time("BillingPeriodStart", types, True)
+    exported, bad_exp = _time("x_ExportDateTime", types, False)
+    cost, bad_cost = _num(cost_col, types)
+    billed, bad_billed = _num("BilledCost", types)
+    qty, bad_qty = _num("PricingQuantity", types)
+    unused = f"coalesce({_text('CommitmentDiscountStatus', types)} = 'Unused', false)"
+    commitment = (
+        f"coalesce({_text('CommitmentDiscountName', types)}, "
+        f"{_text('CommitmentDiscountId', types)}, '(unnamed commitment)')"
+    )
+    kinds = ", ".join(sql_string(b) for b in BUCKETS)
+    query = f"""
+        WITH t AS (
+            SELECT filename, {ts} AS ts, {bps} AS bps, {exported} AS exported,
+                   {_text("BillingAccountId", types)} AS account,
+                   {cost} AS cost, {billed} AS billed, {qty} AS qty,
+                   {_text("PricingUnit", types)} AS unit, {cat} AS cat,
+                   {_text("ChargeClass", types)} AS klass, {unused} AS unused,
+                   CASE WHEN {unused} THEN NULL ELSE {rule_sql} END AS rule,
+                   {_text("ServiceName", types)} AS service,
+                   {_text("BillingCurrency", types)} AS cur,
+                   {bad_ts} AS bad_ts, {bad_bps} AS bad_bps, {bad_exp} AS bad_exp,
+                   {bad_cost} AS bad_cost, {bad_billed} AS bad_billed, {bad_qty} AS bad_qty,
+                   {width} AS bad_width, {commitment} AS commitment
+            FROM {src}
+        ), k AS (
+            SELECT *, CASE WHEN unused THEN 'unused' WHEN rule IS NOT NULL THEN 'line'
+                           WHEN cat IN ({kinds}) THEN lower(cat) ELSE 'unmapped' END AS kind
+            FROM t
+        )
+        SELECT filename, strftime(ts, '%Y-%m') AS month, strftime(bps, '%Y-%m') AS billing_month,
+               account, rule, kind,
+               CASE WHEN kind = 'unused' THEN commitment END AS commitment,
+               CASE WHEN kind = 'unmapped' THEN coalesce(service, '(no ServiceName)') END
+                   AS service,
+               coalesce(klass = 'Correction', false) AS correction, cur,
+               CASE WHEN rule IS NOT NULL THEN unit END AS unit,
+               coalesce(sum(cost), 0) AS amount, coalesce(sum(billed), 0) AS billed,
+               sum(qty) AS quantity, count(*) AS rows,
+               count_if(rule IS NOT NULL AND qty IS NULL) AS qty_missing,
+               count_if(cost IS NULL AND NOT bad_cost) AS null_cost, max(exported) AS exported,
+               count_if(bad_ts) AS bad_ts, count_if(bad_bps) AS bad_bps,
+               count_if(bad_exp) AS bad_exp, count_if(bad_cost) AS bad_cost,
+               count_if(bad_billed) AS bad_billed, count_if(bad_qty) AS bad_qty,
+               count_if(bad_width) AS bad_width
+        FROM k
+        GROUP BY ALL
+    """
+    conds = {
+        ("bad_ts", "ChargePeriodStart"): bad_ts,
+        ("bad_bps", "BillingPeriodStart"): bad_bps,
+        ("bad_exp", "x_ExportDateTime"): bad_exp,
+        ("bad_cost", cost_col): bad_cost,
+        ("bad_billed", "BilledCost"): bad_billed,
+        ("bad_qty", "PricingQuantity"): bad_qty,
+    }
+    return con.execute(query).df(), conds
+
+
+def _unreadable_csv(
+    con: Any, files: list[Path], headers: dict[Path, list[str]]
+) -> tuple[set[Path], list[Problem]]:
+    """The files DuckDB cannot read (a row with two values more than the header, a broken
+    quote) and a problem for each (only on the error path)."""
+    import duckdb
+
+    bad: set[Path] = set()
+    out = []
+    for f in files:
+        try:
+            con.execute(f"SELECT count(*) FROM {_source_sql([f], 'csv', headers)}").fetchall()
+        except duckdb.Error as e:
+            bad.add(f)
+            text = str(e)
+            line = re.search(r"CSV Error on Line: (\d+)", text)
+            if line and "Expected Number of Columns" in text:
+                out.append(
+                    Problem(
+                        str(f),
+                        f"row {line.group(1)}",
+                        f"more values than the header's {len(headers[f])} columns "
+                        "(a decimal comma without quotes? write decimals with a point)",
+                    )
+                )
+            else:
+                first = next((x.strip() for x in text.splitlines() if x.strip()), "")
+                out.append(Problem(str(f), "", f"not a readable CSV file: {first}"))
+    if not bad:  # the files read one by one: the combination failed
+        bad = set(files)
+        out.append(Problem(str(files[0]), "", "not a readable CSV file"))
+    return bad, out
+
+
+def _name_wide_rows(con: Any, src: str, headers: dict[Path, list[str]], n: int) -> list[Problem]:
+    """Problems naming the first rows with more or fewer values than the header."""
+    rows = con.execute(
+        f"""SELECT filename, n, extra FROM (
+                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
+                       __extra IS NOT NULL AS extra, __width AS bad
+                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
+    ).fetchall()
+    width = {str(f): len(h) for f, h in headers.items()}
+    out = []
+    for fname, i, extra in rows:
+        k = width.get(str(fname), 0)
+        what = (
+            f"more values than the header's {k} columns (a decimal comma without quotes? "
+            "write decimals with a point)"
+            if extra
+            else f"fewer values than the header's {k} columns"
+        )
+        out.append(Problem(str(fname), f"row {int(i) + 1}", what))
+    if n > len(rows):
+        out.append(Problem(str(rows[-1][0]) if rows else "", "", f"{n - len(rows)} more such rows"))
+    return out
+
+
+_DATES = ("ChargePeriodStart", "BillingPeriodStart", "x_ExportDateTime")
+
+
+def _name_rows(con: Any, src: str, kind: str, col: str, cond: str, n: int) -> list[Problem]:
+    """Problems naming the first rows where ``cond`` holds (only on the error path)."""
+    rows = con.execute(
+        f"""SELECT filename, n, v FROM (
+                SELECT filename, row_number() OVER (PARTITION BY filename) AS n,
+                       CAST({sql_ident(col)} AS VARCHAR) AS v, {cond} AS bad
+                FROM {src}) WHERE bad ORDER BY filename, n LIMIT {_MAX_ROWS_NAMED}"""
+    ).fetchall()
+    out = []
+    for fname, i, v in rows:
+        row = int(i) + 1 if kind == "csv" else int(i)  # CSV: the header is row 1
+        if col in _DATES:
+            msg = (
+                "expected a date, got nothing (NULL)"
+                if v is None or v.strip() in NULLS
+                else f"expected an ISO 8601 date-time such as 2025-04-01T00:00:00Z, got {v!r} "
+                "(dates are never guessed)"
+            )
+        elif v is not None and _GROUPED.fullmatch(v.strip()):
+            msg = f"expected a number, got {v!r}; FOCUS numbers have no thousands separators"
+        else:
+            msg = _not_a_number(v)
+        out.append(Problem(str(fname), f"row {row}, {col}", msg))
+    if n > len(rows):
+        out.append(
+            Problem(str(rows[-1][0]) if rows else "", col, f"{n - len(rows)} more such rows")
+        )
+    return out
