@@ -304,7 +304,10 @@ def _actuals(
             )
     if problems:
         raise DataError(problems)
-    keys = list(zip(mapped["rule"].astype(int), mapped["unit"], strict=True))
+    keys = [
+        (int(r), None if pd.isna(u) else str(u))
+        for r, u in zip(mapped["rule"], mapped["unit"], strict=True)
+    ]
     fac = [conv[k][0] for k in keys]
     mapped["as"] = [conv[k][1] for k in keys]
     mapped["quantity"] = [
