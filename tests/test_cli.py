@@ -136,3 +136,33 @@ def test_forecast_imports_no_heavy_library():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_help_imports_no_numerics() -> None:
+    """``aiopex --help`` starts without numpy, pydantic or the scenario schema."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from aiopex.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('numpy', 'pandas', 'pydantic', 'aiopex.inputs.schema', 'importlib.metadata')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_version() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "aiopex", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("aiopex ") and out.stdout.split()[1][0].isdigit()

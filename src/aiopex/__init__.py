@@ -8,17 +8,39 @@ The public API:
   the readiness report and, with ``draws > 1``, Monte Carlo ranges: a
   :class:`Result`, which ``Result.save(path)`` writes to a folder.
 - :func:`load_result` reads a saved result back.
+
+The names are imported on first use (``aiopex.run`` loads numpy, pandas and the
+engine then), so ``aiopex --help`` starts without them.
 """
 
 from __future__ import annotations
 
-from aiopex.baseline import load_baseline
-from aiopex.engine import run
-from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
-from aiopex.inputs.scenario import Scenario, load_scenario
-from aiopex.result import Result
-from aiopex.saved import load_result
-from aiopex.version import __version__
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.baseline import load_baseline
+    from aiopex.engine import run
+    from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
+    from aiopex.inputs.scenario import Scenario, load_scenario
+    from aiopex.result import Result
+    from aiopex.saved import load_result
+    from aiopex.version import __version__
+
+#: Each public name and the module that defines it.
+_HOMES = {
+    "AiopexError": "aiopex.errors",
+    "DataError": "aiopex.errors",
+    "Problem": "aiopex.errors",
+    "Result": "aiopex.result",
+    "Scenario": "aiopex.inputs.scenario",
+    "ScenarioError": "aiopex.errors",
+    "load_baseline": "aiopex.baseline",
+    "load_result": "aiopex.saved",
+    "load_scenario": "aiopex.inputs.scenario",
+    "run": "aiopex.engine",
+    "__version__": "aiopex.version",
+}
 
 __all__ = [
     "AiopexError",
@@ -33,3 +55,17 @@ __all__ = [
     "load_scenario",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'aiopex' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -27,6 +27,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with its message (usage errors are bad input too)."""
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for (the package
+    metadata is slow to import, and ``--help`` does without it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from aiopex.version import __version__
+
+        print(f"aiopex {__version__}")
+        parser.exit()
+
+
 _SET_HELP = (
     "override a field for this run, e.g. usage.bypass_rate=0.3, costs.llm_api.rate=0.002 "
     "or costs[2].rate=0.002 "
@@ -56,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aiopex",
         description="Forecast what an AI system costs to run in production, and what it is worth.",
     )
-    from aiopex import __version__
-
-    parser.add_argument("--version", action="version", version=f"aiopex {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     _add_common(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -26,13 +26,14 @@ from aiopex.model import commitments as _commit
 from aiopex.model import costs as _costs
 from aiopex.model import finance, quality, usage
 from aiopex.model.costs import LineSpec
+from aiopex.model.percentiles import percentiles
 from aiopex.model.pilot import pilot_exposure
 from aiopex.model.readiness import readiness_report
 from aiopex.months import labels as month_labels
 from aiopex.months import parts as month_parts
 from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
-from aiopex.result import STAT_COLUMNS, Draws, Result, summarize
+from aiopex.result import STAT_COLUMNS, Draws, Result, summarize_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -336,10 +337,8 @@ def _point_metrics(per_draw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _per_draw_frame(per: dict[str, Any]) -> pd.DataFrame:
-    """Per-draw metrics as one frame: a column per metric, ``cost_by_category.<c>`` flat."""
-    import pandas as pd
-
+def _flat_metrics(per: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Per-draw metrics flat: one array per metric, ``cost_by_category.<c>`` by category."""
     cols: dict[str, np.ndarray] = {}
     for k, v in per.items():
         if k == "cost_by_category":
@@ -347,9 +346,7 @@ def _per_draw_frame(per: dict[str, Any]) -> pd.DataFrame:
                 cols[f"{k}.{c}"] = np.asarray(a, dtype=float)
         else:
             cols[k] = np.asarray(v, dtype=float)
-    df = pd.DataFrame(cols)
-    df.index.name = "draw"
-    return df
+    return cols
 
 
 def keep_indexes(draws: int, keep_draws: int, seed: int) -> np.ndarray:
@@ -363,6 +360,38 @@ def keep_indexes(draws: int, keep_draws: int, seed: int) -> np.ndarray:
         return np.arange(draws)
     rng = np.random.default_rng([seed, 0x6B656570])  # its own stream: "keep"
     return np.sort(rng.choice(draws, size=keep_draws, replace=False))
+
+
+def _line_frame(
+    lines: list[LineSpec], det_lines: dict[str, Any], months: list[str]
+) -> pd.DataFrame:
+    """One row per line and month of the deterministic run (``Result.lines``), built
+    as one frame: columns ``line, category, driver, m, month, quantity, rate, amount``."""
+    import pandas as pd
+
+    H, n = len(months), len(lines)
+
+    def stacked(i: int) -> np.ndarray:
+        rows = [np.asarray(det_lines[ln.name][i][0], dtype=float) for ln in lines]
+        return np.concatenate(rows) if rows else np.empty(0)
+
+    windows = [_costs.window(ln, H) for ln in lines]
+    text = {
+        "line": [ln.name for ln in lines],
+        "category": [ln.category for ln in lines],
+        "driver": [ln.driver for ln in lines],
+    }
+    cols: dict[str, Any] = {k: np.repeat(np.array(v, dtype=object), H) for k, v in text.items()}
+    cols["m"] = np.tile(np.arange(H), n)
+    cols["month"] = np.tile(np.array(months, dtype=object), n)
+    cols["quantity"] = stacked(0) * (np.concatenate(windows) if windows else 1.0)
+    cols["rate"] = stacked(1)
+    cols["amount"] = stacked(2)
+    if n == 0:
+        for k in ("line", "category", "driver", "month"):
+            cols[k] = pd.Series(dtype=object)
+        cols["m"] = pd.Series(dtype=np.int64)
+    return pd.DataFrame(cols)
 
 
 def run(
@@ -412,43 +441,13 @@ def run(
     metrics = _point_metrics(per)
 
     months = month_labels(scenario.start, H)
+    series = {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost")}
+    series["net"] = net = np.asarray(det["net"][0], dtype=float)
+    series["cumulative_net"] = np.cumsum(net)
     drivers = pd.DataFrame(
-        {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost", "net")}
+        {"month": np.array(months, dtype=object), **series}, index=pd.RangeIndex(H, name="m")
     )
-    drivers["cumulative_net"] = np.cumsum(drivers["net"].to_numpy())
-    drivers.insert(0, "month", months)
-    drivers.index.name = "m"
-    frames = []
-    for ln in lines:
-        qty, rate_m, amt = det["lines"][ln.name]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "line": ln.name,
-                    "category": ln.category,
-                    "driver": ln.driver,
-                    "m": np.arange(H),
-                    "month": months,
-                    "quantity": np.asarray(qty[0], dtype=float) * _costs.window(ln, H),
-                    "rate": np.asarray(rate_m[0], dtype=float),
-                    "amount": np.asarray(amt[0], dtype=float),
-                }
-            )
-        )
-    line_frame = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            {
-                "line": pd.Series(dtype=object),
-                "category": pd.Series(dtype=object),
-                "driver": pd.Series(dtype=object),
-                "m": pd.Series(dtype=np.int64),
-                "month": pd.Series(dtype=object),
-                **{c: pd.Series(dtype=float) for c in ("quantity", "rate", "amount")},
-            }
-        )
-    )
+    line_frame = _line_frame(lines, det["lines"], months)
     category = {c: np.asarray(a[0], dtype=float) for c, a in det["category"].items()}
     categories = pd.DataFrame(category, index=pd.RangeIndex(H, name="m"))
 
@@ -456,14 +455,14 @@ def run(
     if scenario.model.pilot is not None:
         pilot = pilot_exposure(
             scenario.model.pilot,
-            drivers["requests"].to_numpy(),
+            series["requests"],
             category,
             metrics["run_rate_monthly"],
         )
     readiness = readiness_report(
         scenario,
         months,
-        drivers["accuracy"].to_numpy(),
+        series["accuracy"],
         category,
         metrics["retrains"],
         metrics["run_rate_monthly"],
@@ -584,7 +583,7 @@ def monte_carlo(
     windows = [_costs.window(ln, H) for ln in lines]
     cost_all = np.empty((draws, H))
     net_all = np.empty((draws, H))
-    per_frames = []
+    per_chunks: list[dict[str, np.ndarray]] = []
     for lo in range(0, draws, chunk):
         hi = min(lo + chunk, draws)
         a, b = np.searchsorted(kept, [lo, hi])
@@ -607,25 +606,27 @@ def monte_carlo(
                 qty, _, amt = sim["lines"][ln.name]
                 kept_amount[a:b, i] = amt[rows]
                 kept_quantity[a:b, i] = qty[rows] * windows[i]
-        per_frames.append(_per_draw_frame(metrics_per_draw(sim, pc["finance.discount_rate"])))
-    per_draw = pd.concat(per_frames, ignore_index=True)
+        per_chunks.append(_flat_metrics(metrics_per_draw(sim, pc["finance.discount_rate"])))
+    names = list(per_chunks[0])
+    # one (metrics, draws) matrix: each metric's draws contiguous, for the summaries
+    per_matrix = np.empty((len(names), draws))
+    for j, name in enumerate(names):
+        np.concatenate([c[name] for c in per_chunks], out=per_matrix[j])
+    per_draw = pd.DataFrame(per_matrix.T, columns=names)
     per_draw.index.name = "draw"
     unc = pd.DataFrame(
-        {name: summarize(name.split(".")[0], per_draw[name].to_numpy()) for name in per_draw}
-    ).T
-    unc = unc[list(STAT_COLUMNS)].astype(float)
-    unc.index.name = "metric"
-    npv, payback = per_draw["npv"].to_numpy(), per_draw["payback_month"].to_numpy()
+        summarize_rows([n.split(".")[0] for n in names], per_matrix),
+        index=pd.Index(names, name="metric"),
+        columns=list(STAT_COLUMNS),
+    )
+    npv, payback = per_matrix[names.index("npv")], per_matrix[names.index("payback_month")]
     probabilities = {
         "prob_npv_negative": float(np.mean(npv < 0)),
         "prob_no_payback": float(np.mean(np.isnan(payback))),
     }
     monthly = pd.DataFrame(
-        {
-            f"{name}_p{q}": row
-            for name, arr in (("cost", cost_all), ("net", net_all))
-            for q, row in zip(PERCENTILES, np.percentile(arr, PERCENTILES, axis=0), strict=True)
-        },
+        np.concatenate([percentiles(a, PERCENTILES, axis=0).T for a in (cost_all, net_all)], 1),
+        columns=[f"{name}_p{q}" for name in ("cost", "net") for q in PERCENTILES],
         index=pd.RangeIndex(H, name="m"),
     )
     kept_draws = Draws(

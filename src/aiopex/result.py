@@ -90,6 +90,19 @@ def summarize(name: str, x: np.ndarray) -> dict[str, float | None]:
     return out
 
 
+def summarize_rows(names: list[str], x: np.ndarray) -> np.ndarray:
+    """:func:`summarize` of every row of ``x`` (one metric's draws a row), as floats.
+
+    Returns an array ``(rows, len(STAT_COLUMNS))`` in :data:`STAT_COLUMNS` order, NaN
+    where :func:`summarize` gives ``None``: the values of ``Result.uncertainty``.
+    """
+    out = np.full((len(names), len(STAT_COLUMNS)), np.nan)
+    for i, (name, row) in enumerate(zip(names, x, strict=True)):
+        stats = summarize(name, row)
+        out[i] = [np.nan if stats[c] is None else stats[c] for c in STAT_COLUMNS]
+    return out
+
+
 def _finite(v: Any) -> float | None:
     v = float(v)
     return v if math.isfinite(v) else None

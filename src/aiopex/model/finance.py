@@ -12,7 +12,10 @@ package agree to the cent.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +51,21 @@ _GRID_NEG = -np.geomspace(1e-6, 1 - 1e-6, 150)[::-1]
 _GRID_POS = np.geomspace(1e-6, 1e4, 220)
 IRR_GRID = np.concatenate([_GRID_NEG, [0.0], _GRID_POS])
 _ZERO = _GRID_NEG.size
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, inspected once a process."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Within the block, BLAS runs on one thread (threadpoolctl); restored on leaving."""
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        yield
 
 
 @functools.lru_cache(maxsize=16)
@@ -115,9 +133,10 @@ def irr(net: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(exists)
     c = net[rows]
     g = IRR_GRID
-    with np.errstate(all="ignore"):
-        # einsum, not a BLAS product: multithreaded BLAS on a busy machine is 1000x slower
-        s = np.sign(np.einsum("ij,gj->ig", c, _grid_powers(H), optimize=False))
+    with np.errstate(all="ignore"), single_threaded_blas():
+        # a BLAS matrix product on one thread (several threads on a busy machine are
+        # up to 1000x slower on products this small)
+        s = np.sign(c @ _grid_powers(H).T)
     change = s[:, :-1] * s[:, 1:] < 0
     pos_event = change[:, _ZERO:] | (s[:, _ZERO + 1 :] == 0)  # cells [g_j, g_j+1], j >= zero
     neg_event = change[:, :_ZERO] | (s[:, :_ZERO] == 0)  # cells j < zero
