@@ -592,9 +592,9 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         raise AiopexError(problems)
     seed = args.seed
     if seed is None:
-        import numpy as np
+        from aiopex.engine import fresh_seed
 
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+        seed = fresh_seed()
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from annotated_types import GroupedMetadata
 from pydantic import BaseModel
 
 from aiopex.inputs.scenario import Scenario
@@ -46,6 +47,14 @@ CHUNK = 2048
 
 #: Draws whose per-line monthly amounts a Monte Carlo run keeps (``Result.draws``).
 KEEP_DRAWS = 2000
+
+
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy, for a run given none (recorded in its
+    outputs, so the run can be repeated)."""
+    entropy = np.random.SeedSequence().entropy
+    assert isinstance(entropy, int)  # a SeedSequence made without entropy draws an int
+    return entropy % (2**32)
 
 
 def uncertain_fields(model: BaseModel, prefix: str = "") -> list[tuple[str, Uncertain, Bounds]]:
@@ -80,9 +89,10 @@ def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
     """The :class:`Bounds` of a *(u)* field, also when the field is optional."""
     from typing import get_args
 
-    for b in metadata:
-        if isinstance(b, Bounds):
-            return b
+    for item in metadata:
+        for b in item if isinstance(item, GroupedMetadata) else (item,):
+            if isinstance(b, Bounds):
+                return b
     for arg in get_args(annotation):
         b = _bounds(list(getattr(arg, "__metadata__", ())), None)
         if b is not None:
@@ -532,7 +542,7 @@ def run(
     )
     if draws > 1:
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**32))
+            seed = fresh_seed()
             result.seed = seed
         mc = monte_carlo(scenario, lines, draws, seed, hist, keep_draws=keep_draws)
         result.uncertainty, result.probabilities, result.monthly, result.draws = mc

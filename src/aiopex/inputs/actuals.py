@@ -21,6 +21,7 @@ import csv
 import gzip
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,7 +271,7 @@ def _content_hash(path: Path) -> str:
 
     h = hashlib.sha256()
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with opener(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -319,7 +320,7 @@ def _header_only(path: Path) -> bool:
         return False
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
             return sum(1 for r in csv.reader(fh) if any(c.strip() for c in r)) <= 1
     except (UnicodeDecodeError, OSError, csv.Error, EOFError):
         return False
@@ -334,7 +335,7 @@ def _header(path: Path) -> list[str]:
             q = f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
             return [r[0] for r in con.execute(q).fetchall()]
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
         return next(csv.reader(fh), [])
 
 
@@ -460,7 +461,7 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         return full[0][1] if full else []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:  # type: ignore[operator]
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
             return [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except (UnicodeDecodeError, OSError, csv.Error) as e:
@@ -619,7 +620,7 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
 
 
 def read_focus(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     *,
     mapping: Mapping,
     currency: str,

@@ -153,10 +153,11 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
     values = [c for c in HISTORY_COLUMNS[1:] if c in header]
 
     seen: dict[pd.Period, int] = {}
-    records: dict[pd.Period, list[float]] = {}
+    records: dict[pd.Period, list[float | None]] = {}
     for lineno, row in lines[1:]:
         cells = {h: c.strip() for h, c in zip(header, row, strict=False)}
-        ok, period, numbers = len(row) == len(header), None, []
+        ok, period = len(row) == len(header), None
+        numbers: list[float | None] = []
         if not ok:  # still read its month, so that it is not reported missing too
             bad(f"row {lineno}", f"expected {len(header)} fields, got {len(row)}")
         for col in values if ok else ():

@@ -326,12 +326,11 @@ def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
                     f"json_extract_string({src}, {sql_string(path)}) END"
                 )
             else:
-                expr = column_sql.get(col)
-                if expr is None and col in PROVIDER_COLUMNS:
+                found = column_sql.get(col)
+                if found is None and col in PROVIDER_COLUMNS:
                     other = PROVIDER_COLUMNS[1 - PROVIDER_COLUMNS.index(col)]
-                    expr = column_sql.get(other)
-                if expr is None:
-                    expr = "CAST(NULL AS VARCHAR)"
+                    found = column_sql.get(other)
+                expr = "CAST(NULL AS VARCHAR)" if found is None else found
             if value.startswith("~"):
                 conds.append(f"regexp_full_match({expr}, {sql_string(value[1:])})")
             else:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -178,29 +181,34 @@ def _range_schema(b: Bounds) -> dict[str, Any]:
     return {"anyOf": [number, _RANGE_SCHEMA["anyOf"][1]]}
 
 
-def U(  # noqa: N802 - reads as a type in field annotations
-    lo: float = -math.inf,
-    hi: float = math.inf,
-    lo_open: bool = False,
-    desc: str = "",
-    percent_hint: bool = False,
-):
-    """An uncertain-number field type with its valid range (checked, and clipped when sampled)."""
-    b = Bounds(lo, hi, lo_open, percent_hint)
-    return Annotated[
-        Uncertain,
-        b,
-        PlainValidator(_uncertain_validator(b)),
-        WithJsonSchema({**_range_schema(b), "description": desc}),
-    ]
+@dataclass(frozen=True)
+class U(GroupedMetadata):  # noqa: N801 - reads as a type in field annotations
+    """The metadata of an uncertain-number field: its valid range (checked, and clipped
+    when sampled), its validator and its JSON Schema, for ``Annotated[Uncertain, U(...)]``."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = False
+    desc: str = ""
+    percent_hint: bool = False
+
+    def __iter__(self) -> Iterator[object]:
+        b = Bounds(self.lo, self.hi, self.lo_open, self.percent_hint)
+        yield b
+        yield PlainValidator(_uncertain_validator(b))
+        yield WithJsonSchema({**_range_schema(b), "description": self.desc})
 
 
-Money = U(0, MAX_MONEY, desc="money, >= 0; a number or a range")
-Count = U(0, MAX_COUNT, desc="count, >= 0; a number or a range")
-Share = U(0, 1, desc="share in [0, 1]; a number or a range")
-Growth = U(-1, 10, lo_open=True, desc="yearly rate, > -1; a number or a range")
-Rate = U(-1, 1, lo_open=True, percent_hint=True, desc="annual rate, a fraction in (-1, 1]")
-Months = U(0, MAX_MONTHS, desc="months, >= 0; a number or a range")
+Money = Annotated[Uncertain, U(0, MAX_MONEY, desc="money, >= 0; a number or a range")]
+Count = Annotated[Uncertain, U(0, MAX_COUNT, desc="count, >= 0; a number or a range")]
+Share = Annotated[Uncertain, U(0, 1, desc="share in [0, 1]; a number or a range")]
+Growth = Annotated[
+    Uncertain, U(-1, 10, lo_open=True, desc="yearly rate, > -1; a number or a range")
+]
+Rate = Annotated[
+    Uncertain, U(-1, 1, lo_open=True, percent_hint=True, desc="annual rate, a fraction in (-1, 1]")
+]
+Months = Annotated[Uncertain, U(0, MAX_MONTHS, desc="months, >= 0; a number or a range")]
 Share01 = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)]
 #: A month index or a number of months (an integer).
 MonthIndex = Annotated[int, Field(strict=True, ge=0, le=MAX_MONTHS)]
@@ -228,12 +236,16 @@ class Adoption(_Model):
         description="share of people with access who end up using the system, 0 to 1; "
         "default 1; may be a range",
     )
-    midpoint_months: U(0, MAX_MONTHS, desc="months after access to half the ceiling") = Field(
+    midpoint_months: Annotated[
+        Uncertain, U(0, MAX_MONTHS, desc="months after access to half the ceiling")
+    ] = Field(
         0.0,
         description="months after a person gets access at which adoption reaches half "
         "the ceiling, >= 0; default 0; may be a range",
     )
-    steepness: U(0, 100, lo_open=True, desc="logistic slope, per month, > 0") = Field(
+    steepness: Annotated[
+        Uncertain, U(0, 100, lo_open=True, desc="logistic slope, per month, > 0")
+    ] = Field(
         1.0,
         description="slope of the logistic adoption curve, per month, > 0: larger is faster "
         "around the midpoint; default 1; may be a range",
@@ -255,7 +267,9 @@ DRIVER_ONLY = ("population", "rollout", "adoption", "growth_per_year", "seasonal
 
 
 class Usage(_Model):
-    population: U(0, MAX_PEOPLE, desc="people, >= 0; a number or a range") | None = Field(
+    population: (
+        Annotated[Uncertain, U(0, MAX_PEOPLE, desc="people, >= 0; a number or a range")] | None
+    ) = Field(
         None,
         description="people whose work the system is meant to serve, >= 0; required unless "
         "history is given; may be a range",
@@ -373,7 +387,9 @@ class Quality(_Model):
         description="accuracy at launch and right after each retraining, 0 to 1; default 1; "
         "may be a range",
     )
-    drift_per_month: U(0, 1, desc="accuracy lost per month since the last (re)training") = Field(
+    drift_per_month: Annotated[
+        Uncertain, U(0, 1, desc="accuracy lost per month since the last (re)training")
+    ] = Field(
         0.0,
         description="accuracy lost per month since the last (re)training, >= 0 (0.01 is one "
         "point a month); default 0; may be a range",
@@ -441,7 +457,9 @@ class Degradation(_Model):
 
 
 class Benefits(_Model):
-    minutes_saved_per_item: U(0, 10_000, desc="minutes, >= 0; a number or a range") = Field(
+    minutes_saved_per_item: Annotated[
+        Uncertain, U(0, 10_000, desc="minutes, >= 0; a number or a range")
+    ] = Field(
         0.0,
         description="minutes of work saved by each correct output, >= 0; default 0; may be a range",
     )
@@ -471,9 +489,14 @@ class Finance(_Model):
 
 
 class Monitoring(_Model):
-    detection_lag_months: U(
-        0, MAX_MONTHS, desc="months a drop below `acceptable` goes unnoticed; 0 = the same month"
-    ) = Field(
+    detection_lag_months: Annotated[
+        Uncertain,
+        U(
+            0,
+            MAX_MONTHS,
+            desc="months a drop below `acceptable` goes unnoticed; 0 = the same month",
+        ),
+    ] = Field(
         0.0,
         description="months a drop below acceptable accuracy goes unnoticed, >= 0; 0: noticed "
         "the same month; default 0; may be a range",
@@ -521,17 +544,20 @@ class CostLine(_Model):
         description="one_time only: the month index the cost falls in; default 0",
         json_schema_extra={"default": 0},  # None here means "not given"
     )
-    fte: U(0, 1e6, desc="full-time equivalents, >= 0; a number or a range") | None = Field(
+    fte: (
+        Annotated[Uncertain, U(0, 1e6, desc="full-time equivalents, >= 0; a number or a range")]
+        | None
+    ) = Field(
         None,
         description="fte only: number of full-time equivalents, >= 0; required for driver fte; "
         "may be a range",
     )
-    capacity_per_unit: U(0, MAX_COUNT, lo_open=True, desc="requests one unit serves") | None = (
-        Field(
-            None,
-            description="capacity only: requests one unit serves per month, > 0; required "
-            "for driver capacity; may be a range",
-        )
+    capacity_per_unit: (
+        Annotated[Uncertain, U(0, MAX_COUNT, lo_open=True, desc="requests one unit serves")] | None
+    ) = Field(
+        None,
+        description="capacity only: requests one unit serves per month, > 0; required "
+        "for driver capacity; may be a range",
     )
     min_units: Annotated[int, Field(strict=True, ge=0, le=10**9)] | None = Field(
         default=None,

@@ -224,6 +224,7 @@ def _draw(r: Range, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` raw draws of a range with width (no clipping)."""
     k = r.kind
     if r.mean is not None:
+        assert r.sd is not None  # a normal given by its mean has its sd (the schema checks)
         return rng.normal(r.mean, r.sd, n)
     a, b = float(r.low), float(r.high)  # type: ignore[arg-type]
     if k == "lognormal":

@@ -552,7 +552,8 @@ def forecast_series(
     n = len(y)
     if n < need:
         raise DataError(Problem(file, "", f"{n} months; method {method} needs at least {need}"))
-    if not np.isfinite(y.to_numpy()).all() or (n > 1 and (np.diff(y.index.asi8) != 1).any()):
+    months = pd.PeriodIndex(y.index).asi8
+    if not np.isfinite(y.to_numpy()).all() or (n > 1 and (np.diff(months) != 1).any()):
         raise DataError(Problem(file, "", "the series must be finite and without gaps"))
     gap = (pd.Period(start, freq="M") - y.index[-1]).n
     if gap < 1:
@@ -715,10 +716,10 @@ def _conformal(
     forecasts the two sides cut the interval score (MSIS) from 5.20 (one factor from
     the 90% quantile of ``|z|``) to 5.10; on the 21 held out, from 4.62 to 4.58.
     """
-    z = [(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
-    if not z:
+    errors = [(w[t : t + f.size] - f) / np.maximum(sd[: f.size], 1e-12) for t, f in bt.items()]
+    if not errors:
         return max(K_FLOOR, k0), max(K_FLOOR, k0)
-    z = np.concatenate(z)
+    z = np.concatenate(errors)
     if z.size >= ASYM_ERRORS:
         hats = -float(np.quantile(z, 0.05)) / Z90, float(np.quantile(z, 0.95)) / Z90
     else:  # too few errors for a tail each: the 90% quantile of |z| for both

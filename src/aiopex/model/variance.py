@@ -106,7 +106,7 @@ def split(
     volume = price = 0.0
     driver: float | None = None
     intensity: float | None = None
-    pb = B / qb if _ok(qb) else None
+    pb = B / qb if qb is not None and _ok(qb) else None
     if _ok(qa) and _ok(qb) and _ok(pb):
         assert qa is not None and qb is not None and pb is not None
         pa = A / qa

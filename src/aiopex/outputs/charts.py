@@ -540,7 +540,7 @@ def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
     n = int(np.clip(np.sqrt(v.size), 15, 60))
     lo, hi = float(min(v.min(), 0.0)), float(max(v.max(), 0.0))
     width = (hi - lo) / n or 1.0
-    bins = np.arange(np.floor(lo / width), np.ceil(hi / width) + 1) * width
+    bins = (np.arange(np.floor(lo / width), np.ceil(hi / width) + 1) * width).tolist()
     neg = v[v < 0]
     pos = v[v >= 0]
     ax.hist(pos, bins=bins, color=GOOD, alpha=0.75, label="NPV >= 0")

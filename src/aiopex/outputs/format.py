@@ -43,7 +43,7 @@ def money(value: float | None, currency: str, decimals: int = 0) -> str:
     >>> money(-0.3, "USD")  # no minus sign on an amount shown as zero
     'USD 0'
     """
-    if missing(value):
+    if value is None or missing(value):
         return NA
     return f"{currency} {_unsigned_zero(value, decimals):,.{decimals}f}"
 

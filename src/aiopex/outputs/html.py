@@ -18,7 +18,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from aiopex.result import jsonable
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pandas.io.formats.style import Styler
+    from pandas.io.formats.style_render import CSSDict
 
     from aiopex.result import Result
 
@@ -60,7 +61,7 @@ __all__ = [
 
 UNANSWERED = "UNANSWERED"
 
-_TABLE_STYLES = [
+_TABLE_STYLES: list[CSSDict] = [
     {"selector": "th", "props": "text-align: left; padding: 4px 10px; background: #f0f4f8;"},
     {"selector": "td", "props": "padding: 4px 10px; vertical-align: top;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
@@ -194,7 +195,8 @@ def _stats(result: Result, name: str) -> dict[str, float | None] | None:
     u = result.uncertainty
     if u is None or name not in u.index:
         return None
-    return {k: (None if math.isnan(v) else float(v)) for k, v in u.loc[name].items()}
+    row = u.loc[name]
+    return {str(k): (None if math.isnan(v) else float(v)) for k, v in row.to_dict().items()}
 
 
 def _range_note(result: Result, name: str) -> str:
@@ -354,7 +356,7 @@ def _styler(df: pd.DataFrame, caption: str | None = None, right: Sequence[str] =
     sty = df.style.hide(axis="index").set_table_styles(_TABLE_STYLES)
     if caption:
         sty = sty.set_caption(caption)
-    left = [c for c in df.columns if c not in set(right)]
+    left: list[Hashable] = [c for c in df.columns if c not in set(right)]
     if left:
         sty = sty.set_properties(subset=left, **{"text-align": "left"})
     if right:
@@ -517,16 +519,13 @@ def bridge_table(result: Result) -> Styler | None:
     )
 
 
-def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, Any] | None]]:
+def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, float | None] | None]]:
     """``(name, value, percentiles or None)`` for every metric, categories expanded."""
-    u = result.uncertainty
 
-    def stats(name: str) -> dict[str, Any] | None:
-        if u is None or name not in u.index:
-            return None
-        return {k: (None if math.isnan(v) else float(v)) for k, v in u.loc[name].items()}
+    def stats(name: str) -> dict[str, float | None] | None:
+        return _stats(result, name)
 
-    out: list[tuple[str, Any, dict[str, Any] | None]] = []
+    out: list[tuple[str, Any, dict[str, float | None] | None]] = []
     for name in METRICS:
         if name == "cost_by_category":
             cats = result.metrics["cost_by_category"]
@@ -937,8 +936,9 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
             row["hidden_cost_multiple"] = r.pilot.get("hidden_cost_multiple")
         if r.uncertainty is not None:
             row.update(r.probabilities or {})
+            npv = r.uncertainty.loc["npv"]
             for q in ("p10", "p50", "p90"):
-                row[f"npv_{q}"] = float(r.uncertainty.loc["npv", q])
+                row[f"npv_{q}"] = float(npv[q])
         row.update({"seed": r.seed, "draws": r.n_draws, "inputs_hash": s.inputs_hash})
         metrics.append(row)
         for c, v in r.metrics["cost_by_category"].items():

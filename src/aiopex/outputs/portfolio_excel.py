@@ -125,8 +125,8 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
         fs.write_number(row, 0, fy["year"], fmt["fy"])
         fs.write_number(row, 1, fy["months"], fmt["index"])
         fs.write_formula(row, 2, f"=SUM(Monthly!B{lo}:B{hi})", fmt["money+engine"], fy["point"])
-        for j, k in enumerate(("mean", "p10", "p50", "p90")):
-            fs.write_number(row, 3 + j, fy[k], fmt["money"])
+        for j, stat in enumerate(("mean", "p10", "p50", "p90")):
+            fs.write_number(row, 3 + j, fy[stat], fmt["money"])
         if fy["budget"] is None:
             fs.write_blank(row, 7, None, fmt["money"])
             fs.write_blank(row, 8, None, fmt["share"])
@@ -203,7 +203,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
              "P10 independent", "P50 independent", "P90 independent", "P90-P10 independent"],
             fmt["text+head"],
         )  # fmt: skip
-        rows = [("whole timeline", data["total"], ind.total())]
+        rows: list[tuple[str | int, Any, Any]] = [("whole timeline", data["total"], ind.total())]
         rows += [
             (fy["year"], fy, fi)
             for fy, fi in zip(data["fiscal_years"], ind.fiscal_years(), strict=True)

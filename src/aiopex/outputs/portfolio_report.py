@@ -129,7 +129,7 @@ def fiscal_year_chart(result: PortfolioResult) -> Figure:
             if f["budget"] is None:
                 continue
             ax.hlines(f["budget"], i - 0.35, i + 0.35, color=c.NEUTRAL, lw=2.5,
-                      label=None if shown else "budget")  # fmt: skip
+                      label="_nolegend_" if shown else "budget")  # fmt: skip
             shown = True
             if result.draws > 1:
                 ax.annotate(

@@ -248,10 +248,10 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
         [V.mixed_text(line, x), x["amount"], x["rows"]]
         for line, x in (review.get("mixed_units") or {}).items()
     ]
-    for i, row in enumerate(out, start=1):
-        ds.write(i, 0, row[0])
-        ds.write_number(i, 1, row[1], money)
-        ds.write_number(i, 2, row[2])
+    for i, item in enumerate(out, start=1):
+        ds.write(i, 0, item[0])
+        ds.write_number(i, 1, item[1], money)
+        ds.write_number(i, 2, item[2])
     ds.set_column(0, 0, 40)
     ds.set_column(1, 2, 14)
     _print_setup(ds)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style_render import CSSDict
 
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.format import missing, signed_money
@@ -42,7 +46,7 @@ def whole(value: float | None) -> str:
     >>> whole(-0.0038), whole(-30579.4), whole(None)
     ('0', '-30,579', '')
     """
-    if missing(value):
+    if value is None or missing(value):
         return ""
     return f"{round(float(value)):,}"  # round() of a float is an int: no negative zero
 
@@ -258,12 +262,14 @@ def accuracy_table(review: dict[str, Any]) -> Any:
 
 
 def _style(df: pd.DataFrame, caption: str, fmt: dict[str, Any]) -> Any:
-    text = [c for c in df.columns if c not in fmt and not pd.api.types.is_numeric_dtype(df[c])]
+    text: list[Hashable] = [
+        c for c in df.columns if c not in fmt and not pd.api.types.is_numeric_dtype(df[c])
+    ]
     sty = df.style.format(fmt, na_rep="").hide(axis="index").set_caption(caption)
     sty = sty.set_table_styles([{"selector": "", "props": "font-size: 0.9em;"}], overwrite=False)
     if text:
         sty = sty.set_properties(subset=text, **{"text-align": "left"})
-        left = [{"selector": "th", "props": "text-align: left;"}]
+        left: list[CSSDict] = [{"selector": "th", "props": "text-align: left;"}]
         sty = sty.set_table_styles({c: left for c in text}, overwrite=False)
     return sty
 

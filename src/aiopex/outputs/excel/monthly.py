@@ -8,7 +8,7 @@ DRIVERS = "Drivers"
 
 #: Width of a month column and of the label columns A-D, in characters.
 MONTH_WIDTH = 11
-LABEL_WIDTHS = {0: 28, 1: 18, 2: 20, 3: 13}
+LABEL_WIDTHS: dict[int, float] = {0: 28, 1: 18, 2: 20, 3: 13}
 
 
 def time_axis(sh: Sheet, grid: Grid, title: str, dates_serial: list[float]) -> None:

@@ -73,7 +73,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             sh.text(r, 0, label)
             for m, v in enumerate(values[: grid.H].tolist()):
                 sh.value(r, C0 + m, v, "money")
-    widths = {0: 30, **{c: 16 for c in range(1, C0)}}  # 16: "beyond the horizon" fits
+    # 16: "beyond the horizon" fits
+    widths: dict[int, float] = {0: 30, **{c: 16 for c in range(1, C0)}}
     sh.widths(widths)
     sh.ws.set_column(C0, max(len(stats), C0 + grid.H - 1), 16)
     sh.ws.freeze_panes(3, 1)
