@@ -293,6 +293,18 @@ class ReferenceModel:
         self.minutes_saved_per_item = _get(benefits, "minutes_saved_per_item", 0.0)
         self.hourly_rate = _get(benefits, "hourly_rate", 0.0)
         self.cost_per_error = _get(benefits, "cost_per_error", 0.0)
+        check = (benefits or {}).get("human_check")
+        # without a human check, catch_rate = 0 (SCENARIO.md "Benefits")
+        self.catch_rate = 0.0 if check is None else point_value(check["catch_rate"])
+        self.minutes_per_caught_error = (
+            0.0 if check is None else point_value(check["minutes_per_caught_error"])
+        )
+        # e, the cost of one wrong output
+        self.error_cost = (
+            1.0 - self.catch_rate
+        ) * self.cost_per_error + self.catch_rate * self.minutes_per_caught_error / 60 * (
+            self.hourly_rate
+        )
         self.discount_rate = _get(doc.get("finance"), "discount_rate", 0.10)
 
         # cost lines, at point values
@@ -467,15 +479,26 @@ class ReferenceModel:
     @_cell
     def benefit(self, m: int) -> float:
         """``benefit(m) = requests(m) * (accuracy(m) * minutes_saved_per_item / 60 *
-        hourly_rate - (1 - accuracy(m)) * cost_per_error)``, except 0 in a *detected*
-        degraded month with ``fallback: manual`` (a silent month keeps the formula)."""
-        if self.detected(m) and self.fallback == "manual":
+        hourly_rate - (1 - accuracy(m)) * e)``, ``e`` the cost of one wrong output
+        (``cost_per_error``, or with a human check ``(1 - catch_rate) * cost_per_error +
+        catch_rate * minutes_per_caught_error / 60 * hourly_rate``), except 0 in a
+        *detected* degraded month with ``fallback: manual`` (a silent month keeps the
+        formula)."""
+        if not self.runs(m):
             return 0.0
         acc = self.accuracy(m)
         return self.requests(m) * (
             acc * self.minutes_saved_per_item / 60 * self.hourly_rate
-            - (1.0 - acc) * self.cost_per_error
+            - (1.0 - acc) * self.error_cost
         )
+
+    def runs(self, m: int) -> bool:
+        """The system runs in month ``m``: not a detected month with ``fallback: manual``."""
+        return not (self.detected(m) and self.fallback == "manual")
+
+    def wrong_outputs(self, m: int) -> float:
+        """``requests(m) * (1 - accuracy(m))`` in a month the system runs, else 0."""
+        return self.requests(m) * (1.0 - self.accuracy(m)) if self.runs(m) else 0.0
 
     # ---- cost lines ------------------------------------------------------ #
 
@@ -756,12 +779,26 @@ class ReferenceModel:
 
     def silent_error_cost(self) -> float:
         """``silent_error_cost``: sum over silent months of ``requests(m) * (1 -
-        accuracy(m)) * cost_per_error``."""
+        accuracy(m)) * e``."""
         return sum(
-            self.requests(m) * (1.0 - self.accuracy(m)) * self.cost_per_error
+            self.requests(m) * (1.0 - self.accuracy(m)) * self.error_cost
             for m in self.months()
             if self.silent(m)
         )
+
+    def error_cost_total(self) -> float:
+        """``error_cost_total``: sum over the months the system runs of ``requests(m) * (1 -
+        accuracy(m)) * e``."""
+        return sum(self.wrong_outputs(m) * self.error_cost for m in self.months())
+
+    def errors_caught(self) -> float:
+        """``errors_caught``: sum over the months the system runs of ``requests(m) * (1 -
+        accuracy(m)) * catch_rate``."""
+        return sum(self.wrong_outputs(m) * self.catch_rate for m in self.months())
+
+    def errors_escaped(self) -> float:
+        """``errors_escaped``: likewise times ``1 - catch_rate``."""
+        return sum(self.wrong_outputs(m) * (1.0 - self.catch_rate) for m in self.months())
 
     def metrics(self) -> dict[str, Any]:
         """All summary metrics under SCENARIO.md's names."""
@@ -782,6 +819,9 @@ class ReferenceModel:
             "degraded_months": self.degraded_months(),
             "silent_months": self.silent_months(),
             "silent_error_cost": self.silent_error_cost(),
+            "error_cost_total": self.error_cost_total(),
+            "errors_caught": self.errors_caught(),
+            "errors_escaped": self.errors_escaped(),
             **self.commitment_totals(),
         }
 
@@ -826,7 +866,11 @@ class ReferenceModel:
         - bridge, per category ``c`` among the paid items and the cost lines:
           ``step = production_c - naive_c``, ``naive_c`` scaling the paid items of ``c``
           the same way, ``production_c`` the category's mean cost over the last
-          ``min(12, H)`` months.
+          ``min(12, H)`` months;
+        - ``unbudgeted_absorbed``: the absorbed items whose category costs nothing in
+          those months (no line of it, or every amount 0 then), with ``name``,
+          ``category``, ``amount_per_month``, ``paid_by`` (None when not given);
+          ``unbudgeted_absorbed_monthly`` their sum.
         """
         p = self.pilot_doc
         if p is None:
@@ -857,6 +901,16 @@ class ReferenceModel:
                     "step": production_c - naive_c,
                 }
             )
+        unbudgeted = [
+            {
+                "name": it["name"],
+                "category": it["category"],
+                "amount_per_month": self.absorbed_amount(it),
+                "paid_by": it.get("paid_by"),
+            }
+            for it in absorbed
+            if all(self.category_cost(it["category"], m) == 0 for m in last)
+        ]
         return {
             "pilot_reported_monthly": reported,
             "pilot_absorbed_monthly": absorbed_total,
@@ -866,6 +920,8 @@ class ReferenceModel:
             "production_monthly": production,
             "hidden_cost_multiple": None if naive == 0 else production / naive,
             "bridge": bridge,
+            "unbudgeted_absorbed": unbudgeted,
+            "unbudgeted_absorbed_monthly": sum(u["amount_per_month"] for u in unbudgeted),
         }
 
     # ---- everything ------------------------------------------------------ #

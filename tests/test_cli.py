@@ -28,7 +28,7 @@ def test_forecast_json_has_exactly_the_contract_keys():
     assert out["scenario"] == "claims_triage"
     assert len(out["inputs_hash"]) == 64 and out["version"] and "seed" in out
     assert set(out["metrics"]) == set(METRICS)
-    assert set(out["pilot"]) == set(PILOT_METRICS) | {"bridge"}
+    assert set(out["pilot"]) == set(PILOT_METRICS) | {"bridge", "unbudgeted_absorbed"}
     assert out["readiness"]["total"] == 6
     assert "uncertainty" not in out
     bridge = sum(step["step"] for step in out["pilot"]["bridge"])

@@ -44,7 +44,9 @@ CAPACITY = FIXTURES / "capacity_triggered.yaml"  # capacity line, triggered retr
 MANUAL = FIXTURES / "manual_degraded_pilot.yaml"  # fallback manual, degraded months, no IRR
 EXAMPLES = sorted((HERE.parent / "data" / "scenarios").glob("*.yaml"))
 FIXTURES_ALL = sorted(FIXTURES.glob("*.yaml"))
-PARITY = [*FIXTURES_ALL, *EXAMPLES]
+#: A human check and absorbed pilot work that production does not budget (people, data).
+INVOICE = HERE / "fixtures" / "parity" / "invoice_coding.yaml"
+PARITY = [*FIXTURES_ALL, *EXAMPLES, INVOICE]
 #: Fallback none with a detection lag: set to manual on Inputs, detected months stop the benefit.
 MONITORING_NONE = HERE / "fixtures" / "parity" / "monitoring_fallback_none.yaml"
 CLAIMS = HERE.parent / "data" / "scenarios" / "claims_triage.yaml"  # 36 months from 2027-01
@@ -62,6 +64,8 @@ EDITS: list[tuple[Path, str, Any]] = [
     (MANUAL, "degradation.fallback", "none"),
     (MANUAL, "finance.discount_rate", 0.2),
     (MONITORING_NONE, "degradation.fallback", "manual"),
+    (INVOICE, "benefits.human_check.catch_rate", 0.5),
+    (INVOICE, "benefits.human_check.minutes_per_caught_error", 12),
 ]
 
 
@@ -772,18 +776,23 @@ def test_pilot_parity(scenario: Path, written: Written, recalculated: dict[str, 
     for name in PILOT_METRICS:
         assert close(vals[name], res.pilot[name]), name
     scale = max(abs(b["production"]) for b in res.pilot["bridge"])
-    bridge = {
-        a: (b, c, d)
-        for a, b, c, d in ws.iter_rows(
-            min_row=column_a(ws)["category"] + 1, max_col=4, values_only=True
-        )
-        if a and a != "total"
-    }
+    bridge = {}
+    for a, b, c, d in ws.iter_rows(
+        min_row=column_a(ws)["category"] + 1, max_col=4, values_only=True
+    ):
+        if not a:
+            break
+        if a != "total":
+            bridge[a] = (b, c, d)
     assert list(bridge) == [b["category"] for b in res.pilot["bridge"]]
     for b in res.pilot["bridge"]:
         got = bridge[b["category"]]
         for g, w in zip(got, (b["naive"], b["production"], b["step"]), strict=True):
             assert close(g, w, scale=scale), b
+    # the absorbed work production does not budget, listed below the bridge, live
+    listed = {a: c for a, _, c, *_ in ws.iter_rows(max_col=4, values_only=True) if a}
+    for item in res.pilot["unbudgeted_absorbed"]:
+        assert close(listed[item["name"]], item["amount_per_month"]), item
 
 
 @pytest.mark.slow

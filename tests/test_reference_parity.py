@@ -77,6 +77,9 @@ METRIC_NAMES = (
     "degraded_months",
     "silent_months",
     "silent_error_cost",
+    "error_cost_total",
+    "errors_caught",
+    "errors_escaped",
 )
 PILOT_NAMES = (
     "pilot_reported_monthly",
@@ -86,6 +89,7 @@ PILOT_NAMES = (
     "naive_production_monthly",
     "production_monthly",
     "hidden_cost_multiple",
+    "unbudgeted_absorbed_monthly",
 )
 STATS = ("mean", "p5", "p10", "p50", "p90", "p95")
 
@@ -534,6 +538,17 @@ def test_pilot_parity(path):
         for g, w in zip(res.pilot["bridge"], ref["pilot"]["bridge"], strict=True):
             for key in ("naive", "production", "step"):
                 _check(g[key], w[key], f"bridge {w['category']}.{key}", problems)
+    got_u = res.pilot.get("unbudgeted_absorbed")
+    want_u = ref["pilot"]["unbudgeted_absorbed"]
+    if [(u["name"], u["category"], u["paid_by"]) for u in got_u or []] != [
+        (u["name"], u["category"], u["paid_by"]) for u in want_u
+    ]:
+        problems.append(f"unbudgeted_absorbed: package {got_u}, reference {want_u}")
+    else:
+        for g, w in zip(got_u, want_u, strict=True):
+            _check(
+                g["amount_per_month"], w["amount_per_month"], f"unbudgeted {w['name']}", problems
+            )
     _fail_if(problems)
 
 

@@ -288,6 +288,9 @@ def summary_text(result: Any) -> str:
     for name in ("retrains", "degraded_months", "silent_months"):
         if name in m:
             add(name, m.get(name))
+    if s.model.benefits.human_check is not None:
+        for name in ("errors_caught", "errors_escaped"):
+            add(name, m.get(name))
     for c, v in m["cost_by_category"].items():
         add(f"cost_by_category.{c}", v)
     for name in ("unused_commitment", "commitment_savings", "commitment_utilization"):
@@ -342,6 +345,13 @@ def summary_text(result: Any) -> str:
             f"  pilot: its budget showed {_money(p['pilot_reported_monthly'], cur)} a month, "
             f"it really cost {_money(p['pilot_true_monthly'], cur)}; {said}"
         )
+        lost = text.unbudgeted(p, cur)
+        if lost:
+            out.append(
+                f"  absorbed by the pilot, budgeted by nobody in production: "
+                f"{_money(p['unbudgeted_absorbed_monthly'], cur)} a month"
+            )
+            out.extend(f"    - {x}" for x in lost)
     out.extend(
         f"  commitment {text.commitment_line(c, result.months, cur)}" for c in result.commitments
     )
@@ -407,6 +417,17 @@ def pilot_text(result: Any) -> str:
             else ""
         )
     )
+    from aiopex.outputs import text
+
+    lost = text.unbudgeted(p, cur)
+    lines.append("")
+    lines.append(
+        f"  Absorbed work production does not budget: "
+        f"{_money(p['unbudgeted_absorbed_monthly'], cur)} a month" + ("" if lost else " (none)")
+    )
+    lines.extend(f"    {x}" for x in lost)
+    if lost:
+        lines.append("    (the bridge has only production's categories: this work is not in it)")
     return "\n".join(lines)
 
 

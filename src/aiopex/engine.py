@@ -223,16 +223,27 @@ def simulate(
     lag = p.get("monitoring.detection_lag_months", 0.0)
     silent, detected = quality.silent_and_detected(deg, lag, m.degradation.fallback)
     out.update(accuracy=acc, retrain=retrain, degraded=deg, silent=silent, detected=detected)
+    catch = p.get("benefits.human_check.catch_rate", 0.0)
+    e = _benefits.error_unit_cost(
+        p["benefits.cost_per_error"],
+        p["benefits.hourly_rate"],
+        catch,
+        p.get("benefits.human_check.minutes_per_caught_error", 0.0),
+    )
     out["benefit"] = _benefits.benefit(
         req,
         acc,
         detected,
         p["benefits.minutes_saved_per_item"],
         p["benefits.hourly_rate"],
-        p["benefits.cost_per_error"],
+        e,
         m.degradation.fallback,
     )
-    out["silent_error"] = _benefits.silent_error(req, acc, silent, p["benefits.cost_per_error"])
+    out["silent_error"] = _benefits.silent_error(req, acc, silent, e)
+    wrong = _benefits.errors(req, acc, detected, m.degradation.fallback)
+    out["errors_caught"] = wrong * catch
+    out["errors_escaped"] = wrong * (1.0 - catch)
+    out["error_cost"] = wrong * e
 
     cost = np.zeros(shape)
     category: dict[str, np.ndarray] = {}
@@ -282,7 +293,13 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
     - ``requests_total``; ``cost_per_request = cost_total / requests_total``
     - ``retrains``, ``degraded_months``, ``silent_months``: counts of months
     - ``silent_error_cost`` = sum over silent months of
-      ``requests(m) * (1 - accuracy(m)) * cost_per_error``
+      ``requests(m) * (1 - accuracy(m)) * e``, ``e`` the cost of one wrong output
+      (``cost_per_error``, or with a human check
+      ``(1 - catch_rate) * cost_per_error + catch_rate * minutes_per_caught_error / 60 *
+      hourly_rate``)
+    - ``error_cost_total``, ``errors_caught``, ``errors_escaped``: over the months the
+      system runs (not a detected month with ``fallback: manual``), ``requests(m) * (1 -
+      accuracy(m))`` times ``e``, ``catch_rate`` and ``1 - catch_rate``
     """
     cost, benefit, net = sim["cost"], sim["benefit"], sim["net"]
     H = cost.shape[1]
@@ -309,6 +326,9 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "degraded_months": sim["degraded"].sum(axis=1),
         "silent_months": sim["silent"].sum(axis=1),
         "silent_error_cost": sim["silent_error"].sum(axis=1),
+        "error_cost_total": sim["error_cost"].sum(axis=1),
+        "errors_caught": sim["errors_caught"].sum(axis=1),
+        "errors_escaped": sim["errors_escaped"].sum(axis=1),
     }
     out.update(commitment_metrics(sim.get("commitments") or {}))
     return out
@@ -478,6 +498,7 @@ def run(
         metrics["run_rate_monthly"],
         silent_months=metrics["silent_months"],
         silent_error_cost=metrics["silent_error_cost"],
+        pilot=pilot,
     )
     history_info = None
     if hist is not None:

@@ -72,9 +72,23 @@ _ALL = (
     Metric(
         "error_cost_total",
         "Cost of errors",
-        "wrong outputs that reached the workflow x cost per error",
+        "wrong outputs x the cost of one (escaped: cost per error; caught: rework time)",
         "currency",
         "money",
+    ),
+    Metric(
+        "errors_caught",
+        "Errors caught by the human check",
+        "wrong outputs x catch rate, in the months the system runs",
+        "errors",
+        "count",
+    ),
+    Metric(
+        "errors_escaped",
+        "Errors that reached the workflow",
+        "wrong outputs x (1 - catch rate), in the months the system runs",
+        "errors",
+        "count",
     ),
     Metric(
         "net_total", "Net (benefit - cost)", "benefit minus cost, undiscounted", "currency", "money"
@@ -216,6 +230,13 @@ _ALL = (
         "x",
         "multiple",
         1,
+    ),
+    Metric(
+        "unbudgeted_absorbed_monthly",
+        "Absorbed pilot work production does not budget",
+        "absorbed items whose category costs nothing in production",
+        "currency",
+        "money",
     ),
     Metric(
         "prob_npv_negative",

@@ -68,6 +68,9 @@ METRICS: tuple[str, ...] = (
     "degraded_months",
     "silent_months",
     "silent_error_cost",
+    "error_cost_total",
+    "errors_caught",
+    "errors_escaped",
 )
 
 PILOT_METRICS: tuple[str, ...] = (
@@ -78,6 +81,7 @@ PILOT_METRICS: tuple[str, ...] = (
     "naive_production_monthly",
     "production_monthly",
     "hidden_cost_multiple",
+    "unbudgeted_absorbed_monthly",
 )
 
 READINESS_QUESTIONS: tuple[str, ...] = (

@@ -683,6 +683,14 @@ class Scenario:
         add("benefits.minutes_saved_per_item", b.minutes_saved_per_item, "minutes")
         add("benefits.hourly_rate", b.hourly_rate, f"{cur} per hour")
         add("benefits.cost_per_error", b.cost_per_error, f"{cur} per error")
+        if b.human_check is not None:
+            hc = b.human_check
+            add("benefits.human_check.catch_rate", hc.catch_rate, "share of wrong outputs caught")
+            add(
+                "benefits.human_check.minutes_per_caught_error",
+                hc.minutes_per_caught_error,
+                "minutes of rework per caught error",
+            )
         add("finance.discount_rate", m.finance.discount_rate, "per year, effective")
         for ln in m.costs:
             p = f"costs.{ln.name}"

@@ -456,6 +456,17 @@ class Degradation(_Model):
     )
 
 
+class HumanCheck(_Model):
+    catch_rate: Share = Field(
+        description="share of wrong outputs the person checking catches, in [0, 1]; required; "
+        "may be a range"
+    )
+    minutes_per_caught_error: U(0, 10_000, desc="minutes, >= 0; a number or a range") = Field(
+        description="minutes of rework on each caught error, at hourly_rate, >= 0; required; "
+        "may be a range"
+    )
+
+
 class Benefits(_Model):
     minutes_saved_per_item: Annotated[
         Uncertain, U(0, 10_000, desc="minutes, >= 0; a number or a range")
@@ -472,6 +483,11 @@ class Benefits(_Model):
         0.0,
         description="cost of one wrong output that reaches the workflow, money, >= 0; "
         "default 0; may be a range",
+    )
+    human_check: HumanCheck | None = Field(
+        None,
+        description="a person between the model and the workflow who accepts or corrects each "
+        "output: caught errors cost rework time, not cost_per_error; optional",
     )
 
 

@@ -14,6 +14,13 @@ With ``prod_requests`` the mean of ``requests(m)`` over the last ``min(12, H)`` 
 - bridge: one step per category, ``production_c - naive_c``, where ``naive_c`` scales
   the pilot's paid items of category ``c`` the same way and ``production_c`` is that
   category's mean cost over the same months.
+- ``unbudgeted_absorbed``: the absorbed items whose category costs nothing in production
+  over those months (no line of that category, or none that costs anything then), each
+  ``name``, ``category``, ``amount_per_month``, ``paid_by`` (``None`` when not given);
+  ``unbudgeted_absorbed_monthly`` is their sum. The bridge has only production's
+  categories, so without this list these items would vanish.
+
+See docs/formulas.md, "The pilot".
 """
 
 from __future__ import annotations
@@ -66,6 +73,16 @@ def pilot_exposure(
         bridge.append(
             {"category": c, "naive": naive_c, "production": prod_c, "step": prod_c - naive_c}
         )
+    unbudgeted = [
+        {
+            "name": a.name,
+            "category": a.category,
+            "amount_per_month": float(a.monthly),
+            "paid_by": a.paid_by,
+        }
+        for a in pilot.absorbed
+        if not costs_in_production(category_cost, a.category, tail)
+    ]
     return {
         "pilot_reported_monthly": reported,
         "pilot_absorbed_monthly": absorbed,
@@ -75,4 +92,13 @@ def pilot_exposure(
         "production_monthly": run_rate_monthly,
         "hidden_cost_multiple": _ratio(run_rate_monthly, naive),
         "bridge": bridge,
+        "unbudgeted_absorbed": unbudgeted,
+        "unbudgeted_absorbed_monthly": float(sum(u["amount_per_month"] for u in unbudgeted)),
     }
+
+
+def costs_in_production(category_cost: dict[str, np.ndarray], category: str, tail: slice) -> bool:
+    """Whether ``category`` costs anything in the months of ``production_monthly``: a line of
+    that category with a non-zero amount in one of them."""
+    cost = category_cost.get(category)
+    return cost is not None and bool(np.any(np.asarray(cost)[..., tail] != 0))

@@ -32,6 +32,7 @@ def readiness_report(
     run_rate_monthly: float,
     silent_months: int = 0,
     silent_error_cost: float = 0.0,
+    pilot: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The readiness report of a deterministic run.
 
@@ -39,7 +40,9 @@ def readiness_report(
     ``monitoring`` section), the silent months (degraded, not yet noticed or never acted
     on) and the cost of their wrong outputs (``silent_error_cost``); a
     ``monitoring_plan`` answered while no cost line is in the ``monitoring`` category is
-    flagged (a plan nobody is paid to carry out).
+    flagged (a plan nobody is paid to carry out). Each absorbed pilot item that production
+    does not budget (``pilot["unbudgeted_absorbed"]``) is flagged under the budget holder:
+    who does that work now?
 
     Returns
     -------
@@ -140,6 +143,10 @@ def readiness_report(
         f"run-rate {cur} {run_rate_monthly:,.0f} a month ({cur} {12 * run_rate_monthly:,.0f} a "
         "year) lands on this budget"
     )
+    for item in (pilot or {}).get("unbudgeted_absorbed") or []:
+        msg = unbudgeted_flag(item, item["category"] in cats, len(months))
+        evidence["budget_holder"].append(msg)
+        flags.append(msg)
 
     items = []
     for q in READINESS_QUESTIONS:
@@ -162,3 +169,26 @@ def readiness_report(
         "items": items,
         "warnings": flags,
     }
+
+
+def unbudgeted_flag(item: dict[str, Any], has_line: bool, horizon: int) -> str:
+    """The readiness flag of one absorbed pilot item that production does not budget.
+
+    >>> flag = unbudgeted_flag({"name": "borrowed data scientist", "category": "people",
+    ...     "amount_per_month": 7200.0, "paid_by": "Group Analytics"}, False, 36)
+    >>> flag.startswith("the pilot relied on 7,200 a month of people work (borrowed data")
+    True
+    >>> flag.endswith("Group Analytics); production has no people line: who does it now?")
+    True
+    """
+    cat = item["category"].replace("_", " ")
+    who = f"paid by {item['paid_by']}" if item.get("paid_by") else "paid by nobody: not counted"
+    if has_line:
+        window = min(12, horizon)
+        where = f"production's {cat} lines cost nothing in its last {window} months"
+    else:
+        where = f"production has no {cat} line"
+    return (
+        f"the pilot relied on {item['amount_per_month']:,.0f} a month of {cat} work "
+        f"({item['name']}, {who}); {where}: who does it now?"
+    )

@@ -55,6 +55,7 @@ __all__ = [
     "run_scenarios",
     "skipped",
     "summary",
+    "unbudgeted_table",
     "write_comparison_workbook",
     "write_summary",
 ]
@@ -517,6 +518,46 @@ def bridge_table(result: Result) -> Styler | None:
         ),
         axis=1,
     )
+
+
+def unbudgeted_table(result: Result) -> Styler | HTML | None:
+    """Beside the bridge: the work the pilot absorbed in a category production does not pay
+    for at all (no cost line of it, or none that costs anything in the run-rate months),
+    with who paid for it in the pilot. The bridge has only production's categories, so
+    without this table that work would vanish (docs/formulas.md, "The pilot").
+
+    ``None`` without a pilot; a note when production budgets every absorbed category.
+    """
+    import pandas as pd
+
+    if result.pilot is None:
+        return None
+    p = result.pilot
+    items = p.get("unbudgeted_absorbed") or []
+    cur = result.scenario.currency
+    if not items:
+        return note(
+            "Every category of work the pilot absorbed has a production cost line: the "
+            "bridge shows all of it."
+        )
+    df = pd.DataFrame(
+        [
+            {
+                "absorbed by the pilot": it["name"],
+                "category": it["category"].replace("_", " "),
+                "paid by in the pilot": it["paid_by"] or "nobody (not counted)",
+                "per month": money(it["amount_per_month"], cur),
+                "in production": "no cost line pays for it",
+            }
+            for it in items
+        ]
+    )
+    cap = (
+        f"Not in the bridge: {money(p['unbudgeted_absorbed_monthly'], cur)} a month of work "
+        "the pilot got for free and nobody budgets in production. Who does it now?"
+    )
+    sty = _styler(df, cap, right=["per month"])
+    return sty.set_properties(subset=["in production"], **{"color": "#b42318"})
 
 
 def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, float | None] | None]]:

@@ -100,11 +100,13 @@ def benefit_parts(result: Any) -> dict[str, Any]:
 
     Per month, with point values: ``time_saved(m) = requests(m) * accuracy(m) *
     minutes_saved_per_item / 60 * hourly_rate`` and ``cost_of_errors(m) = requests(m) *
-    (1 - accuracy(m)) * cost_per_error``; ``benefit(m) = time_saved(m) -
-    cost_of_errors(m)``, except in months where the work went back to people
-    (a detected degradation with ``fallback: manual``), where the model's benefit is 0
-    and so are both parts. Those months are recognised as the ones where the model's
-    benefit differs from the formula, so the parts always add up to the benefit.
+    (1 - accuracy(m)) * e``, ``e`` the cost of one wrong output (``cost_per_error``, or
+    with a human check the mix of escaped and reworked errors, docs/formulas.md);
+    ``benefit(m) = time_saved(m) - cost_of_errors(m)``, except in months where the work
+    went back to people (a detected degradation with ``fallback: manual``), where the
+    model's benefit is 0 and so are both parts. Those months are recognised as the ones
+    where the model's benefit differs from the formula, so the parts always add up to the
+    benefit.
 
     Returns
     -------
@@ -117,14 +119,22 @@ def benefit_parts(result: Any) -> dict[str, Any]:
     import numpy as np
 
     from aiopex.inputs.uncertain import point
+    from aiopex.model.benefits import error_unit_cost
 
     b = result.scenario.model.benefits
+    hc = b.human_check
     d = result.drivers
     req = np.asarray(d["requests"], dtype=float)
     acc = np.asarray(d["accuracy"], dtype=float)
     model_benefit = np.asarray(d["benefit"], dtype=float)
     saved = req * acc * point(b.minutes_saved_per_item) / 60.0 * point(b.hourly_rate)
-    errors = req * (1.0 - acc) * point(b.cost_per_error)
+    e = error_unit_cost(
+        point(b.cost_per_error),
+        point(b.hourly_rate),
+        0.0 if hc is None else point(hc.catch_rate),
+        0.0 if hc is None else point(hc.minutes_per_caught_error),
+    )
+    errors = req * (1.0 - acc) * e
     gross = saved - errors
     manual = ~np.isclose(gross, model_benefit, rtol=1e-9, atol=1e-6)
     saved = np.where(manual, 0.0, saved)
@@ -298,3 +308,22 @@ def commitment_line(c: Mapping[str, Any], months: Sequence[str], currency: str) 
         f"saving {money(c['commitment_savings'], currency)}, "
         f"{share(c['commitment_utilization'])} used"
     )
+
+
+def unbudgeted(pilot: Mapping[str, Any] | None, currency: str) -> list[str]:
+    """One line per absorbed pilot item that production does not budget (its category
+    costs nothing in production), with who paid for it; empty when there is none.
+
+    >>> unbudgeted({"unbudgeted_absorbed": [{"name": "borrowed data scientist",
+    ...     "category": "people", "amount_per_month": 7200.0, "paid_by": "Group Analytics"}]},
+    ...     "EUR")
+    ['borrowed data scientist (people): EUR 7,200 a month, paid by Group Analytics']
+    """
+    out = []
+    for item in (pilot or {}).get("unbudgeted_absorbed") or []:
+        who = f"paid by {item['paid_by']}" if item.get("paid_by") else "counted by nobody"
+        out.append(
+            f"{item['name']} ({item['category'].replace('_', ' ')}): "
+            f"{money(item['amount_per_month'], currency)} a month, {who}"
+        )
+    return out

@@ -3,9 +3,14 @@
 Per month (SCENARIO.md, "Benefits" and "Finance")::
 
     time saved     = requests * accuracy * minutes_saved_per_item / 60 * hourly_rate
-    cost of errors = requests * (1 - accuracy) * cost_per_error
+    cost of errors = requests * (1 - accuracy) * e
     benefit        = time saved - cost of errors    (both 0 in a detected degraded month)
     net            = benefit - cost;  cumulative net = running sum of net
+    wrong outputs  = requests * (1 - accuracy)      (0 in a detected degraded month)
+
+with ``e`` the cost of one wrong output: ``cost_per_error``, or with a human check
+``(1 - catch_rate) * cost_per_error + catch_rate * minutes_per_caught_error / 60 *
+hourly_rate`` (docs/formulas.md, "Benefits"),
 
 then ``NPV(r, net)`` with ``r = (1 + discount_rate)^(1/12) - 1``, ``IRR`` and
 ``MIRR`` (finance and reinvestment rate both ``r``) as annual rates, and the
@@ -69,6 +74,21 @@ def mirr(net: np.ndarray, rate: float) -> float | None:
     return float((-pos * (1.0 + rate) ** n / (neg * (1.0 + rate))) ** (1.0 / (n - 1)) - 1.0)
 
 
+def error_unit(inputs: InputRefs) -> tuple[str, float]:
+    """The cost of one wrong output ``e`` as a formula on ``Inputs``, and its value."""
+    cpe, hourly = inputs["benefits.cost_per_error"], inputs["benefits.hourly_rate"]
+    v_cpe = float(inputs.value("benefits.cost_per_error"))
+    catch_path = "benefits.human_check.catch_rate"
+    if catch_path not in inputs.names:
+        return cpe, v_cpe
+    mins_path = "benefits.human_check.minutes_per_caught_error"
+    catch, mins = inputs[catch_path], inputs[mins_path]
+    v_catch, v_mins = float(inputs.value(catch_path)), float(inputs.value(mins_path))
+    v_hourly = float(inputs.value("benefits.hourly_rate"))
+    value = (1.0 - v_catch) * v_cpe + v_catch * v_mins / 60.0 * v_hourly
+    return f"((1-{catch})*{cpe}+{catch}*{mins}/minutes_per_hour*{hourly})", value
+
+
 def _annual(monthly_rate: float | None) -> float | None:
     return None if monthly_rate is None else (1.0 + monthly_rate) ** 12 - 1.0
 
@@ -92,19 +112,29 @@ def write(
         off = np.asarray(src.drivers["detected"]) > 0
     else:
         off = (deg > 0) & (fallback == "manual")
-    mins, hourly, cpe = (
-        float(inputs.value(f"benefits.{k}"))
-        for k in ("minutes_saved_per_item", "hourly_rate", "cost_per_error")
+    mins, hourly = (
+        float(inputs.value(f"benefits.{k}")) for k in ("minutes_saved_per_item", "hourly_rate")
     )
+    e_formula, e = error_unit(inputs)
+    wrong = np.where(off, 0.0, req * (1.0 - acc))
     time_saved = np.where(off, 0.0, req * acc * mins / 60.0 * hourly)
-    error_cost = np.where(off, 0.0, req * (1.0 - acc) * cpe)
+    error_cost = wrong * e
     net = np.asarray(src.net, dtype=float)
     cum = np.cumsum(net)
     helper = np.where(cum < 0, np.arange(grid.H) + 1, 0)
     rows = dict(
         zip(
-            ("time_saved", "error_cost", "benefit", "cost", "net", "cumulative_net", "payback"),
-            range(HEAD_ROW + 1, HEAD_ROW + 8),
+            (
+                "time_saved",
+                "error_cost",
+                "benefit",
+                "cost",
+                "net",
+                "cumulative_net",
+                "payback",
+                "errors",
+            ),
+            range(HEAD_ROW + 1, HEAD_ROW + 9),
             strict=True,
         )
     )
@@ -116,6 +146,7 @@ def write(
         "net": ("net", src.currency),
         "cumulative_net": ("cumulative net", src.currency),
         "payback": ("payback helper: m + 1 while the cumulative net is below 0", "month index"),
+        "errors": ("wrong outputs (in the months the system runs)", "outputs"),
     }
     for key, (label, unit) in labels.items():
         style = "text+bold" if key in ("benefit", "net") else "text"
@@ -125,9 +156,7 @@ def write(
         sh.text(rows[key], 0, label, style)
         sh.text(rows[key], 1, unit, "text+wrap" if key == "payback" else "text")
     fb = inputs["degradation.fallback"]
-    mins_n, hourly_n, cpe_n = (
-        inputs[f"benefits.{k}"] for k in ("minutes_saved_per_item", "hourly_rate", "cost_per_error")
-    )
+    mins_n, hourly_n = (inputs[f"benefits.{k}"] for k in ("minutes_saved_per_item", "hourly_rate"))
     R = {k: v + 1 for k, v in rows.items()}  # 1-based rows for A1 references
     first = grid.cols[0]
     for m, c in enumerate(grid.cols):
@@ -144,8 +173,9 @@ def write(
             time_saved[m],
             "money",
         )
+        sh.formula(rows["errors"], col, f"=IF({stop},0,{q}*(1-{a}))", wrong[m], "count")
         sh.formula(
-            rows["error_cost"], col, f"=IF({stop},0,{q}*(1-{a})*{cpe_n})", error_cost[m], "money"
+            rows["error_cost"], col, f"={c}${R['errors']}*{e_formula}", error_cost[m], "money"
         )
         sh.formula(
             rows["benefit"],
@@ -176,9 +206,11 @@ def write(
         "benefit": src.benefit.sum(),
         "cost": src.cost.sum(),
         "net": net.sum(),
+        "errors": wrong.sum(),
     }
     for key, total in totals.items():
-        sh.formula(rows[key], 3, f"=SUM({grid.row(rows[key])})", float(total), "money_cur+bold")
+        style = "count+bold" if key == "errors" else "money_cur+bold"
+        sh.formula(rows[key], 3, f"=SUM({grid.row(rows[key])})", float(total), style)
 
     # -- the finance block: labels in A, formulas in D
     met = src.metrics
@@ -193,7 +225,7 @@ def write(
         mirr_a = _annual(mirr_m)
     pb = met.get("payback_month")
     pb_date = None if pb is None else drivers.dates[int(pb)]
-    r0 = rows["payback"] + 2
+    r0 = rows["errors"] + 2
     sh.text(r0, 0, "finance", "text+bold")
     net_range = grid.row(rows["net"])
     cum_last = f"${grid.cols[-1]}${R['cumulative_net']}"
@@ -270,6 +302,7 @@ def write(
         "cost": np.asarray(src.cost, dtype=float),
         "net": net,
         "cumulative_net": cum,
+        "errors": wrong,
     }
     return CashFlowRefs(
         row=rows, cell={k: f"{NAME}!{c}" for k, c in cell.items()}, value=values, series=series

@@ -9,7 +9,11 @@ names such as ``pilot_paid_1_amount_per_month``); this sheet computes from them
 
 with ``prod_requests`` the mean requests of the last ``min(12, H)`` months, and
 the bridge from the naive scale-up to the production run rate, one step per
-category.
+category. Beside the absorbed items, column G says whether production budgets
+their category (a line of it that costs something in those months, live on
+``Costs``); ``unbudgeted_absorbed_monthly`` sums those it does not, and below the
+bridge they are listed with who paid for them: the bridge has only production's
+categories, so this work would otherwise vanish (docs/formulas.md, "The pilot").
 """
 
 from __future__ import annotations
@@ -86,7 +90,9 @@ def write(
         r, ["name", "category", "hours_per_month", "hourly_rate", "amount_per_month"], right_from=2
     )
     sh.text(r, 5, "paid_by", "text+head+note")
+    sh.text(r, 6, "in production's budget?", "text+head")
     abs_rows: list[int] = []
+    tail = grid.last_n
     for i, it in enumerate(model.absorbed):
         r += 1
         p = f"pilot.absorbed[{i}]"
@@ -102,6 +108,13 @@ def write(
             sh.formula(r, 4, f"=C{r + 1}*D{r + 1}", it.monthly, "money_cur")
         if it.paid_by is not None:
             sh.text(r, 5, it.paid_by, "text+note")  # indented: apart from the amount
+        budgeted = not any(u["name"] == it.name for u in res.get("unbudgeted_absorbed") or [])
+        if it.category in costs.category_row:
+            rng = grid.row(costs.category_row[it.category], COSTS, tail)
+            f = f'=IF(SUMPRODUCT(--({rng}<>0))>0,"yes","no")'
+            sh.formula(r, 6, f, "yes" if budgeted else "no", "text")
+        else:
+            sh.text(r, 6, "no")
         abs_rows.append(r)
 
     r += 2
@@ -112,7 +125,6 @@ def write(
     def b(name: str) -> str:
         return f"$B${P[name] + 1}"
 
-    tail = grid.last_n
     req = np.asarray(src.drivers["requests"], dtype=float)
     values = dict(res)
     values["prod_requests"] = float(np.mean(req[grid.H - tail :]))
@@ -153,6 +165,14 @@ def write(
             f"{b('production_monthly')}/{b('naive_production_monthly')})",
             "multiple",
             "production / naive: how many times the scaled-up pilot budget production costs",
+        ),
+        "unbudgeted_absorbed_monthly": (
+            f'=SUMIF(G{abs_rows[0] + 1}:G{abs_rows[-1] + 1},"no",E{abs_rows[0] + 1}:E'
+            f"{abs_rows[-1] + 1})"
+            if abs_rows
+            else None,
+            "money_cur",
+            "absorbed items whose category costs nothing in production (column G says no)",
         ),
     }
     for name in names:
@@ -200,5 +220,26 @@ def write(
             key = ("naive", "production", "step")[col - 1]
             total = float(sum(it[key] for it in bridge))
             sh.formula(r, col, f"=SUM({letter}{first + 1}:{letter}{r})", total, "money_cur+total")
-    sh.widths({0: 40, 1: 18, 2: 22, 3: 18, 4: 18, 5: 26})
+    unbudgeted = list(res.get("unbudgeted_absorbed") or [])
+    r += 2
+    sh.text(
+        r,
+        0,
+        "absorbed work production does not budget (its category costs nothing in production, "
+        "so the bridge cannot show it)",
+        "text+bold",
+    )
+    r += 1
+    sh.header(r, ["name", "category", "amount_per_month", "paid_by"], right_from=2)
+    by_name = {it.name: row for it, row in zip(model.absorbed, abs_rows, strict=True)}
+    if not unbudgeted:
+        r += 1
+        sh.text(r, 0, "none: production budgets every category the pilot absorbed", "text+note")
+    for item in unbudgeted:
+        r += 1
+        sh.text(r, 0, item["name"])
+        sh.text(r, 1, item["category"])
+        sh.formula(r, 2, f"=E{by_name[item['name']] + 1}", item["amount_per_month"], "money_cur")
+        sh.text(r, 3, item["paid_by"] or "nobody: not counted", "text+note")
+    sh.widths({0: 40, 1: 18, 2: 22, 3: 18, 4: 18, 5: 26, 6: 22})
     sh.print_setup(tall=1)

@@ -16,7 +16,7 @@ from typing import Any
 from aiopex.names import METRICS
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.cashflow import NAME as CASHFLOW
-from aiopex.outputs.excel.cashflow import CashFlowRefs
+from aiopex.outputs.excel.cashflow import CashFlowRefs, error_unit
 from aiopex.outputs.excel.costs import NAME as COSTS
 from aiopex.outputs.excel.costs import CostRefs
 from aiopex.outputs.excel.drivers import DriverRefs
@@ -113,10 +113,27 @@ def write(
         spec["silent_months"] = (f"={D}!$D${drivers.row['silent'] + 1}", "index", "months")
         spec["silent_error_cost"] = (
             f"=SUMPRODUCT({rr['silent']},{rr['requests']},1-{rr['accuracy']})"
-            f"*{inputs['benefits.cost_per_error']}",
+            f"*{error_unit(inputs)[0]}",
             "money_cur",
             f"{cur}: wrong outputs that reached the workflow unnoticed",
         )
+    errors = f"{CASHFLOW}!$D${cashflow.row['errors'] + 1}"
+    catch = inputs.names.get("benefits.human_check.catch_rate")
+    spec["error_cost_total"] = (
+        f"={CASHFLOW}!$D${cashflow.row['error_cost'] + 1}",
+        "money_cur",
+        f"{cur}: wrong outputs x the cost of one",
+    )
+    spec["errors_caught"] = (
+        f"={errors}*{catch}" if catch else "=0",
+        "count",
+        "wrong outputs the human check catches" if catch else "no human check",
+    )
+    spec["errors_escaped"] = (
+        f"={errors}*(1-{catch})" if catch else f"={errors}",
+        "count",
+        "wrong outputs that reach the workflow",
+    )
     for name in names:
         r = row[name]
         if name.startswith("cost_by_category."):
