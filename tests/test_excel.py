@@ -65,7 +65,7 @@ EDITS: list[tuple[Path, str, Any]] = [
     (MANUAL, "finance.discount_rate", 0.2),
     (MONITORING_NONE, "degradation.fallback", "manual"),
     (INVOICE, "benefits.human_check.catch_rate", 0.5),
-    (INVOICE, "benefits.human_check.minutes_per_caught_error", 12),
+    (INVOICE, "benefits.human_check.minutes_per_caught_error", 5),
 ]
 
 
