@@ -461,7 +461,9 @@ class HumanCheck(_Model):
         description="share of wrong outputs the person checking catches, in [0, 1]; required; "
         "may be a range"
     )
-    minutes_per_caught_error: U(0, 10_000, desc="minutes, >= 0; a number or a range") = Field(
+    minutes_per_caught_error: Annotated[
+        Uncertain, U(0, 10_000, desc="minutes, >= 0; a number or a range")
+    ] = Field(
         description="minutes of rework on each caught error, at hourly_rate, >= 0; required; "
         "may be a range"
     )
