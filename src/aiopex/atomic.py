@@ -15,8 +15,9 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiopex.errors import AiopexError, Problem
 
@@ -36,8 +37,16 @@ def file_kind(mode: int) -> str:
     return "a file" if stat.S_ISREG(mode) else "a special file"
 
 
+#: Recognises a folder aiopex wrote and may replace whole (a saved result by its manifest).
+Owner = Callable[[Path], bool]
+
+
 def check_target(
-    path: str | os.PathLike[str], option: str = "", *, folder: bool = False
+    path: str | os.PathLike[str],
+    option: str = "",
+    *,
+    folder: bool = False,
+    owner: Owner | None = None,
 ) -> list[Problem]:
     """Problems with writing an output at ``path``; nothing is written.
 
@@ -45,6 +54,10 @@ def check_target(
     for outputs that are folders); never a symbolic link, a FIFO or a device. Its
     nearest existing parent must be a folder this process may write in. ``option``
     (``"--ledger"``) is the field the problems name.
+
+    With ``owner``, the folder is one that is replaced whole (:func:`atomic_dir`): it
+    must be absent, empty, or recognised by ``owner`` as aiopex's own output of that
+    kind; never the current folder or one of its parents.
 
     Examples
     --------
@@ -69,6 +82,10 @@ def check_target(
         kind = file_kind(st.st_mode)
         if kind != want:
             return [Problem(str(p), option, f"is {kind}, not {want}; refusing to replace it")]
+        if owner is not None:
+            found = _check_replaceable(p, option, owner)
+            if found:
+                return found
         return [] if os.access(p, os.W_OK) else [Problem(str(p), option, "is not writable")]
     parent = p.parent
     while not parent.exists() and parent != parent.parent:
@@ -82,21 +99,88 @@ def check_target(
     return []
 
 
-def check_targets(targets: Mapping[str, str | os.PathLike[str] | None]) -> list[Problem]:
+def _check_replaceable(p: Path, option: str, owner: Owner) -> list[Problem]:
+    """Problems with replacing the existing folder ``p`` whole (see :func:`check_target`)."""
+    here = Path.cwd().resolve()
+    real = p.resolve()
+    if real == here or real in here.parents:
+        return [Problem(str(p), option, "is the current folder or holds it; choose a new folder")]
+    try:
+        empty = next(os.scandir(p), None) is None
+    except OSError as e:
+        return [Problem(str(p), option, f"cannot read this folder: {e.strerror or e}")]
+    if empty or owner(p):
+        return []
+    return [
+        Problem(
+            str(p),
+            option,
+            "is a folder that holds other files, not an output aiopex may replace; "
+            "choose a new or empty folder",
+        )
+    ]
+
+
+def check_targets(
+    targets: Mapping[str, str | os.PathLike[str] | None],
+    owners: Mapping[str, Owner] | None = None,
+) -> list[Problem]:
     """Problems with every output of one command (``{"--ledger": path, ...}``), at once.
 
-    ``None`` paths are skipped; two options naming the same path are refused.
+    ``None`` paths are skipped; two options naming the same path are refused. An
+    option in ``owners`` is a folder replaced whole, recognised by its owner
+    (:func:`check_target`).
     """
     problems: list[Problem] = []
     seen: dict[Path, str] = {}
+    owners = owners or {}
     for option, path in targets.items():
         if path is None:
             continue
-        problems += check_target(path, option, folder=option == "--save")
+        owner = owners.get(option)
+        problems += check_target(path, option, folder=owner is not None, owner=owner)
         key = Path(path).absolute()
         if key in seen:
             problems.append(Problem(str(path), option, f"is also the path of {seen[key]}"))
         seen.setdefault(key, option)
+    return problems
+
+
+def check_not_inputs(
+    targets: Mapping[str, str | os.PathLike[str] | None],
+    inputs: Mapping[str, str | os.PathLike[str] | None],
+) -> list[Problem]:
+    """Problems with outputs that would overwrite or sit among the command's inputs.
+
+    An output may not be an input file (``forecast s.yaml --ledger s.yaml`` overwrote the
+    scenario), lie inside an input folder (a review written into its ``--actuals`` folder
+    is read as actuals by the next run), nor be a folder holding an input (it may be
+    replaced whole). Paths are compared after resolving symbolic links.
+
+    >>> [p.message for p in check_not_inputs({"--ledger": "s.yaml"}, {"FILE": "s.yaml"})]
+    ['is the input FILE; choose another path']
+    """
+    problems: list[Problem] = []
+    real_in = {
+        opt: Path(os.path.realpath(p)) for opt, p in inputs.items() if p is not None and str(p)
+    }
+    for option, path in targets.items():
+        if path is None:
+            continue
+        out = Path(os.path.realpath(path))
+        for opt, src in real_in.items():
+            if out == src:
+                problems.append(
+                    Problem(str(path), option, f"is the input {opt}; choose another path")
+                )
+            elif src.is_dir() and src in out.parents:
+                problems.append(
+                    Problem(str(path), option, f"is inside the input folder {opt}; choose another")
+                )
+            elif out in src.parents:
+                problems.append(
+                    Problem(str(path), option, f"holds the input {opt}; choose another folder")
+                )
     return problems
 
 
@@ -137,6 +221,36 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+#: First characters that make a spreadsheet read a CSV cell as a formula (or DDE).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralize(text: str) -> str:
+    """``text`` safe in a CSV cell a spreadsheet opens: a leading ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return (or their full-width forms) gets a ``'`` before it, so that
+    ``=HYPERLINK(...)`` is shown as text, never run.
+
+    >>> neutralize("=HYPERLINK(1)"), neutralize("gpu"), neutralize("-")
+    ("'=HYPERLINK(1)", 'gpu', "'-")
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_csv(frame: Any, path: str | os.PathLike[str]) -> None:
+    """Write a pandas DataFrame to ``path`` as UTF-8 CSV, atomically, without its index.
+
+    Every text cell and column name goes through :func:`neutralize`; numbers are
+    written as numbers.
+    """
+    out = frame.copy()
+    out.columns = [neutralize(c) if isinstance(c, str) else c for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype.kind not in "biufcmM":  # text, objects, categories
+            out[col] = [neutralize(v) if isinstance(v, str) else v for v in out[col]]
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8")
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_path(path) as tmp:
@@ -144,25 +258,27 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_dir(path: str | os.PathLike[str], owner: Owner) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; rename it onto ``path`` on success.
 
-    An existing ``path`` is replaced whole (moved aside, then removed). On an
+    An existing ``path`` is replaced whole (moved aside, then removed) only when it
+    is empty or ``owner`` recognises it as aiopex's own output of that kind; anything
+    else is refused (:class:`AiopexError`), before anything is written. On an
     exception the temporary folder is removed and ``path`` is left untouched.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_dir(d / "saved") as tmp:
+    >>> with atomic_dir(d / "saved", owner=lambda p: False) as tmp:
     ...     _ = (tmp / "a.txt").write_text("hello")
     >>> (d / "saved" / "a.txt").read_text()
     'hello'
     """
     import shutil
 
-    target = Path(path)
-    problems = check_target(target, folder=True)
+    target = Path(os.path.abspath(path))
+    problems = check_target(target, folder=True, owner=owner)
     if problems:
         raise AiopexError(problems)
     target.parent.mkdir(parents=True, exist_ok=True)

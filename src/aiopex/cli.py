@@ -493,10 +493,9 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     if args.save:
         result.save(args.save)
     if args.ledger:
-        from aiopex.atomic import atomic_path
+        from aiopex.atomic import write_csv
 
-        with atomic_path(args.ledger) as tmp:
-            result.ledger.to_csv(tmp, index=False)
+        write_csv(result.ledger, args.ledger)
         n = len(result.ledger)
         print(f"wrote {args.ledger}: the ledger, {n:,} row{'s' if n != 1 else ''}", file=sys.stderr)
     if args.excel:
@@ -513,15 +512,17 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
 def _output_problems(args: argparse.Namespace) -> list[Any]:
     """Every bad output path of ``forecast``, found before anything is computed or written."""
-    from aiopex.atomic import check_targets
+    from aiopex.atomic import check_not_inputs, check_targets
     from aiopex.errors import Problem
+    from aiopex.saved import is_saved_result
 
     targets = {
         "--ledger": args.ledger,
         "--excel": args.excel,
         "--save": getattr(args, "save", None),
     }
-    problems = check_targets(targets)
+    problems = check_targets(targets, owners={"--save": is_saved_result})
+    problems += check_not_inputs(targets, {"FILE": args.file})
     if args.excel and not args.excel.lower().endswith(".xlsx"):
         problems.append(Problem(args.excel, "--excel", "must end in .xlsx"))
     return problems
@@ -696,9 +697,52 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from aiopex.atomic import check_not_inputs, check_target
+    from aiopex.batch.lock import lock_output
+    from aiopex.errors import AiopexError
     from aiopex.review import public_json, run_review
 
-    outcome = run_review(
+    inputs: dict[str, Any] = {"--baseline": args.baseline}
+    inputs |= {f"--actuals {a}": a for a in args.actuals}
+    for option, path in (("--usage", args.usage), ("--map", args.mapping)):
+        if path is not None and not Path(path).is_dir():  # files: a folder is refused later
+            inputs[option] = path
+    problems = check_not_inputs({"--out": args.out}, inputs)
+    if problems:
+        raise AiopexError(problems)
+    out = Path(args.out)
+    made = out  # the first folder the lock would create, removed if left empty
+    while not made.parent.exists() and made.parent != made.parent.parent:
+        made = made.parent
+    made_any = not out.exists()
+    try:
+        if check_target(out, "--out", folder=True):  # run_review lists it with the rest
+            outcome = _review(args, run_review)
+        else:
+            with lock_output(out):  # one review (or run, or portfolio) at a time into --out
+                outcome = _review(args, run_review)
+    finally:
+        if made_any:  # refused before anything was written: leave no empty folder
+            with contextlib.suppress(OSError):
+                for folder in (out, *out.parents):
+                    folder.rmdir()  # stops at the first that is not empty
+                    if folder == made:
+                        break
+    if args.json:
+        data = [public_json(r) for r in outcome.reviews]
+        _print_json(data[0] if len(data) == 1 else data)
+    else:
+        print(outcome.describe())
+    if args.fail_on == "investigate" and outcome.attention:
+        return EXIT_INVESTIGATE
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace, run_review: Any) -> Any:
+    """``run_review`` with the command line's arguments."""
+    return run_review(
         args.baseline,
         args.actuals,
         args.out,
@@ -712,14 +756,6 @@ def _cmd_review(args: argparse.Namespace) -> int:
         save_next=args.save_baseline,
         render=not args.no_report,
     )
-    if args.json:
-        data = [public_json(r) for r in outcome.reviews]
-        _print_json(data[0] if len(data) == 1 else data)
-    else:
-        print(outcome.describe())
-    if args.fail_on == "investigate" and outcome.attention:
-        return EXIT_INVESTIGATE
-    return EXIT_OK
 
 
 COMMANDS = {

@@ -10,9 +10,28 @@ is the calendar year 2027 (SCENARIO.md, "Finance").
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+#: A month as users type it: ASCII digits only (``\\d`` would take full-width ones).
+MONTH_TEXT = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 #: Months the run-rate averages over, at most (SCENARIO.md ``run_rate_monthly``).
 RUN_RATE_MONTHS = 12
+
+
+def parse(text: object) -> str | None:
+    """``text`` as a month ``"YYYY-MM"`` (surrounding spaces removed), or ``None``.
+
+    ASCII digits only, and nothing else in the text: a newline or full-width digits
+    would end up in folder names and reports.
+
+    >>> parse(" 2027-03 "), parse("2027-13"), parse("2026-12\\n2"), parse("２０２７-01")
+    ('2027-03', None, None, None)
+    """
+    if not isinstance(text, str):
+        return None
+    t = text.strip(" \t")
+    return t if MONTH_TEXT.fullmatch(t) else None
 
 
 def parts(month: str) -> tuple[int, int]:

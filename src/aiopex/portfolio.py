@@ -454,7 +454,7 @@ class PortfolioResult:
 
         from aiopex.atomic import atomic_dir
 
-        with atomic_dir(path) as tmp:
+        with atomic_dir(path, owner=is_saved_portfolio) as tmp:
             doc = self.to_json()
             doc["format"] = "aiopex.portfolio"
             doc["description"] = self.description
@@ -474,6 +474,15 @@ class PortfolioResult:
                 pa.Table.from_pandas(self.lines, preserve_index=False), tmp / "lines.parquet"
             )
         return Path(path)
+
+
+def is_saved_portfolio(folder: Path) -> bool:
+    """Whether ``folder`` holds a portfolio result saved by :meth:`PortfolioResult.save`."""
+    try:
+        doc = json.loads((folder / "portfolio.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("format") == "aiopex.portfolio"
 
 
 def load_result(path: str | Path) -> PortfolioResult:
@@ -674,7 +683,10 @@ def check_outputs(out: str | Path, report: bool = True) -> list[Problem]:
     for key, name in OUTPUT_FILES.items():
         if key in REPORT_OUTPUTS and not report:
             continue
-        problems += check_target(Path(out) / name, "--out", folder=key in OUTPUT_FOLDERS)
+        owner = is_saved_portfolio if key in OUTPUT_FOLDERS else None
+        problems += check_target(
+            Path(out) / name, "--out", folder=key in OUTPUT_FOLDERS, owner=owner
+        )
     return problems
 
 

@@ -45,6 +45,22 @@ if TYPE_CHECKING:  # pragma: no cover
 #: What ``manifest.json`` says it is, and the layout version this module writes.
 FORMAT, FORMAT_VERSION = "aiopex.result", 1
 MANIFEST = "manifest.json"
+#: The manifest of a baseline (``aiopex.baseline.MANIFEST``; that module imports the engine).
+BASELINE_MANIFEST = "baseline.json"
+
+
+def is_saved_result(folder: Path) -> bool:
+    """Whether ``folder`` holds a result saved by :func:`save` (recognised by its manifest).
+
+    A baseline's result is not one to replace: baselines are immutable.
+    """
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if (folder / BASELINE_MANIFEST).exists() or (folder.parent / BASELINE_MANIFEST).exists():
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT
 
 
 def _write_frame(df: pd.DataFrame, path: Path, index: str | None) -> None:
@@ -72,7 +88,11 @@ def _read_frame(path: Path, index: str | None) -> pd.DataFrame:
 
 
 def save(result: Result, path: str | os.PathLike[str]) -> Path:
-    """Write ``result`` to the folder ``path`` (replaced whole if it exists).
+    """Write ``result`` to the folder ``path``.
+
+    ``path`` is new, an empty folder, or a saved result (replaced whole); anything
+    else is refused with :class:`~aiopex.errors.AiopexError` (a folder of other files,
+    a baseline, the current folder).
 
     Examples
     --------
@@ -112,7 +132,7 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
         "kept_draws": None if result.draws is None else int(result.draws.kept.size),
     }
     target = Path(path)
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, owner=is_saved_result) as tmp:
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _write_frame(result.drivers, tmp / "drivers.parquet", "m")
         _write_frame(result.lines, tmp / "lines.parquet", None)

@@ -71,6 +71,7 @@ def check_report_paths(out: Path, names: list[str]) -> list[Problem]:
     the temporary names outputs are written under.
     """
     from aiopex.atomic import check_target
+    from aiopex.saved import is_saved_result
 
     problems: list[Problem] = []
     if out.exists() and not out.is_dir():
@@ -106,5 +107,5 @@ def check_report_paths(out: Path, names: list[str]) -> list[Problem]:
         else:
             for f in report_files(out, name):
                 problems += check_target(f)
-            problems += check_target(folder / RESULT_FOLDER, folder=True)
+            problems += check_target(folder / RESULT_FOLDER, folder=True, owner=is_saved_result)
     return problems

@@ -49,7 +49,7 @@ def collect_scenario_files(
     seen: set[Path] = set()
     unique = []
     for f in files:
-        key = f.resolve()
+        key = Path(os.path.realpath(f))  # a symlink loop is named when read
         if key not in seen:
             seen.add(key)
             unique.append(f)

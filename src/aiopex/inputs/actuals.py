@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,6 @@ COST_BASIS: dict[str, str] = {
 BUCKETS: tuple[str, ...] = ("Tax", "Credit", "Adjustment", "Purchase")
 NATIVE_COLUMNS: tuple[str, ...] = ("month", "line", "amount", "quantity", "currency")
 USAGE_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users", "accuracy")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _MAX_ROWS_NAMED = 10
 _UNIT_COLUMNS = ["line", "month", "unit", "amount", "rows"]
 #: Per FOCUS row group: its service month, billing period, where it went (``line``,
@@ -160,8 +160,8 @@ def _concat(frames: list[pd.DataFrame], keys: list[str], cols: list[str]) -> pd.
         return pd.DataFrame(columns=keys + cols)
     df = pd.concat(frames, ignore_index=True)
     agg: dict[str, Any] = {c: "sum" for c in cols}
-    if "quantity" in cols:
-        agg["quantity"] = lambda s: s.sum(min_count=1)
+    if "quantity" in cols:  # a row without a quantity leaves its line and month without one
+        agg["quantity"] = lambda s: s.sum() if s.notna().all() else math.nan
     return df.groupby(keys, as_index=False, dropna=False).agg(agg).sort_values(keys)
 
 
@@ -249,6 +249,11 @@ def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
             out.extend(found)
         elif not p.exists():
             problems.append(Problem(str(p), "", "file not found"))
+        elif not p.is_file():  # a FIFO, a device, a socket: never opened
+            try:
+                check_regular(p)
+            except DataError as e:
+                problems.extend(e.problems)
         elif _kind(p) is None:
             problems.append(Problem(str(p), "", "not a CSV, CSV.gz, Parquet or .xlsx file"))
         else:
@@ -285,7 +290,7 @@ def _duplicates(files: list[Path]) -> tuple[list[Path], list[Problem]]:
     seen: dict[Path, Path] = {}
     unique: list[Path] = []
     for f in files:
-        key = f.resolve()
+        key = Path(os.path.realpath(f))  # a symlink loop is named when read
         if key in seen:
             problems.append(Problem(str(f), "", "named twice (a file and a folder holding it?)"))
             continue
@@ -395,7 +400,7 @@ def read_actuals(
         try:
             header = _header(f)
         except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
-            problems.append(Problem(str(f), "", f"unreadable: {e}"))
+            problems.append(Problem(str(f), "", f"unreadable: {e or type(e).__name__}"))
             continue
         (focus if is_focus(header) else native).append(f)
     parts: list[Actuals] = []
@@ -459,13 +464,139 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
                 )
             )
         return full[0][1] if full else []
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    return _csv_rows(path)
+
+
+#: Largest native actuals or usage CSV read, uncompressed, in bytes (one row per line and
+#: month is a few KB; billing rows go in FOCUS exports).
+MAX_NATIVE_BYTES = 20_000_000
+#: Most data rows of a native actuals or usage CSV.
+MAX_NATIVE_ROWS = 200_000
+#: The native CSV reader's null string: one no file holds (empty cells are read as "").
+_NATIVE_NO_NULL = "\x01"
+
+
+def check_regular(path: Path, what: str = "file") -> None:
+    """Refuse (:class:`DataError`) anything at ``path`` but a regular file: a FIFO (reading
+    would wait for a writer), a device (``/dev/zero`` never ends), a socket, a folder."""
+    import os
+    import stat
+
+    from aiopex.atomic import file_kind
+
     try:
-        with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            return [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
-    except (UnicodeDecodeError, OSError, csv.Error) as e:
-        raise DataError(Problem(str(path), "", f"not a readable CSV file: {e}")) from None
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(Problem(str(path), "", "file not found")) from None
+    except OSError as e:
+        raise DataError(Problem(str(path), "", f"cannot read: {e.strerror or e}")) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = file_kind(st.st_mode)
+        raise DataError(Problem(str(path), "", f"is {kind}, not a regular {what}"))
+
+
+def _bounded_size(path: Path, limit: int) -> None:
+    """Refuse a file whose content (uncompressed, for ``.gz``) is larger than ``limit``
+    bytes; a ``.gz`` is inflated in chunks and never held, so a gzip bomb costs at most
+    ``limit`` bytes of work."""
+    file = str(path)
+    if not path.name.lower().endswith(".gz"):
+        size = path.stat().st_size
+        if size > limit:
+            raise DataError(Problem(file, "", f"is {size:,} bytes; the limit is {limit:,}"))
+        return
+    total = 0
+    try:
+        with gzip.open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise DataError(
+                        Problem(file, "", f"inflates to more than the limit of {limit:,} bytes")
+                    )
+    except (OSError, EOFError) as e:
+        raise DataError(Problem(file, "", f"not a readable gzip file: {e}")) from None
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The rows of a native CSV (plain or gzip), header first, read by DuckDB.
+
+    Bounded: at most :data:`MAX_NATIVE_BYTES` of content and :data:`MAX_NATIVE_ROWS`
+    rows. Every column is text, with no null string and one column more than the header
+    (a row with one value too many keeps it there; with more, DuckDB stops at that row and
+    it is named). Rows are numbered as a spreadsheet does (header row 1); blank lines are
+    skipped.
+    """
+    import duckdb
+
+    file = str(path)
+    check_regular(path)
+    _bounded_size(path, MAX_NATIVE_BYTES)
+    try:
+        header = _header(path)
+    except (UnicodeDecodeError, OSError, csv.Error, EOFError) as e:
+        raise DataError(Problem(file, "", f"not a readable CSV file: {e}")) from None
+    if not any(c.strip() for c in header):
+        return []
+    names = [f"c{i}" for i in range(len(header))]
+    cols = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in (*names, "__extra")) + "}"
+    query = (
+        f"SELECT * FROM read_csv({sql_string(file)}, auto_detect=false, header=true, "
+        f"delim=',', quote='\"', escape='\"', columns={cols}, "
+        f"nullstr=[{sql_string(_NATIVE_NO_NULL)}], null_padding=true) LIMIT {MAX_NATIVE_ROWS + 1}"
+    )
+    try:
+        with duckdb.connect() as con:
+            con.execute("SET threads = 1")
+            data = con.execute(query).fetchall()
+    except duckdb.Error as e:
+        text = str(e)
+        line = re.search(r"CSV Error on Line: (\d+)", text)
+        if line and "Expected Number of Columns" in text:
+            raise DataError(
+                Problem(
+                    file,
+                    f"row {line.group(1)}",
+                    f"more values than the header's {len(header)} columns "
+                    "(a decimal comma without quotes? write decimals with a point)",
+                )
+            ) from None
+        first = next((x.strip() for x in text.splitlines() if x.strip()), "")
+        raise DataError(Problem(file, "", f"not a readable CSV file: {first}")) from None
+    if len(data) > MAX_NATIVE_ROWS:
+        raise DataError(
+            Problem(
+                file,
+                "",
+                f"more than {MAX_NATIVE_ROWS:,} rows; native actuals hold one row per line "
+                "and month (billing rows go in a FOCUS export)",
+            )
+        )
+    rows = [(1, header)]
+    for n, r in enumerate(data, start=2):
+        cells = ["" if v is None else v for v in r]
+        if cells[-1] == "":
+            cells.pop()  # no value beyond the header's columns
+        if any(c.strip() for c in cells):
+            rows.append((n, cells))
+    return rows
+
+
+def repeated_columns(file: str, cols: list[str]) -> list[Problem]:
+    """A problem for each column name the header repeats (the first would win silently).
+
+    >>> [p.message for p in repeated_columns("a.csv", ["month", "amount", "amount"])]
+    ['column appears twice (columns 2 and 3); keep one']
+    """
+    first: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(cols, start=1):
+        if c and c in first:
+            out.append(
+                Problem(file, c, f"column appears twice (columns {first[c]} and {i}); keep one")
+            )
+        first.setdefault(c, i)
+    return out
 
 
 def _sheet_rows(ws: Any) -> list[tuple[int, list[str]]]:
@@ -537,10 +668,9 @@ def _extra_fields(file: str, n: int, row: list[str], cols: list[str]) -> Problem
 
 
 def _month(text: str) -> str | None:
-    m = _MONTH.match(text.strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return None
-    return text.strip()
+    from aiopex.months import parse
+
+    return parse(text)
 
 
 def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Actuals:
@@ -557,6 +687,7 @@ def read_native(path: str | Path, *, lines: dict[str, str], currency: str) -> Ac
         raise DataError(Problem(file, "", "empty file"))
     _, header = rows[0]
     cols = [c.strip() for c in header]
+    problems += repeated_columns(file, cols)
     for c in cols:
         if c and c not in NATIVE_COLUMNS:
             problems.append(
@@ -657,11 +788,12 @@ def read_usage(path: str | Path) -> pd.DataFrame:
         raise DataError(Problem(file, "", "file not found"))
     if path.is_dir():
         raise DataError(Problem(file, "", "a folder; --usage takes one CSV file"))
+    check_regular(path)
     rows = _rows(path)
     if not rows:
         raise DataError(Problem(file, "", "empty file"))
     cols = [c.strip() for c in rows[0][1]]
-    problems: list[Problem] = []
+    problems: list[Problem] = repeated_columns(file, cols)
     for c in cols:
         if c and c not in USAGE_COLUMNS:
             problems.append(

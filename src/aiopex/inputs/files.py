@@ -163,7 +163,8 @@ class _Loader(yaml.SafeLoader):
                 mark = self.peek_event().start_mark
                 raise YamlError(
                     f"line {mark.line + 1}",
-                    f"nested deeper than {MAX_DEPTH} levels; a scenario is never that deep",
+                    f"nested deeper than {MAX_DEPTH} levels; "
+                    "no scenario or mapping file is that deep",
                 )
             return super().compose_node(parent, index)
         finally:
@@ -283,5 +284,29 @@ def _limit(size: int, node: yaml.Node) -> None:
         raise YamlError(
             f"line {node.start_mark.line + 1}",
             f"more than {MAX_NODES:,} values once aliases are expanded; "
-            "a scenario is never that large (an alias bomb?)",
+            "no scenario or mapping file is that large (an alias bomb?)",
         )
+
+
+def key_texts(text: str, field: str) -> list[tuple[str, int]]:
+    """The keys of the top-level mapping ``field`` as written (before YAML reads ``2027``,
+    ``2027.0`` and ``0x7eb`` as one number), with their line numbers.
+
+    >>> key_texts("budget:\\n  2027: 1\\n  0x7eb: 2\\n", "budget")
+    [('2027', 2), ('0x7eb', 3)]
+    """
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for k, v in root.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == field and isinstance(v, yaml.MappingNode):
+            return [
+                (str(kk.value), kk.start_mark.line + 1)
+                for kk, _ in v.value
+                if isinstance(kk, yaml.ScalarNode)
+            ]
+    return []

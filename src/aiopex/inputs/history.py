@@ -29,6 +29,8 @@ MIN_MONTHS: dict[str, int] = {"naive": 1, "auto": 4, "ets": 6, "theta": 6, "sari
 MIN_SEASONAL = 24
 #: Columns of a history CSV; ``active_users`` is optional.
 HISTORY_COLUMNS: tuple[str, ...] = ("month", "requests", "active_users")
+#: Most rows a usage history may have (a monthly one of 20 years has 240).
+MAX_HISTORY_ROWS = 10_000
 #: Candidate variants in order of simplicity (ties go to the simpler): name -> (family, seasonal).
 VARIANTS: dict[str, tuple[str, bool]] = {
     "naive": ("naive", False),
@@ -119,6 +121,10 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
 
     try:
         text = read_regular(Path(path), MAX_HISTORY_BYTES).decode("utf-8-sig")
+        if text.count("\n") > MAX_HISTORY_ROWS + 1:  # before parsing a million rows
+            raise InputFileError(
+                f"more than {MAX_HISTORY_ROWS:,} rows; a history is one row a month"
+            )
         reader = csv.reader(io.StringIO(text, newline=""))
         lines = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except FileNotFoundError:
@@ -133,6 +139,15 @@ def read_history(path: Path, start: str, method: str, *, label: str | None = Non
         raise DataError(Problem(file, "", "empty file; expected a header month,requests"))
 
     header = [h.strip() for h in lines[0][1]]
+    if not any(c in h for h in header for c in HISTORY_COLUMNS):  # another file: quote none
+        raise DataError(
+            Problem(
+                file,
+                "",
+                f"not a usage history: its first row names none of the columns "
+                f"{', '.join(HISTORY_COLUMNS)} (is it the right file?)",
+            )
+        )
     for name in header:
         name = cap(name)
         if name in HISTORY_COLUMNS:

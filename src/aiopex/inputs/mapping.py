@@ -152,6 +152,23 @@ def regex_problem(pattern: str) -> str | None:
     return None
 
 
+#: Largest mapping file read, in bytes (a real one is a few KB).
+MAX_MAPPING_BYTES = 1_000_000
+
+
+def _read_mapping_text(path: Path) -> str:
+    """The text of a mapping file: a regular file of at most :data:`MAX_MAPPING_BYTES`."""
+    from aiopex.inputs.files import InputFileError, read_regular
+
+    if path.is_dir():
+        raise IsADirectoryError(path)
+    data = read_regular(path, MAX_MAPPING_BYTES)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputFileError(f"not a UTF-8 text file: {e}") from None
+
+
 def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
     """Read and validate a mapping file.
 
@@ -172,16 +189,18 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
     """
     import yaml
 
-    from aiopex.inputs.files import YamlError, load_yaml
+    from aiopex.inputs.files import InputFileError, YamlError, load_yaml
 
     file = str(path)
     repeated: list[tuple[str, str]] = []
     try:  # numbers as YAML 1.2 reads them; a repeated key is listed with the rest
-        data = load_yaml(Path(path).read_text(encoding="utf-8"), repeated)
+        data = load_yaml(_read_mapping_text(Path(path)), repeated)
     except FileNotFoundError:
         raise DataError(Problem(file, "", "file not found")) from None
     except IsADirectoryError:
         raise DataError(Problem(file, "", "a folder, not a mapping file")) from None
+    except InputFileError as e:  # a FIFO, a device, too large
+        raise DataError(Problem(file, "", str(e))) from None
     except YamlError as e:  # too deeply nested, an alias bomb
         raise DataError([Problem(file, w, m) for w, m in e.problems]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:

@@ -19,6 +19,7 @@ are in :mod:`aiopex.portfolio`. Every problem names the file and the field.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aiopex.errors import AiopexError, Problem, ScenarioError
+from aiopex.inputs.files import cap, key_texts
 from aiopex.inputs.scenario import Scenario, _problems, _read_yaml, load_scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -146,7 +148,7 @@ def _member_files(
             problems.append(Problem(label, where, f"no such file or folder: {entry}"))
             found = []
         for f in found:
-            key = f.resolve()
+            key = Path(os.path.realpath(f))  # a symlink loop is named when read
             if key in seen:
                 problems.append(
                     Problem(
@@ -159,20 +161,41 @@ def _member_files(
     return out
 
 
-def _budget(raw: dict[Any, float], label: str, problems: list[Problem]) -> dict[int, float]:
-    out: dict[int, float] = {}
-    for key, value in raw.items():
-        text = str(key).strip()
-        m = re.fullmatch(r"(?:FY)?(\d{4})", text, flags=re.IGNORECASE)
+def _budget(
+    raw: dict[Any, float], written: list[tuple[str, int]], label: str, problems: list[Problem]
+) -> dict[int, float]:
+    """Budget keys as fiscal-year names (``2027``, ``FY2027``), parsed strictly from the
+    text as written: ``2027.0`` or ``0x7eb`` are refused, and two keys naming one fiscal
+    year are refused naming both (YAML read them as one number, the later value kept)."""
+    first: dict[int, tuple[str, int]] = {}
+    for text, line in written:
+        m = re.fullmatch(r"(?:FY)?([0-9]{4})", text.strip(), flags=re.IGNORECASE)
         if m is None or not 1900 <= int(m.group(1)) <= 2200:
             problems.append(
-                Problem(label, f"budget.{text}", "expected a fiscal year such as 2027 or FY2027")
+                Problem(
+                    label,
+                    f"budget.{cap(text)}",
+                    "expected a fiscal year such as 2027 or FY2027",
+                )
             )
             continue
         year = int(m.group(1))
-        if year in out:
-            problems.append(Problem(label, f"budget.{text}", f"FY{year} is given twice"))
-        out[year] = float(value)
+        if year in first:
+            was, at = first[year]
+            problems.append(
+                Problem(
+                    label,
+                    f"budget.{cap(text)}",
+                    f"FY{year} is given twice ({was!r} on line {at} and {text!r} on line "
+                    f"{line}); keep one",
+                )
+            )
+        first.setdefault(year, (text, line))
+    out: dict[int, float] = {}
+    for key, value in raw.items():
+        m = re.fullmatch(r"(?:FY)?([0-9]{4})", str(key).strip(), flags=re.IGNORECASE)
+        if m is not None:
+            out[int(m.group(1))] = float(value)
     return out
 
 
@@ -226,7 +249,8 @@ def read_portfolio(path: str | Path) -> Portfolio:
         problems.append(
             Problem(label, "members", f"members must share one currency to be summed ({listed})")
         )
-    budget = _budget(dict(model.budget), label, problems) if model is not None else {}
+    written = key_texts(path.read_text(encoding="utf-8"), "budget") if model is not None else []
+    budget = _budget(dict(model.budget), written, label, problems) if model is not None else {}
     if problems or model is None:
         raise ScenarioError(problems)
     return Portfolio(path=path, model=model, members=members, budget=budget)

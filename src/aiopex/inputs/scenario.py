@@ -11,6 +11,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -206,7 +207,7 @@ def _compose(
     itself first, so that problems can be named against the file a value comes from.
     Reading problems raise; problems of ``remove`` are appended to ``problems``.
     """
-    real = path.resolve()
+    real = Path(os.path.realpath(path))  # a symlink loop is named when read
     if real in seen:
         cycle = " -> ".join(p.name for p in (*seen, real))
         raise ScenarioError(Problem(label, "extends", f"extends cycle: {cycle}"))
@@ -217,7 +218,7 @@ def _compose(
     files.append((label, copy.deepcopy(doc)))
     if parent_ref is None:
         return doc
-    if not isinstance(parent_ref, str):
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError(
             Problem(label, "extends", f"must be a file name (a string), got {excerpt(parent_ref)}")
         )
@@ -490,6 +491,25 @@ _BOUND_OPS = {
 }
 
 
+def _misplaced(key: str, known: Iterable[Any]) -> str:
+    """The message of a field the model does not take where it was given.
+
+    >>> _misplaced("extends", ["extends"])
+    'only the top of a scenario file may name its parent (extends), not an override'
+    >>> _misplaced("remove", ["remove"])
+    'only a cost line of a file that extends another may be removed (remove: true)'
+    >>> _misplaced("bypas_rate", ["bypass_rate"])
+    'unknown field; did you mean bypass_rate?'
+    """
+    if key == "extends":
+        return "only the top of a scenario file may name its parent (extends), not an override"
+    if key == "remove":
+        return "only a cost line of a file that extends another may be removed (remove: true)"
+    if key in {str(k) for k in known}:
+        return "not a field here (it is one elsewhere in a scenario: see docs/scenario.md)"
+    return "unknown field" + _did_you_mean(key, known)
+
+
 def _did_you_mean(key: str, options: Iterable[Any]) -> str:
     match = difflib.get_close_matches(key, [str(o) for o in options], n=1, cutoff=0.6)
     return f"; did you mean {match[0]}?" if match else ""
@@ -525,7 +545,7 @@ def _problems(e: ValidationError, label: str) -> list[Problem]:
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else ""
-            msg = "unknown field" + _did_you_mean(key, known)
+            msg = _misplaced(key, known)
         elif kind == "missing":
             msg = "required field is missing"
         elif kind == "literal_error":

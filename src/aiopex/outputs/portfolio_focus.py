@@ -157,10 +157,8 @@ def focus_frame(result: Any, vintage: str) -> pd.DataFrame:
 
 def write_focus(result: Any, path: str | os.PathLike[str], vintage: str) -> Path:
     """Write ``forecast_focus.csv`` whole or not at all; returns its path."""
-    from aiopex.atomic import atomic_path
+    from aiopex.atomic import write_csv
 
     target = Path(path)
-    df = focus_frame(result, vintage)
-    with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8")
+    write_csv(focus_frame(result, vintage), target)
     return target

@@ -528,12 +528,11 @@ def write_monthly(review: dict[str, Any], folder: Path) -> list[Path]:
     row per month: the total, with percentiles of per-draw totals, and
     ``baseline_no_actuals``, the baseline of the lines without actuals that month, which
     ``actual`` counts as 0)."""
-    from aiopex.atomic import atomic_path
+    from aiopex.atomic import write_csv
 
     out = []
     for name, key in ((MONTHLY_CSV, "_monthly"), (MONTHLY_TOTAL_CSV, "_monthly_total")):
         path = folder / name
-        with atomic_path(path) as tmp:
-            pd.DataFrame(review[key]).to_csv(tmp, index=False)
+        write_csv(pd.DataFrame(review[key]), path)
         out.append(path)
     return out

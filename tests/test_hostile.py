@@ -1,0 +1,342 @@
+"""Hostile input, second round: each defect class as an adversary met it.
+
+Bad input gets exit 2 with every problem listed and nothing written; nothing that
+exists is replaced unless it is aiopex's own output of the same kind.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aiopex.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CLAIMS = ROOT / "data" / "scenarios" / "claims_triage.yaml"
+EX = ROOT / "data" / "actuals"
+SCENARIO = EX / "claims_assistant.yaml"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("baselines")
+    rc = main(["baseline", str(SCENARIO), "--as-of", "2026-12", "--draws", "1000", "--seed", "7",
+               "--out", str(d)])  # fmt: skip
+    assert rc == 0
+    return d / "claims_assistant" / "2026-12"
+
+
+# -- 1. forecast --save replaces only a saved result ----------------------------------------
+
+
+def test_save_never_replaces_an_unrelated_folder_or_a_baseline(
+    baseline: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    important = tmp_path / "important"
+    important.mkdir()
+    (important / "thesis.docx").write_text("years of work")
+    before = tree(baseline)
+    for target in (important, baseline, baseline / "result"):
+        assert main(["forecast", str(CLAIMS), "--save", str(target)]) == 2
+        assert "--save" in capsys.readouterr().err
+    assert (important / "thesis.docx").read_text() == "years of work"
+    assert tree(baseline) == before
+    # the current folder: refused, and no '.old' folder left behind
+    monkeypatch.chdir(important)
+    assert main(["forecast", str(CLAIMS), "--save", "."]) == 2
+    assert "current folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["important"]
+    assert sorted(p.name for p in important.iterdir()) == ["thesis.docx"]
+
+
+def test_save_into_a_new_an_empty_or_its_own_folder(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["forecast", str(CLAIMS), "--save", str(empty)]) == 0
+    assert json.loads((empty / "manifest.json").read_text())["format"] == "aiopex.result"
+    assert main(["forecast", str(CLAIMS), "--save", str(empty), "--seed", "3"]) == 0  # rerun
+    assert main(["forecast", str(CLAIMS), "--save", str(tmp_path / "new" / "r")]) == 0
+
+
+# -- 5. repeated column names -------------------------------------------------------------
+
+
+def test_a_repeated_column_is_refused_naming_it(tmp_path: Path) -> None:
+    from aiopex.errors import DataError
+    from aiopex.inputs.actuals import read_native, read_usage
+
+    f = tmp_path / "a.csv"
+    f.write_text("month,line,amount,amount\n2027-01,gpu,24123,453697\n")
+    with pytest.raises(DataError) as e:
+        read_native(f, lines={"gpu": "fixed"}, currency="USD")
+    assert [(p.field, p.message) for p in e.value.problems] == [
+        ("amount", "column appears twice (columns 3 and 4); keep one")
+    ]
+    u = tmp_path / "u.csv"
+    u.write_text("month,requests,requests\n2027-01,5,6\n")
+    with pytest.raises(DataError, match="requests: column appears twice"):
+        read_usage(u)
+
+
+# -- 8. FIFOs, devices and sizes ----------------------------------------------------------
+
+
+def _review(tmp_path: Path, baseline: Path, **over: str) -> subprocess.CompletedProcess:
+    args = {"--actuals": str(EX / "other_costs.csv"), "--map": str(EX / "mapping.yaml"),
+            "--usage": str(EX / "usage.csv"), "--period": "2027-Q1",
+            "--out": str(tmp_path / "out"), **over}  # fmt: skip
+    cmd = [sys.executable, "-m", "aiopex", "review", "--baseline", str(baseline), "--no-report"]
+    for k, v in args.items():
+        cmd += [k, v]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("option", ["--map", "--usage", "--actuals"])
+def test_fifos_and_devices_are_refused_not_read(
+    baseline: Path, tmp_path: Path, option: str
+) -> None:
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.csv"
+    zero.symlink_to("/dev/zero")
+    for path, kind in ((fifo, "a FIFO (named pipe)"), (zero, "a device")):
+        r = _review(tmp_path, baseline, **{option: str(path)})  # hung, or MemoryError
+        assert r.returncode == 2, r.stderr
+        assert f"{path}: is {kind}, not a regular" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_large_mapping_is_refused_at_once(tmp_path: Path) -> None:
+    from aiopex.errors import DataError
+    from aiopex.inputs.mapping import MAX_MAPPING_BYTES, load_mapping
+
+    f = tmp_path / "map.yaml"
+    f.write_text("rules:\n" + "  - {line: gpu, match: {ServiceName: x}}\n" * 40_000)
+    assert f.stat().st_size > MAX_MAPPING_BYTES
+    with pytest.raises(DataError, match="the limit is 1,000,000"):
+        load_mapping(f)
+
+
+# -- 9. native CSV read by DuckDB, bounded ------------------------------------------------
+
+
+def test_a_native_gzip_bomb_is_refused_within_its_bound(tmp_path: Path) -> None:
+    from aiopex.errors import DataError
+    from aiopex.inputs.actuals import MAX_NATIVE_BYTES, read_native, read_usage
+
+    f = tmp_path / "bomb.csv.gz"
+    row = b"2027-01,gpu,1\n"
+    with gzip.open(f, "wb", compresslevel=9) as fh:
+        fh.write(b"month,line,amount\n")
+        block = row * 100_000
+        for _ in range(MAX_NATIVE_BYTES // len(block) + 2):
+            fh.write(block)
+    assert f.stat().st_size < MAX_NATIVE_BYTES // 50
+    with pytest.raises(DataError, match="inflates to more than the limit"):
+        read_native(f, lines={"gpu": "fixed"}, currency="USD")
+    big = tmp_path / "usage.csv"
+    big.write_bytes(b"month,requests\n" + b"2027-01,1\n" * (MAX_NATIVE_BYTES // 10 + 1))
+    with pytest.raises(DataError, match="the limit is 20,000,000"):
+        read_usage(big)
+
+
+def test_native_rows_as_duckdb_reads_them(tmp_path: Path) -> None:
+    from aiopex.inputs.actuals import read_native
+
+    f = tmp_path / "a.csv.gz"
+    with gzip.open(f, "wt") as fh:
+        fh.write('\ufeffmonth,line,amount,quantity\n2027-01,gpu,"1,234.5",2\n2027-01,gpu,10,\n')
+    a = read_native(f, lines={"gpu": "fixed"}, currency="USD")
+    assert a.lines["amount"].sum() == 1244.5
+
+
+# -- 17. ASCII YYYY-MM only ---------------------------------------------------------------
+
+
+def test_months_are_ascii_and_normalized(tmp_path: Path) -> None:
+    from aiopex.errors import DataError
+    from aiopex.inputs.actuals import read_native
+
+    f = tmp_path / "a.csv"
+    f.write_text("month,line,amount\n\uff12\uff10\uff12\uff17-01,gpu,5\n 2027-02 ,gpu,5\n")
+    with pytest.raises(DataError) as e:
+        read_native(f, lines={"gpu": "fixed"}, currency="USD")
+    assert [p.field for p in e.value.problems] == ["row 2, month"]
+    f.write_text("month,line,amount\n 2027-02 ,gpu,5\n")
+    a = read_native(f, lines={"gpu": "fixed"}, currency="USD")
+    assert set(a.lines["month"]) == {"2027-02"}
+
+
+# -- 24-27. messages and leftovers --------------------------------------------------------
+
+
+def test_messages_say_what_is_wrong(tmp_path: Path, capsys) -> None:
+    text = CLAIMS.read_text()
+    assert main(["forecast", str(CLAIMS), "--set", "costs[0].remove=true"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean remove" not in err and "extends another" in err
+    assert main(["forecast", str(CLAIMS), "--set", "extends="]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean extends" not in err and "not an override" in err
+    e = tmp_path / "e.yaml"
+    e.write_text("extends: ''\n" + text)
+    assert main(["validate", str(e)]) == 2
+    assert "extends: must be a file name (a string), got ''" in capsys.readouterr().err
+
+
+def test_symlink_loops_are_bad_input(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert main(["validate", str(tmp_path / "a.yaml")]) == 2
+    assert "Too many levels of symbolic links" in capsys.readouterr().err
+    assert main(["run", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "symbolic links" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_usage_history_bounded_and_never_quoted(tmp_path: Path, capsys) -> None:
+    from aiopex.inputs.history import MAX_HISTORY_ROWS
+
+    h = tmp_path / "h.csv"
+    h.write_text("month,requests\n" + "2020-01,100\n" * (MAX_HISTORY_ROWS + 5))
+    s = ROOT / "data" / "scenarios" / "usage_history_reforecast.yaml"
+    over = f"usage.history={h}"
+    assert main(["forecast", str(s), "--set", over]) == 2
+    assert f"more than {MAX_HISTORY_ROWS:,} rows" in capsys.readouterr().err
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    assert main(["forecast", str(s), "--set", f"usage.history={secret}"]) == 2
+    err = capsys.readouterr().err
+    assert "bin/bash" not in err and "not a usage history" in err
+
+
+# -- 6. portfolio budget keys -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "keys, field, said",
+    [
+        ("{2027: 5, 2027.0: 1}", "budget.2027.0", "expected a fiscal year"),
+        ("{2027: 5, 0x7eb: 1}", "budget.0x7eb", "expected a fiscal year"),
+        ('{2027: 5, "FY2027": 1}', "budget.FY2027", "FY2027 is given twice ('2027' on line"),
+    ],
+)
+def test_budget_keys_are_fiscal_year_names(tmp_path: Path, keys: str, field: str, said: str):
+    from aiopex.errors import AiopexError
+    from aiopex.inputs.portfolio import read_portfolio
+
+    f = tmp_path / "p.yaml"
+    f.write_text(f"name: p\nmembers: [{CLAIMS}]\nbudget: {keys}\n")
+    with pytest.raises(AiopexError) as e:
+        read_portfolio(f)
+    assert [(p.field, said in p.message) for p in e.value.problems] == [(field, True)]
+
+
+# -- 19. formula-leading text in CSVs -----------------------------------------------------
+
+
+def test_every_csv_written_neutralizes_formulas(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from aiopex.atomic import write_csv
+
+    f = tmp_path / "a.csv"
+    write_csv(pd.DataFrame({"=name": ["=HYPERLINK(1)", "@SUM(A1)", "ok"], "x": [-1.5, 2, 3]}), f)
+    assert f.read_text().splitlines() == [
+        "'=name,x",
+        "'=HYPERLINK(1),-1.5",
+        "'@SUM(A1),2.0",
+        "ok,3.0",
+    ]
+    # and every writer of a CSV goes through it
+    src = ROOT / "src" / "aiopex"
+    writers = [p for p in src.rglob("*.py") if ".to_csv(" in p.read_text()]
+    assert writers == [src / "atomic.py"]
+
+
+# -- 13. review takes the --out lock ------------------------------------------------------
+
+
+def test_review_refused_while_another_run_writes_into_out(baseline: Path, tmp_path: Path):
+    from aiopex.batch.lock import lock_output
+
+    out = tmp_path / "out"
+    with lock_output(out):
+        r = _review(tmp_path, baseline)
+    assert r.returncode == 2 and "another aiopex run is writing into this folder" in r.stderr
+    assert sorted(out.iterdir()) == []
+    r = _review(tmp_path, baseline, **{"--out": str(tmp_path / "bad" / "out"), "--period": "x"})
+    assert r.returncode == 2 and not (tmp_path / "bad").exists()  # no empty folder left
+
+
+# -- 21. an output may not be an input ----------------------------------------------------
+
+
+def test_outputs_onto_inputs_are_refused(baseline: Path, tmp_path: Path, capsys) -> None:
+    s = tmp_path / "s.yaml"
+    s.write_bytes(CLAIMS.read_bytes())
+    assert main(["forecast", str(s), "--ledger", str(s)]) == 2
+    assert "is the input FILE" in capsys.readouterr().err
+    assert main(["forecast", str(s), "--save", str(tmp_path)]) == 2
+    assert "holds the input FILE" in capsys.readouterr().err
+    assert s.read_bytes() == CLAIMS.read_bytes()
+    actuals = tmp_path / "actuals"
+    actuals.mkdir()
+    (actuals / "costs.csv").write_bytes((EX / "other_costs.csv").read_bytes())
+    inside = actuals / "review"
+    r = _review(tmp_path, baseline, **{"--actuals": str(actuals), "--out": str(inside)})
+    assert r.returncode == 2 and "is inside the input folder --actuals" in r.stderr
+    assert sorted(p.name for p in actuals.iterdir()) == ["costs.csv"]
+
+
+# -- 4. rows without a quantity: the variance is unexplained ------------------------------
+
+
+def test_rows_without_a_quantity_leave_the_line_unexplained(baseline: Path, tmp_path: Path):
+    from aiopex.inputs.actuals import read_native
+
+    rows = (EX / "other_costs.csv").read_text()
+    f = tmp_path / "costs.csv"
+    f.write_text(rows + "2027-02,support_team,50000,,USD\n")  # one row, no quantity
+    names = {r.split(",")[1] for r in rows.splitlines()[1:]}
+    a = read_native(f, lines=dict.fromkeys(names, "fixed"), currency="USD")
+    q = a.lines.set_index(["line", "month"])["quantity"]
+    assert np.isnan(q[("support_team", "2027-02")]) and q[("support_team", "2027-01")] == 1.5
+    r = _review(tmp_path, baseline, **{"--actuals": str(f), "--map": str(EX / "mapping.yaml")})
+    assert r.returncode == 0, r.stderr
+    rv = json.loads((tmp_path / "out" / "review.json").read_text())
+    line = next(x for x in rv["lines"] if x["line"] == "support_team")
+    assert line["price"] == 0 and line["volume"] == 0
+    assert line["unexplained"] == pytest.approx(line["variance"])
+
+
+def test_focus_rows_without_a_quantity_leave_the_line_without_one(tmp_path: Path) -> None:
+    from aiopex.inputs.actuals import read_focus
+    from aiopex.inputs.mapping import load_mapping
+
+    head = ("ChargePeriodStart,BillingPeriodStart,BillingCurrency,ChargeCategory,ChargeClass,"
+            "ServiceName,PricingQuantity,PricingUnit,EffectiveCost,ProviderName")  # fmt: skip
+    t = "2027-01-01T00:00:00Z"
+    f = tmp_path / "focus.csv"
+    f.write_text(head + f"\n{t},{t},USD,Usage,,GPU,10,Hours,100,P\n"
+                 f"{t},{t},USD,Usage,,GPU,NULL,Hours,50000,P\n")  # fmt: skip
+    m = tmp_path / "map.yaml"
+    m.write_text("rules:\n  - {line: gpu, match: {ServiceName: GPU}, quantity_scale: 1}\n")
+    a = read_focus([f], mapping=load_mapping(m, {"gpu"}), currency="USD", lines={"gpu": "fixed"})
+    assert a.lines["amount"].sum() == 50100 and np.isnan(a.lines["quantity"].iloc[0])
