@@ -134,3 +134,24 @@ def test_a_cost_after_the_horizon_is_noted(tmp_path):
     assert r.scenario.notes() == [said + ", so the line costs nothing in this forecast"]
     assert said in summary_text(r) and said in str(report.headline(r))
     assert main(["validate", str(path)]) == 0
+
+
+def test_the_cli_and_the_html_report_print_a_metric_the_same_way(assistant):
+    """One rule for a metric's text (outputs/format.metric_value): the CLI summary printed
+    a missing NPV 'n/a' and absorbed_share 0.254 '25.4%', the HTML report 'none' and
+    '25%'. Every metric row of the summary equals the report's base case cell."""
+    import copy
+
+    from aiopex.outputs.format import metric_value
+
+    r = copy.copy(assistant)
+    r.metrics = dict(assistant.metrics, npv=None, roi=None, irr_annual=None, payback_month=None)
+    cli = summary_text(r)
+    table = report.metrics_table(r).data
+    cells = dict(zip(table["name in the data"], table["base case"], strict=True))
+    for name in ("run_rate_monthly", "npv", "roi", "irr_annual", "payback_month"):
+        assert cells[name] == metric_value(name, r.metrics[name], "USD", r.months), name
+        assert f"  {text.label(name)}" in cli and cells[name] in cli.split(text.label(name))[1]
+    assert (cells["npv"], cells["roi"], cells["irr_annual"]) == ("n/a", "n/a", "none")
+    assert cells["payback_month"] == f"not within {len(r.months)} months"
+    assert metric_value("absorbed_share", 0.254, "USD") == "25%"  # the registry's decimals

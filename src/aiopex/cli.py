@@ -252,6 +252,7 @@ def summary_text(result: Any) -> str:
     of time saved and the cost of errors; the readiness flags by name.
     """
     from aiopex.outputs import text
+    from aiopex.outputs.format import metric_value
 
     s = result.scenario
     m = result.metrics
@@ -260,7 +261,7 @@ def summary_text(result: Any) -> str:
     mc = u is not None
 
     def cell(name: str, value: Any, pct: bool = False) -> str:
-        return text.fmt(name, value, cur, result.months, percentile=pct)
+        return metric_value(name, value, cur, result.months, percentile=pct)
 
     def stats(name: str) -> tuple[str, str]:
         if not mc or name not in u.index:

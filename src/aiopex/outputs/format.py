@@ -97,35 +97,62 @@ def number(value: Any) -> str:
     return str(value)
 
 
-def payback(month: float | None, months: Sequence[str], percentile: bool = False) -> str:
-    """``month 11 (2027-12)``; no payback is ``not within H months``, or for a
-    percentile ``beyond the horizon``.
+def payback(month: float | None, months: Sequence[str] | None, percentile: bool = False) -> str:
+    """``month 11 (2027-12)``; no payback is ``not within H months`` (``not within the
+    horizon`` when the months are not given), or for a percentile ``beyond the horizon``.
 
     >>> payback(1, ["2027-01", "2027-02"]), payback(None, ["2027-01"], percentile=True)
     ('month 1 (2027-02)', 'beyond the horizon')
+    >>> payback(None, ["2027-01", "2027-02"]), payback(3, None)
+    ('not within 2 months', 'month 3')
     """
-    if missing(month):
-        return BEYOND if percentile else f"not within {len(months)} months"
-    m = int(round(month))  # type: ignore[arg-type]
-    label = months[m] if 0 <= m < len(months) else ""
+    if month is None or missing(month):
+        if percentile:
+            return BEYOND
+        return f"not within {len(months)} months" if months else "not within the horizon"
+    m = int(round(month))
+    label = months[m] if months is not None and 0 <= m < len(months) else ""
     return f"month {m} ({label})" if label else f"month {m}"
 
 
-def metric_value(
-    name: str, value: Any, currency: str, months: Sequence[str], percentile: bool = False
-) -> str:
-    """A metric's value as text, by its kind in :mod:`aiopex.metrics`.
+#: Metrics whose missing value means "there is none" (no IRR exists), not "not known".
+NONE_WHEN_MISSING = frozenset({"irr_annual", "mirr_annual"})
 
-    >>> metric_value("npv", 1234.5, "USD", []), metric_value("roi", 0.25, "USD", [])
+
+def metric_value(
+    name: str,
+    value: Any,
+    currency: str,
+    months: Sequence[str] | None = None,
+    percentile: bool = False,
+) -> str:
+    """A metric's value as text, by its kind and decimals in :mod:`aiopex.metrics`: the one
+    rule of every output (CLI, HTML reports, notebooks).
+
+    A missing value (``None`` or NaN) reads as what it means for that metric: no payback
+    within the horizon (``beyond the horizon`` for a percentile), ``none`` for an IRR or
+    MIRR that does not exist, ``n/a`` otherwise.
+
+    Examples
+    --------
+    >>> metric_value("npv", 1234.5, "USD"), metric_value("roi", 0.25, "USD")
     ('USD 1,234', '25.0%')
-    >>> metric_value("cost_per_request", 0.52481, "USD", [])
-    'USD 0.5248'
+    >>> metric_value("cost_per_request", 0.52481, "USD"), metric_value("retrains", 5.0, "USD")
+    ('USD 0.5248', '5')
+    >>> metric_value("absorbed_share", 0.254, "USD"), metric_value("npv", None, "USD")
+    ('25%', 'n/a')
+    >>> metric_value("payback_month", 11, "USD", ["2027-%02d" % m for m in range(1, 13)])
+    'month 11 (2027-12)'
+    >>> metric_value("payback_month", None, "USD", percentile=True)
+    'beyond the horizon'
+    >>> metric_value("irr_annual", None, "USD")
+    'none'
     """
     kind = _metric(name)
     if kind.kind == "month":
         return payback(value, months, percentile)
     if missing(value):
-        return "none"
+        return "none" if kind.name in NONE_WHEN_MISSING else NA
     if kind.kind == "money":
         decimals = kind.decimals if abs(value) < 1 else min(kind.decimals, 2)
         return money(value, currency, decimals)

@@ -208,7 +208,7 @@ def _range_note(result: Result, name: str) -> str:
     cur, months = result.scenario.currency, result.months
 
     def f(q: str) -> str:
-        return text.fmt(name, st[q], cur, months, percentile=True)
+        return metric_value(name, st[q], cur, months, percentile=True)
 
     return f"median {f('p50')}; P10 to P90: {f('p10')} to {f('p90')}"
 

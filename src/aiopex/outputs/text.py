@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiopex.metrics import metric as metric_entry
-from aiopex.outputs.format import BEYOND, NA, count, missing, money, share
+from aiopex.outputs.format import count, money, share
 
 BASE_CASE = "base case: one run with every range at its point value"
 
@@ -177,54 +177,6 @@ def papermill_command(
         else:
             parts += ["-p", key, shlex.quote(str(value))]
     return " ".join(parts)
-
-
-def _kind(name: str) -> str:
-    """The metric's kind in the registry (:mod:`aiopex.metrics`)."""
-    return metric_entry(name).kind
-
-
-def fmt(
-    name: str,
-    value: Any,
-    currency: str,
-    months: Sequence[str] | None = None,
-    percentile: bool = False,
-) -> str:
-    """A metric's value in words: money, a percentage, a count or a month.
-
-    ``None`` (or NaN) reads as what it means for that metric: no payback within the
-    horizon (``beyond the horizon`` for a percentile), no IRR, ``n/a`` otherwise.
-
-    Examples
-    --------
-    >>> fmt("npv", 5707701.2, "USD"), fmt("roi", 0.291, "USD"), fmt("retrains", 5.0, "USD")
-    ('USD 5,707,701', '29.1%', '5')
-    >>> fmt("payback_month", 11, "USD", ["2027-%02d" % m for m in range(1, 13)])
-    'month 11 (2027-12)'
-    >>> fmt("payback_month", None, "USD", percentile=True), fmt("irr_annual", None, "USD")
-    ('beyond the horizon', 'none')
-    """
-    kind = _kind(name)
-    if kind == "month":
-        if missing(value):
-            return BEYOND if percentile else "not within the horizon"
-        m = int(round(float(value)))
-        when = months[m] if months is not None and 0 <= m < len(months) else ""
-        return f"month {m} ({when})" if when else f"month {m}"
-    if missing(value):
-        return "none" if name in ("irr_annual", "mirr_annual") else NA
-    if name == "cost_per_request":
-        return money(value, currency, 4 if abs(value) < 1 else 2)
-    if kind == "money":
-        return money(value, currency)
-    if kind == "share":
-        return share(value)
-    if kind == "count":
-        return count(value)
-    if kind == "multiple":
-        return f"{value:.1f}x"
-    return f"{value:,.4g}"
 
 
 def portfolio_text(result: Any, independent: Any = None) -> str:
