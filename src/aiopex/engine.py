@@ -33,7 +33,7 @@ from aiopex.model.readiness import readiness_report
 from aiopex.months import labels as month_labels
 from aiopex.months import parts as month_parts
 from aiopex.months import run_rate_window
-from aiopex.names import CATEGORIES, DRIVER_SERIES, PERCENTILES
+from aiopex.names import CATEGORIES, COMMITMENT_DRIVER, DRIVER_SERIES, PERCENTILES
 from aiopex.result import STAT_COLUMNS, Draws, Result, summarize_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -135,12 +135,14 @@ def _sampled_params(
 
 def _history(scenario: Scenario) -> Any:
     """Fit the history-based usage forecast (statsmodels is imported only here)."""
+    from aiopex.inputs.history import read_history
     from aiopex.model import forecasting as history
 
     u = scenario.model.usage
     frame = scenario.history_frame
     if frame is None:
-        frame = history.read_history(Path(u.history), scenario.start, u.method)  # type: ignore[arg-type]
+        assert u.history is not None  # a history-based scenario names its file
+        frame = read_history(Path(u.history), scenario.start, u.method)
     fc = history.forecast_series(frame["requests"], scenario.start, scenario.horizon, u.method)
     users = None
     if "active_users" in frame.columns:
@@ -249,7 +251,7 @@ def simulate(
     category: dict[str, np.ndarray] = {}
     kept: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for ln in lines:
-        if ln.driver == _commit.COMMITMENT:
+        if ln.driver == COMMITMENT_DRIVER:
             continue
         k = f"costs.{ln.name}."
         qty = _costs.quantity(ln, out, p.get(k + "fte"), p.get(k + "capacity_per_unit"), shape)
@@ -257,7 +259,7 @@ def simulate(
         kept[ln.name] = (qty, rate_m, _costs.amount(qty, rate_m, ln))
     out["commitments"] = {}  # name -> (Split, C * n)
     for ln in lines:
-        if ln.driver == _commit.COMMITMENT:
+        if ln.driver == COMMITMENT_DRIVER:
             kept[ln.name], split = _commit.apply(ln, kept, shape)
             out["commitments"][ln.name] = (split, ln.rate * _commit.months_in_horizon(ln))
     for ln in lines:
@@ -505,7 +507,7 @@ def run(
         fc = hist[0]
         history_info = fc.info(series=True)
 
-    commitment_months = None
+    commitment_months: pd.DataFrame | None = None
     if det["commitments"]:
         commitment_months = pd.concat(
             [
@@ -523,7 +525,7 @@ def run(
                     }
                 )
                 for ln in lines
-                if ln.driver == _commit.COMMITMENT
+                if ln.driver == COMMITMENT_DRIVER
                 for name, (sp, _) in [(ln.name, det["commitments"][ln.name])]
             ],
             ignore_index=True,
@@ -543,7 +545,7 @@ def run(
             },
         }
         for ln in lines
-        if ln.driver == _commit.COMMITMENT
+        if ln.driver == COMMITMENT_DRIVER
     ]
     result = Result(
         scenario=scenario,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from aiopex.model import Floats
+
 
 def error_unit_cost(
-    cost_per_error: np.ndarray,
-    hourly_rate: np.ndarray,
-    catch_rate: np.ndarray | float = 0.0,
-    minutes_per_caught_error: np.ndarray | float = 0.0,
-) -> np.ndarray:
+    cost_per_error: Floats | float,
+    hourly_rate: Floats | float,
+    catch_rate: Floats | float = 0.0,
+    minutes_per_caught_error: Floats | float = 0.0,
+) -> Floats | float:
     """The cost of one wrong output, ``e``.
 
     ``e = (1 - catch_rate) * cost_per_error + catch_rate * minutes_per_caught_error / 60 *
@@ -25,7 +27,7 @@ def error_unit_cost(
     )
 
 
-def running(detected: np.ndarray, fallback: str) -> np.ndarray:
+def running(detected: Floats, fallback: str) -> Floats:
     """1 in a month the system runs, 0 in a *detected* degraded month with
     ``fallback: manual`` (the work went back to people)."""
     if fallback == "manual":
@@ -34,14 +36,14 @@ def running(detected: np.ndarray, fallback: str) -> np.ndarray:
 
 
 def benefit(
-    requests: np.ndarray,
-    accuracy: np.ndarray,
-    detected: np.ndarray,
-    minutes_saved_per_item: np.ndarray,
-    hourly_rate: np.ndarray,
-    error_cost: np.ndarray,
+    requests: Floats,
+    accuracy: Floats,
+    detected: Floats,
+    minutes_saved_per_item: Floats,
+    hourly_rate: Floats,
+    error_cost: Floats | float,
     fallback: str,
-) -> np.ndarray:
+) -> Floats:
     """Monthly benefit.
 
     ``benefit(m) = requests(m) * (accuracy(m) * minutes_saved_per_item / 60 * hourly_rate
@@ -60,9 +62,7 @@ def benefit(
     return b
 
 
-def errors(
-    requests: np.ndarray, accuracy: np.ndarray, detected: np.ndarray, fallback: str
-) -> np.ndarray:
+def errors(requests: Floats, accuracy: Floats, detected: Floats, fallback: str) -> Floats:
     """Wrong outputs per month in the months the system runs: ``requests(m) * (1 -
     accuracy(m))``, 0 in a detected degraded month with ``fallback: manual``. Times
     ``catch_rate`` they are ``errors_caught``, times ``1 - catch_rate`` ``errors_escaped``,
@@ -71,8 +71,8 @@ def errors(
 
 
 def silent_error(
-    requests: np.ndarray, accuracy: np.ndarray, silent: np.ndarray, error_cost: np.ndarray
-) -> np.ndarray:
+    requests: Floats, accuracy: Floats, silent: Floats, error_cost: Floats | float
+) -> Floats:
     """The cost of wrong outputs in silent months, per month:
     ``silent(m) * requests(m) * (1 - accuracy(m)) * e``; its sum over the months is the
     metric ``silent_error_cost``."""

@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.model import Floats
 from aiopex.model.costs import LineSpec
 from aiopex.names import COMMITMENT_DRIVER as COMMITMENT
 
 
-def on_demand_bought(amount_per_month: float | np.ndarray, discount: float) -> np.ndarray:
+def on_demand_bought(amount_per_month: float | Floats, discount: float) -> Floats:
     """``E = C / (1 - d)``: the on-demand spend a commitment of ``C`` a month buys.
 
     >>> float(on_demand_bought(15000.0, 0.25))
@@ -41,7 +42,7 @@ def on_demand_bought(amount_per_month: float | np.ndarray, discount: float) -> n
     return np.asarray(amount_per_month, dtype=float) / (1.0 - discount)
 
 
-def term_window(from_month: int, term_months: int, months: int) -> np.ndarray:
+def term_window(from_month: int, term_months: int, months: int) -> Floats:
     """1.0 in the term's months ``from_month .. from_month + term_months - 1`` (cut at the
     horizon), else 0.0; shape ``(months,)``.
 
@@ -76,17 +77,17 @@ class Split:
         (0 when ``S = 0``), 1 outside.
     """
 
-    spend: np.ndarray
-    window: np.ndarray
-    covered: np.ndarray
-    overage: np.ndarray
-    unused: np.ndarray
-    savings: np.ndarray
-    billed: np.ndarray
-    factor: np.ndarray
+    spend: Floats
+    window: Floats
+    covered: Floats
+    overage: Floats
+    unused: Floats
+    savings: Floats
+    billed: Floats
+    factor: Floats
 
 
-def split(S: np.ndarray, C: float, d: float, window: np.ndarray) -> Split:
+def split(S: Floats, C: float, d: float, window: Floats) -> Split:
     """Split the covered lines' on-demand spend ``S(m)`` under a commitment.
 
     Parameters
@@ -122,7 +123,7 @@ def split(S: np.ndarray, C: float, d: float, window: np.ndarray) -> Split:
     return Split(S, w, covered, overage, unused, savings, billed, factor)
 
 
-def utilization(unused_total: np.ndarray, committed_total: float) -> np.ndarray:
+def utilization(unused_total: Floats, committed_total: float) -> Floats:
     """``commitment_utilization = 1 - unused / (C * n)``, ``n`` the term's months within
     the horizon (``committed_total = C * n``).
 
@@ -132,7 +133,7 @@ def utilization(unused_total: np.ndarray, committed_total: float) -> np.ndarray:
     return 1.0 - np.asarray(unused_total, dtype=float) / committed_total
 
 
-def level_costs(S_term: np.ndarray, levels: np.ndarray, d: float) -> np.ndarray:
+def level_costs(S_term: Floats, levels: Floats, d: float) -> Floats:
     """Per level ``C`` and draw, the covered lines' cost over the term:
     ``sum_m (C + max(S(m) - C / (1 - d), 0))``.
 
@@ -168,7 +169,7 @@ def level_costs(S_term: np.ndarray, levels: np.ndarray, d: float) -> np.ndarray:
     return out
 
 
-def level_unused(S_term: np.ndarray, levels: np.ndarray, d: float) -> np.ndarray:
+def level_unused(S_term: Floats, levels: Floats, d: float) -> Floats:
     """Per level and draw, the unused commitment over the term:
     ``sum_m (C - (1 - d) * min(S(m), C / (1 - d)))``; shape ``(L, draws)``.
 
@@ -210,7 +211,7 @@ def months_in_horizon(spec: LineSpec) -> int:
     return spec.to_month - spec.from_month + 1
 
 
-Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
+Arrays = tuple[Floats, Floats, Floats]
 
 
 def apply(spec: LineSpec, lines: dict[str, Arrays], shape: tuple[int, int]) -> tuple[Arrays, Split]:

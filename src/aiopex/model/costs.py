@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.model import Floats
 from aiopex.names import LINE_DEFAULTS
 
 
@@ -121,7 +122,7 @@ class Driver:
     """
 
     name: str
-    quantity: Callable[..., np.ndarray]
+    quantity: Callable[..., Floats]
     excel: str
     unit: str
     scales_with: str
@@ -130,27 +131,27 @@ class Driver:
     annual_rate: bool = False
 
 
-def _one_time(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+def _one_time(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]) -> Floats:
     q = np.zeros(shape)
     if line.month is not None and line.month < shape[1]:
         q[:, line.month] = 1.0
     return q
 
 
-def _series(name: str, divisor: float = 1.0) -> Callable[..., np.ndarray]:
-    def q(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+def _series(name: str, divisor: float = 1.0) -> Callable[..., Floats]:
+    def q(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]) -> Floats:
         x = drivers[name] if divisor == 1.0 else drivers[name] / divisor
         return np.broadcast_to(x, shape)
 
     return q
 
 
-def _fte(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+def _fte(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]) -> Floats:
     assert fte is not None
     return np.broadcast_to(fte, shape)
 
 
-def _capacity(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]):
+def _capacity(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]) -> Floats:
     assert cap is not None
     units = ceil_units(drivers["requests"] / cap)
     return np.broadcast_to(np.maximum(float(line.min_units or 0), units), shape)
@@ -221,11 +222,11 @@ DRIVERS: dict[str, Driver] = {d.name: d for d in _LIST}
 
 def quantity(
     line: LineSpec,
-    drivers: dict[str, np.ndarray],
-    fte: np.ndarray | None,
-    capacity_per_unit: np.ndarray | None,
+    drivers: dict[str, Floats],
+    fte: Floats | None,
+    capacity_per_unit: Floats | None,
     shape: tuple[int, int],
-) -> np.ndarray:
+) -> Floats:
     """The quantity ``q(m)`` of a line's driver, shape ``(draws, months)`` (see :data:`DRIVERS`)."""
     try:
         d = DRIVERS[line.driver]
@@ -238,7 +239,7 @@ def quantity(
 CEIL_TOLERANCE = 1e-9
 
 
-def ceil_units(x: np.ndarray) -> np.ndarray:
+def ceil_units(x: Floats) -> Floats:
     """Units needed for a load of ``x`` units: ``ceil(x - 1e-9 * |x|)``.
 
     ``ceil`` that ignores float noise below ``1e-9`` relative: 30000.000000000004
@@ -253,20 +254,18 @@ def ceil_units(x: np.ndarray) -> np.ndarray:
     return np.ceil(x - CEIL_TOLERANCE * np.abs(x))
 
 
-def escalation(escalation_per_year: np.ndarray, months: int) -> np.ndarray:
+def escalation(escalation_per_year: Floats, months: int) -> Floats:
     """``(1 + escalation_per_year)^(m/12)`` for ``m = 0 .. months-1``."""
     return (1.0 + escalation_per_year) ** (np.arange(months) / 12.0)
 
 
-def window(line: LineSpec, months: int) -> np.ndarray:
+def window(line: LineSpec, months: int) -> Floats:
     """1 within ``from_month .. to_month`` (inclusive), else 0."""
     m = np.arange(months)
     return ((m >= line.from_month) & (m <= line.to_month)).astype(float)
 
 
-def monthly_rate(
-    line: LineSpec, rate: np.ndarray, escalation_per_year: np.ndarray, months: int
-) -> np.ndarray:
+def monthly_rate(line: LineSpec, rate: Floats, escalation_per_year: Floats, months: int) -> Floats:
     """The rate per unit of quantity in month ``m``: ``rate * (1+e)^(m/12)``, ``/ 12`` for ``fte``.
 
     So that ``amount(m) = q(m) * monthly_rate(m) * window(m)`` for every driver.
@@ -275,6 +274,6 @@ def monthly_rate(
     return per * escalation(escalation_per_year, months)
 
 
-def amount(q: np.ndarray, rate_m: np.ndarray, line: LineSpec) -> np.ndarray:
+def amount(q: Floats, rate_m: Floats, line: LineSpec) -> Floats:
     """``amount(m) = q(m) * rate * (1 + escalation_per_year)^(m/12)`` within the window, else 0."""
     return q * rate_m * window(line, q.shape[1])

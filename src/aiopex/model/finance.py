@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.model import Floats
 
-def monthly_rate(discount_rate: np.ndarray | float) -> np.ndarray:
+
+def monthly_rate(discount_rate: Floats | float) -> Floats:
     """``r = (1 + discount_rate)^(1/12) - 1``: the monthly rate of an annual effective rate.
 
     Examples
@@ -31,7 +33,7 @@ def monthly_rate(discount_rate: np.ndarray | float) -> np.ndarray:
     return (1.0 + np.asarray(discount_rate, dtype=float)) ** (1.0 / 12.0) - 1.0
 
 
-def npv(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
+def npv(net: Floats, discount_rate: Floats | float) -> Floats:
     """``NPV = sum_m net(m) / (1 + r)^(m+1)``, exactly Excel's ``=NPV(r, net_0 .. net_{H-1})``.
 
     Examples
@@ -42,7 +44,8 @@ def npv(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
     net = np.atleast_2d(net)
     r = np.reshape(monthly_rate(discount_rate), (-1, 1))
     m = np.arange(net.shape[1])
-    return (net / (1.0 + r) ** (m + 1)).sum(axis=1)
+    out: Floats = (net / (1.0 + r) ** (m + 1)).sum(axis=1)
+    return out
 
 
 #: Rates (monthly) scanned for sign changes of the NPV: 0, and from 1e-6 to 0.999999 below
@@ -69,7 +72,7 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 @functools.lru_cache(maxsize=16)
-def _grid_powers(H: int) -> np.ndarray:
+def _grid_powers(H: int) -> Floats:
     """``(grid, H)``: ``(1+g)^(H-1-m)`` below zero, ``(1+g)^-m`` from zero up, so that
     ``flows @ powers.T`` has the sign of the NPV at every grid rate; powers below 1e-250
     are set to 0 (subnormal numbers slow matrix products down a hundredfold)."""
@@ -82,7 +85,7 @@ def _grid_powers(H: int) -> np.ndarray:
     return pw
 
 
-def _scaled_npv(c: np.ndarray, x: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _scaled_npv(c: Floats, x: Floats, K: Floats) -> tuple[Floats, Floats]:
     """``h(x) = sum_m c_m (1+x)^(K-m)`` and ``h'(x)`` per row: the NPV at rate ``x`` times
     ``(1+x)^K``, the same sign; ``K = H-1`` below zero keeps every power <= 1."""
     H = c.shape[1]
@@ -94,7 +97,7 @@ def _scaled_npv(c: np.ndarray, x: np.ndarray, K: np.ndarray) -> tuple[np.ndarray
     return h, dh
 
 
-def irr(net: np.ndarray) -> np.ndarray:
+def irr(net: Floats) -> Floats:
     """Monthly IRR of each row of ``net``: the root closest to zero; NaN where none.
 
     Solves ``sum_m net(m) / (1 + x)^m = 0`` for ``x > -1``. Cash flows may have several
@@ -161,9 +164,7 @@ def irr(net: np.ndarray) -> np.ndarray:
     return out
 
 
-def _refine(
-    c: np.ndarray, lo: np.ndarray, hi: np.ndarray, K: int, max_iter: int = 200
-) -> np.ndarray:
+def _refine(c: Floats, lo: Floats, hi: Floats, K: int, max_iter: int = 200) -> Floats:
     """The root of ``sum c_m (1+x)^(K-m)`` in ``[lo, hi]`` (a sign change), per row:
     Newton's method, falling back to bisection whenever a step leaves the bracket."""
     n = c.shape[0]
@@ -197,7 +198,7 @@ def _refine(
     return x
 
 
-def irr_annual(net: np.ndarray) -> np.ndarray:
+def irr_annual(net: Floats) -> Floats:
     """``irr_annual = (1 + IRR of net(m))^12 - 1``; NaN where the flows have no IRR.
 
     The monthly IRR is the root closest to zero (:func:`irr`).
@@ -205,7 +206,7 @@ def irr_annual(net: np.ndarray) -> np.ndarray:
     return (1.0 + irr(net)) ** 12 - 1.0
 
 
-def mirr(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
+def mirr(net: Floats, discount_rate: Floats | float) -> Floats:
     """Monthly MIRR of each row of ``net``, as Excel's ``MIRR(values, r, r)`` with ``r`` the
     monthly discount rate as both the finance and the reinvestment rate.
 
@@ -240,12 +241,12 @@ def mirr(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
     return np.where(ok, out, np.nan)
 
 
-def mirr_annual(net: np.ndarray, discount_rate: np.ndarray | float) -> np.ndarray:
+def mirr_annual(net: Floats, discount_rate: Floats | float) -> Floats:
     """``mirr_annual = (1 + MIRR of net(m))^12 - 1`` (:func:`mirr`); NaN where undefined."""
     return (1.0 + mirr(net, discount_rate)) ** 12 - 1.0
 
 
-def payback_month(net: np.ndarray) -> np.ndarray:
+def payback_month(net: Floats) -> Floats:
     """Smallest ``m`` from which the cumulative net is ``>= 0`` for every later month.
 
     NaN where the cumulative net ends below 0.

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,6 +91,7 @@ from aiopex.inputs.history import (  # noqa: F401  (re-exported)
     _needs,
     read_history,
 )
+from aiopex.model import Floats
 
 #: Combinations: name -> members (means in the working scale).
 COMBOS: dict[str, tuple[str, ...]] = {
@@ -137,7 +139,7 @@ def backtest_origins(n: int, min_train: int = 6) -> list[int]:
     return list(range(first, n, step))[:BACKTEST_ORIGINS]
 
 
-def has_season(w: np.ndarray) -> bool:
+def has_season(w: Floats) -> bool:
     """Whether the month-to-month changes of ``w`` show a yearly season.
 
     The changes' autocorrelation at lag 12, ``r12``, is compared with its 90% limit
@@ -160,7 +162,7 @@ def has_season(w: np.ndarray) -> bool:
 
 
 @contextmanager
-def _fitting(counter: list[int]):
+def _fitting(counter: list[int]) -> Iterator[None]:
     """Count statsmodels' warnings into ``counter[0]``; BLAS on one thread meanwhile.
 
     statsmodels is imported before the warnings are caught: importing it sets some of
@@ -185,16 +187,16 @@ def _fitting(counter: list[int]):
 class _Fit:
     """One variant fitted on the working scale: forecasts, sd, backtest forecasts."""
 
-    point: np.ndarray  # (steps,)
-    sd: np.ndarray | None  # (steps,) the model's own, or None (Theta)
-    backtest: dict[int, np.ndarray]  # origin -> forecasts of positions origin.. (<= 12)
+    point: Floats  # (steps,)
+    sd: Floats | None  # (steps,) the model's own, or None (Theta)
+    backtest: dict[int, Floats]  # origin -> forecasts of positions origin.. (<= 12)
 
 
 def _fit(variant: str, w: pd.Series, steps: int, origins: list[int]) -> _Fit:
     """Fit ``variant`` to ``w`` (working scale), forecast ``steps``, backtest ``origins``."""
     family, seasonal = VARIANTS[variant]
     v, n = w.to_numpy(dtype=float), len(w)
-    bt: dict[int, np.ndarray] = {}
+    bt: dict[int, Floats] = {}
     ends = {t: min(t + BACKTEST_H, n) for t in origins}
     if family == "naive":
         h = np.arange(1, steps + 1)
@@ -254,7 +256,7 @@ def _fit(variant: str, w: pd.Series, steps: int, origins: list[int]) -> _Fit:
     )
 
 
-def _seasonal_naive(v: np.ndarray, t: int, k: int, drift: bool) -> np.ndarray:
+def _seasonal_naive(v: Floats, t: int, k: int, drift: bool) -> Floats:
     """Seasonal naive from origin ``t``: the same month last year, for ``k`` months.
 
     With ``drift``, plus the mean year-on-year change of the ``t`` months, ``d = mean(v[12:t]
@@ -272,7 +274,7 @@ def _seasonal_naive(v: np.ndarray, t: int, k: int, drift: bool) -> np.ndarray:
     return point
 
 
-def _theta_from(res: Any, v: np.ndarray, t: int, k: int) -> np.ndarray:
+def _theta_from(res: Any, v: Floats, t: int, k: int) -> Floats:
     """Theta's forecast of ``k`` months from origin ``t`` with the parameters of ``res``.
 
     statsmodels' Theta forecast (theta = 2) is ``b0 / 2 * (h - 1 + 1/a - (1-a)**t / a)``
@@ -292,7 +294,8 @@ def _theta_from(res: Any, v: np.ndarray, t: int, k: int) -> np.ndarray:
     for j in range(t):
         level = a * x[j] + (1 - a) * level
     h = np.arange(1, k + 1) - 1 + (1 / a - (1 - a) ** t / a if a > 0 else 0.0)
-    return 0.5 * b0 * h + level + s[(t + np.arange(k)) % SEASON]
+    out: Floats = 0.5 * b0 * h + level + s[(t + np.arange(k)) % SEASON]
+    return out
 
 
 @dataclass
@@ -342,17 +345,17 @@ class HistoryForecast:
     """
 
     method: str
-    mean: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
+    mean: Floats
+    lower: Floats
+    upper: Floats
     errors: dict[str, float]
     as_of: str
     failures: dict[str, str] = field(default_factory=dict)
     members: tuple[str, ...] = ()
     months: int = 0
     log: bool = False
-    sd: np.ndarray | None = None
-    sd_upper: np.ndarray | None = None
+    sd: Floats | None = None
+    sd_upper: Floats | None = None
     calibration: float = 1.0
     calibration_upper: float = 1.0
     warnings: int = 0
@@ -397,7 +400,7 @@ class HistoryForecast:
             "as_of": self.as_of,
         } | out
 
-    def sample(self, draws: int, rng: np.random.Generator) -> np.ndarray:
+    def sample(self, draws: int, rng: np.random.Generator) -> Floats:
         """Draw ``(draws, H)`` usage paths from the forecast.
 
         With ``sd`` (what :func:`forecast_series` gives): in the working scale, path
@@ -443,10 +446,11 @@ class HistoryForecast:
             x = np.where(x > 0, x * up, x)
         centre = np.log(self.mean) if self.log else self.mean
         paths = np.exp(centre + x) if self.log else centre + x
-        return np.maximum(paths, 0.0)
+        out: Floats = np.maximum(paths, 0.0)
+        return out
 
 
-def _plan(method: str, w: np.ndarray) -> tuple[list[str], list[str]]:
+def _plan(method: str, w: Floats) -> tuple[list[str], list[str]]:
     """The methods compared by backtest error and the variants fitted, for history ``w``.
 
     ``w`` is the history in the working scale (logs or levels). For ``auto``: ``naive``
@@ -479,7 +483,7 @@ def _plan(method: str, w: np.ndarray) -> tuple[list[str], list[str]]:
     return [method], [method]
 
 
-def _mase(v: np.ndarray, bt: dict[int, np.ndarray], log: bool, scale: float) -> float:
+def _mase(v: Floats, bt: dict[int, Floats], log: bool, scale: float) -> float:
     """Mean absolute error of backtest forecasts (working scale) in levels, over ``scale``."""
     if not bt:
         return math.nan
@@ -487,7 +491,7 @@ def _mase(v: np.ndarray, bt: dict[int, np.ndarray], log: bool, scale: float) -> 
     return float(np.mean(np.concatenate(err)) / scale)
 
 
-def _levels(x: np.ndarray, log: bool) -> np.ndarray:
+def _levels(x: Floats, log: bool) -> Floats:
     return np.exp(x) if log else np.maximum(x, 0.0)
 
 
@@ -593,7 +597,7 @@ def forecast_series(
             fits[name] = fit
             errors[name] = _mase(v, fit.backtest, log, scale)
 
-    found: dict[str, tuple] = {}
+    found: dict[str, Combined] = {}
     for choice in choices:
         if choice in COMBOS:
             got = _combine(COMBOS[choice], fits, errors, naive_spread=n < 3 * SEASON)
@@ -650,11 +654,20 @@ def forecast_series(
 
 
 @contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     yield
 
 
-def _combine(group, fits, errors, naive_spread: bool = True) -> tuple | None:
+#: A combination's ``(point, backtest, sds, members)`` (:func:`_combine`).
+Combined = tuple[Floats, dict[int, Floats], list[Floats], tuple[str, ...]]
+
+
+def _combine(
+    group: Sequence[str],
+    fits: dict[str, _Fit],
+    errors: dict[str, float],
+    naive_spread: bool = True,
+) -> Combined | None:
     """Mean of the fitted members of ``group`` in the working scale, less those the
     backtest rules out (error over :data:`DROP_RATIO` times the best member's).
 
@@ -675,8 +688,8 @@ def _combine(group, fits, errors, naive_spread: bool = True) -> tuple | None:
     point = np.mean([fits[m].point for m in ok], axis=0)
     common = set.intersection(*(set(fits[m].backtest) for m in ok))
     bt = {t: np.mean([fits[m].backtest[t] for m in ok], axis=0) for t in sorted(common)}
-    sds = [fits[m].sd for m in ok if fits[m].sd is not None]
-    fitted = [fits[m].sd for m in ok if fits[m].sd is not None and VARIANTS[m][0] != "naive"]
+    sds = [sd for m in ok if (sd := fits[m].sd) is not None]
+    fitted = [sd for m in ok if (sd := fits[m].sd) is not None and VARIANTS[m][0] != "naive"]
     return point, bt, (sds if naive_spread else fitted or sds), tuple(ok)
 
 
@@ -698,9 +711,7 @@ def small_sample_factor(n: int, seasonal: bool) -> float:
     return float(t.ppf(0.95, df)) / Z90
 
 
-def _conformal(
-    w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray, k0: float
-) -> tuple[float, float]:
+def _conformal(w: Floats, bt: dict[int, Floats], sd: Floats, k0: float) -> tuple[float, float]:
     """Conformal factors ``(k_lo, k_hi)`` below and above the point.
 
     ``z = (actual - forecast) / sd(h)`` over every origin and step ``h`` of the

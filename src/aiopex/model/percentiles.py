@@ -14,10 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from aiopex.model import Floats
+
 
 def percentiles(
-    a: np.ndarray, q: Sequence[float] | np.ndarray, axis: int = 0, method: str = "linear"
-) -> np.ndarray:
+    a: Floats, q: Sequence[float] | Floats, axis: int = 0, method: str = "linear"
+) -> Floats:
     """``numpy.percentile(a, q, axis=axis, method=method)``, the same numbers.
 
     Parameters
@@ -48,7 +50,7 @@ def percentiles(
     a = np.asarray(a, dtype=float)
     n = a.shape[axis]
     if n == 0 or method not in ("linear", "lower"):
-        return np.percentile(a, q, axis=axis, method=method)
+        return np.asarray(np.percentile(a, q, axis=axis, method=method))  # type: ignore[call-overload]
     s = np.moveaxis(np.sort(a, axis=axis), axis, 0)  # NaN sorts last
     qs = np.true_divide(np.asarray(q, dtype=float), 100)
     virtual = (n - 1) * qs
@@ -72,4 +74,4 @@ def percentiles(
     nan = np.isnan(s[-1])
     if nan.any():
         out[..., nan] = np.nan
-    return out
+    return np.asarray(out)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from aiopex.inputs.schema import Pilot
+from aiopex.model import Floats
 from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES
 
@@ -40,8 +41,8 @@ def _ratio(a: float, b: float) -> float | None:
 
 def pilot_exposure(
     pilot: Pilot,
-    requests: np.ndarray,
-    category_cost: dict[str, np.ndarray],
+    requests: Floats,
+    category_cost: dict[str, Floats],
     run_rate_monthly: float,
 ) -> dict[str, Any]:
     """Pilot exposure metrics and the bridge, for one (deterministic) run.

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from aiopex.model import Floats
 
-def accuracy_from_age(
-    age: np.ndarray, launch: np.ndarray, drift: np.ndarray, floor: float
-) -> np.ndarray:
+
+def accuracy_from_age(age: Floats, launch: Floats, drift: Floats, floor: float) -> Floats:
     """``accuracy(m) = max(floor, launch_accuracy - drift_per_month * age(m))``."""
     return np.maximum(floor, launch - drift * age)
 
@@ -22,10 +22,10 @@ def retrain_and_age(
     *,
     every_months: int | None = None,
     trigger_below: float | None = None,
-    launch: np.ndarray | None = None,
-    drift: np.ndarray | None = None,
+    launch: Floats | None = None,
+    drift: Floats | None = None,
     floor: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[Floats, Floats]:
     """Retraining flags and model age per month.
 
     - ``age(0) = 0``; otherwise ``age(m) = 0`` in a retraining month, else ``age(m-1) + 1``.
@@ -63,12 +63,12 @@ def retrain_and_age(
     return np.zeros((draws, months)), np.broadcast_to(m.astype(float), (draws, months)).copy()
 
 
-def degraded(accuracy: np.ndarray, acceptable: float) -> np.ndarray:
+def degraded(accuracy: Floats, acceptable: float) -> Floats:
     """``degraded(m) = accuracy(m) < acceptable`` (as 0/1)."""
     return (accuracy < acceptable).astype(float)
 
 
-def detection_lag(lag_months: np.ndarray | float) -> np.ndarray:
+def detection_lag(lag_months: Floats | float) -> Floats:
     """Whole months of detection lag: ``lag = max(0, floor(detection_lag_months + 0.5))``.
 
     Examples
@@ -80,8 +80,8 @@ def detection_lag(lag_months: np.ndarray | float) -> np.ndarray:
 
 
 def silent_and_detected(
-    degraded_: np.ndarray, lag_months: np.ndarray | float, fallback: str
-) -> tuple[np.ndarray, np.ndarray]:
+    degraded_: Floats, lag_months: Floats | float, fallback: str
+) -> tuple[Floats, Floats]:
     """Silent and detected degraded months (SCENARIO.md, "Monitoring").
 
     An *episode* is a maximal run of consecutive degraded months; its first ``lag``

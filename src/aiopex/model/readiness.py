@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from aiopex.inputs.uncertain import point
+from aiopex.model import Floats
 from aiopex.names import READINESS_QUESTIONS
 
 LABELS = {
@@ -26,8 +27,8 @@ LABELS = {
 def readiness_report(
     scenario: Any,
     months: list[str],
-    accuracy: np.ndarray,
-    category_cost: dict[str, np.ndarray],
+    accuracy: Floats,
+    category_cost: dict[str, Floats],
     retrains: int,
     run_rate_monthly: float,
     silent_months: int = 0,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from aiopex.model import Floats
 
-def adopt(
-    k: np.ndarray, ceiling: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray
-) -> np.ndarray:
+
+def adopt(k: Floats, ceiling: Floats, midpoint: Floats, steepness: Floats) -> Floats:
     """Share of people with access who use the system ``k`` months after access.
 
     ``adopt(k) = ceiling / (1 + exp(-steepness * (k - midpoint_months)))`` for
@@ -28,20 +28,20 @@ def adopt(
 
 
 def active_users(
-    population: np.ndarray,
+    population: Floats,
     waves: list[tuple[int, float]],
-    ceiling: np.ndarray,
-    midpoint: np.ndarray,
-    steepness: np.ndarray,
+    ceiling: Floats,
+    midpoint: Floats,
+    steepness: Floats,
     months: int,
-) -> np.ndarray:
+) -> Floats:
     """Active users per month.
 
     ``active_users(m) = sum_w population * (share_w - share_{w-1}) * adopt(m - a_w)``,
     wave ``w`` giving access at month ``a_w`` (``share_{-1} = 0``).
     """
-    m = np.arange(months)
-    out = np.zeros(np.broadcast_shapes(np.shape(population), (1, months)))
+    m = np.arange(months, dtype=float)
+    out: Floats = np.zeros(np.broadcast_shapes(np.shape(population), (1, months)))
     prev = 0.0
     for month, share in waves:
         out = out + population * (share - prev) * adopt(m - month, ceiling, midpoint, steepness)
@@ -49,12 +49,12 @@ def active_users(
     return out
 
 
-def new_users(active: np.ndarray) -> np.ndarray:
+def new_users(active: Floats) -> Floats:
     """``new_users(m) = max(active_users(m) - active_users(m-1), 0)``, ``active_users(-1) = 0``."""
     return np.maximum(np.diff(active, axis=-1, prepend=0.0), 0.0)
 
 
-def seasonal_factors(seasonality: list[float] | None, start_month: int, months: int) -> np.ndarray:
+def seasonal_factors(seasonality: list[float] | None, start_month: int, months: int) -> Floats:
     """``seasonality[calendar month of m]`` for each month; ``start_month`` is 1..12."""
     if seasonality is None:
         return np.ones(months)
@@ -63,11 +63,11 @@ def seasonal_factors(seasonality: list[float] | None, start_month: int, months: 
 
 
 def items(
-    active: np.ndarray,
-    items_per_user_month: np.ndarray,
-    growth_per_year: np.ndarray,
-    seasonal: np.ndarray,
-) -> np.ndarray:
+    active: Floats,
+    items_per_user_month: Floats,
+    growth_per_year: Floats,
+    seasonal: Floats,
+) -> Floats:
     """Eligible work items per month.
 
     ``items(m) = active_users(m) * items_per_user_month * (1 + growth_per_year)^(m/12)
@@ -77,11 +77,11 @@ def items(
     return active * items_per_user_month * (1.0 + growth_per_year) ** (m / 12.0) * seasonal
 
 
-def requests(items_: np.ndarray, bypass_rate: np.ndarray) -> np.ndarray:
+def requests(items_: Floats, bypass_rate: Floats) -> Floats:
     """``requests(m) = items(m) * (1 - bypass_rate)``: the items the system handles."""
     return items_ * (1.0 - bypass_rate)
 
 
-def tokens(requests_: np.ndarray, per_item: np.ndarray) -> np.ndarray:
+def tokens(requests_: Floats, per_item: Floats) -> Floats:
     """``input_tokens(m) = requests(m) * tokens_per_item.input``, likewise output tokens."""
     return requests_ * per_item

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.model import Floats
 from aiopex.model.costs import DRIVERS
 
 #: Drivers whose quantity scales with requests: they get the driver/intensity split.
@@ -134,7 +135,7 @@ def split(
     }
 
 
-def percentile_and_band(draws: np.ndarray, actual: float) -> tuple[float, str, float, float]:
+def percentile_and_band(draws: Floats, actual: float) -> tuple[float, str, float, float]:
     """Where ``actual`` falls in the distribution of per-draw totals.
 
     Returns
@@ -181,12 +182,12 @@ class LineInput:
     Qb: float | None
     A: float | None  # None: no actuals for this line
     Qa: float | None
-    draws: np.ndarray  # per-draw baseline amount over the period, shape (draws,)
+    draws: Floats  # per-draw baseline amount over the period, shape (draws,)
 
 
 def judge(
     row: dict[str, Any],
-    draws: np.ndarray | None,
+    draws: Floats | None,
     status: str,
     materiality: tuple[float, float],
 ) -> dict[str, Any]:
@@ -240,7 +241,7 @@ _SUMMED = ("baseline", "actual", "variance", "volume", "price", "unexplained")
 
 def aggregate(
     rows: list[dict[str, Any]],
-    draws: np.ndarray,
+    draws: Floats,
     materiality: tuple[float, float] = MATERIALITY,
 ) -> dict[str, Any]:
     """A category's or the total's row: sums of the lines' fields, its own band.
@@ -255,7 +256,7 @@ def aggregate(
     return judge(out, draws, "ok", materiality)
 
 
-def chance_outside(draws: np.ndarray, p10: float, p90: float) -> float:
+def chance_outside(draws: Floats, p10: float, p90: float) -> float:
     """The share of the baseline's own draws that :func:`percentile_and_band` would put
     outside the band: the chance that the line falls outside by chance alone.
 
