@@ -100,13 +100,26 @@ def column_a(ws: Any) -> dict[str, int]:
 
 
 def summary_values(wb: Any) -> dict[str, Any]:
-    """The metrics block of ``Summary``: rows 2 to the first empty row."""
+    """The metrics block of ``Summary`` by name in the data (column E): rows 2 to the
+    first empty row."""
     out: dict[str, Any] = {}
-    for a, b in wb["Summary"].iter_rows(min_row=2, max_col=2, values_only=True):
+    for a, b, _c, _d, e in wb["Summary"].iter_rows(min_row=2, max_col=5, values_only=True):
         if not a:
             break
-        out[a] = b
+        out[e] = b
     return out
+
+
+def summary_rows(ws: Any) -> dict[str, int]:
+    """Row of every metric of a sheet by its name in the data (the column headed so:
+    people read labels in words in column A), and of every other row by column A."""
+    rows = column_a(ws)
+    head = next(
+        c.column for row in ws.iter_rows(max_row=5) for c in row if c.value == "name in the data"
+    )
+    col = ws.cell(row=1, column=head).column_letter
+    rows.update({c.value: c.row for c in ws[col] if isinstance(c.value, str)})
+    return rows
 
 
 def month_values(ws: Any, row: int, H: int) -> list[Any]:
@@ -183,7 +196,7 @@ def test_number_formats(written: Written) -> None:
     assert money.startswith("#,##0;(#,##0)"), "no cents, negatives in parentheses"
     assert costs.cell(row=1, column=FIRST_MONTH_COLUMN).number_format == "mmm-yy"
     summary = wb["Summary"]
-    rows = column_a(summary)
+    rows = summary_rows(summary)
     assert "[$USD]" in summary.cell(row=rows["npv"], column=2).number_format
     assert "(" in summary.cell(row=rows["npv"], column=2).number_format
     assert "%" in summary.cell(row=rows["roi"], column=2).number_format
@@ -326,8 +339,8 @@ def test_no_constants_inside_formulas(written: Written) -> None:
 def test_cached_values_without_recalculation(scenario: Path, written: Written) -> None:
     """pandas reads the engine's numbers from a file no spreadsheet program has opened."""
     res, path = written(scenario)
-    summary = pd.read_excel(path, sheet_name="Summary", header=0, usecols="A:B", nrows=40)
-    got = dict(zip(summary["metric"], summary["value"], strict=True))
+    summary = pd.read_excel(path, sheet_name="Summary", header=0, usecols="A:E", nrows=40)
+    got = dict(zip(summary["name in the data"], summary["value"], strict=True))
     want = expected_summary(res.metrics)
     for k, w in want.items():
         g = got[k]
@@ -340,7 +353,9 @@ def test_cached_values_without_recalculation(scenario: Path, written: Written) -
             for c in row:
                 if c.data_type == "f" and values[ws.title][c.coordinate].value is None:
                     empty.append((ws.title, c.coordinate))
-    allowed = {("Summary", f"B{column_a(wb['Summary'])[k]}") for k, v in want.items() if v is None}
+    allowed = {
+        ("Summary", f"B{summary_rows(wb['Summary'])[k]}") for k, v in want.items() if v is None
+    }
     assert set(empty) <= allowed | _undefined_cells(wb, res)
 
 
@@ -349,21 +364,21 @@ def _undefined_cells(wb: Any, res: Result) -> set[tuple[str, str]]:
     out = set()
     ws = wb["CashFlow"]
     for label, key in (
-        ("irr, monthly", "irr_annual"),
-        ("irr_annual", "irr_annual"),
-        ("payback_month", "payback_month"),
-        ("payback date: the month from which the cumulative net stays >= 0", "payback_month"),
+        ("IRR, a month", "irr_annual"),
+        ("Internal rate of return (IRR), a year", "irr_annual"),
+        ("Payback month", "payback_month"),
+        ("Payback date: the month from which the cumulative net stays >= 0", "payback_month"),
     ):
         if res.metrics.get(key) is None:
             out.add(("CashFlow", f"D{column_a(ws)[label]}"))
     if res.metrics.get("payback_month") is None:
-        out.add(("Summary", f"B{column_a(wb['Summary'])['payback date']}"))
+        out.add(("Summary", f"B{summary_rows(wb['Summary'])['Payback date']}"))
     src = read(res)
     if not ((src.net > 0).any() and (src.net < 0).any()):  # no MIRR either
-        for label in ("mirr, monthly", "mirr_annual"):
+        for label in ("MIRR, a month", "Modified IRR (MIRR), a year"):
             row = next(r for t, r in column_a(ws).items() if t.startswith(label))
             out.add(("CashFlow", f"D{row}"))
-        out.add(("Summary", f"B{column_a(wb['Summary'])['mirr_annual']}"))
+        out.add(("Summary", f"B{summary_rows(wb['Summary'])['mirr_annual']}"))
     return out
 
 
@@ -461,9 +476,10 @@ def test_sensitivity_sheet_has_break_even_values(written: Written) -> None:
 def test_payback_date_and_mirr(written: Written) -> None:
     res, path = written(CAPACITY)
     ws = openpyxl.load_workbook(path, data_only=True)["Summary"]
-    rows = column_a(ws)
+    rows = summary_rows(ws)
     pb = res.metrics["payback_month"]
-    date = ws.cell(row=rows["payback date"], column=2).value
+    date = ws.cell(row=rows["Payback date"], column=2).value
+    assert ws.cell(row=rows["npv"], column=1).value == "Net present value (NPV)"
     assert date.strftime("%Y-%m") == res.months[pb]
     mirr = ws.cell(row=rows["mirr_annual"], column=2).value
     assert -1 < mirr < res.metrics["irr_annual"]
@@ -523,7 +539,8 @@ def test_uncertainty_sheet_only_with_draws(tmp_path: Path) -> None:
     res = aiopex.run(sc, draws=50, seed=3)
     wb = openpyxl.load_workbook(write_workbook(res, tmp_path / "mc.xlsx"))
     ws = wb["Uncertainty"]
-    rows = column_a(ws)
+    rows = summary_rows(ws)
+    assert ws.cell(row=rows["npv"], column=1).value == "Net present value (NPV)"
     header = [c.value for c in ws[3]]
     npv = {header[i]: ws.cell(row=rows["npv"], column=i + 1).value for i in range(1, len(header))}
     assert rows["prob_npv_negative"] > rows["npv"]
@@ -772,7 +789,7 @@ def test_pilot_parity(scenario: Path, written: Written, recalculated: dict[str, 
     if res.pilot is None:
         pytest.skip("no pilot")
     ws = recalculated[scenario.stem]["Pilot"]
-    vals = {a: b for a, b, *_ in ws.iter_rows(max_col=4, values_only=True) if a}
+    vals = {d: b for a, b, _c, d in ws.iter_rows(max_col=4, values_only=True) if a and d}
     for name in PILOT_METRICS:
         assert close(vals[name], res.pilot[name]), name
     scale = max(abs(b["production"]) for b in res.pilot["bridge"])

@@ -243,44 +243,49 @@ def write(
     dates_row = f"{D}!{grid.row(LABEL_ROW)}"
     spec: dict[str, tuple[str, str, Any, str]] = {
         "monthly_rate": (
-            "monthly discount rate",
+            "Monthly discount rate",
             f"=(1+{inputs['finance.discount_rate']})^(1/months_per_year)-1",
             rate,
             "share_in",
         ),
-        "npv": ("npv", f"=NPV({cell['monthly_rate']},{net_range})", met.get("npv"), "money_cur"),
+        "npv": (
+            "Net present value (NPV)",
+            f"=NPV({cell['monthly_rate']},{net_range})",
+            met.get("npv"),
+            "money_cur",
+        ),
         "irr_monthly": (
-            "irr, monthly",
+            "IRR, a month",
             f'=IFERROR(IRR({net_range},{inputs.irr_guess}),"")',
             irr_m,
             "share",
         ),
         "irr_annual": (
-            "irr_annual",
+            "Internal rate of return (IRR), a year",
             f'=IF({cell["irr_monthly"]}="","",(1+{cell["irr_monthly"]})^months_per_year-1)',
             irr_a,
             "share",
         ),
         "mirr_monthly": (
-            "mirr, monthly (finance and reinvestment rate: the monthly discount rate)",
+            "MIRR, a month (finance and reinvestment rate: the monthly discount rate)",
             f'=IFERROR(MIRR({net_range},{cell["monthly_rate"]},{cell["monthly_rate"]}),"")',
             mirr_m,
             "share",
         ),
         "mirr_annual": (
-            "mirr_annual",
+            "Modified IRR (MIRR), a year",
             f'=IF({cell["mirr_monthly"]}="","",(1+{cell["mirr_monthly"]})^months_per_year-1)',
             mirr_a,
             "share",
         ),
         "payback_month": (
-            "payback_month",
+            "Payback month",
             f'=IF({cum_last}<0,"",MAX({grid.row(rows["payback"])}))',
             pb,
             "index",
         ),
         "payback_date": (
-            "payback date: the month from which the cumulative net stays >= 0",
+            "Payback date: the month from which the cumulative net stays >= 0",
             f'=IF({cell["payback_month"]}="","",INDEX({dates_row},1,{cell["payback_month"]}+1))',
             pb_date,
             "month",

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from aiopex.names import CATEGORIES, PILOT_METRICS
+from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.costs import NAME as COSTS
 from aiopex.outputs.excel.costs import CostRefs
@@ -118,7 +119,7 @@ def write(
         abs_rows.append(r)
 
     r += 2
-    sh.header(r, ["metric", "value", "definition"])
+    sh.header(r, ["metric", "value", "definition", "name in the data"])
     names = ["prod_requests", *PILOT_METRICS]
     P = {name: r + 1 + i for i, name in enumerate(names)}
 
@@ -177,7 +178,9 @@ def write(
     }
     for name in names:
         f, style, note = spec[name]
-        sh.text(P[name], 0, name)
+        label = "Production requests, a month" if name == "prod_requests" else text.label(name)
+        sh.text(P[name], 0, label)
+        sh.text(P[name], 3, name, "text+note")
         if f is None:
             sh.value(P[name], 1, 0, style + "+bold")
         else:

@@ -1,9 +1,11 @@
 """The ``Summary`` sheet: SCENARIO.md's metrics as formulas, and two native charts.
 
-Column B holds each metric as a formula on ``Costs``, ``CashFlow`` and
+Column A names each metric in words (the metric registry's label, as the HTML
+report does); column B holds it as a formula on ``Costs``, ``CashFlow`` and
 ``Drivers`` (with the engine's value cached, so the file shows it before any
 recalculation); column D keeps the aiopex run's value as written, which does not
-move when an input is edited. Below the metrics: the payback date, MIRR beside
+move when an input is edited; column E gives its name in the JSON output, for a
+program that reads the sheet. Below the metrics: the payback date, MIRR beside
 IRR, and the benefit split into time saved and the cost of errors. Then a
 stacked column chart of cost by category and a line chart of the cumulative net.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiopex.names import METRICS
+from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.cashflow import NAME as CASHFLOW
 from aiopex.outputs.excel.cashflow import CashFlowRefs, error_unit
@@ -62,7 +65,7 @@ def write(
     ws = wb.add_worksheet(NAME)
     sh = Sheet(ws, fmt)
     cur = src.currency
-    sh.header(0, ["metric", "value", "unit", "aiopex run (as written)"])
+    sh.header(0, ["metric", "value", "unit", "aiopex run (as written)", "name in the data"])
     names = metric_names(src)
     row = {name: 1 + i for i, name in enumerate(names)}
 
@@ -143,7 +146,8 @@ def write(
         else:
             engine = met.get(name)
             f, style, unit = spec.get(name, ("", "decimal", "aiopex engine value"))
-        sh.text(r, 0, name)
+        sh.text(r, 0, text.label(name))
+        sh.text(r, 4, name, "text+note")
         if f:
             sh.formula(r, 1, f, engine, style + "+bold")
         else:
@@ -156,7 +160,7 @@ def write(
     sh.header(r, ["detail", "value", "", ""])
     details: list[tuple[str, str, Any, str, str]] = [
         (
-            "payback date",
+            "Payback date",
             f"={cf['payback_date']}",
             cashflow.value["payback_date"],
             "month",
@@ -166,7 +170,7 @@ def write(
     if "mirr_annual" not in row:
         details.append(
             (
-                "mirr_annual",
+                "Modified IRR (MIRR), a year",
                 f"={cf['mirr_annual']}",
                 cashflow.value["mirr_annual"],
                 "share",
@@ -175,21 +179,21 @@ def write(
         )
     details += [
         (
-            "benefit: time saved",
+            "Benefit: value of time saved",
             f"={CASHFLOW}!$D${cashflow.row['time_saved'] + 1}",
             float(cashflow.series["time_saved"].sum()),
             "money_cur",
             cur,
         ),
         (
-            "benefit: cost of errors",
+            "Benefit: cost of errors",
             f"={CASHFLOW}!$D${cashflow.row['error_cost'] + 1}",
             float(cashflow.series["error_cost"].sum()),
             "money_cur",
             f"{cur}, subtracted from the time saved",
         ),
         (
-            "monthly discount rate",
+            "Monthly discount rate",
             f"={cf['monthly_rate']}",
             cashflow.value["monthly_rate"],
             "share_in",
@@ -202,7 +206,7 @@ def write(
         sh.text(r, 0, label)
         sh.formula(r, 1, f, v, style + "+bold")
         sh.text(r, 2, unit, "text+note")
-    sh.widths({0: 30, 1: 18, 2: 44, 3: 22})
+    sh.widths({0: 38, 1: 18, 2: 44, 3: 22, 4: 26})
     ws.freeze_panes(1, 1)
     _charts(wb, ws, src, grid, costs, cashflow, r + 2)
     sh.print_setup(tall=1)  # the metrics and both charts on one page

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiopex.metrics import metric
+from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.drivers import DriverRefs
 from aiopex.outputs.excel.layout import C0, LABEL_ROW, Grid, Sheet
@@ -42,10 +43,13 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             if k not in stats:
                 stats.append(k)
     r = 2
-    sh.header(r, ["metric", *stats], right_from=1)
+    code = 1 + len(stats)  # the column of the names in the data
+    sh.header(r, ["metric", *stats, "name in the data"], right_from=1)
+    sh.text(r, code, "name in the data", "text+head")
     for name, s in rows:
         r += 1
-        sh.text(r, 0, name)
+        sh.text(r, 0, text.label(name))
+        sh.text(r, code, name, "text+note")
         for j, k in enumerate(stats):
             v = s.get(k)
             if v is None and name == "payback_month" and k.startswith("p"):
@@ -58,7 +62,8 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
         r += 1
         for k, v in probs.items():
             r += 1
-            sh.text(r, 0, k)
+            sh.text(r, 0, text.label(k))
+            sh.text(r, code, k, "text+note")
             sh.value(r, 1, v, "share")
     pct = src.monthly_percentiles()
     if pct:
@@ -74,8 +79,9 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> No
             for m, v in enumerate(values[: grid.H].tolist()):
                 sh.value(r, C0 + m, v, "money")
     # 16: "beyond the horizon" fits
-    widths: dict[int, float] = {0: 30, **{c: 16 for c in range(1, C0)}}
+    widths: dict[int, float] = {0: 38, **{c: 16 for c in range(1, C0)}}
     sh.widths(widths)
     sh.ws.set_column(C0, max(len(stats), C0 + grid.H - 1), 16)
+    sh.ws.set_column(code, code, 26)
     sh.ws.freeze_panes(3, 1)
     monthly.print_months(sh, grid, widths, head=2, month_width=16)
