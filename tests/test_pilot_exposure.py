@@ -168,3 +168,41 @@ def test_human_check_is_sampled_in_monte_carlo():
     assert aiopex.run(over).metrics["errors_caught"] == pytest.approx(
         aiopex.run(over).metrics["errors_escaped"]
     )
+
+
+# -- returns: when the IRR says little --------------------------------------------------
+
+
+def test_irr_that_says_little_leads_with_npv_and_mirr():
+    """claims_triage: IRR 573% a year on an outlay of 416,099 followed by 7.4M."""
+    from aiopex.model.returns import irr_verdict
+    from aiopex.outputs import html as report
+    from aiopex.outputs import text
+
+    claims = aiopex.run(aiopex.load_scenario(HERE.parent / "data/scenarios/claims_triage.yaml"))
+    net = claims.drivers["net"].to_numpy()
+    v = irr_verdict(net, claims.metrics["irr_annual"])
+    cum = np.cumsum(net)
+    assert not v.useful and v.outlay == pytest.approx(-cum.min())
+    assert v.recovered == pytest.approx(cum[-1] - cum.min())
+    assert claims.metrics["irr_annual"] > 1
+    note = text.irr_note(claims)
+    assert note.startswith("IRR 573% a year says little here")
+    page = str(report.headline(claims))
+    cards = [page.index(t) for t in (">NPV<", ">MIRR<", ">Run-rate<")]
+    assert cards == sorted(cards), "NPV and MIRR lead"
+    assert "a small stake compounds into a large rate" in page
+    # a modest IRR keeps the usual headline, without the note
+    assert irr_verdict(np.array([-1000.0, 300.0, 400.0, 500.0]), 0.6).useful
+
+
+def test_workbook_notes_the_irr(tmp_path):
+    import openpyxl
+
+    from aiopex.outputs.excel import write_workbook
+
+    claims = aiopex.run(aiopex.load_scenario(HERE.parent / "data/scenarios/claims_triage.yaml"))
+    wb = openpyxl.load_workbook(write_workbook(claims, tmp_path / "c.xlsx"), data_only=True)
+    ws = wb["Summary"]
+    row = next(c.row for c in ws["E"] if c.value == "irr_annual")
+    assert ws.cell(row=row, column=3).value.startswith("says little here")

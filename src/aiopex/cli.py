@@ -317,6 +317,9 @@ def summary_text(result: Any) -> str:
         out.append("  Base case: every range at its point value (--draws N adds ranges).")
     out.append(line(head))
     out.extend(line(r) for r in rows)
+    irr_note = text.irr_note(result)
+    if irr_note:
+        out.append(f"  note: {irr_note}")
     if parts["manual_months"]:
         out.append(
             f"  (benefit is 0 in {text.plural(parts['manual_months'], 'month')} whose work "

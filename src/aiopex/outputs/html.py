@@ -253,8 +253,14 @@ def headline(result: Result) -> HTML:
         _range_note(result, "benefit_total"),
     )
     irr = m.get("irr_annual")
+    irr_note = text.irr_note(result)  # an IRR that says little: lead with NPV and MIRR
     pb_note = joined(
-        "IRR " + (f"{irr:.0%} a year" if irr is not None else "none (no sign change)"),
+        "IRR "
+        + (
+            f"{irr:,.0%} a year" + (" (says little here: see below)" if irr_note else "")
+            if irr is not None
+            else "none (no sign change)"
+        ),
         _range_note(result, "payback_month"),
     )
     hcm = result.pilot.get("hidden_cost_multiple") if result.pilot else None
@@ -271,10 +277,18 @@ def headline(result: Result) -> HTML:
         )
     else:
         hcm_note = "the scenario has no pilot section"
+    npv_card = _card("NPV", v["npv"], npv_note, red if m["npv"] < 0 else green)
+    mirr = m.get("mirr_annual")
+    mirr_card = _card(
+        "MIRR",
+        "none" if mirr is None else f"{mirr:.1%} a year",
+        joined("reinvested at the discount rate", _range_note(result, "mirr_annual")),
+    )
     cards = "".join(
         [
+            *([npv_card, mirr_card] if irr_note else []),
             _card("Run-rate", v["run_rate"], rr_note),
-            _card("NPV", v["npv"], npv_note, red if m["npv"] < 0 else green),
+            *([] if irr_note else [npv_card]),
             _card(
                 "Benefit",
                 money(m["benefit_total"], cur),
@@ -325,6 +339,12 @@ def headline(result: Result) -> HTML:
         if silent
         else ""
     )
+    after_cards = (
+        f'<div style="color: #52606d; font-size: .85rem; margin-top: .5rem;">'
+        f"{html.escape(irr_note)}</div>"
+        if irr_note
+        else ""
+    )
     silent_note += "".join(  # a cost line whose months fall after the horizon
         f'<div style="color: #b54708; margin-bottom: .4rem;">Note: {html.escape(n)}.</div>'
         for n in s.notes()
@@ -339,6 +359,7 @@ def headline(result: Result) -> HTML:
         f'<div style="color: #323f4b; font-size: .9rem; margin-bottom: .6rem;">{basis}</div>'
         f"{silent_note}"
         f'<div style="display: flex; flex-wrap: wrap; gap: .6rem;">{cards}</div>'
+        f"{after_cards}"
         f'<div style="margin-top: .6rem; color: {ready_tone}; font-weight: 600;">'
         f"Readiness: {html.escape(text.readiness_line(r))}</div>"
         + (f'<ul style="margin: .2rem 0; color: {red};">{flag_list}</ul>' if flags else "")
@@ -600,10 +621,15 @@ def metrics_table(result: Result) -> Styler:
     def blank() -> dict[str, str]:
         return {k: "" for k, _ in quantiles} | {"defined in": ""} if mc else {}
 
+    irr_note = text.irr_note(result)
     for name, value, pct in _metric_rows(result):
         row = {
             "metric": text.label(name),
-            "what it is": text.note(name),
+            "what it is": (
+                "says little here: a small outlay against what follows it; read MIRR and NPV"
+                if name == "irr_annual" and irr_note
+                else text.note(name)
+            ),
             "base case": _metric(result, name, value),
         }
         if mc:

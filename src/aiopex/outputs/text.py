@@ -279,3 +279,28 @@ def unbudgeted(pilot: Mapping[str, Any] | None, currency: str) -> list[str]:
             f"{money(item['amount_per_month'], currency)} a month, {who}"
         )
     return out
+
+
+def irr_note(result: Any) -> str:
+    """Why the base case's IRR is not a useful measure, or '' when it is.
+
+    The rule (:func:`aiopex.model.returns.irr_verdict`, docs/formulas.md): an IRR above
+    100% a year, or an outlay under a tenth of the net that follows it. The reports then
+    lead with NPV and MIRR and give the IRR with this note.
+    """
+    import numpy as np
+
+    from aiopex.model.returns import irr_verdict
+
+    irr = result.metrics.get("irr_annual")
+    net = np.asarray(result.drivers["net"], dtype=float)
+    v = irr_verdict(net, irr)
+    if v.useful:
+        return ""
+    cur = result.scenario.currency
+    return (
+        f"IRR {irr:,.0%} a year says little here: the most the project is ever out of "
+        f"pocket ({money(v.outlay, cur)}) is small against the net that follows it "
+        f"({money(v.recovered, cur)}), and a small stake compounds into a large rate. "
+        "Read NPV and MIRR (reinvested at the discount rate)."
+    )

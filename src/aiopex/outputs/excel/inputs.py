@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiopex.model import costs as cost_model
+from aiopex.model.returns import IRR_CEILING, SMALL_OUTLAY
 from aiopex.outputs.excel.formats import input_kind
 from aiopex.outputs.excel.layout import ROW_HEIGHT, TEXT_PER_WIDTH, Sheet, a1, wrapped_lines
 from aiopex.outputs.excel.source import Source
@@ -44,6 +45,12 @@ CONSTANTS: tuple[tuple[str, float, str], ...] = (
     ("months_per_year", 12, "months in a year: escalation (1+e)^(m/12), fte rate / 12, rates"),
     ("minutes_per_hour", 60, "minutes in an hour: benefits"),
     ("tokens_per_1k", 1000, "tokens per thousand: per_1k_*_tokens lines"),
+    ("irr_ceiling", IRR_CEILING, "an annual IRR above this says little (Summary's IRR note)"),
+    (
+        "small_outlay",
+        SMALL_OUTLAY,
+        "an outlay under this share of the net that follows it is small (the IRR note)",
+    ),
 )
 
 #: Sections whose name is dropped from the defined name (``benefits.hourly_rate`` is

@@ -86,6 +86,7 @@ def write(
         "net_total": (f"={b('benefit_total')}-{b('cost_total')}", "money_cur", cur),
         "npv": (f"={cf['npv']}", "money_cur", f"{cur}, discounted monthly at month end"),
         "irr_annual": (f"={cf['irr_annual']}", "share", "per year; empty where there is no IRR"),
+        # the unit cell of irr_annual is a live note where the IRR says little (below)
         "mirr_annual": (f"={cf['mirr_annual']}", "share", "per year, MIRR at the discount rate"),
         "payback_month": (
             f"={cf['payback_month']}",
@@ -152,7 +153,10 @@ def write(
             sh.formula(r, 1, f, engine, style + "+bold")
         else:
             sh.value(r, 1, engine, style + "+bold")
-        sh.text(r, 2, unit, "text+note")
+        if name == "irr_annual":
+            _irr_note(sh, r, b("irr_annual"), cashflow, grid, src)
+        else:
+            sh.text(r, 2, unit, "text+note")
         sh.value(r, 3, engine, style)
 
     # -- details below the metrics (after one empty row)
@@ -212,6 +216,28 @@ def write(
     sh.print_setup(tall=1)  # the metrics and both charts on one page
     ws.activate()
     return SummaryRefs(row=row)
+
+
+def _irr_note(sh: Sheet, r: int, irr: str, cf: CashFlowRefs, grid: Grid, src: Source) -> None:
+    """The unit cell of the IRR: a live note where it says little (docs/formulas.md, "When
+    the IRR says little"): above 100% a year, or the most the project is ever out of pocket
+    (``-min(0, lowest cumulative net)``) under 10% of the net that follows that lowest
+    point (cumulative net at the horizon less the lowest)."""
+    import numpy as np
+
+    from aiopex.model.returns import irr_verdict
+
+    cum = f"{CASHFLOW}!{grid.row(cf.row['cumulative_net'])}"
+    last = f"{CASHFLOW}!${grid.cols[-1]}${cf.row['cumulative_net'] + 1}"
+    outlay, low = f"-MIN(0,MIN({cum}))", f"MIN({cum})"
+    says_little = "says little here: a small outlay against what follows it; read MIRR and NPV"
+    plain = "per year; empty where there is no IRR"
+    f = (
+        f'=IF({irr}="","{plain}",IF(OR({irr}>irr_ceiling,AND({outlay}>0,'
+        f'{outlay}<small_outlay*({last}-{low}))),"{says_little}","{plain}"))'
+    )
+    v = irr_verdict(np.asarray(src.net, dtype=float), src.metrics.get("irr_annual"))
+    sh.formula(r, 2, f, plain if v.useful else says_little, "text+note")
 
 
 def _charts(
