@@ -136,8 +136,10 @@ def write_workbook(
     >>> wb["Costs"]["E4"].value  # api, month 0: in its months, requests x rate x escalation
     '=IF(AND(E$2>=api_from_month,E$2<=api_to_month),Drivers!E$8*api_rate*(1+api_escalation_per_year)^(E$2/months_per_year),0)'
     >>> cached = openpyxl.load_workbook(out, data_only=True)["Summary"]
-    >>> cached["A2"].value, round(cached["B2"].value, 2) == round(result.metrics["cost_total"], 2)
-    ('cost_total', True)
+    >>> cached["A2"].value, cached["E2"].value  # in words, and its name in the data
+    ('Total cost', 'cost_total')
+    >>> round(cached["B2"].value, 2) == round(result.metrics["cost_total"], 2)
+    True
     """
     import xlsxwriter
 
