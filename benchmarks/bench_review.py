@@ -100,12 +100,22 @@ def _lines() -> set[str]:
     return {"llm_input_tokens", "llm_output_tokens", "vector_store", "reranker_gpu"}
 
 
+def _drivers() -> dict[str, str]:
+    """The lines' drivers in data/actuals/claims_assistant.yaml (PricingUnit conversion)."""
+    return {
+        "llm_input_tokens": "per_1k_input_tokens",
+        "llm_output_tokens": "per_1k_output_tokens",
+        "vector_store": "fixed",
+        "reranker_gpu": "capacity",
+    }
+
+
 def ingest(path: Path, mapping: Path) -> float:
     from aiopex.inputs.actuals import read_focus
     from aiopex.inputs.mapping import load_mapping
 
     t0 = time.perf_counter()
-    read_focus([path], mapping=load_mapping(mapping, _lines()), currency="USD")
+    read_focus([path], mapping=load_mapping(mapping, _lines()), currency="USD", lines=_drivers())
     return time.perf_counter() - t0
 
 

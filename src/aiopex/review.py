@@ -447,7 +447,8 @@ def compute_review(
     fixed = 0.0
     later_idx = []
     base_fy = 0.0
-    act = a.lines.groupby(["line", "month"])["amount"].sum()
+    # actuals dated outside the horizon count in no line (data quality lists them)
+    act = a.lines[a.lines["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
     # REVIEW.md's outlook, per line: a line with actuals in the period counts its actual
     # amounts (0 in a month without one, listed in ``missing_actuals``); a line without
     # (``no_actuals``) its baseline amounts, since a line nobody billed is not free.
@@ -459,7 +460,8 @@ def compute_review(
         if n in billed_lines
         for m in known
         if (n, m) not in act.index
-        and (base := float(b.amount[i, b.months.index(m)]) if m in b.months else None) != 0
+        and m in b.months  # before the start or after the horizon: never missing
+        and (base := float(b.amount[i, b.months.index(m)])) != 0
     ]
 
     def known_month(m: str, k: int | None) -> tuple[float, float]:
@@ -558,23 +560,10 @@ def compute_review(
             for s, r in by_service.sort_values("amount", ascending=False).iterrows()
         },
     }
-    bk = a.buckets[a.buckets["month"].isin(months)]
-    charges = {
-        k.lower(): {
-            "amount": float(bk[bk["bucket"] == k]["amount"].sum()),
-            "rows": int(bk[bk["bucket"] == k]["rows"].sum()),
-        }
-        for k in ("Tax", "Credit", "Adjustment")
-    }
-    co = a.corrections[a.corrections["month"].isin(months)]
-    corrections = {
-        "amount": float(co["amount"].sum()),
-        "rows": int(co["rows"].sum()),
-        "by_line": {
-            str(k if k is not None and not pd.isna(k) else "(unmapped)"): float(v)
-            for k, v in co.groupby(co["line"].fillna("(unmapped)"))["amount"].sum().items()
-        },
-    }
+    from aiopex.model.billing import billing_sections
+
+    billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
+    charges, corrections = billing["charges"], billing["corrections"]
     investigate = [r["line"] for r in rows if r["investigate"]]
 
     # monthly detail for the notebook and workbook
@@ -655,6 +644,8 @@ def compute_review(
         "corrections": corrections,
         "missing_actuals": missing_actuals,
         "mixed_units": a.mixed_units(months),
+        "reconciliation": billing["reconciliation"],
+        "data_quality": {**billing["data_quality"], "missing_actuals": missing_actuals},
         "outside_band": V.outside_band(rows),
         "outside_band_by_chance": V.outside_by_chance(rows),
         "reforecast": reforecast_json,

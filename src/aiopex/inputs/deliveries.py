@@ -137,7 +137,7 @@ def standing(
         Deliveries of one account and period with no export time to order them.
     """
     keep = pd.Series(True, index=groups.index)
-    if incremental or groups.empty:
+    if incremental or groups.empty or len({d.name for d in delivery.values()}) < 2:
         return keep, [], []
     dname = groups["filename"].map(lambda f: delivery[str(f)].name)
     times = groups.assign(d=dname).groupby("d")["exported"].max()

@@ -134,6 +134,12 @@ def read_focus(
     problems += _column_problems(headers, mapping, cost_col)
     if problems:
         raise DataError(problems)
+    from aiopex.inputs.deliveries import deliveries
+
+    delivery, found = deliveries(files, [Path(p) for p in paths])
+    problems += found
+    # accounts matter only where deliveries may overlap (a delivery never supersedes itself)
+    by_account = len({d.name for d in delivery.values()}) > 1
     con = duckdb.connect()
     frames = []
     try:
@@ -141,7 +147,9 @@ def read_focus(
         for kind in ("csv", "parquet"):
             group = [f for f in files if _kind(f) == kind]
             if group:
-                got = _focus_group(con, group, kind, mapping, currency, cost_col, headers)
+                got = _focus_group(
+                    con, group, kind, mapping, currency, cost_col, headers, by_account
+                )
                 if isinstance(got, list):
                     problems += got
                 else:
@@ -151,7 +159,7 @@ def read_focus(
     if problems:
         raise DataError(problems)
     agg = pd.concat(frames, ignore_index=True)
-    return _actuals(agg, files, headers, list(paths), mapping, lines or {}, currency, cost_col)
+    return _actuals(agg, files, headers, delivery, mapping, lines or {}, currency, cost_col)
 
 
 def _column_problems(
@@ -191,6 +199,7 @@ def _focus_group(
     currency: str,
     cost_col: str,
     headers: dict[Path, list[str]],
+    by_account: bool = True,
 ) -> pd.DataFrame | list[Problem]:
     """The row groups of the files of one kind, or every problem found in them."""
     import duckdb
@@ -203,12 +212,14 @@ def _focus_group(
         # every bad value is counted and named, and rows of the wrong width are seen
         types = {c: "VARCHAR" for c in all_cols}
         try:
-            agg, conds = _aggregate(con, src, types, mapping, cost_col, "__width")
+            agg, conds = _aggregate(con, src, types, mapping, cost_col, "__width", by_account)
         except duckdb.Error:
             bad, problems = _unreadable_csv(con, files, headers)
             rest = [f for f in files if f not in bad]
             if rest:  # the other files' problems too
-                more = _focus_group(con, rest, kind, mapping, currency, cost_col, headers)
+                more = _focus_group(
+                    con, rest, kind, mapping, currency, cost_col, headers, by_account
+                )
                 problems += more if isinstance(more, list) else []
             return problems
         if agg["bad_width"].sum() > 0:
@@ -218,7 +229,7 @@ def _focus_group(
             r[0]: str(r[1]).upper()
             for r in con.execute(f"DESCRIBE SELECT * FROM {src} LIMIT 0").fetchall()
         }
-        agg, conds = _aggregate(con, src, types, mapping, cost_col)
+        agg, conds = _aggregate(con, src, types, mapping, cost_col, "false", by_account)
     for what, col in conds:
         if agg[what].sum() > 0:
             problems.extend(
@@ -241,21 +252,17 @@ def _actuals(
     agg: pd.DataFrame,
     files: list[Path],
     headers: dict[Path, list[str]],
-    roots: list[str | Path],
+    delivery: dict[str, Any],
     mapping: Mapping,
     lines: dict[str, str],
     currency: str,
     cost_col: str,
 ) -> Actuals:
     """The actuals from the row groups: deliveries, units, lines, buckets, quality."""
-    from aiopex.inputs.deliveries import deliveries, standing
+    from aiopex.inputs.deliveries import standing
     from aiopex.inputs.units import DRIVER_UNITS, conversion_text, factor
 
-    problems: list[Problem] = []
-    delivery, found = deliveries(files, [Path(r) for r in roots])
-    problems += found
-    keep, superseded, found = standing(agg, delivery, mapping.exports == "incremental")
-    problems += found
+    keep, superseded, problems = standing(agg, delivery, mapping.exports == "incremental")
     agg = agg[keep.to_numpy()].copy()
     names = [r.line for r in mapping.rules]
     agg["line"] = [names[int(i)] if pd.notna(i) else None for i in agg["rule"]]
@@ -438,22 +445,26 @@ def _text(col: str, types: dict[str, str]) -> str:
         return "CAST(NULL AS VARCHAR)"
     c = sql_ident(col)
     if types[col] == "VARCHAR":
-        return f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE {c} END)"
+        return f"(CASE WHEN {c} IN ({_NULL_LIST}) THEN NULL ELSE {c} END)"
     return f"CAST({c} AS VARCHAR)"
 
 
-def _num(col: str, types: dict[str, str]) -> tuple[str, str]:
+def _num(col: str, types: dict[str, str], alias: str | None = None) -> tuple[str, str]:
     """SQL of a numeric column as DOUBLE, and the condition of a value that is not a finite
     number: text DuckDB does not read as one (``2,5``, ``1,234.5``: no decimal commas or
     thousands separators in FOCUS), ``nan`` and ``inf`` (DuckDB reads them; a NaN row
-    dropped out of a sum, an infinite one made the line infinite)."""
+    dropped out of a sum, an infinite one made the line infinite). With ``alias``, the
+    condition reads the number from that column of the same query (parsed once)."""
     if col not in types:
         return "CAST(NULL AS DOUBLE)", "false"
     c = sql_ident(col)
     if types[col] == "VARCHAR":
-        v = f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE trim({c}) END)"
-        x = f"TRY_CAST({v} AS DOUBLE)"
-        return x, f"({v} IS NOT NULL AND coalesce(NOT isfinite({x}), true))"
+        x = f"TRY_CAST({c} AS DOUBLE)"  # the null spellings are not numbers: NULL
+        y = alias or x
+        return x, (
+            f"(CASE WHEN {y} IS NOT NULL THEN NOT isfinite({y}) "
+            f"ELSE {c} IS NOT NULL AND trim({c}) NOT IN ({_NULL_LIST}) END)"
+        )
     x = f"CAST({c} AS DOUBLE)"
     return x, f"({c} IS NOT NULL AND NOT isfinite({x}))"
 
@@ -468,10 +479,14 @@ def _time(col: str, types: dict[str, str], required: bool) -> tuple[str, str]:
     t = types[col]
     if t == "VARCHAR":
         v = f"(CASE WHEN trim({c}) IN ({_NULL_LIST}) THEN NULL ELSE trim({c}) END)"
-        x = (
-            f"(CASE WHEN regexp_full_match({v}, {sql_string(ISO_DATETIME)}) "
-            f"THEN TRY_CAST({v} AS TIMESTAMPTZ) END)"
+        # the form, cheaply: YYYY-MM-DDTHH:MM:SS, then Z or +HH:MM after optional decimals
+        # (digits and ranges are the cast's to check)
+        form = (
+            f"(substr({v}, 5, 1) = '-' AND substr({v}, 11, 1) = 'T' AND "
+            f"substr({v}, 20, 1) IN ('Z', '+', '-', '.') AND "
+            f"(right({v}, 1) = 'Z' OR substr({v}, -3, 1) = ':'))"
         )
+        x = f"(CASE WHEN {form} THEN TRY_CAST({v} AS TIMESTAMPTZ) END)"
         bad = f"({x} IS NULL)" if required else f"({v} IS NOT NULL AND {x} IS NULL)"
         return x, bad
     if t.startswith("TIMESTAMP") or t == "DATE":
@@ -486,6 +501,7 @@ def _aggregate(
     mapping: Mapping,
     cost_col: str,
     width: str = "false",
+    by_account: bool = True,
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], str]]:
     """One pass over the export: sums per file, service month, billing period, account,
     rule, destination (``kind``), commitment, service, correction, currency and (for rows
@@ -499,11 +515,16 @@ def _aggregate(
     colsql["ChargeCategory"] = cat
     rule_sql = case_sql(mapping, colsql)
     ts, bad_ts = _time("ChargePeriodStart", types, True)
-    bps, bad_bps = _time("BillingPeriodStart", types, True)
+    bps = _raw_time("BillingPeriodStart", types)
     exported, bad_exp = _time("x_ExportDateTime", types, False)
     cost, bad_cost = _num(cost_col, types)
     billed, bad_billed = _num("BilledCost", types)
     qty, bad_qty = _num("PricingQuantity", types)
+    in_query = {
+        "cost": _num(cost_col, types, "cost")[1],
+        "billed": _num("BilledCost", types, "billed")[1],
+        "qty": _num("PricingQuantity", types, "qty")[1],
+    }
     unused = f"coalesce({_text('CommitmentDiscountStatus', types)} = 'Unused', false)"
     commitment = (
         f"coalesce({_text('CommitmentDiscountName', types)}, "
@@ -512,24 +533,26 @@ def _aggregate(
     kinds = ", ".join(sql_string(b) for b in BUCKETS)
     query = f"""
         WITH t AS (
-            SELECT filename, {ts} AS ts, {bps} AS bps, {exported} AS exported,
-                   {_text("BillingAccountId", types)} AS account,
+            SELECT filename, {ts} AS ts, {bps} AS bps_raw, {exported} AS exported,
+                   {_text("BillingAccountId", types) if by_account else "NULL"} AS account,
                    {cost} AS cost, {billed} AS billed, {qty} AS qty,
                    {_text("PricingUnit", types)} AS unit, {cat} AS cat,
                    {_text("ChargeClass", types)} AS klass, {unused} AS unused,
-                   CASE WHEN {unused} THEN NULL ELSE {rule_sql} END AS rule,
+                   CASE WHEN unused THEN NULL ELSE {rule_sql} END AS rule,
                    {_text("ServiceName", types)} AS service,
                    {_text("BillingCurrency", types)} AS cur,
-                   {bad_ts} AS bad_ts, {bad_bps} AS bad_bps, {bad_exp} AS bad_exp,
-                   {bad_cost} AS bad_cost, {bad_billed} AS bad_billed, {bad_qty} AS bad_qty,
-                   {width} AS bad_width, {commitment} AS commitment
+                   (ts IS NULL) AS bad_ts, {bad_exp} AS bad_exp,
+                   {in_query["cost"]} AS bad_cost, {in_query["billed"]} AS bad_billed,
+                   {in_query["qty"]} AS bad_qty,
+                   {width} AS bad_width,
+                   CASE WHEN unused THEN {commitment} END AS commitment
             FROM {src}
         ), k AS (
             SELECT *, CASE WHEN unused THEN 'unused' WHEN rule IS NOT NULL THEN 'line'
                            WHEN cat IN ({kinds}) THEN lower(cat) ELSE 'unmapped' END AS kind
             FROM t
         )
-        SELECT filename, strftime(ts, '%Y-%m') AS month, strftime(bps, '%Y-%m') AS billing_month,
+        SELECT filename, strftime(ts, '%Y-%m') AS month, bps_raw,
                account, rule, kind,
                CASE WHEN kind = 'unused' THEN commitment END AS commitment,
                CASE WHEN kind = 'unmapped' THEN coalesce(service, '(no ServiceName)') END
@@ -540,7 +563,7 @@ def _aggregate(
                sum(qty) AS quantity, count(*) AS rows,
                count_if(rule IS NOT NULL AND qty IS NULL) AS qty_missing,
                count_if(cost IS NULL AND NOT bad_cost) AS null_cost, max(exported) AS exported,
-               count_if(bad_ts) AS bad_ts, count_if(bad_bps) AS bad_bps,
+               count_if(bad_ts) AS bad_ts,
                count_if(bad_exp) AS bad_exp, count_if(bad_cost) AS bad_cost,
                count_if(bad_billed) AS bad_billed, count_if(bad_qty) AS bad_qty,
                count_if(bad_width) AS bad_width
@@ -549,13 +572,60 @@ def _aggregate(
     """
     conds = {
         ("bad_ts", "ChargePeriodStart"): bad_ts,
-        ("bad_bps", "BillingPeriodStart"): bad_bps,
         ("bad_exp", "x_ExportDateTime"): bad_exp,
         ("bad_cost", cost_col): bad_cost,
         ("bad_billed", "BilledCost"): bad_billed,
         ("bad_qty", "PricingQuantity"): bad_qty,
     }
-    return con.execute(query).df(), conds
+    agg = con.execute(query).df()
+    # BillingPeriodStart has a few values (one per billing period): parsed once each here
+    month = {v: _iso_month(v) for v in agg["bps_raw"].unique()}
+    agg["billing_month"] = agg["bps_raw"].map(month)
+    agg["bad_bps"] = agg["rows"].where(agg["billing_month"].isna(), 0)
+
+    def null(v: Any) -> bool:
+        return v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() in NULLS
+
+    bad = [v for v, m in month.items() if m is None and not null(v)]
+    nulls = any(null(v) for v in month)
+    listed = " OR ".join(
+        ([f"{bps} IN ({', '.join(sql_string(str(v)) for v in bad)})"] if bad else [])
+        + ([f"({bps} IS NULL OR trim({bps}) IN ({_NULL_LIST}))"] if nulls else [])
+    )
+    conds[("bad_bps", "BillingPeriodStart")] = f"({listed or 'false'})"
+    return agg, conds
+
+
+def _raw_time(col: str, types: dict[str, str]) -> str:
+    """A date-time column as text (null spellings null), to be parsed per distinct value."""
+    if col not in types:
+        return "CAST(NULL AS VARCHAR)"
+    c = sql_ident(col)
+    if types[col] == "VARCHAR":
+        return c  # the null spellings are read as null per distinct value
+    if types[col].startswith("TIMESTAMP") or types[col] == "DATE":
+        return f"strftime(CAST({c} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%SZ')"
+    return f"CAST({c} AS VARCHAR)"
+
+
+_ISO = re.compile(ISO_DATETIME)
+
+
+def _iso_month(text: Any) -> str | None:
+    """``YYYY-MM`` (UTC) of an ISO 8601 date-time, or None for anything else.
+
+    >>> _iso_month("2025-04-30T22:00:00-02:00"), _iso_month("4/1/25"), _iso_month(None)
+    ('2025-05', None, None)
+    """
+    if text is None or (isinstance(text, float) and pd.isna(text)) or text.strip() in NULLS:
+        return None
+    if not _ISO.fullmatch(str(text)):
+        return None
+    try:
+        t = pd.Timestamp(str(text))
+    except ValueError:
+        return None
+    return t.tz_convert("UTC").strftime("%Y-%m")
 
 
 def _unreadable_csv(

@@ -10,6 +10,10 @@ the band and the materiality test. Change an actual and the split moves. Every
 formula is written with its value (XlsxWriter), so the file reads right before any
 spreadsheet program recalculates it.
 ``percentile`` is a value: it needs the draws, which the workbook does not hold.
+
+Sheet ``Invoice`` ties the review to the invoices of the period: each part of the
+reconciliation as a value with its rows, and the invoice total as ``=SUM()`` of the
+parts, checked against the invoiced ``BilledCost`` read from the exports.
 """
 
 from __future__ import annotations
@@ -252,9 +256,82 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
         ds.write(i, 0, item[0])
         ds.write_number(i, 1, item[1], money)
         ds.write_number(i, 2, item[2])
+    k = len(out) + 2
+    for what, text in quality_lines(review):
+        ds.write(k, 0, what, bold)
+        ds.write(k, 1, text)
+        k += 1
     ds.set_column(0, 0, 40)
     ds.set_column(1, 2, 14)
     _print_setup(ds)
+    if review.get("reconciliation"):
+        _fill_invoice(wb.add_worksheet("Invoice"), review, bold=bold, head=head, money=money)
+
+
+def quality_lines(review: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(what, text)`` of data quality that is not an amount: the FOCUS version seen, the
+    units per line and their conversion, superseded exports, NULL costs, notes."""
+    dq = review.get("data_quality") or {}
+    if not dq:
+        return []
+    out = [("FOCUS version seen", str(dq.get("focus_version") or "none (or not every file)"))]
+    for c in dq.get("conversions", []):
+        out.append((f"unit of {c['line']}", f"{c['unit']}: {c['conversion']} ({c['rows']} rows)"))
+    for x in dq.get("superseded_exports", []):
+        out.append(
+            (
+                "superseded export",
+                f"{x['delivery']} (billing period {x['billing_period']}, exported "
+                f"{x['export_time']}, {x['rows']} rows, {x['amount']:,.2f}) replaced by "
+                f"{', '.join(x['replaced_by'])}",
+            )
+        )
+    nc = dq.get("null_cost") or {}
+    if nc.get("rows"):
+        out.append(("NULL cost", f"{nc['rows']} rows with NULL {nc['column']}, counted as 0"))
+    for bucket, n in (dq.get("rows") or {}).items():
+        out.append((f"rows: {bucket.replace('_', ' ')}", f"{n:,}"))
+    for note in dq.get("notes", []):
+        out.append(("note", note))
+    return out
+
+
+def _fill_invoice(ws: Any, review: dict[str, Any], **f: Any) -> None:
+    """The reconciliation: parts as values, the total as their live sum."""
+    from aiopex.model.reconciliation import PARTS
+
+    rc = review["reconciliation"]
+    cur = review["currency"]
+    periods = ", ".join(rc.get("billing_periods") or []) or "none in the exports"
+    ws.write(0, 0, f"Invoices of {review['period']} (billing periods {periods}), BilledCost, {cur}",
+             f["bold"])  # fmt: skip
+    ws.write_row(1, 0, ["part", "amount", "rows"], f["head"])
+    rows = rc.get("rows", {})
+    for i, p in enumerate(PARTS, start=2):
+        ws.write(i, 0, p.replace("_", " "))
+        ws.write_number(i, 1, rc[p], f["money"])
+        ws.write_number(i, 2, rows.get(p, 0))
+    first, last = 3, 2 + len(PARTS)  # spreadsheet rows of the parts
+    k = last
+    ws.write(k, 0, "invoice total", f["bold"])
+    ws.write_formula(k, 1, f"=SUM(B{first}:B{last})", f["money"], rc["invoice_total"])
+    ws.write_formula(k, 2, f"=SUM(C{first}:C{last})", None, rows.get("invoice_total", 0))
+    ws.write(k + 1, 0, "invoiced (BilledCost of the exports)")
+    ws.write_number(k + 1, 1, rc["invoice_total"], f["money"])
+    ws.write(k + 2, 0, "difference")
+    ws.write_formula(k + 2, 1, f"=ROUND(B{k + 1}-B{k + 2},2)", f["money"], 0.0)
+    ws.write(k + 4, 0, "beside the invoice (not parts of it)", f["bold"])
+    ws.write(k + 5, 0, "billed later (lines' usage of the period on later invoices)")
+    ws.write_number(k + 5, 1, rc["billed_later"], f["money"])
+    ws.write(k + 6, 0, f"basis difference ({review['cost_basis']} less BilledCost, lines)")
+    ws.write_number(k + 6, 1, rc["basis_difference"], f["money"])
+    by = rc.get("prior_periods_by_month") or {}
+    for j, (m, v) in enumerate(by.items()):
+        ws.write(k + 8 + j, 0, f"prior periods: service month {m}")
+        ws.write_number(k + 8 + j, 1, v, f["money"])
+    ws.set_column(0, 0, 52)
+    ws.set_column(1, 2, 16)
+    _print_setup(ws, 2)
 
 
 def _degraded(review: dict[str, Any]) -> str:

@@ -357,14 +357,78 @@ def data_quality_table(review: dict[str, Any]) -> Any:
         {"what": V.mixed_text(line, x), "amount": x["amount"], "rows": x["rows"]}
         for line, x in (review.get("mixed_units") or {}).items()
     ]
+    from aiopex.outputs.review_excel import quality_lines
+
+    rows += [{"what": f"{w}: {t}", "amount": None, "rows": None} for w, t in quality_lines(review)]
     df = pd.DataFrame(rows)
     return (
-        df.style.format({"amount": "{:,.2f}"})
+        df.style.format(
+            {
+                "amount": lambda v: "" if missing(v) else f"{v:,.2f}",
+                "rows": lambda v: "" if missing(v) else f"{v:,.0f}",
+            }
+        )
         .hide(axis="index")
         .set_caption(
             f"Data quality, {review['currency']} (cost basis {review['cost_basis']}); "
             "reported beside the outlook, not inside it"
         )
+    )
+
+
+def reconciliation_table(review: dict[str, Any]) -> Any:
+    """The invoices of the period, part by part with their rows, ending in the invoice
+    total (``BilledCost``); what the lines billed later and the cost-basis difference
+    follow, beside the total (not parts of it)."""
+    from aiopex.model.reconciliation import PARTS
+
+    rc = review.get("reconciliation")
+    if not rc:
+        return HTML("<p>No reconciliation: no FOCUS exports were read.</p>")
+    rows_of = rc.get("rows", {})
+    labels = {
+        "lines": "on the cost lines",
+        "unmapped": "unmapped (no rule)",
+        "taxes": "taxes",
+        "credits": "credits",
+        "adjustments": "adjustments",
+        "purchases": "purchases (prepayments, commitments bought)",
+        "unused_commitment": "unused commitment",
+        "prior_periods": "prior periods (late usage and corrections of closed months)",
+        "later_periods": "later periods",
+    }
+    rows = [{"part": labels[p], "amount": rc[p], "rows": rows_of.get(p, 0)} for p in PARTS]
+    for m, v in (rc.get("prior_periods_by_month") or {}).items():
+        rows.append({"part": f"  of which service month {m}", "amount": v, "rows": None})
+    rows.append(
+        {
+            "part": "invoice total",
+            "amount": rc["invoice_total"],
+            "rows": rows_of.get("invoice_total"),
+        }
+    )
+    rows.append({"part": "beside it: billed later", "amount": rc["billed_later"], "rows": None})
+    if review.get("cost_basis") != "billed":
+        rows.append(
+            {"part": "beside it: basis difference", "amount": rc["basis_difference"], "rows": None}
+        )
+    df = pd.DataFrame(rows)
+    periods = ", ".join(rc.get("billing_periods") or []) or "none in the exports"
+    total_at = len(PARTS) + len(rc.get("prior_periods_by_month") or {})
+    return (
+        df.style.format({"amount": "{:,.2f}", "rows": lambda v: "" if missing(v) else f"{v:,.0f}"})
+        .hide(axis="index")
+        .set_caption(
+            f"The invoices of {review['period']} (billing periods {periods}), BilledCost in "
+            f"{review['currency']}: the parts add up to the invoice total"
+        )
+        .apply(
+            lambda r: [
+                "font-weight:bold;border-top:1px solid #000" if r.name == total_at else ""
+                for _ in r
+            ],
+            axis=1,
+        )  # fmt: skip
     )
 
 
