@@ -167,8 +167,9 @@ def standing(
                 )
             )
             continue
-        latest = max(t.values())
-        winners = [n for n in names if t[n] == latest]
+        dated = {n: pd.Timestamp(v) for n, v in t.items() if v is not None}
+        latest = max(dated.values())
+        winners = [n for n in names if dated[n] == latest]
         for n in names:
             if n in winners:
                 continue
@@ -179,7 +180,7 @@ def standing(
                     "delivery": n,
                     "account": account or None,
                     "billing_period": period,
-                    "export_time": pd.Timestamp(t[n]).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "export_time": dated[n].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "replaced_by": winners,
                     "rows": int(groups.loc[sel, "rows"].sum()),
                     "amount": float(groups.loc[sel, "amount"].sum()),

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -89,7 +90,7 @@ def focus_version(header: list[str]) -> str | None:
 
 
 def read_focus(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     *,
     mapping: Mapping,
     currency: str,
@@ -272,7 +273,8 @@ def _actuals(
     conv: dict[tuple[int, Any], tuple[float | None, Any]] = {}
     conversions = []
     mapped["unit"] = [None if pd.isna(u) else str(u) for u in mapped["unit"]]
-    for (r, unit), g in mapped.groupby(["rule", "unit"], sort=True, dropna=False):
+    for key, g in mapped.groupby(["rule", "unit"], sort=True, dropna=False):
+        r, unit = cast(tuple[Any, Any], key)
         i = int(r)
         rule = mapping.rules[i]
         u = None if pd.isna(unit) else str(unit)
