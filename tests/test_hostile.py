@@ -340,3 +340,16 @@ def test_focus_rows_without_a_quantity_leave_the_line_without_one(tmp_path: Path
     m.write_text("rules:\n  - {line: gpu, match: {ServiceName: GPU}, quantity_scale: 1}\n")
     a = read_focus([f], mapping=load_mapping(m, {"gpu"}), currency="USD", lines={"gpu": "fixed"})
     assert a.lines["amount"].sum() == 50100 and np.isnan(a.lines["quantity"].iloc[0])
+
+
+def test_currency_is_a_real_code_and_a_date_is_named(tmp_path: Path, capsys) -> None:
+    text = CLAIMS.read_text()
+    s = tmp_path / "s.yaml"
+    s.write_text(text.replace("currency: USD", "currency: ABC", 1))
+    assert main(["validate", str(s)]) == 2
+    assert "currency: 'ABC' is not the ISO 4217 code of a currency" in capsys.readouterr().err
+    s.write_text(text.replace('start: "2027-01"', "start: 2027-01-01", 1))
+    assert 'start: "2027-01"' in text
+    assert main(["validate", str(s)]) == 2
+    err = capsys.readouterr().err
+    assert "got the date 2027-01-01" in err and "datetime" not in err

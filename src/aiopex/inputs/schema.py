@@ -913,11 +913,27 @@ class ScenarioModel(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
+        import datetime as dt
+
+        if isinstance(v, dt.date):  # YAML read an unquoted 2027-01-01 as a date
+            raise ValueError(
+                f'must be a month "YYYY-MM", got the date {v.isoformat()}; '
+                f'write start: "{v.year:04d}-{v.month:02d}" (quoted)'
+            )
         m = _MONTH.fullmatch(v) if isinstance(v, str) else None
         if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2200:
             raise ValueError(
                 f'must be a month "YYYY-MM" (quoted in YAML, 1900..2200), got {excerpt(v)}'
             )
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        from aiopex.inputs.currencies import CURRENCIES
+
+        if v not in CURRENCIES:
+            raise ValueError(f"{v!r} is not the ISO 4217 code of a currency in use (USD, EUR, ...)")
         return v
 
     @model_validator(mode="after")
