@@ -6,6 +6,7 @@ exists is replaced unless it is aiopex's own output of the same kind.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -353,3 +354,53 @@ def test_currency_is_a_real_code_and_a_date_is_named(tmp_path: Path, capsys) -> 
     assert main(["validate", str(s)]) == 2
     err = capsys.readouterr().err
     assert "got the date 2027-01-01" in err and "datetime" not in err
+
+
+# -- 14. --scheduler tcp:// --------------------------------------------------------------
+
+
+def test_a_scheduler_address_that_is_not_dask_is_refused_in_bounded_time(tmp_path: Path):
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:  # accepts, and never says a word
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    pf = ROOT / "data" / "portfolios" / "ai_portfolio.yaml"
+    try:
+        for address, said in (
+            (f"tcp://127.0.0.1:{port}", "no Dask scheduler answered"),
+            ("tcp://", "expected tcp://HOST:PORT"),
+            ("tcp://[::1", "expected tcp://HOST:PORT"),
+            ("tcp://h:99999", "expected tcp://HOST:PORT"),
+            ("tls://h:1", "tls:// needs certificates"),
+        ):
+            began = time.monotonic()
+            r = subprocess.run(
+                [sys.executable, "-m", "aiopex", "portfolio", str(pf), "--scheduler", address,
+                 "--out", str(tmp_path / "out"), "--draws", "100"],
+                capture_output=True, text=True, timeout=90,
+            )  # fmt: skip
+            assert r.returncode == 2 and said in r.stderr, (address, r.stderr)
+            assert time.monotonic() - began < 60
+    finally:
+        stop.set()
+        thread.join(5)
+        for c in accepted:
+            c.close()
+        server.close()
+    assert accepted  # the probe did connect
+    assert not (tmp_path / "out").exists()

@@ -15,6 +15,7 @@ from aiopex.engine import _sampled_params, cost_paths, run
 from aiopex.inputs.scenario import load_scenario
 from aiopex.months import diff as month_diff
 from aiopex.portfolio import (
+    check_scheduler,
     load_portfolio,
     member_fields,
     member_streams,
@@ -190,6 +191,7 @@ def test_an_existing_dask_cluster_by_address(three: Path) -> None:
         n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://")
+        assert check_scheduler(cluster.scheduler_address, None) == []  # it answers as Dask
         remote = run_portfolio(pf, 100, seed=12, scheduler=cluster.scheduler_address)
     np.testing.assert_array_equal(inline.cost, remote.cost)
     assert inline.to_json() == remote.to_json()

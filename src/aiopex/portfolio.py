@@ -37,6 +37,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,9 +273,55 @@ def _map(tasks: list[MemberTask], scheduler: str, workers: int | None) -> Iterat
     )
 
 
+#: Seconds to wait for a Dask scheduler to connect and answer, at most.
+CONNECT_TIMEOUT = 10.0
+_ADDRESS = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})")
+
+
+def check_address(address: str, timeout: float = CONNECT_TIMEOUT) -> list[Problem]:
+    """Problems with the address of a running Dask scheduler: its form (``tcp://HOST:PORT``),
+    then whether a Dask scheduler answers there within ``timeout`` seconds (connect,
+    handshake and an ``identity`` request, each bounded: a server that is not Dask, or that
+    never answers, is refused instead of waited on)."""
+    import asyncio
+
+    def bad(message: str) -> list[Problem]:
+        return [Problem("<command line>", "--scheduler", message)]
+
+    if address.startswith("tls://"):
+        return bad("tls:// needs certificates aiopex does not take; use tcp://HOST:PORT")
+    m = _ADDRESS.fullmatch(address)
+    if m is None or not 1 <= int(m.group(2)) <= 65535:
+        return bad(f"expected tcp://HOST:PORT (a port from 1 to 65535), got {address!r}")
+
+    async def identity() -> Any:
+        from distributed.comm import connect
+
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), timeout))
+    except TimeoutError:
+        return bad(f"no Dask scheduler answered at {address} within {timeout:g} s")
+    except Exception as e:  # noqa: BLE001 - refused, reset, not Dask's protocol
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return bad(f"cannot reach a Dask scheduler at {address}: {reason}")
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        return bad(f"what answers at {address} is not a Dask scheduler")
+    return []
+
+
 def check_scheduler(scheduler: str, workers: int | None) -> list[Problem]:
-    """Problems with ``--scheduler`` and ``--workers``, found before anything runs."""
+    """Problems with ``--scheduler`` and ``--workers``, found before anything runs (a
+    ``tcp://`` address is checked by :func:`check_address`)."""
     problems = []
+    if scheduler.startswith(("tcp://", "tls://")):
+        problems += check_address(scheduler)
     ok = scheduler in (*SCHEDULERS, "inline") or scheduler.startswith(("tcp://", "tls://"))
     if not ok:
         problems.append(
