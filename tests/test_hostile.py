@@ -404,3 +404,23 @@ def test_a_scheduler_address_that_is_not_dask_is_refused_in_bounded_time(tmp_pat
         server.close()
     assert accepted  # the probe did connect
     assert not (tmp_path / "out").exists()
+
+
+# -- 22. the memory estimate is an honest bound ---------------------------------------------
+
+
+@pytest.mark.parametrize("kept", [2000, 150_000])
+def test_memory_estimate_bounds_the_measured_peak(tmp_path: Path, kept: int) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from memory_estimate import CHILD, LINE, SMALL
+    finally:
+        sys.path.pop(0)
+    f = tmp_path / "small.yaml"  # 12 months, 2 lines: the per-draw summaries dominate
+    f.write_text(SMALL.format(H=12) + LINE.format(i=0))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(f), "150000", str(kept)],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    m = json.loads(out.stdout)
+    assert 0.5 < m["ratio"] < 1.0, m  # was 2.0 (kept 2,000) and 3.0 (all kept)

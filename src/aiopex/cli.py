@@ -490,7 +490,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
     if problems:
         raise AiopexError(problems)
     scenario = load_scenario(args.file, args.overrides)
-    problems = check_draws(args.draws, scenario)
+    problems = check_draws(args.draws, scenario, kept=args.keep_draws)
     if problems:
         raise AiopexError(problems)
     result = run(scenario, draws=args.draws, seed=args.seed, keep_draws=args.keep_draws)
@@ -681,7 +681,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     from aiopex.baseline import baseline_path
 
     scenario = load_scenario(args.file, args.overrides)
-    problems = check_draws(args.draws, scenario)  # the draws it keeps must fit in memory
+    problems = check_draws(args.draws, scenario, kept=args.draws)  # it keeps them all
     if problems:
         raise AiopexError(problems)
     target = baseline_path(args.out, scenario.name, args.as_of)

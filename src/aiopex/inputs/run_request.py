@@ -18,19 +18,26 @@ MEMORY_BUDGET_BYTES = 2 * 1024**3
 SEED_LIMIT = 2**63
 
 
-def estimate_bytes(draws: int, months: int, lines: int) -> int:
-    """Memory kept for ``draws`` draws: ``8 * draws * months * (lines + 3)`` bytes.
+def estimate_bytes(draws: int, months: int, lines: int, kept: int = 0) -> int:
+    """Peak memory of a Monte Carlo run of ``draws`` draws, ``kept`` of them kept whole.
 
-    A float64 per draw, month and series, for the monthly cost, net and requests the
-    summaries and saved results keep plus one series per cost line (an upper bound of
-    what the engine holds).
+    ``8 * (draws * (96 + 3.25 H + 0.25 H L) + kept * (2.2 H L + 1.1 H))`` bytes for ``H``
+    months and ``L`` cost lines: per draw, the per-draw metrics and their summaries, the
+    monthly series (cost, net, requests...) and the engine's chunk of line arrays; per kept
+    draw, its lines' amounts and quantities and its requests. The coefficients are the
+    measured peaks (``benchmarks/memory_estimate.py``: 84 + 2.8 H + 0.19 H L, and
+    2 H L + H per kept draw) with 15% to 30% to spare, so the bound holds.
 
     Examples
     --------
-    >>> estimate_bytes(100_000, 36, 11)
-    403200000
+    >>> round(estimate_bytes(100_000, 36, 11) / 2**20)
+    238
+    >>> round(estimate_bytes(100_000, 36, 11, kept=100_000) / 2**20)
+    933
     """
-    return 8 * draws * months * (lines + 3)
+    per_draw = 96 + 3.25 * months + 0.25 * months * lines
+    per_kept = 2.2 * months * lines + 1.1 * months
+    return int(8 * (draws * per_draw + kept * per_kept))
 
 
 def check_seed(seed: Any, where: str = "<command line>") -> list[Problem]:
@@ -44,8 +51,11 @@ def check_seed(seed: Any, where: str = "<command line>") -> list[Problem]:
     return []
 
 
-def check_draws(draws: Any, scenario: Any = None, where: str = "<command line>") -> list[Problem]:
-    """Problems with a number of draws for ``scenario`` (its horizon and cost lines).
+def check_draws(
+    draws: Any, scenario: Any = None, where: str = "<command line>", kept: int = 0
+) -> list[Problem]:
+    """Problems with a number of draws for ``scenario`` (its horizon and cost lines), of
+    which ``kept`` are kept whole (a baseline keeps them all).
 
     Without a scenario only ``draws >= 1`` is checked.
     """
@@ -55,10 +65,11 @@ def check_draws(draws: Any, scenario: Any = None, where: str = "<command line>")
     if scenario is None or draws == 1:
         return []
     months, lines = scenario.horizon, len(scenario.model.costs)
-    need = estimate_bytes(draws, months, lines)
+    kept = min(kept, draws)
+    need = estimate_bytes(draws, months, lines, kept)
     if need <= MEMORY_BUDGET_BYTES:
         return []
-    fits = MEMORY_BUDGET_BYTES // estimate_bytes(1, months, lines)
+    fits = MEMORY_BUDGET_BYTES // max(1, estimate_bytes(1, months, lines, 1 if kept else 0))
     return [
         Problem(
             where,
