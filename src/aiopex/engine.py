@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from annotated_types import GroupedMetadata
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, point, sample, stream
-from aiopex.metrics import WHOLE_MONTH_METRICS
+from aiopex.metrics import WHOLE_MONTH_METRICS, Metrics
 from aiopex.model import benefits as _benefits
 from aiopex.model import commitments as _commit
 from aiopex.model import costs as _costs
@@ -359,14 +359,16 @@ def _scalar(x: float, integer: bool = False) -> float | int | None:
     return int(round(x)) if integer else x
 
 
-def _point_metrics(per_draw: dict[str, Any]) -> dict[str, Any]:
+def _point_metrics(per_draw: dict[str, Any]) -> Metrics:
+    """The first draw's metrics as plain numbers: whole-month metrics as ints, NaN as None
+    (the keys are the registry's, tests/test_types.py checks)."""
     out: dict[str, Any] = {}
     for k, v in per_draw.items():
         if k == "cost_by_category":
             out[k] = {c: float(a[0]) for c, a in v.items()}
         else:
             out[k] = _scalar(v[0], integer=k in WHOLE_MONTH_METRICS)
-    return out
+    return cast(Metrics, out)
 
 
 def _flat_metrics(per: dict[str, Any]) -> dict[str, np.ndarray]:

@@ -11,6 +11,7 @@ as a percentage), ``count`` (a whole number of things), ``month`` (a month index
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -275,3 +276,38 @@ def metric(name: str) -> Metric:
 
 #: Metrics counted in whole months (Monte Carlo percentiles with ``method="lower"``).
 WHOLE_MONTH_METRICS: frozenset[str] = frozenset(m.name for m in _ALL if m.whole_months)
+
+
+class _CommitmentMetrics(TypedDict, total=False):
+    """The metrics a scenario has only with commitments."""
+
+    unused_commitment: float
+    commitment_savings: float
+    commitment_utilization: float | None
+
+
+class Metrics(_CommitmentMetrics):
+    """``Result.metrics``: the deterministic run's value of every scenario metric of the
+    registry (:data:`aiopex.names.METRICS`, the commitment metrics with commitments;
+    tests/test_types.py checks the keys against the registry). Whole-month metrics are
+    ints; a metric that may be undefined (docs/formulas.md) is ``None`` there."""
+
+    cost_total: float
+    cost_by_category: dict[str, float]
+    benefit_total: float
+    net_total: float
+    npv: float
+    irr_annual: float | None
+    mirr_annual: float | None
+    payback_month: int | None
+    roi: float | None
+    run_rate_monthly: float
+    requests_total: float
+    cost_per_request: float | None
+    retrains: int
+    degraded_months: int
+    silent_months: int
+    silent_error_cost: float
+    error_cost_total: float
+    errors_caught: float
+    errors_escaped: float

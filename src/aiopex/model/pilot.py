@@ -25,7 +25,7 @@ See docs/formulas.md, "The pilot".
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -33,6 +33,41 @@ from aiopex.inputs.schema import Pilot
 from aiopex.model import Floats
 from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES
+
+
+class BridgeStep(TypedDict):
+    """One category's step of the bridge, per month."""
+
+    category: str
+    naive: float
+    production: float
+    step: float
+
+
+class UnbudgetedItem(TypedDict):
+    """An absorbed pilot item whose category costs nothing in production."""
+
+    name: str
+    category: str
+    amount_per_month: float
+    paid_by: str | None
+
+
+class PilotExposure(TypedDict):
+    """What the pilot hid: ``Result.pilot``, the pilot metrics of the registry
+    (:data:`aiopex.names.PILOT_METRICS`, tests/test_types.py checks) with the bridge and the
+    unbudgeted items."""
+
+    pilot_reported_monthly: float
+    pilot_absorbed_monthly: float
+    pilot_true_monthly: float
+    absorbed_share: float | None
+    naive_production_monthly: float
+    production_monthly: float
+    hidden_cost_multiple: float | None
+    bridge: list[BridgeStep]
+    unbudgeted_absorbed: list[UnbudgetedItem]
+    unbudgeted_absorbed_monthly: float
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -44,7 +79,7 @@ def pilot_exposure(
     requests: Floats,
     category_cost: dict[str, Floats],
     run_rate_monthly: float,
-) -> dict[str, Any]:
+) -> PilotExposure:
     """Pilot exposure metrics and the bridge, for one (deterministic) run.
 
     Parameters
@@ -67,14 +102,14 @@ def pilot_exposure(
     scale = prod_requests / pilot.requests_per_month
     naive = reported * scale
     cats = [c for c in CATEGORIES if c in category_cost or any(p.category == c for p in pilot.paid)]
-    bridge = []
+    bridge: list[BridgeStep] = []
     for c in cats:
         naive_c = sum(p.amount_per_month for p in pilot.paid if p.category == c) * scale
         prod_c = float(np.mean(category_cost[c][tail])) if c in category_cost else 0.0
         bridge.append(
             {"category": c, "naive": naive_c, "production": prod_c, "step": prod_c - naive_c}
         )
-    unbudgeted = [
+    unbudgeted: list[UnbudgetedItem] = [
         {
             "name": a.name,
             "category": a.category,
