@@ -12,6 +12,7 @@ import numpy as np
 
 from aiopex.inputs.uncertain import point
 from aiopex.model import Floats
+from aiopex.model.pilot import PilotExposure, UnbudgetedItem
 from aiopex.names import READINESS_QUESTIONS
 
 LABELS = {
@@ -33,7 +34,7 @@ def readiness_report(
     run_rate_monthly: float,
     silent_months: int = 0,
     silent_error_cost: float = 0.0,
-    pilot: dict[str, Any] | None = None,
+    pilot: PilotExposure | None = None,
 ) -> dict[str, Any]:
     """The readiness report of a deterministic run.
 
@@ -144,7 +145,7 @@ def readiness_report(
         f"run-rate {cur} {run_rate_monthly:,.0f} a month ({cur} {12 * run_rate_monthly:,.0f} a "
         "year) lands on this budget"
     )
-    for item in (pilot or {}).get("unbudgeted_absorbed") or []:
+    for item in pilot["unbudgeted_absorbed"] if pilot is not None else []:
         msg = unbudgeted_flag(item, item["category"] in cats, len(months))
         evidence["budget_holder"].append(msg)
         flags.append(msg)
@@ -172,7 +173,7 @@ def readiness_report(
     }
 
 
-def unbudgeted_flag(item: dict[str, Any], has_line: bool, horizon: int) -> str:
+def unbudgeted_flag(item: UnbudgetedItem, has_line: bool, horizon: int) -> str:
     """The readiness flag of one absorbed pilot item that production does not budget.
 
     >>> flag = unbudgeted_flag({"name": "borrowed data scientist", "category": "people",

@@ -58,6 +58,7 @@ from aiopex.outputs.format import compact_money  # noqa: E402
 P = ParamSpec("P")
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.model.pilot import PilotExposure
     from aiopex.result import Result
 
 __all__ = [
@@ -383,9 +384,10 @@ def _pilot_items(result: Result) -> tuple[list[dict[str, Any]], list[dict[str, A
     return paid, absorbed
 
 
-def _require_pilot(result: Result) -> None:
+def _require_pilot(result: Result) -> PilotExposure:
     if result.pilot is None:
         raise ValueError(f"scenario {result.scenario.name!r} has no pilot section")
+    return result.pilot
 
 
 @_plain_text
@@ -397,7 +399,7 @@ def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     ValueError
         When the scenario has no pilot.
     """
-    _require_pilot(result)
+    pilot = _require_pilot(result)
     fig, ax = _axes(ax, (10.0, 3.0))
     cur = result.scenario.currency
     paid, absorbed = _pilot_items(result)
@@ -424,7 +426,7 @@ def pilot_cost(result: Result, ax: Axes | None = None) -> Figure:
     _money_axis(ax, cur, "x")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    share = result.pilot.get("absorbed_share")
+    share = pilot["absorbed_share"]
     title = "Pilot cost per month: reported and true"
     if share is not None:
         title += f" ({share:.0%} absorbed elsewhere)"
@@ -443,10 +445,9 @@ def pilot_bridge(result: Result, ax: Axes | None = None) -> Figure:
     ValueError
         When the scenario has no pilot.
     """
-    _require_pilot(result)
+    p = _require_pilot(result)
     fig, ax = _axes(ax, (10.0, 4.6))
     cur = result.scenario.currency
-    p = result.pilot
     naive = float(p["naive_production_monthly"])
     prod = float(p["production_monthly"])
     # Steps under 0.5% of the larger end are left out (the table lists every category).

@@ -1003,7 +1003,7 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
             row["hidden_cost_multiple"] = r.pilot.get("hidden_cost_multiple")
         if r.uncertainty is not None:
             row.update(r.probabilities or {})
-            npv = r.uncertainty.loc["npv"]
+            npv = r.uncertainty.loc["npv"].to_dict()
             for q in ("p10", "p50", "p90"):
                 row[f"npv_{q}"] = float(npv[q])
         row.update({"seed": r.seed, "draws": r.n_draws, "inputs_hash": s.inputs_hash})

@@ -177,14 +177,14 @@ def write(
         ),
     }
     for name in names:
-        f, style, note = spec[name]
+        formula, style, note = spec[name]
         label = "Production requests, a month" if name == "prod_requests" else text.label(name)
         sh.text(P[name], 0, label)
         sh.text(P[name], 3, name, "text+note")
-        if f is None:
+        if formula is None:
             sh.value(P[name], 1, 0, style + "+bold")
         else:
-            sh.formula(P[name], 1, f, values.get(name), style + "+bold")
+            sh.formula(P[name], 1, formula, values.get(name), style + "+bold")
         sh.text(P[name], 2, note, "text+note")
 
     r = P[names[-1]] + 2
