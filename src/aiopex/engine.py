@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -574,6 +574,44 @@ def run(
     return result
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Draws ``lo`` to ``hi`` (excluded) of a run: their parameters and what
+    :func:`simulate` made of them."""
+
+    lo: int
+    hi: int
+    params: dict[str, np.ndarray]
+    sim: dict[str, Any]
+
+
+def simulate_chunks(
+    scenario: Scenario,
+    lines: list[LineSpec],
+    params: dict[str, np.ndarray],
+    draws: int,
+    hist: tuple[Any, Any] | None = None,
+    hist_requests: np.ndarray | None = None,
+    chunk: int | None = None,
+    keep_lines: Callable[[int, int], bool] | bool = True,
+) -> Iterator[Chunk]:
+    """The one chunked Monte Carlo loop: :func:`simulate` on ``chunk`` draws at a time
+    (:data:`CHUNK` by default), which bounds peak memory.
+
+    ``params`` holds every field's ``(draws, 1)`` values (or ``(1, 1)`` for a constant,
+    broadcast to every draw), all drawn up front, so the chunk size changes no number;
+    ``hist_requests`` the history forecast's ``(draws, months)`` paths. ``keep_lines``
+    says whether a chunk keeps its lines' arrays, or for which ``(lo, hi)`` it does.
+    """
+    chunk = chunk or CHUNK
+    for lo in range(0, draws, chunk):
+        hi = min(lo + chunk, draws)
+        pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in params.items()}
+        keep = keep_lines(lo, hi) if callable(keep_lines) else keep_lines
+        hr = hist_requests[lo:hi] if hist_requests is not None else None
+        yield Chunk(lo, hi, pc, simulate(scenario, lines, pc, hi - lo, hist, hr, keep_lines=keep))
+
+
 def monte_carlo(
     scenario: Scenario,
     lines: list[LineSpec],
@@ -606,7 +644,6 @@ def monte_carlo(
     """
     import pandas as pd
 
-    chunk = chunk or CHUNK
     p = _sampled_params(scenario, draws, seed)
     hist_req = hist[0].sample(draws, stream(seed, HISTORY_STREAM)) if hist is not None else None
     H = scenario.horizon
@@ -619,19 +656,14 @@ def monte_carlo(
     cost_all = np.empty((draws, H))
     net_all = np.empty((draws, H))
     per_chunks: list[dict[str, np.ndarray]] = []
-    for lo in range(0, draws, chunk):
-        hi = min(lo + chunk, draws)
+
+    def keeps(lo: int, hi: int) -> bool:
         a, b = np.searchsorted(kept, [lo, hi])
-        pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p.items()}
-        sim = simulate(
-            scenario,
-            lines,
-            pc,
-            hi - lo,
-            hist,
-            hist_req[lo:hi] if hist_req is not None else None,
-            keep_lines=b > a,
-        )
+        return bool(b > a)
+
+    for c in simulate_chunks(scenario, lines, p, draws, hist, hist_req, chunk, keeps):
+        lo, hi, pc, sim = c.lo, c.hi, c.params, c.sim
+        a, b = np.searchsorted(kept, [lo, hi])
         cost_all[lo:hi] = sim["cost"]
         net_all[lo:hi] = sim["net"]
         if b > a:
@@ -737,7 +769,6 @@ def cost_paths(
     """
     if draws < 1:
         raise ValueError("draws must be >= 1")
-    chunk = chunk or CHUNK
     H = scenario.horizon
     lines = line_specs(scenario)
     hist = _history(scenario) if scenario.model.usage.history_based else None
@@ -755,15 +786,11 @@ def cost_paths(
     cost = np.empty((draws, H))
     net = np.empty((draws, H))
     amounts = np.empty((len(lines), draws, H))
-    for lo in range(0, draws, chunk):
-        hi = min(lo + chunk, draws)
-        pc = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p.items()}
-        hr = hist_req[lo:hi] if hist_req is not None else None
-        sim = simulate(scenario, lines, pc, hi - lo, hist, hr)
-        cost[lo:hi] = sim["cost"]
-        net[lo:hi] = sim["net"]
+    for c in simulate_chunks(scenario, lines, p, draws, hist, hist_req, chunk):
+        cost[c.lo : c.hi] = c.sim["cost"]
+        net[c.lo : c.hi] = c.sim["net"]
         for i, ln in enumerate(lines):
-            amounts[i, lo:hi] = sim["lines"][ln.name][2]
+            amounts[i, c.lo : c.hi] = c.sim["lines"][ln.name][2]
     pct = np.percentile(amounts, LINE_PERCENTILES, axis=1)  # (3, lines, H)
     return CostPaths(
         cost=cost,
