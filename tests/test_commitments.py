@@ -244,3 +244,41 @@ def test_field_problems_listed_with_the_cross_checks(tmp_path):
     assert any(p.startswith("commitments[1].covers:") for p in got)
     # the cross-check is listed although other fields are invalid
     assert "commitments[0].covers: no cost line 'nope'" in got
+
+
+def test_report_table_and_workbook_workings(tmp_path):
+    """The budget report's table and the workbook's workings: the term's months, covered
+    and overage spend, unused commitment; the workbook's covered lines' cost is the live
+    formula ``C + MAX(S - C/(1-d), 0)`` with the engine's value cached."""
+    import openpyxl
+
+    from aiopex.outputs import html
+    from aiopex.outputs.excel import write_workbook
+
+    res = _package(str(FIXTURES[0]))
+    page = html.commitments_table(res).to_html()
+    for name in ("llm_commit", "platform_commit", "term total", "overage", "unused"):
+        assert name in page
+    assert "No commitment" in str(html.commitments_table(_package_plain()))
+    path = write_workbook(res, tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(path)["Costs"]
+    cached = openpyxl.load_workbook(path, data_only=True)["Costs"]
+    rows: dict[str, int] = {}
+    for c in ws["A"]:
+        rows.setdefault(c.value, c.row)
+    label = "covered lines' cost: C + MAX(S - C/(1-d), 0) in the term, else S"
+    first = rows[label]  # llm_commit's workings come first
+    f = ws.cell(row=first, column=5 + 4).value  # m = 4, the term's first month
+    assert "llm_commit_amount_per_month+MAX(" in f and "/(1-llm_commit_discount)" in f
+    cm = res.commitment_months[res.commitment_months["commitment"] == "llm_commit"]
+    got = [cached.cell(row=first, column=5 + m).value for m in range(res.scenario.horizon)]
+    want = np.where(cm["in_term"], 1500 + cm["overage"], cm["spend"])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _package_plain():
+    import aiopex
+
+    return aiopex.run(
+        aiopex.load_scenario(HERE.parent / "data" / "scenarios" / "claims_triage.yaml")
+    )

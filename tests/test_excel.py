@@ -50,6 +50,7 @@ PARITY = [*FIXTURES_ALL, *EXAMPLES, INVOICE]
 #: Fallback none with a detection lag: set to manual on Inputs, detected months stop the benefit.
 MONITORING_NONE = HERE / "fixtures" / "parity" / "monitoring_fallback_none.yaml"
 CLAIMS = HERE.parent / "data" / "scenarios" / "claims_triage.yaml"  # 36 months from 2027-01
+COMMITMENT = FIXTURES / "llm_commitment.yaml"  # two commitments, one cut at the horizon
 
 #: Edits made on ``Inputs`` in a written workbook: (scenario, dotted path, new value).
 EDITS: list[tuple[Path, str, Any]] = [
@@ -66,6 +67,10 @@ EDITS: list[tuple[Path, str, Any]] = [
     (MONITORING_NONE, "degradation.fallback", "manual"),
     (INVOICE, "benefits.human_check.catch_rate", 0.5),
     (INVOICE, "benefits.human_check.minutes_per_caught_error", 5),
+    (COMMITMENT, "commitments.llm_commit.amount_per_month", 2500.0),
+    (COMMITMENT, "commitments.llm_commit.discount", 0.1),
+    (COMMITMENT, "commitments.platform_commit.from_month", 14),
+    (COMMITMENT, "costs.llm_output_tokens.rate", 0.03),
 ]
 
 

@@ -8,6 +8,8 @@ The public API:
   the readiness report and, with ``draws > 1``, Monte Carlo ranges: a
   :class:`Result`, which ``Result.save(path)`` writes to a folder.
 - :func:`load_result` reads a saved result back.
+- :func:`commitments` prices commitment levels against a scenario's (or a
+  portfolio's) Monte Carlo draws: a :class:`CommitmentPlan`.
 
 The names are imported on first use (``aiopex.run`` loads numpy, pandas and the
 engine then), so ``aiopex --help`` starts without them.
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Each public name and the module that defines it.
 _HOMES = {
     "AiopexError": "aiopex.errors",
+    "CommitmentPlan": "aiopex.analyses.commitments",
     "DataError": "aiopex.errors",
     "Problem": "aiopex.errors",
     "Result": "aiopex.result",
@@ -40,16 +43,19 @@ _HOMES = {
     "load_scenario": "aiopex.inputs.scenario",
     "run": "aiopex.engine",
     "__version__": "aiopex.version",
+    "commitments": "aiopex.analyses.commitments",
 }
 
 __all__ = [
     "AiopexError",
+    "CommitmentPlan",
     "DataError",
     "Problem",
     "Result",
     "Scenario",
     "ScenarioError",
     "__version__",
+    "commitments",
     "load_baseline",
     "load_result",
     "load_scenario",

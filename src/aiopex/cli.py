@@ -116,6 +116,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _add_common(p)
 
+    p = sub.add_parser(
+        "commitments",
+        help="how much to commit: each level priced against the forecast's draws",
+    )
+    p.add_argument("file", metavar="FILE", help="scenario or portfolio YAML file")
+    p.add_argument(
+        "--covers",
+        required=True,
+        help="the covered cost lines, comma-separated (a portfolio: member.line, * matching "
+        "any name, e.g. *.llm_input_tokens)",
+    )
+    p.add_argument(
+        "--discount", type=float, required=True, help="the discount, a fraction (0.25 is 25%%)"
+    )
+    p.add_argument("--term", type=int, required=True, help="length of the term, whole months")
+    p.add_argument("--from-month", type=int, default=0, help="first month of the term (default 0)")
+    p.add_argument(
+        "--levels",
+        metavar="L1,L2,...",
+        help="committed spend per month to price (default: a grid up to the discounted P95)",
+    )
+    p.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (default 2000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in outputs)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--out", metavar="DIR", help="write commitments.json, commitments.csv and the chart"
+    )
+    p.add_argument(
+        "--scheduler", default="processes", help="a portfolio's members: processes or dask"
+    )
+    p.add_argument("--workers", type=int, default=None, help="a portfolio's worker processes")
+    _add_set(p)
+    _add_common(p)
+
     p = sub.add_parser("run", help="budget reports: notebooks, HTML and workbooks for scenarios")
     p.add_argument("inputs", nargs="+", metavar="FILE_OR_DIR", help="scenario files or folders")
     p.add_argument(
@@ -651,6 +685,52 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_commitments(args: argparse.Namespace) -> int:
+    from aiopex.analyses.commitments import commitments
+    from aiopex.batch.commitments_run import write_plan
+    from aiopex.errors import AiopexError, Problem
+    from aiopex.inputs.run_request import check_seed
+
+    problems = check_seed(args.seed)
+    levels = None
+    if args.levels is not None:
+        try:
+            levels = [float(x) for x in args.levels.split(",") if x.strip()]
+        except ValueError:
+            problems.append(
+                Problem("<command line>", "--levels", f"must be numbers, got {args.levels!r}")
+            )
+    if args.out:
+        from aiopex.atomic import check_target
+
+        problems += check_target(args.out, "--out", folder=True)
+    if problems:
+        raise AiopexError(problems)
+    plan = commitments(
+        args.file,
+        args.covers,
+        args.discount,
+        args.term,
+        args.from_month,
+        levels,
+        args.draws,
+        args.seed,
+        overrides=args.overrides,
+        scheduler=args.scheduler,
+        workers=args.workers,
+    )
+    if args.out:
+        for path in write_plan(plan, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        _print_json(plan.to_json())
+    else:
+        from aiopex.outputs.text import commitment_plan_text
+
+        print(commitment_plan_text(plan))
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from aiopex.inputs.scenario import json_schema
 
@@ -770,6 +850,7 @@ COMMANDS = {
     "sensitivity": _cmd_sensitivity,
     "run": _cmd_run,
     "portfolio": _cmd_portfolio,
+    "commitments": _cmd_commitments,
     "schema": _cmd_schema,
     "baseline": _cmd_baseline,
     "review": _cmd_review,

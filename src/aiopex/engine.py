@@ -725,6 +725,9 @@ class CostPaths:
     line_percentiles : ndarray, shape (lines, 3, months)
         Each line's P10, P50 and P90 of ``amount(m)`` over the draws (numpy's linear
         percentiles), per month.
+    spend : ndarray, shape (draws, months), or None
+        With ``spend_of``: the on-demand amounts of those lines, summed (any commitment
+        on them set aside).
     """
 
     cost: np.ndarray
@@ -736,6 +739,7 @@ class CostPaths:
     line_drivers: list[str]
     point_lines: np.ndarray
     line_percentiles: np.ndarray
+    spend: np.ndarray | None = None
 
 
 #: The line percentiles :func:`cost_paths` keeps (P10, P50, P90).
@@ -748,6 +752,7 @@ def cost_paths(
     seed: int,
     streams: Streams | None = None,
     chunk: int | None = None,
+    spend_of: tuple[str, ...] = (),
 ) -> CostPaths:
     """Monthly cost and net of every draw, and each cost line's percentiles.
 
@@ -755,7 +760,8 @@ def cost_paths(
     the per-draw metrics: a portfolio member's task. ``draws == 1`` is the deterministic
     run at point values. Field ``path`` draws from ``streams(path)`` (default
     ``stream(seed, path)``, as a scenario run alone), the history forecast's paths from
-    ``streams("usage.history")``.
+    ``streams("usage.history")``. With ``spend_of`` (line names), a commitment that
+    covers any of them is set aside and ``spend`` holds their summed amounts per draw.
 
     Examples
     --------
@@ -770,7 +776,7 @@ def cost_paths(
     if draws < 1:
         raise ValueError("draws must be >= 1")
     H = scenario.horizon
-    lines = line_specs(scenario)
+    lines = [ln for ln in line_specs(scenario) if not set(ln.covers) & set(spend_of)]
     hist = _history(scenario) if scenario.model.usage.history_based else None
     p0 = _point_params(scenario)
     det = simulate(scenario, lines, p0, 1, hist)
@@ -791,6 +797,10 @@ def cost_paths(
         net[c.lo : c.hi] = c.sim["net"]
         for i, ln in enumerate(lines):
             amounts[i, c.lo : c.hi] = c.sim["lines"][ln.name][2]
+    spend = None
+    if spend_of:
+        idx = [i for i, ln in enumerate(lines) if ln.name in spend_of]
+        spend = amounts[idx].sum(axis=0)
     pct = np.percentile(amounts, LINE_PERCENTILES, axis=1)  # (3, lines, H)
     return CostPaths(
         cost=cost,
@@ -802,4 +812,5 @@ def cost_paths(
         line_drivers=[ln.driver for ln in lines],
         point_lines=point_lines,
         line_percentiles=np.ascontiguousarray(pct.transpose(1, 0, 2)),
+        spend=spend,
     )

@@ -147,6 +147,7 @@ class MemberTask:
     draws: int
     seed: int
     shared: frozenset[str]
+    spend_of: tuple[str, ...] = ()  # lines whose on-demand spend a commitment plan sums
 
 
 def member_streams(seed: int, member: str, shared: frozenset[str]) -> Callable[[str], Any]:
@@ -164,7 +165,8 @@ def member_streams(seed: int, member: str, shared: frozenset[str]) -> Callable[[
 def run_member(task: MemberTask) -> CostPaths:
     """One member's point path and per-draw monthly cost and net (a worker's task)."""
     s = task.scenario
-    return cost_paths(s, task.draws, task.seed, member_streams(task.seed, s.name, task.shared))
+    streams = member_streams(task.seed, s.name, task.shared)
+    return cost_paths(s, task.draws, task.seed, streams, spend_of=task.spend_of)
 
 
 # -- schedulers ---------------------------------------------------------------------------

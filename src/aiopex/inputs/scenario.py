@@ -407,7 +407,8 @@ def apply_overrides(
 ) -> list[Problem]:
     """Set dotted paths in ``doc`` in place.
 
-    A cost line is addressed by name, ``costs.<name>.<field>``, or by index as
+    A cost line (or a commitment) is addressed by name, ``costs.<name>.<field>``
+    (``commitments.<name>.<field>``), or by index as
     validation messages print it, ``costs[2].rate``; any list item by index
     (``usage.rollout[1].share``). Returns the problems (an unknown cost line, an
     index out of range, a path through a non-mapping). The paths set are appended
@@ -441,6 +442,17 @@ def apply_overrides(
         elif len(parts) > 2 and parts[0] == "costs" and isinstance(parts[1], str):
             problems.append(Problem(label, cap(path, 120), "the scenario has no cost lines"))
             continue
+        elif len(parts) > 2 and parts[0] == "commitments" and isinstance(parts[1], str):
+            listed = doc.get("commitments") if isinstance(doc.get("commitments"), list) else []
+            names = [c.get("name") if isinstance(c, dict) else None for c in listed]
+            if parts[1] not in names:
+                hint = _did_you_mean(parts[1], [n for n in names if isinstance(n, str)])
+                problems.append(
+                    Problem(label, cap(path, 120), f"no commitment named {excerpt(parts[1])} "
+                            f"to override{hint}")
+                )  # fmt: skip
+                continue
+            parts = ["commitments", names.index(parts[1]), *parts[2:]]
         node: Any = doc
         for key in parts[:-1]:
             if isinstance(key, int):
@@ -730,6 +742,12 @@ class Scenario:
             if ln.driver == "capacity":
                 add(f"{p}.capacity_per_unit", ln.capacity_per_unit, "requests per unit per month")
                 add(f"{p}.min_units", _or(ln.min_units, "min_units"), "units")
+        for c in m.commitments:
+            p = f"commitments.{c.name}"
+            add(f"{p}.amount_per_month", c.amount_per_month, f"{cur} per month of the term")
+            add(f"{p}.discount", c.discount, "off the covered lines' rates")
+            add(f"{p}.from_month", c.from_month, "month index: first month of the term")
+            add(f"{p}.term_months", c.term_months, "months (cut at the horizon)")
         return rows
 
 

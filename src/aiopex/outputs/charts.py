@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "accuracy",
+    "commitment_levels",
     "compare_cost_by_category",
     "compare_cumulative_net",
     "cost_by_category",
@@ -565,6 +566,52 @@ def npv_distribution(result: Result, ax: Axes | None = None) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper right", frameon=False)
     _style(ax, f"NPV over {v.size:,} draws: P(NPV < 0) = {p_neg:.1%}", "draws")
+    return fig
+
+
+@_plain_text
+def commitment_levels(plan: Any, ax: Axes | None = None) -> Figure:
+    """Covered lines' cost over the term against the commitment level: the mean and its
+    P10-P90 band over the draws, the on-demand cost (no commitment) and the two
+    recommended levels (lowest mean, lowest P90) marked.
+
+    ``plan`` is a :class:`~aiopex.analyses.commitments.CommitmentPlan`.
+    """
+    fig, ax = _axes(ax)
+    cur = plan.currency
+    df = plan.levels
+    x = df["level"].to_numpy()
+    ax.fill_between(x, df["p10"], df["p90"], color=NEUTRAL, alpha=0.2, label="P10 to P90")
+    ax.plot(x, df["mean"], color=NEUTRAL, lw=2, label="mean cost")
+    ax.axhline(
+        plan.on_demand["mean"], color="grey", ls="--", lw=1, label="on demand (no commitment)"
+    )
+    for level, what, color, y in (
+        (plan.best_mean, "lowest mean", GOOD, "mean"),
+        (plan.best_p90, "lowest P90", BAD, "p90"),
+    ):
+        ax.axvline(level, color=color, ls=":", lw=1.2)
+        ax.plot([level], [plan.row(level)[y]], "o", color=color)
+        ax.annotate(
+            f"{what}: {_money(level, cur)} a month",
+            xy=(level, plan.row(level)[y]),
+            xytext=(6, 8 if y == "mean" else -14),
+            textcoords="offset points",
+            fontsize=9,
+            color=color,
+        )
+    _money_axis(ax, cur, "x")
+    _money_axis(ax, cur)
+    ax.set_xlabel("committed spend per month")
+    ax.legend(loc="upper left", frameon=False)
+    term = f"{plan.term[0]} to {plan.term[-1]}"
+    covers = list(plan.covers)
+    what_lines = ", ".join(covers) if len(covers) <= 3 else f"{len(covers)} lines"
+    _style(
+        ax,
+        f"Cost of {what_lines} over {term}, at {plan.discount:.0%} off",
+        "cost over the term",
+    )
     return fig
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from aiopex.atomic import atomic_path, write_text
 from aiopex.inputs.uncertain import is_constant, point
 from aiopex.months import run_rate_months
-from aiopex.names import CATEGORIES, METRICS
+from aiopex.names import CATEGORIES, COMMITMENT_METRICS, METRICS
 from aiopex.outputs import text
 from aiopex.outputs.format import metric_value, money, payback, share, signed_money
 from aiopex.result import jsonable
@@ -390,6 +390,60 @@ def _styler(df: pd.DataFrame, caption: str | None = None, right: Sequence[str] =
     return sty.format(escape="html")
 
 
+def commitments_table(result: Result) -> Styler | HTML:
+    """Each commitment's months: the covered lines' spend on demand, what the commitment
+    covered, the overage at the lines' own rates, the commitment, what the covered lines
+    cost, the unused commitment and the saving (base case), with the term's totals.
+
+    A scenario without commitments gets a note saying so.
+    """
+    import pandas as pd
+
+    if not result.commitments or result.commitment_months is None:
+        return note("No commitment in this scenario: every line is paid as used, on demand.")
+    cur = result.scenario.currency
+    cm = result.commitment_months
+    rows = []
+    for c in result.commitments:
+        own = cm[(cm["commitment"] == c["name"]) & cm["in_term"]]
+        C = float(c["amount_per_month"])
+        for r in [*own.itertuples(index=False), None]:
+            if r is None:  # the term's totals
+                vals = own[["spend", "covered", "overage", "unused_commitment",
+                            "commitment_savings"]].sum()  # fmt: skip
+                month, committed = "term total", C * len(own)
+            else:
+                vals, month, committed = r._asdict(), r.month, C
+            rows.append(
+                {
+                    "commitment": c["name"],
+                    "month": month,
+                    "on demand": text.money(vals["spend"], cur),
+                    "covered": text.money(vals["covered"], cur),
+                    "overage": text.money(vals["overage"], cur),
+                    "commitment paid": text.money(committed, cur),
+                    "covered lines cost": text.money(committed + vals["overage"], cur),
+                    "unused": text.money(vals["unused_commitment"], cur),
+                    "saving": _signed(vals["commitment_savings"], cur),
+                }
+            )
+    df = pd.DataFrame(rows)
+    caption = "; ".join(
+        f"{c['name']}: {text.money(c['amount_per_month'], cur)} a month at "
+        f"{c['discount']:.0%} off {', '.join(c['covers'])}, "
+        f"{text.share(c['commitment_utilization'])} used"
+        for c in result.commitments
+    )
+    sty = _styler(df, caption, right=list(df.columns[2:]))
+    return sty.apply(
+        lambda row: [
+            "font-weight: bold; border-top: 1px solid #999;" if row["month"] == "term total"
+            else "" for _ in row
+        ],
+        axis=1,
+    )  # fmt: skip
+
+
 def readiness_table(result: Result) -> Styler:
     """The six readiness questions, their answers (or UNANSWERED), and what the numbers say."""
     import pandas as pd
@@ -588,7 +642,7 @@ def _metric_rows(result: Result) -> list[tuple[str, Any, dict[str, float | None]
         return _stats(result, name)
 
     out: list[tuple[str, Any, dict[str, float | None] | None]] = []
-    for name in METRICS:
+    for name in (*METRICS, *COMMITMENT_METRICS):
         if name == "cost_by_category":
             cats = result.metrics["cost_by_category"]
             for c in CATEGORIES:

@@ -39,7 +39,8 @@ whether it is used or not. A line whose quantity moves with the system's use is
 ``Usage`` (``Usage-Based``): ``per_request``, ``per_1k_input_tokens``,
 ``per_1k_output_tokens``, ``per_active_user``, ``per_new_user``, ``per_retrain``,
 ``capacity``. A line bought for the period whatever the use is ``Purchase``:
-``fixed`` and ``fte`` (``Recurring``), ``one_time`` (``One-Time``).
+``fixed``, ``fte`` and a commitment's own line (``commitment``, ``Recurring``),
+``one_time`` (``One-Time``).
 
 The file is UTF-8 CSV with a header; amounts are written with full precision. The
 rows' ``EffectiveCost`` add up to the portfolio's point total.
@@ -69,6 +70,7 @@ CHARGE_KIND: dict[str, tuple[str, str]] = {
     "capacity": ("Usage", "Usage-Based"),
     "fixed": ("Purchase", "Recurring"),
     "fte": ("Purchase", "Recurring"),
+    "commitment": ("Purchase", "Recurring"),
     "one_time": ("Purchase", "One-Time"),
 }
 

@@ -304,3 +304,48 @@ def irr_note(result: Any) -> str:
         f"({money(v.recovered, cur)}), and a small stake compounds into a large rate. "
         "Read NPV and MIRR (reinvested at the discount rate)."
     )
+
+
+def commitment_plan_text(plan: Any) -> str:
+    """What ``aiopex commitments`` prints: the levels, the two recommendations and the
+    on-demand cost (``plan`` is a :class:`~aiopex.analyses.commitments.CommitmentPlan`)."""
+    cur = plan.currency
+    term = f"{plan.term[0]} to {plan.term[-1]}"
+    out = [
+        f"{plan.name}: a commitment on {', '.join(plan.covers)} at {plan.discount:.0%} off, "
+        f"{plural(plan.months, 'month')} ({term})",
+        f"  priced against {plan.draws:,} Monte Carlo draws, seed {plan.seed}; cost of the "
+        "covered lines over the term",
+    ]
+    head = ("a month", "mean", "P10", "P50", "P90", "unused", "P(>10% unused)", "saving",
+            "P(costs more)")  # fmt: skip
+    rows = [head]
+    for r in plan.levels.itertuples(index=False):
+        mark = (" <- lowest mean" if r.level == plan.best_mean else "") + (
+            " <- lowest P90" if r.level == plan.best_p90 else ""
+        )
+        rows.append(
+            (money(r.level, cur), money(r.mean, cur), money(r.p10, cur), money(r.p50, cur),
+             money(r.p90, cur), money(r.unused_mean, cur), share(r.prob_unused_over_10pct),
+             money(r.saving_mean, cur), share(r.prob_costs_more) + mark)
+        )  # fmt: skip
+    widths = [max(len(r[i]) for r in rows[:]) for i in range(len(head) - 1)]
+    for r in rows:
+        cells = [c.rjust(w) for c, w in zip(r[:-1], widths, strict=True)] + [r[-1]]
+        out.append("  " + "  ".join(cells))
+    on = plan.on_demand
+    out.append(
+        f"  on demand (no commitment): mean {money(on['mean'], cur)}, P10 "
+        f"{money(on['p10'], cur)}, P90 {money(on['p90'], cur)}"
+    )
+    for what, level, key in (
+        ("lowest mean cost", plan.best_mean, "mean"),
+        ("lowest P90 cost", plan.best_p90, "p90"),
+    ):
+        r = plan.row(level)
+        out.append(
+            f"  {what}: commit {money(level, cur)} a month ({key} {money(r[key], cur)}, "
+            f"saving {money(r['saving_mean'], cur)} on average, P(costs more) "
+            f"{share(r['prob_costs_more'])})"
+        )
+    return "\n".join(out)

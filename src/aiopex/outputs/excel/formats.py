@@ -125,6 +125,7 @@ def fixed(name: str) -> str:
 
 
 _SHARE_SUFFIXES = (
+    "discount",
     "accuracy",
     "ceiling",
     "bypass_rate",

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiopex.model import costs as cost_model
 from aiopex.model.returns import IRR_CEILING, SMALL_OUTLAY
+from aiopex.names import COMMITMENT_DRIVER
 from aiopex.outputs.excel.formats import input_kind
 from aiopex.outputs.excel.layout import ROW_HEIGHT, TEXT_PER_WIDTH, Sheet, a1, wrapped_lines
 from aiopex.outputs.excel.source import Source
@@ -38,6 +39,7 @@ LIVE_PREFIXES = (
     "finance.fiscal_year_start",
     "degradation.fallback",
     "pilot.",
+    "commitments.",
 )
 
 #: Workbook constants: (defined name, value, note).
@@ -55,7 +57,7 @@ CONSTANTS: tuple[tuple[str, float, str], ...] = (
 
 #: Sections whose name is dropped from the defined name (``benefits.hourly_rate`` is
 #: ``hourly_rate``); other sections keep it (``usage_population``).
-_SHORT = ("costs.", "benefits.", "finance.", "degradation.")
+_SHORT = ("costs.", "benefits.", "finance.", "degradation.", "commitments.")
 _CELL_LIKE = re.compile(r"^([a-z]{1,3}\d+|r\d*c?\d*|c\d*)$", re.IGNORECASE)
 
 
@@ -106,6 +108,12 @@ def _validation(path: str) -> dict[str, Any] | None:
         return {"validate": "integer", "criteria": ">=", "value": 0}
     if path.startswith("costs.") and path.endswith(("rate", "fte", "capacity_per_unit")):
         return {"validate": "decimal", "criteria": ">=", "value": 0}
+    if path.startswith("commitments.") and path.endswith(".discount"):
+        return {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 0.999999}
+    if path.startswith("commitments.") and path.endswith(".amount_per_month"):
+        return {"validate": "decimal", "criteria": ">=", "value": 0}
+    if path.startswith("commitments.") and path.endswith(("from_month", "term_months")):
+        return {"validate": "integer", "criteria": ">=", "value": 0}
     return None
 
 
@@ -131,6 +139,8 @@ def rows(src: Source) -> list[tuple[str, Any, str]]:
     for name in ("minutes_saved_per_item", "hourly_rate", "cost_per_error"):
         need(f"benefits.{name}", 0.0)
     for ln in src.specs:
+        if ln.driver == COMMITMENT_DRIVER:  # its inputs are the scenario's commitments.*
+            continue
         p = f"costs.{ln.name}"
         need(f"{p}.rate", ln.rate)
         need(f"{p}.escalation_per_year", ln.escalation_per_year)
