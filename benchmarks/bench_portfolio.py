@@ -66,8 +66,8 @@ def timed(f, *args, **kwargs):  # noqa: ANN001, ANN201
 def members_alone(path: Path, draws: int) -> float:
     """Each member's own Monte Carlo run (cost paths), one after the other, in this
     process: the work without any distribution or summing."""
+    from aiopex.analyses.portfolio import load_portfolio
     from aiopex.engine import cost_paths
-    from aiopex.portfolio import load_portfolio
 
     pf = load_portfolio(path)
     t = time.perf_counter()
@@ -77,7 +77,7 @@ def members_alone(path: Path, draws: int) -> float:
 
 
 def portfolio(path: Path, draws: int, scheduler: str, workers: int | None):  # noqa: ANN201
-    from aiopex.portfolio import load_portfolio, run_portfolio
+    from aiopex.analyses.portfolio import load_portfolio, run_portfolio
 
     pf = load_portfolio(path)
     return timed(run_portfolio, pf, draws, SEED, scheduler=scheduler, workers=workers)
@@ -87,7 +87,7 @@ def peak_memory(path: Path, draws: int, workers: int) -> float:
     """MB: ``ru_maxrss`` of a process that runs the portfolio (its pool not counted)."""
     code = (
         "import resource, sys\n"
-        "from aiopex.portfolio import load_portfolio, run_portfolio\n"
+        "from aiopex.analyses.portfolio import load_portfolio, run_portfolio\n"
         "if __name__ == '__main__':\n"
         f"    r = run_portfolio(load_portfolio(sys.argv[1]), {draws}, {SEED}, "
         f"scheduler='processes', workers={workers})\n"

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench_engine import SCENARIO  # benchmarks/ is on sys.path
 
 import aiopex
-from aiopex.sensitivity import break_even_values, fields_with_width, tornado
+from aiopex.analyses.sensitivity import break_even_values, fields_with_width, tornado
 
 
 def cpu_time(fn, n: int = 50) -> float:

@@ -425,7 +425,7 @@ def test_print_setup_and_charts(written: Written) -> None:
 
 def test_sensitivity_sheet(written: Written) -> None:
     """The NPV tornado: every field with width, largest swing first, as the model gives it."""
-    from aiopex.sensitivity import tornado
+    from aiopex.analyses.sensitivity import tornado
 
     res, path = written(CAPACITY)
     want = tornado(res.scenario, "npv", break_even=False)
@@ -446,7 +446,7 @@ def test_sensitivity_sheet(written: Written) -> None:
 def test_sensitivity_sheet_has_break_even_values(written: Written) -> None:
     """``aiopex forecast --excel`` (write_workbook without a tornado) and the budget report
     (which passes its own) both list each input's NPV break-even, in the input's unit."""
-    from aiopex.sensitivity import tornado
+    from aiopex.analyses.sensitivity import tornado
 
     res, path = written(CLAIMS)
     want = {f["field"]: f for f in tornado(res.scenario, "npv")["fields"]}
@@ -616,8 +616,8 @@ def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def _portfolio_workbook(dest: Path) -> Path:
     """The example portfolio's workbook (aiopex portfolio's portfolio.xlsx), few draws."""
+    from aiopex.analyses.portfolio import load_portfolio, run_portfolio
     from aiopex.outputs.portfolio_excel import write_portfolio_workbook
-    from aiopex.portfolio import load_portfolio, run_portfolio
 
     pf = load_portfolio(HERE.parent / "data" / "portfolios" / "ai_portfolio.yaml")
     r = run_portfolio(pf, 100, seed=2, scheduler="inline")

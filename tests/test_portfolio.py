@@ -10,11 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiopex.cli import main
-from aiopex.engine import _sampled_params, cost_paths, run
-from aiopex.inputs.scenario import load_scenario
-from aiopex.months import diff as month_diff
-from aiopex.portfolio import (
+from aiopex.analyses.portfolio import (
     check_scheduler,
     load_portfolio,
     member_fields,
@@ -23,6 +19,10 @@ from aiopex.portfolio import (
     run_portfolio,
     shared_paths,
 )
+from aiopex.cli import main
+from aiopex.engine import _sampled_params, cost_paths, run
+from aiopex.inputs.scenario import load_scenario
+from aiopex.months import diff as month_diff
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -139,7 +139,7 @@ def test_two_copies_fully_shared_double_exactly(tmp_path: Path) -> None:
 
 
 def _task(pf, i, draws, seed):  # noqa: ANN001, ANN202
-    from aiopex.portfolio import MemberTask
+    from aiopex.analyses.portfolio import MemberTask
 
     s = pf.members[i]
     return MemberTask(s, draws, seed, shared_paths(s, pf.shared))
@@ -198,7 +198,7 @@ def test_an_existing_dask_cluster_by_address(three: Path) -> None:
 
 
 def test_save_and_load_round_trip(three: Path, tmp_path: Path) -> None:
-    from aiopex.portfolio import load_result
+    from aiopex.analyses.portfolio import load_result
 
     r = run_portfolio(load_portfolio(three), 50, seed=3, scheduler="inline")
     back = load_result(r.save(tmp_path / "saved"))
@@ -307,7 +307,7 @@ def _shifted(name: str, start: str, horizon: int, new: str):  # noqa: ANN202
     st.integers(1, 12),
 )
 def test_any_members_sum_by_calendar_month(members, fy_start) -> None:  # noqa: ANN001
-    from aiopex.inputs.portfolio import Portfolio, PortfolioModel
+    from aiopex.inputs.portfolio_file import Portfolio, PortfolioModel
     from aiopex.months import add
 
     scenarios = [

@@ -19,12 +19,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from aiopex.analyses.portfolio import load_portfolio, run_portfolio
+from aiopex.batch.portfolio import OUTPUT_FILES, write_outputs
 from aiopex.cli import main
 from aiopex.inputs.actuals import read_focus
 from aiopex.inputs.mapping import Mapping, Rule
 from aiopex.outputs import portfolio_report as pr
 from aiopex.outputs.portfolio_focus import CHARGE_KIND, FOCUS_COLUMNS
-from aiopex.portfolio import OUTPUT_FILES, load_portfolio, run_portfolio, write_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data" / "portfolios" / "ai_portfolio.yaml"

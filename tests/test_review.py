@@ -7,10 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiopex.errors import DataError
-from aiopex.inputs.actuals import Actuals
-from aiopex.model.costs import LineSpec
-from aiopex.review import (
+from aiopex.analyses.review import (
     BaselineArrays,
     Inputs,
     check_inputs,
@@ -18,6 +15,9 @@ from aiopex.review import (
     parse_period,
     public_json,
 )
+from aiopex.errors import DataError
+from aiopex.inputs.actuals import Actuals
+from aiopex.model.costs import LineSpec
 
 H, K = 12, 1000
 MONTHS = [f"2027-{m:02d}" for m in range(1, 13)]
@@ -171,7 +171,7 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
 
     from recalc import load_values, recalculated_values
 
-    from aiopex.review import write_outputs
+    from aiopex.batch.review import write_outputs
 
     b = baseline()
     rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")

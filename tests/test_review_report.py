@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from test_review import Q1, actuals, baseline, q1_actuals, usage
 
+from aiopex.analyses.review import Inputs, compute_review, public_json
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs import review_report as rr
-from aiopex.review import Inputs, compute_review, public_json
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def test_manifest_records_provenance_and_saving_again_replaces(tmp_path: Path) -
 
 
 def test_a_failed_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import aiopex.saved as saved
+    import aiopex.result.saved as saved
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import aiopex
-import aiopex.sensitivity as sens
+import aiopex.analyses.sensitivity as sens
 from aiopex.inputs.uncertain import Bounds, Range, quantile
 
 try:

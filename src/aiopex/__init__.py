@@ -21,12 +21,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aiopex.baseline import load_baseline
     from aiopex.engine import run
     from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
     from aiopex.inputs.scenario import Scenario, load_scenario
-    from aiopex.result import Result
-    from aiopex.saved import load_result
+    from aiopex.result import Result, load_result
+    from aiopex.result.baselines import load_baseline
     from aiopex.version import __version__
 
 #: Each public name and the module that defines it.
@@ -38,8 +37,8 @@ _HOMES = {
     "Result": "aiopex.result",
     "Scenario": "aiopex.inputs.scenario",
     "ScenarioError": "aiopex.errors",
-    "load_baseline": "aiopex.baseline",
-    "load_result": "aiopex.saved",
+    "load_baseline": "aiopex.result.baselines",
+    "load_result": "aiopex.result",
     "load_scenario": "aiopex.inputs.scenario",
     "run": "aiopex.engine",
     "__version__": "aiopex.version",

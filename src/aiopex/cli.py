@@ -584,9 +584,10 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from aiopex.analyses.sensitivity import sensitivity_metrics, tornado
     from aiopex.errors import AiopexError, Problem
     from aiopex.inputs.scenario import load_scenario
-    from aiopex.sensitivity import sensitivity_metrics, tornado, tornado_text
+    from aiopex.outputs.text import tornado_text
 
     scenario = load_scenario(args.file, args.overrides)
     known = sensitivity_metrics(scenario)
@@ -629,17 +630,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from aiopex.errors import AiopexError
-    from aiopex.inputs.run_request import check_draws, check_seed
-    from aiopex.portfolio import (
+    from aiopex.analyses.portfolio import (
         check_draws_memory,
-        check_outputs,
         check_scheduler,
         load_portfolio,
         local_cluster,
         run_portfolio,
-        write_outputs,
     )
+    from aiopex.batch.portfolio import check_outputs, write_outputs
+    from aiopex.errors import AiopexError
+    from aiopex.inputs.run_request import check_draws, check_seed
 
     problems = check_seed(args.seed) + check_draws(args.draws)
     problems += check_scheduler(args.scheduler, args.workers)
@@ -739,11 +739,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    from aiopex.baseline import MIN_DRAWS, check_month, save_baseline
     from aiopex.engine import run
     from aiopex.errors import AiopexError, Problem
     from aiopex.inputs.run_request import check_draws, check_seed
     from aiopex.inputs.scenario import load_scenario
+    from aiopex.result.baselines import MIN_DRAWS, check_month, save_baseline
 
     problems = check_seed(args.seed)  # every problem of the command line at once
     try:
@@ -758,7 +758,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         )
     if problems:
         raise AiopexError(problems)
-    from aiopex.baseline import baseline_path
+    from aiopex.result.baselines import baseline_path
 
     scenario = load_scenario(args.file, args.overrides)
     problems = check_draws(args.draws, scenario, kept=args.draws)  # it keeps them all
@@ -783,10 +783,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 def _cmd_review(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from aiopex.analyses.review import public_json
     from aiopex.atomic import check_not_inputs, check_target
     from aiopex.batch.lock import lock_output
+    from aiopex.batch.review import run_review
     from aiopex.errors import AiopexError
-    from aiopex.review import public_json, run_review
 
     inputs: dict[str, Any] = {"--baseline": args.baseline}
     inputs |= {f"--actuals {a}": a for a in args.actuals}

@@ -53,7 +53,7 @@ def write_index(
     Quarterly reviews (``OUT/*/review.html``) and portfolios (``OUT/*/portfolio.html``)
     already in the folder are linked under the table.
     """
-    from aiopex import __version__
+    from aiopex.version import __version__
 
     out = Path(out_dir)
     esc = html.escape

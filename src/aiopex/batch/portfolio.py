@@ -1,14 +1,38 @@
-"""The portfolio's report: its notebook run in a kernel and exported to HTML."""
+"""The portfolio run into a folder: what ``aiopex portfolio --out DIR`` writes, and its
+report (the notebook run in a kernel and exported to HTML)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
+from aiopex.analyses.portfolio import PortfolioResult, is_saved_portfolio
+from aiopex.atomic import check_target, write_text
 from aiopex.batch.export import export_html
 from aiopex.batch.kernels import execute_notebook
 from aiopex.batch.layout import notebooks_dir
+from aiopex.errors import Problem
+from aiopex.outputs.portfolio_excel import write_portfolio_workbook
+from aiopex.outputs.portfolio_focus import write_focus
 from aiopex.outputs.portfolio_report import NOTEBOOK
-from aiopex.portfolio import OUTPUT_FILES
+
+# -- outputs ------------------------------------------------------------------------------
+
+#: What ``aiopex portfolio --out DIR`` writes, each file whole or not at all.
+OUTPUT_FILES = {
+    "json": "portfolio.json",
+    "result": "result",
+    "independent": "independent",
+    "focus": "forecast_focus.csv",
+    "workbook": "portfolio.xlsx",
+    "notebook": "portfolio.ipynb",
+    "report": "portfolio.html",
+}
+#: The outputs that are folders (the rest are files).
+OUTPUT_FOLDERS = ("result", "independent")
+#: The outputs of the rendered report (skipped with ``--no-report``).
+REPORT_OUTPUTS = ("notebook", "report")
 
 
 def render_portfolio(folder: Path, independent: bool) -> Path:
@@ -35,3 +59,62 @@ def render_portfolio(folder: Path, independent: bool) -> Path:
     return export_html(
         folder / OUTPUT_FILES["notebook"], folder / OUTPUT_FILES["report"], title="AI portfolio"
     )
+
+
+def check_outputs(out: str | Path, report: bool = True) -> list[Problem]:
+    """Problems with writing the portfolio's outputs under ``out``; nothing is written.
+
+    The folder itself, then every file and folder of :data:`OUTPUT_FILES` in it
+    (without the report's when ``report`` is False).
+    """
+    problems = check_target(out, "--out", folder=True)
+    if problems:
+        return problems
+    for key, name in OUTPUT_FILES.items():
+        if key in REPORT_OUTPUTS and not report:
+            continue
+        owner = is_saved_portfolio if key in OUTPUT_FOLDERS else None
+        problems += check_target(
+            Path(out) / name, "--out", folder=key in OUTPUT_FOLDERS, owner=owner
+        )
+    return problems
+
+
+def write_outputs(
+    result: PortfolioResult,
+    independent: PortfolioResult | None,
+    out: str | Path,
+    report: bool = True,
+) -> list[Path]:
+    """Write the portfolio's outputs under ``out``, each whole or not at all; returns
+    the paths written.
+
+    ``portfolio.json`` (the ``--json`` object), ``result/`` (the saved result),
+    ``independent/`` when the portfolio shares fields (the same portfolio with
+    ``shared`` emptied, for the report's side-by-side), ``forecast_focus.csv`` (the
+    forecast in FOCUS shape, :mod:`aiopex.outputs.portfolio_focus`), ``portfolio.xlsx``
+    (:mod:`aiopex.outputs.portfolio_excel`) and, with ``report``, the executed
+    notebook ``portfolio.ipynb`` and its HTML ``portfolio.html``
+    (:mod:`aiopex.outputs.portfolio_report`). A saved ``independent/`` from an earlier
+    run is removed when this portfolio shares nothing, so the report never compares
+    with a stale run.
+    """
+    created = result.created
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / OUTPUT_FILES["json"]]
+    write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
+    written.append(result.save(out / OUTPUT_FILES["result"]))
+    stale = out / OUTPUT_FILES["independent"]
+    if independent is not None:
+        written.append(independent.save(stale))
+    elif stale.is_dir() and (stale / "portfolio.json").is_file():
+        shutil.rmtree(stale)
+    written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
+    written.append(
+        write_portfolio_workbook(result, independent, out / OUTPUT_FILES["workbook"], created)
+    )
+    if report:
+        written.append(out / OUTPUT_FILES["notebook"])
+        written.append(render_portfolio(out, independent is not None))
+    return written

@@ -682,7 +682,7 @@ def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) ->
 def tornado(
     sensitivity: dict[str, Any], currency: str = "", ax: Axes | None = None, top: int = 12
 ) -> Figure:
-    """The tornado of :func:`aiopex.sensitivity.tornado`: per field, a bar from the metric
+    """The tornado of :func:`aiopex.analyses.sensitivity.tornado`: per field, a bar from the metric
     at its P10 to the metric at its P90, around the base value; largest swing on top.
 
     Parameters
@@ -699,7 +699,7 @@ def tornado(
     --------
     >>> from pathlib import Path
     >>> import aiopex
-    >>> from aiopex.sensitivity import tornado as compute
+    >>> from aiopex.analyses.sensitivity import tornado as compute
     >>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
     >>> t = compute(aiopex.load_scenario(path), break_even=False)
     >>> tornado(t, "USD").axes[0].get_title(loc="left")

@@ -751,8 +751,9 @@ def run_scenarios(
     refused : list of (str, str)
         The path and the problems of each refused scenario.
     """
-    from aiopex import load_scenario, run
+    from aiopex.engine import run
     from aiopex.errors import AiopexError
+    from aiopex.inputs.scenario import load_scenario
 
     results: list[Result] = []
     refused: list[tuple[str, str]] = []
@@ -791,8 +792,8 @@ def load_results(
     DataError
         When not one result could be read: nothing to compare (every path and why).
     """
-    from aiopex import load_result
     from aiopex.errors import AiopexError, DataError, Problem
+    from aiopex.result import load_result
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -1001,7 +1002,7 @@ def output_folder(path: str | os.PathLike[str]) -> Path:
 
 def summary(result: Result, status: str = "ok") -> dict[str, Any]:
     """What ``summary.json`` holds: the formatted headline, raw metrics, and provenance."""
-    from aiopex import __version__
+    from aiopex.version import __version__
 
     s = result.scenario
     out: dict[str, Any] = {

@@ -41,7 +41,7 @@ def write_portfolio_workbook(
 ) -> Path:
     """Write the portfolio workbook whole or not at all; returns its path.
 
-    ``result`` is an :class:`aiopex.portfolio.PortfolioResult`; ``independent`` the
+    ``result`` is an :class:`aiopex.analyses.portfolio.PortfolioResult`; ``independent`` the
     same portfolio with ``shared`` emptied (or ``None``); ``created`` the run's time.
     """
     import xlsxwriter

@@ -111,7 +111,7 @@ def focus_frame(result: Any, vintage: str) -> pd.DataFrame:
 
     Parameters
     ----------
-    result : aiopex.portfolio.PortfolioResult
+    result : aiopex.analyses.portfolio.PortfolioResult
         Its ``lines``: one row per member, cost line and month.
     vintage : str
         When the forecast was made, ``YYYY-MM-DDTHH:MM:SSZ``.

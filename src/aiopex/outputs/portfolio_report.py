@@ -1,7 +1,7 @@
 """The portfolio report: tables and charts the portfolio notebook shows.
 
 The notebook (``notebooks/portfolio.ipynb``) loads the saved results ``aiopex portfolio
---out DIR`` wrote (:func:`aiopex.portfolio.load_result`): ``DIR/result`` and, when the
+--out DIR`` wrote (:func:`aiopex.analyses.portfolio.load_result`): ``DIR/result`` and, when the
 portfolio shares fields, ``DIR/independent`` (the same portfolio with ``shared``
 emptied), and calls these on them.
 :func:`aiopex.batch.portfolio.render_portfolio` runs it with Papermill and writes its
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pandas.io.formats.style import Styler
 
 
-#: ``aiopex.portfolio.PortfolioResult`` (this module does not import it: the portfolio
+#: ``aiopex.analyses.portfolio.PortfolioResult`` (this module does not import it: the portfolio
 #: module writes the report, and outputs never import what runs them).
 PortfolioResult = Any
 
@@ -286,7 +286,7 @@ def shared_note(result: PortfolioResult, independent: PortfolioResult | None) ->
 
 
 def _matches(pattern: str, path: str) -> bool:
-    from aiopex.inputs.portfolio import shared_matches
+    from aiopex.inputs.portfolio_file import shared_matches
 
     return shared_matches(pattern, path)
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiopex.metrics import metric as metric_entry
-from aiopex.outputs.format import count, money, share
+from aiopex.outputs.format import count, money, number, share
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.inputs.scenario import Scenario
 
 BASE_CASE = "base case: one run with every range at its point value"
 
@@ -182,7 +185,7 @@ def papermill_command(
 def portfolio_text(result: Any, independent: Any = None) -> str:
     """What ``aiopex portfolio`` prints: totals, fiscal years, members, what sharing does.
 
-    ``result`` is an :class:`aiopex.portfolio.PortfolioResult`; ``independent`` the same
+    ``result`` is an :class:`aiopex.analyses.portfolio.PortfolioResult`; ``independent`` the same
     portfolio with ``shared`` emptied (or ``None``).
     """
     cur = result.currency
@@ -347,5 +350,52 @@ def commitment_plan_text(plan: Any) -> str:
             f"  {what}: commit {money(level, cur)} a month ({key} {money(r[key], cur)}, "
             f"saving {money(r['saving_mean'], cur)} on average, P(costs more) "
             f"{share(r['prob_costs_more'])})"
+        )
+    return "\n".join(out)
+
+
+def tornado_text(result: dict[str, Any], scenario: Scenario) -> str:
+    """The tornado as a readable table: field, P10 and P90, the metric at each, swing."""
+    cur = scenario.currency
+    metric = result["metric"]
+    money = not metric.startswith(("irr", "mirr", "roi", "payback", "retrains")) and not (
+        metric.endswith("_months") or metric == "requests_total"
+    )
+
+    def fmt(x: float | None) -> str:
+        if x is None:
+            return "n/a"
+        return f"{x:,.0f}" if money or abs(x) >= 1000 else f"{x:.4g}"
+
+    def val(x: float) -> str:  # 4 significant digits below 100, whole numbers above
+        return number(float(x))
+
+    has_be = any("break_even" in f for f in result["fields"])
+    out = [
+        f"{scenario.name}: what moves {metric} (each field at its P10 and P90, the others "
+        "at their point values)",
+        f"  base ({metric} with every field at its point value): {fmt(result['base'])}"
+        + (f" {cur}" if money else ""),
+    ]
+    head = f"  {'field':<44} {'P10':>11} {'P90':>11} {'at P10':>14} {'at P90':>14} {'swing':>14}"
+    if has_be:
+        head += f" {'NPV = 0 at':>12}"
+    out.append(head)
+    for f in result["fields"]:
+        line = (
+            f"  {f['field']:<44} {val(f['low']):>11} {val(f['high']):>11} "
+            f"{fmt(f['metric_at_low']):>14} {fmt(f['metric_at_high']):>14} "
+            f"{fmt(f['swing']):>14}"
+        )
+        if has_be:
+            be = f.get("break_even")
+            line += f" {'-' if be is None else val(be):>12}"
+        out.append(line)
+    if not result["fields"]:
+        out.append("  (no field has a range: nothing to vary)")
+    if has_be:
+        out.append(
+            "  NPV = 0 at: the field's value at which NPV crosses zero, the others at their "
+            "point values (- : no crossing between its P1 and P99)"
         )
     return "\n".join(out)

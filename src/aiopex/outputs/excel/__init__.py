@@ -87,7 +87,7 @@ def write_workbook(
         The ``.xlsx`` file to write; written under a temporary name and renamed
         into place, so an interrupted run leaves no half-written file.
     sensitivity : dict, optional
-        The NPV tornado (:func:`aiopex.sensitivity.tornado`) for the ``Sensitivity``
+        The NPV tornado (:func:`aiopex.analyses.sensitivity.tornado`) for the ``Sensitivity``
         sheet; computed here, with each input's NPV break-even value, when not given.
 
     Returns

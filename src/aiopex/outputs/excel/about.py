@@ -26,7 +26,7 @@ NOTES = (
 
 
 def write(wb: Any, fmt: Any, src: Source) -> None:
-    from aiopex import __version__
+    from aiopex.version import __version__
 
     sh = Sheet(wb.add_worksheet(NAME), fmt)
     sc = src.scenario

@@ -6,12 +6,12 @@ input at its P10 and at its P90 and every other input at its point value
 Values, not formulas: each row is a run of the whole model, which the workbook's
 formulas do not hold. A native bar chart shows the largest swings around the base.
 
-The last column is each input's NPV break-even (:func:`aiopex.sensitivity.break_even_values`):
-the value at which NPV crosses zero with every other input at its point value, empty
-where NPV keeps its sign between the input's P1 and P99. An input's P10, P90 and
-break-even share one number format (:func:`value_style`): shares as percents with two
-decimals, other values to three significant digits (money from 1 to 100 to the cent).
-"""
+The last column is each input's NPV break-even
+(:func:`aiopex.analyses.sensitivity.break_even_values`): the value at which NPV crosses
+zero with every other input at its point value, empty where NPV keeps its sign between
+the input's P1 and P99. An input's P10, P90 and break-even share one number format
+(:func:`value_style`): shares as percents with two decimals, other values to three
+significant digits (money from 1 to 100 to the cent)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ CHART_FIELDS = 12
 
 def compute(src: Source) -> dict[str, Any] | None:
     """The NPV tornado of the result's scenario, with every input's NPV break-even value."""
-    from aiopex.sensitivity import tornado
+    from aiopex.analyses.sensitivity import tornado
 
     t = tornado(src.scenario, "npv", break_even=True)
     return t if t.get("fields") else None

@@ -19,6 +19,7 @@ import numpy as np
 from aiopex.metrics import WHOLE_MONTH_METRICS
 from aiopex.model.costs import LineSpec
 from aiopex.names import LEDGER_COLUMNS, PERCENTILES
+from aiopex.result.saved import save
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
@@ -316,8 +317,6 @@ class Result:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write this result to the folder ``path``: ``manifest.json`` and Parquet tables.
 
-        See :mod:`aiopex.saved`; :func:`aiopex.load_result` reads it back.
+        See :mod:`aiopex.result.saved`; :func:`aiopex.load_result` reads it back.
         """
-        from aiopex.saved import save
-
         return save(self, path)

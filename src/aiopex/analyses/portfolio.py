@@ -47,7 +47,7 @@ import numpy as np
 
 from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, uncertain_fields
 from aiopex.errors import AiopexError, Problem, ScenarioError
-from aiopex.inputs.portfolio import Portfolio, read_portfolio, shared_matches
+from aiopex.inputs.portfolio_file import Portfolio, read_portfolio, shared_matches
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import stable_hash, stream
 from aiopex.months import add as add_months
@@ -94,7 +94,7 @@ def timeline(members: list[Scenario]) -> list[str]:
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read and check a portfolio file: every problem at once, with file and field.
 
-    On top of :func:`aiopex.inputs.portfolio.read_portfolio`: every ``shared`` entry
+    On top of :func:`aiopex.inputs.portfolio_file.read_portfolio`: every ``shared`` entry
     must name a field some member has, and every budget year must fall in the
     portfolio's timeline.
 
@@ -700,45 +700,6 @@ def _line_frame(s: Scenario, cp: CostPaths, months: list[str]) -> pd.DataFrame:
     )
 
 
-# -- outputs ------------------------------------------------------------------------------
-
-#: What ``aiopex portfolio --out DIR`` writes, each file whole or not at all.
-OUTPUT_FILES = {
-    "json": "portfolio.json",
-    "result": "result",
-    "independent": "independent",
-    "focus": "forecast_focus.csv",
-    "workbook": "portfolio.xlsx",
-    "notebook": "portfolio.ipynb",
-    "report": "portfolio.html",
-}
-#: The outputs that are folders (the rest are files).
-OUTPUT_FOLDERS = ("result", "independent")
-#: The outputs of the rendered report (skipped with ``--no-report``).
-REPORT_OUTPUTS = ("notebook", "report")
-
-
-def check_outputs(out: str | Path, report: bool = True) -> list[Problem]:
-    """Problems with writing the portfolio's outputs under ``out``; nothing is written.
-
-    The folder itself, then every file and folder of :data:`OUTPUT_FILES` in it
-    (without the report's when ``report`` is False).
-    """
-    from aiopex.atomic import check_target
-
-    problems = check_target(out, "--out", folder=True)
-    if problems:
-        return problems
-    for key, name in OUTPUT_FILES.items():
-        if key in REPORT_OUTPUTS and not report:
-            continue
-        owner = is_saved_portfolio if key in OUTPUT_FOLDERS else None
-        problems += check_target(
-            Path(out) / name, "--out", folder=key in OUTPUT_FOLDERS, owner=owner
-        )
-    return problems
-
-
 def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
     """Problems with ``--draws`` for this portfolio: each member's task, and the sums.
 
@@ -764,51 +725,3 @@ def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
             )
         )
     return problems
-
-
-def write_outputs(
-    result: PortfolioResult,
-    independent: PortfolioResult | None,
-    out: str | Path,
-    report: bool = True,
-) -> list[Path]:
-    """Write the portfolio's outputs under ``out``, each whole or not at all; returns
-    the paths written.
-
-    ``portfolio.json`` (the ``--json`` object), ``result/`` (the saved result),
-    ``independent/`` when the portfolio shares fields (the same portfolio with
-    ``shared`` emptied, for the report's side-by-side), ``forecast_focus.csv`` (the
-    forecast in FOCUS shape, :mod:`aiopex.outputs.portfolio_focus`), ``portfolio.xlsx``
-    (:mod:`aiopex.outputs.portfolio_excel`) and, with ``report``, the executed
-    notebook ``portfolio.ipynb`` and its HTML ``portfolio.html``
-    (:mod:`aiopex.outputs.portfolio_report`). A saved ``independent/`` from an earlier
-    run is removed when this portfolio shares nothing, so the report never compares
-    with a stale run.
-    """
-    import shutil
-
-    from aiopex.atomic import write_text
-    from aiopex.outputs.portfolio_excel import write_portfolio_workbook
-    from aiopex.outputs.portfolio_focus import write_focus
-
-    created = result.created
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / OUTPUT_FILES["json"]]
-    write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
-    written.append(result.save(out / OUTPUT_FILES["result"]))
-    stale = out / OUTPUT_FILES["independent"]
-    if independent is not None:
-        written.append(independent.save(stale))
-    elif stale.is_dir() and (stale / "portfolio.json").is_file():
-        shutil.rmtree(stale)
-    written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
-    written.append(
-        write_portfolio_workbook(result, independent, out / OUTPUT_FILES["workbook"], created)
-    )
-    if report:
-        from aiopex.batch.portfolio import render_portfolio
-
-        written.append(out / OUTPUT_FILES["notebook"])
-        written.append(render_portfolio(out, independent is not None))
-    return written

@@ -13,7 +13,7 @@ fiscal_year_start: 1
 This module reads and checks the file on its own (its fields, the member files, the
 members' names and currency); the checks that need the engine's list of fields (a
 ``shared`` path no member has) and the members' timeline (a budget year outside it)
-are in :mod:`aiopex.portfolio`. Every problem names the file and the field.
+are in :mod:`aiopex.analyses.portfolio`. Every problem names the file and the field.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from aiopex.errors import DataError, Problem
+from aiopex.result.load import load_result
+from aiopex.version import __version__
 
 MANIFEST = "baseline.json"
 RESULT_DIR = "result"
@@ -107,8 +109,6 @@ def save_baseline(
     tmp = Path(tempfile.mkdtemp(prefix=f".{as_of}.", dir=target.parent))
     try:
         result.save(tmp / RESULT_DIR)
-        from aiopex import __version__
-
         manifest = {
             "as_of": as_of,
             "scenario": result.scenario.name,
@@ -193,8 +193,6 @@ def load_baseline(path: str | Path) -> Baseline:
     DataError
         Missing folder or manifest, a file added, removed or altered since it was saved.
     """
-    from aiopex import load_result  # type: ignore[attr-defined]
-
     folder = Path(path)
     file = str(folder)
     man = folder / MANIFEST
