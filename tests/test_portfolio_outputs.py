@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from aiopex.analyses.portfolio import load_portfolio, run_portfolio
-from aiopex.batch.portfolio import OUTPUT_FILES, write_outputs
+from aiopex.batch.portfolio_run import OUTPUT_FILES, write_outputs
 from aiopex.cli import main
 from aiopex.inputs.actuals import read_focus
 from aiopex.inputs.mapping import Mapping, Rule

@@ -171,7 +171,7 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
 
     from recalc import load_values, recalculated_values
 
-    from aiopex.batch.review import write_outputs
+    from aiopex.batch.review_run import write_outputs
 
     b = baseline()
     rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")

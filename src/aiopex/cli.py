@@ -637,7 +637,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         local_cluster,
         run_portfolio,
     )
-    from aiopex.batch.portfolio import check_outputs, write_outputs
+    from aiopex.batch.portfolio_run import check_outputs, write_outputs
     from aiopex.errors import AiopexError
     from aiopex.inputs.run_request import check_draws, check_seed
 
@@ -786,7 +786,7 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from aiopex.analyses.review import public_json
     from aiopex.atomic import check_not_inputs, check_target
     from aiopex.batch.lock import lock_output
-    from aiopex.batch.review import run_review
+    from aiopex.batch.review_run import run_review
     from aiopex.errors import AiopexError
 
     inputs: dict[str, Any] = {"--baseline": args.baseline}

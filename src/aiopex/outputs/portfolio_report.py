@@ -4,7 +4,7 @@ The notebook (``notebooks/portfolio.ipynb``) loads the saved results ``aiopex po
 --out DIR`` wrote (:func:`aiopex.analyses.portfolio.load_result`): ``DIR/result`` and, when the
 portfolio shares fields, ``DIR/independent`` (the same portfolio with ``shared``
 emptied), and calls these on them.
-:func:`aiopex.batch.portfolio.render_portfolio` runs it with Papermill and writes its
+:func:`aiopex.batch.portfolio_run.render_portfolio` runs it with Papermill and writes its
 HTML without code. Every percentile shown is of a per-draw sum (a month's, a fiscal
 year's, the timeline's), never a sum of percentiles.
 """

@@ -1,7 +1,7 @@
 """The review report: tables and charts the quarterly review notebook shows.
 
 The notebook (``notebooks/quarterly_review.ipynb``) only calls these on the
-``review.json`` and ``review_monthly.csv`` that :func:`aiopex.batch.review.run_review`
+``review.json`` and ``review_monthly.csv`` that :func:`aiopex.batch.review_run.run_review`
 wrote; :func:`render_review` runs it with Papermill and writes its HTML without code.
 """
 

@@ -1,7 +1,7 @@
 """The quarterly cost review: actuals against a baseline, variance, re-forecast.
 
 :func:`compute_review` is the arithmetic on a loaded baseline and actuals;
-:mod:`aiopex.batch.review` reads the inputs and writes the review's files.
+:mod:`aiopex.batch.review_run` reads the inputs and writes the review's files.
 """
 
 from __future__ import annotations

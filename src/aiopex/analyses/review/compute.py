@@ -1,7 +1,7 @@
 """The quarterly cost review: actuals against a baseline, variance, re-forecast.
 
 :func:`compute_review` is the arithmetic of REVIEW.md on a loaded baseline and
-actuals; :func:`aiopex.batch.review.run_review` reads and checks the inputs and
+actuals; :func:`aiopex.batch.review_run.run_review` reads and checks the inputs and
 writes the files.
 """
 
