@@ -1,7 +1,7 @@
 """Quarterly review benchmarks, as ratios against a baseline measured in the same run.
 
 1. FOCUS ingest: a generated 1,000,000-row, 44-column FOCUS 1.2 CSV.gz to monthly
-   actuals per line (:func:`aiopex.inputs.actuals.read_focus`, mapping rules
+   actuals per line (:func:`aiopex.inputs.focus.read_focus`, mapping rules
    included) against DuckDB's own ``GROUP BY`` of service and month over the same
    file. Target: at most 1.2x.
 2. Peak memory of that ingest at 5,000,000 rows, measured in a subprocess
@@ -111,7 +111,7 @@ def _drivers() -> dict[str, str]:
 
 
 def ingest(path: Path, mapping: Path) -> float:
-    from aiopex.inputs.actuals import read_focus
+    from aiopex.inputs.focus import read_focus
     from aiopex.inputs.mapping import load_mapping
 
     t0 = time.perf_counter()

@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 from aiopex.errors import DataError
-from aiopex.inputs.actuals import read_actuals, read_focus, read_native, read_usage
+from aiopex.inputs.actuals import read_native, read_usage
+from aiopex.inputs.actuals_reader import read_actuals
+from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import FOCUS_COLUMNS, load_mapping
 
 _REPO = Path(__file__).resolve().parents[1]

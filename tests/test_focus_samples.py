@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from aiopex.errors import DataError
-from aiopex.inputs.actuals import read_focus
+from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.model.reconciliation import PARTS, reconcile

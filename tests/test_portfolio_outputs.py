@@ -22,7 +22,7 @@ import pytest
 from aiopex.analyses.portfolio import load_portfolio, run_portfolio
 from aiopex.batch.portfolio_run import OUTPUT_FILES, write_outputs
 from aiopex.cli import main
-from aiopex.inputs.actuals import read_focus
+from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import Mapping, Rule
 from aiopex.outputs import portfolio_report as pr
 from aiopex.outputs.portfolio_focus import CHARGE_KIND, FOCUS_COLUMNS

@@ -29,7 +29,8 @@ from aiopex.batch.export import export_html
 from aiopex.batch.kernels import execute_notebook
 from aiopex.batch.layout import notebooks_dir
 from aiopex.errors import DataError, Problem
-from aiopex.inputs.actuals import COST_BASIS, expand, read_actuals, read_usage
+from aiopex.inputs.actuals import COST_BASIS, expand, read_usage
+from aiopex.inputs.actuals_reader import read_actuals
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.review_excel import write_review_workbook

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from aiopex.result.load import load_result
-from aiopex.result.result import STAT_COLUMNS, Draws, Result, jsonable, summarize
+from aiopex.result.load import load_result as load_result
 
-__all__ = ["STAT_COLUMNS", "Draws", "Result", "jsonable", "load_result", "summarize"]
+# every public name of aiopex.result.result (Result, Draws, summarize, jsonable, ...) is
+# importable from aiopex.result, where the rest of the package imports it from
+from aiopex.result.result import *  # noqa: F403
