@@ -240,7 +240,7 @@ def test_usage_history_bounded_and_never_quoted(tmp_path: Path, capsys) -> None:
 )
 def test_budget_keys_are_fiscal_year_names(tmp_path: Path, keys: str, field: str, said: str):
     from aiopex.errors import AiopexError
-    from aiopex.inputs.portfolio import read_portfolio
+    from aiopex.inputs.portfolio_file import read_portfolio
 
     f = tmp_path / "p.yaml"
     f.write_text(f"name: p\nmembers: [{CLAIMS}]\nbudget: {keys}\n")
@@ -328,7 +328,7 @@ def test_rows_without_a_quantity_leave_the_line_unexplained(baseline: Path, tmp_
 
 
 def test_focus_rows_without_a_quantity_leave_the_line_without_one(tmp_path: Path) -> None:
-    from aiopex.inputs.actuals import read_focus
+    from aiopex.inputs.focus import read_focus
     from aiopex.inputs.mapping import load_mapping
 
     head = ("ChargePeriodStart,BillingPeriodStart,BillingCurrency,ChargeCategory,ChargeClass,"

@@ -552,7 +552,7 @@ def _output_problems(args: argparse.Namespace) -> list[Any]:
     """Every bad output path of ``forecast``, found before anything is computed or written."""
     from aiopex.atomic import check_not_inputs, check_targets
     from aiopex.errors import Problem
-    from aiopex.saved import is_saved_result
+    from aiopex.result.saved import is_saved_result
 
     targets = {
         "--ledger": args.ledger,

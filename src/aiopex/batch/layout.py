@@ -71,7 +71,7 @@ def check_report_paths(out: Path, names: list[str]) -> list[Problem]:
     the temporary names outputs are written under.
     """
     from aiopex.atomic import check_target
-    from aiopex.saved import is_saved_result
+    from aiopex.result.saved import is_saved_result
 
     problems: list[Problem] = []
     if out.exists() and not out.is_dir():

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: What ``manifest.json`` says it is, and the layout version this module writes.
 FORMAT, FORMAT_VERSION = "aiopex.result", 1
 MANIFEST = "manifest.json"
-#: The manifest of a baseline (``aiopex.baseline.MANIFEST``; that module imports the engine).
+#: The manifest of a baseline (``aiopex.result.baselines.MANIFEST``, a module above this one).
 BASELINE_MANIFEST = "baseline.json"
 
 
