@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aiopex.inputs.actuals import read_focus
+from aiopex.analyses.review import BaselineArrays, Inputs, compute_review, public_json
+from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model.costs import LineSpec
 from aiopex.model.reconciliation import PARTS
-from aiopex.review import BaselineArrays, Inputs, compute_review, public_json
 
 DATA = Path(__file__).parent / "data" / "focus"
 PER_TOKEN = DATA / "ai_billing" / "per_token_foundation_model_api.csv"

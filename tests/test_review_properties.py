@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_review import MONTHS, baseline
 
+from aiopex.analyses.review import Inputs, check_inputs, compute_review, parse_period, public_json
 from aiopex.errors import DataError
-from aiopex.inputs.actuals import read_actuals
+from aiopex.inputs.actuals_reader import read_actuals
 from aiopex.inputs.mapping import load_mapping
-from aiopex.review import Inputs, check_inputs, compute_review, parse_period, public_json
 
 B = baseline()
 LINES = dict(zip(B.names, B.drivers, strict=True))
