@@ -72,7 +72,7 @@ def main() -> None:
                       "pricing_only_s": round(price_s, 3), "ratio": round(plan_s / run_s, 3),
                       "target": 1.5}))  # fmt: skip
 
-    from aiopex.portfolio import load_portfolio, run_portfolio
+    from aiopex.analyses.portfolio import load_portfolio, run_portfolio
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "portfolio"

@@ -97,9 +97,9 @@ def test_recommendations_are_the_grid_best_and_the_newsvendor_level():
 def test_portfolio_agreement_on_the_members_summed_draws():
     """``*.llm_input_tokens`` across members, months from the portfolio's first month."""
     import aiopex
+    from aiopex.analyses.portfolio import load_portfolio, member_streams, shared_paths, timeline
     from aiopex.engine import cost_paths
     from aiopex.months import diff as month_diff
-    from aiopex.portfolio import load_portfolio, member_streams, shared_paths, timeline
 
     p = aiopex.commitments(PORTFOLIO, "*.llm_input_tokens,zero_spend.api_*", 0.2, 12, 6,
                            draws=400, seed=9, scheduler="inline")  # fmt: skip

@@ -322,7 +322,7 @@ def commitments(
     overrides :
         Dotted overrides of a scenario (as ``load_scenario``).
     scheduler, workers :
-        Where a portfolio's members run (as :func:`aiopex.portfolio.run_portfolio`).
+        Where a portfolio's members run (as :func:`aiopex.analyses.portfolio.run_portfolio`).
 
     Returns
     -------
@@ -417,8 +417,7 @@ def _portfolio_spend(
     scheduler: str,
     workers: int | None,
 ) -> tuple[np.ndarray, list[str], dict[str, Any]]:
-    from aiopex.months import diff as month_diff
-    from aiopex.portfolio import (
+    from aiopex.analyses.portfolio import (
         MemberTask,
         _map,
         check_draws_memory,
@@ -428,6 +427,7 @@ def _portfolio_spend(
         shared_paths,
         timeline,
     )
+    from aiopex.months import diff as month_diff
 
     problems = check_scheduler(scheduler, workers)
     try:
