@@ -32,6 +32,10 @@ demo: $(LAB)
 	@# the example portfolio: the bundled scenarios in one budget (data/portfolios/)
 	$(BIN)/aiopex portfolio data/portfolios/ai_portfolio.yaml --draws 2000 --seed 42 \
 	    --workers 2 --out reports/demo/portfolio
+	@# an enterprise agreement on the members' LLM lines: how much to commit (docs/commitments.md)
+	$(BIN)/aiopex commitments data/portfolios/ai_portfolio.yaml \
+	    --covers '*.llm_input_tokens,*.llm_output_tokens' --discount 0.2 --term 24 --from-month 6 \
+	    --draws 2000 --seed 42 --workers 2 --out reports/demo/llm-agreement
 	@# the scenarios' reports, last: its index links the review and the portfolio above
 	$(BIN)/aiopex run data/scenarios --out reports/demo --draws 1000 --seed 42
 

@@ -214,3 +214,25 @@ def test_the_cookbook_figures():
     for x in (p.on_demand["mean"], p.best_mean, p.row(p.best_mean)["saving_mean"]):
         assert money(x, "EUR") in page, money(x, "EUR")
     assert f"amount_per_month: {p.best_mean:.0f}" in page
+
+
+def test_the_bundled_examples():
+    """The GPU savings plan in doc_extraction_gpu.yaml is the level the tool recommends
+    (rounded to the hundred), and the demo portfolio's agreement covers every member's
+    LLM lines."""
+    import aiopex
+
+    root = HERE.parent / "data"
+    gpu = root / "scenarios" / "doc_extraction_gpu.yaml"
+    s = aiopex.load_scenario(gpu)
+    (c,) = s.model.commitments
+    p = aiopex.commitments(gpu, list(c.covers), c.discount, c.term_months, c.from_month,
+                           draws=2000, seed=42)  # fmt: skip
+    assert abs(p.best_mean - c.amount_per_month) < 100
+    r = aiopex.run(s)
+    assert r.commitments[0]["commitment_savings"] > 0
+    q = aiopex.commitments(root / "portfolios" / "ai_portfolio.yaml",
+                           "*.llm_input_tokens,*.llm_output_tokens", 0.2, 24, 6, draws=200,
+                           seed=42, scheduler="inline")  # fmt: skip
+    assert len(q.covers) == 6 and q.term[0] == "2027-07"
+    assert q.row(q.best_mean)["saving_mean"] > 0
