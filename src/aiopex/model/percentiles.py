@@ -16,6 +16,21 @@ import numpy as np
 
 from aiopex.model import Floats
 
+#: The band a review judges an actual against, and a fan's outer bounds: P10 and P90.
+BAND: tuple[int, int] = (10, 90)
+#: A fan: P10, the median, P90.
+FAN: tuple[int, int, int] = (10, 50, 90)
+
+
+def band_bounds(draws: Floats) -> tuple[float, float]:
+    """``(P10, P90)`` of one total's draws (:data:`BAND`, linear percentiles).
+
+    >>> [round(x, 9) for x in band_bounds(np.arange(1.0, 101.0))]
+    [10.9, 90.1]
+    """
+    lo, hi = percentiles(np.asarray(draws, dtype=float), BAND)
+    return float(lo), float(hi)
+
 
 def percentiles(
     a: Floats, q: Sequence[float] | Floats, axis: int = 0, method: str = "linear"

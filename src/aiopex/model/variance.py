@@ -38,6 +38,7 @@ import numpy as np
 
 from aiopex.model import Floats
 from aiopex.model.costs import DRIVERS
+from aiopex.model.percentiles import band_bounds
 
 #: Drivers whose quantity scales with requests: they get the driver/intensity split.
 REQUEST_DRIVERS: frozenset[str] = frozenset(
@@ -147,7 +148,7 @@ def percentile_and_band(draws: Floats, actual: float) -> tuple[float, str, float
         compared to the cent (:data:`CENT`), so that a bill rounded to cents is not
         "outside" a line whose forecast has no uncertainty.
     p10, p90 : float
-        The draws' 10th and 90th percentiles (``numpy.percentile``, linear).
+        The draws' 10th and 90th percentiles (:func:`aiopex.model.percentiles.band_bounds`).
 
     Examples
     --------
@@ -157,7 +158,7 @@ def percentile_and_band(draws: Floats, actual: float) -> tuple[float, str, float
     """
     d = np.asarray(draws, dtype=float)
     pct = float(np.mean(d <= actual) * 100.0)
-    p10, p90 = (float(x) for x in np.percentile(d, [10, 90]))
+    p10, p90 = band_bounds(d)
     band = "below" if actual < p10 - CENT else "above" if actual > p90 + CENT else "within"
     return pct, band, p10, p90
 
