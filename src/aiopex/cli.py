@@ -15,7 +15,10 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.result import Result
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INVESTIGATE = 3  # review --fail-on investigate: done, and something needs a look
@@ -278,7 +281,7 @@ def _fmt(x: Any) -> str:
     return number(x)
 
 
-def summary_text(result: Any) -> str:
+def summary_text(result: Result) -> str:
     """The readable summary ``aiopex forecast`` prints.
 
     One table: the base case (every range at its point value) and, with Monte Carlo
@@ -298,9 +301,9 @@ def summary_text(result: Any) -> str:
         return metric_value(name, value, cur, result.months, percentile=pct)
 
     def stats(name: str) -> tuple[str, str]:
-        if not mc or name not in u.index:
+        row = text.stats(result, name)
+        if row is None:
             return "", ""
-        row = {k: (None if v != v else float(v)) for k, v in u.loc[name].items()}
         return cell(name, row["p50"], True), (
             f"{cell(name, row['p10'], True)} to {cell(name, row['p90'], True)}"
         )
@@ -405,7 +408,7 @@ def summary_text(result: Any) -> str:
     return "\n".join(out)
 
 
-def pilot_text(result: Any) -> str:
+def pilot_text(result: Result) -> str:
     """The pilot exposure, readable by a finance partner."""
     s = result.scenario
     cur = s.currency
@@ -413,6 +416,7 @@ def pilot_text(result: Any) -> str:
     if p is None:
         return f"{s.name}: the scenario has no pilot section"
     pm = s.model.pilot
+    assert pm is not None  # a pilot exposure comes from the scenario's pilot section
     lines = [f"{s.name}: what the pilot cost, and what it hid"]
     lines.append(
         f"  Reported by the pilot's budget: {_money(p['pilot_reported_monthly'], cur)} a month"
@@ -469,7 +473,7 @@ def pilot_text(result: Any) -> str:
     return "\n".join(lines)
 
 
-def readiness_text(result: Any) -> str:
+def readiness_text(result: Result) -> str:
     """The readiness report, readable by a finance partner."""
     r = result.readiness
     out = [f"{result.scenario.name}: readiness, {r['answered']} of {r['total']} answered"]

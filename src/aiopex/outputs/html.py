@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 from collections.abc import Hashable, Sequence
 from pathlib import Path
@@ -193,11 +192,7 @@ def _card(title: str, value: str, note: str, tone: str = "#1f2933") -> str:
 
 def _stats(result: Result, name: str) -> dict[str, float | None] | None:
     """A metric's Monte Carlo percentiles (``None`` where undefined), or ``None``."""
-    u = result.uncertainty
-    if u is None or name not in u.index:
-        return None
-    row = u.loc[name]
-    return {str(k): (None if math.isnan(v) else float(v)) for k, v in row.to_dict().items()}
+    return text.stats(result, name)
 
 
 def _range_note(result: Result, name: str) -> str:

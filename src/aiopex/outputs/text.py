@@ -19,6 +19,9 @@ from aiopex.outputs.format import count, money, number, share
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.inputs.scenario import Scenario
 
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.result import Result
+
 BASE_CASE = "base case: one run with every range at its point value"
 
 HIDDEN_COST_SENTENCE = (
@@ -98,7 +101,17 @@ def hidden_cost_multiple(pilot: Mapping[str, Any] | None) -> str:
     return "none: production has no requests to scale to"
 
 
-def benefit_parts(result: Any) -> dict[str, Any]:
+def stats(result: Result, name: str) -> dict[str, float | None] | None:
+    """A metric's Monte Carlo summary (``mean``, ``p5`` .. ``p95``, ``defined_share``),
+    ``None`` where undefined; ``None`` without draws or for a metric without a row."""
+    u = result.uncertainty
+    if u is None or name not in u.index:
+        return None
+    row = u.loc[name].to_dict()
+    return {str(k): (None if math.isnan(v) else float(v)) for k, v in row.items()}
+
+
+def benefit_parts(result: Result) -> dict[str, Any]:
     """Benefit split into the value of time saved and the cost of errors (base case).
 
     Per month, with point values: ``time_saved(m) = requests(m) * accuracy(m) *
@@ -284,7 +297,7 @@ def unbudgeted(pilot: Mapping[str, Any] | None, currency: str) -> list[str]:
     return out
 
 
-def irr_note(result: Any) -> str:
+def irr_note(result: Result) -> str:
     """Why the base case's IRR is not a useful measure, or '' when it is.
 
     The rule (:func:`aiopex.model.returns.irr_verdict`, docs/formulas.md): an IRR above

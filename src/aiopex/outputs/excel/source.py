@@ -27,7 +27,7 @@ __all__ = ["Source", "read"]
 class Source:
     """The numbers of one result, shaped for the workbook (point run)."""
 
-    result: Any
+    result: Result
     scenario: Any
     currency: str
     months: list[str]
@@ -63,7 +63,7 @@ class Source:
         if u is None or self.n_draws <= 1:
             return []
         return [
-            (str(k), {c: None if np.isnan(v) else float(v) for c, v in row.items()})
+            (str(k), {str(c): None if np.isnan(v) else float(v) for c, v in row.items()})
             for k, row in u.iterrows()
         ]
 
