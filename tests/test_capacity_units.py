@@ -8,6 +8,7 @@ month 1 on (adoption is exactly its ceiling there: steepness 100 from midpoint 0
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,42 @@ def test_the_workbook_counts_three_units(scenario_file: Path, tmp_path: Path) ->
         row = next(c.row for c in ws["A"] if c.value == "capacity_units:gpu")
         got = [ws.cell(row=row, column=FIRST_MONTH_COLUMN + m).value for m in range(12)]
         assert got == UNITS
+
+
+def test_the_reviews_reforecast_counts_three_units(scenario_file: Path, tmp_path: Path) -> None:
+    """The usage actuals equal the baseline's requests (the re-forecast's scale is exactly
+    1): the re-forecast after the period bills 3 units a month, as the forecast did. Its
+    own np.ceil billed 4 (2,000 a month instead of 1,500)."""
+    import csv
+
+    from aiopex.cli import main
+
+    r = aiopex.run(aiopex.load_scenario(scenario_file))
+    requests = r.drivers["requests"].to_numpy()
+    base = tmp_path / "baselines"
+    args = ["baseline", str(scenario_file), "--as-of", "2026-12", "--draws", "1000"]
+    assert main([*args, "--seed", "1", "--out", str(base)]) == 0
+    usage = tmp_path / "usage.csv"
+    usage.write_text(
+        "month,requests\n" + "".join(f"2027-0{m + 1},{float(requests[m])!r}\n" for m in range(3)),
+        encoding="utf-8",
+    )
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text(
+        "month,line,amount,quantity\n"
+        + "".join(f"2027-0{m + 1},gpu,{UNITS[m] * 500},{UNITS[m]}\n" for m in range(3)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "review"
+    rc = main(
+        ["review", "--baseline", str(base / "capacity_noise" / "2026-12"), "--actuals",
+         str(actuals), "--usage", str(usage), "--period", "2027-Q1", "--out", str(out),
+         "--no-report"]
+    )  # fmt: skip
+    assert rc == 0
+    with open(out / "review_monthly.csv", encoding="utf-8") as fh:
+        rows = [row for row in csv.DictReader(fh) if row["line"] == "gpu"]
+    later = [float(row["reforecast"]) for row in rows if row["after_period"] == "True"]
+    assert later == [1500.0] * 9
+    review = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    assert review["reforecast"]["outlook"] == pytest.approx(sum(UNITS) * 500)

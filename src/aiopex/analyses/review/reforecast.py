@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
+from aiopex.model import costs as _costs
 from aiopex.model.costs import DRIVERS
 
 USER_DRIVERS = frozenset(d.name for d in DRIVERS.values() if d.scales_with == "users")
@@ -150,14 +151,16 @@ def reforecast(
         elif d in USER_DRIVERS:
             f, fd = s_users, sd_users
         elif d == "capacity":
-            cpu = float(spec.capacity_per_unit or 1.0)
-            lo = float(spec.min_units or 0)
-            inwin = q > 0
-            new_q = np.where(inwin, np.maximum(lo, np.ceil(b.requests * s_req / cpu)), 0.0)
+            # the units of the driver registry (min_units, float noise ignored as the
+            # forecast and the workbook do), on the scaled requests
+            cpu = np.array([[float(spec.capacity_per_unit)]])
+            units = _costs.quantity(spec, {"requests": b.requests * s_req}, None, cpu, (1, H))
+            new_q = np.where(q > 0, units[0], 0.0)
             f = np.divide(new_q, q, out=np.ones(H), where=q > 0)
             # per draw: the point run's requests on that draw's usage path (a draw's own
             # capacity per unit is not kept)
-            new_qd = np.where(qd > 0, np.maximum(lo, np.ceil(b.requests * sd_req / cpu)), 0.0)
+            units_d = _costs.quantity(spec, {"requests": b.requests * sd_req}, None, cpu, (K, H))
+            new_qd = np.where(qd > 0, units_d, 0.0)
             fd = np.divide(new_qd, qd, out=np.ones_like(qd), where=qd > 0)
         else:
             f, fd = np.ones(H), np.ones((K, H))
