@@ -152,9 +152,9 @@ def _fte(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int
 
 
 def _capacity(line: LineSpec, drivers: Any, fte: Any, cap: Any, shape: tuple[int, int]) -> Floats:
-    assert cap is not None
+    assert cap is not None and line.min_units is not None  # line_spec sets both
     units = ceil_units(drivers["requests"] / cap)
-    return np.broadcast_to(np.maximum(float(line.min_units or 0), units), shape)
+    return np.broadcast_to(np.maximum(float(line.min_units), units), shape)
 
 
 _LIST = (

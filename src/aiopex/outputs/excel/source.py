@@ -104,8 +104,7 @@ def read(result: Result) -> Source:
         c: result.categories[c].to_numpy(float) if c in result.categories else np.zeros(H)
         for c in cats
     }
-    fin = getattr(sc.model, "finance", None)
-    fys = int(getattr(fin, "fiscal_year_start", None) or 1)
+    fys = sc.model.finance.fiscal_year_start  # its default is the schema's
     n_draws = int(result.n_draws)
     return Source(
         result=result,
