@@ -141,6 +141,8 @@ def review(
     for ln in lines:
         B = sum(ln.baseline)
         Qb = sum(ln.quantity)
+        if not ln.actual and B == 0:
+            continue  # nothing expected, nothing billed: no row (the review lists none)
         if not ln.actual:
             status, A, Qa = "no_actuals", 0.0, None
         else:
@@ -167,14 +169,16 @@ def review(
         totals = [sum(sum(ln.draws[i]) for ln in members) for i in range(n)]
         return judge(row, totals, "ok", materiality)
 
-    categories = {}
+    listed = {r["line"] for r in rows}
+    categories: dict[str, list[Line]] = {}
     for ln in lines:
-        categories.setdefault(ln.category, []).append(ln)
+        if ln.name in listed:
+            categories.setdefault(ln.category, []).append(ln)
     banded = [r for r in rows if r["band"] is not None]
     return {
         "lines": rows,
         "categories": {c: group(m) for c, m in categories.items()},
-        "total": group(lines),
+        "total": group([ln for ln in lines if ln.name in listed]),
         "outside_band": {
             "lines": sum(1 for r in banded if r["band"] != "within"),
             "of": len(banded),
