@@ -19,7 +19,7 @@ import json
 import os
 from collections.abc import Hashable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiopex.atomic import atomic_path, write_text
 from aiopex.inputs.uncertain import is_constant, point
@@ -844,7 +844,12 @@ def _column_names(results: Sequence[Result]) -> list[str]:
 
 
 #: Totals that the comparison shows per year, so that different horizons compare.
-_PER_YEAR = ("cost_total", "benefit_total", "net_total", "requests_total")
+_PER_YEAR: tuple[Literal["cost_total", "benefit_total", "net_total", "requests_total"], ...] = (
+    "cost_total",
+    "benefit_total",
+    "net_total",
+    "requests_total",
+)
 
 
 def _years(r: Result) -> float:
@@ -879,7 +884,7 @@ def comparison_table(results: Sequence[Result]) -> Styler:
         put("Horizon", name, horizon + (" (differs)" if differ else ""))
         put("Run-rate, a month", name, money(m["run_rate_monthly"], cur))
         for key in _PER_YEAR:
-            value = m.get(key)
+            value = m[key]
             per_year = None if value is None else value / _years(r)
             lab = text.label(key) + ", a year (average)"
             if key == "requests_total":
@@ -898,11 +903,11 @@ def comparison_table(results: Sequence[Result]) -> Styler:
                     name,
                     money(parts["cost_of_errors"] / _years(r), cur),
                 )
-        for key in ("npv", "irr_annual", "payback_month", "roi"):
+        for metric in ("npv", "irr_annual", "payback_month", "roi"):
             put(
-                text.label(key) + (" (own horizon)" if differ else ""),
+                text.label(metric) + (" (own horizon)" if differ else ""),
                 name,
-                _metric(r, key, m.get(key)),
+                _metric(r, metric, m.get(metric)),
             )
         if r.uncertainty is not None:
             npv = _stats(r, "npv") or {}

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aiopex.metrics import WHOLE_MONTH_METRICS
+from aiopex.metrics import WHOLE_MONTH_METRICS, Metrics
 from aiopex.model.costs import LineSpec
+from aiopex.model.percentiles import percentiles
+from aiopex.model.pilot import PilotExposure
 from aiopex.names import LEDGER_COLUMNS, PERCENTILES
 from aiopex.result.saved import save
 
@@ -83,7 +85,7 @@ def summarize(name: str, x: np.ndarray) -> dict[str, float | None]:
         pool = x[ok]
     out: dict[str, float | None] = {"mean": float(x[ok].mean()) if ok.any() else None}
     if pool.size:
-        pct = np.percentile(pool, PERCENTILES, method=method)
+        pct = percentiles(pool, PERCENTILES, method=method)
         out.update({f"p{q}": _finite(v) for q, v in zip(PERCENTILES, pct, strict=True)})
     else:
         out.update({f"p{q}": None for q in PERCENTILES})
@@ -229,8 +231,8 @@ class Result:
     drivers: pd.DataFrame
     lines: pd.DataFrame
     categories: pd.DataFrame
-    metrics: dict[str, Any]
-    pilot: dict[str, Any] | None
+    metrics: Metrics
+    pilot: PilotExposure | None
     readiness: dict[str, Any]
     history: dict[str, Any] | None = None
     uncertainty: pd.DataFrame | None = None

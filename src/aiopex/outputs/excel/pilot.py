@@ -219,9 +219,12 @@ def write(
     if bridge:
         r += 1
         sh.text(r, 0, "total", "text+total")
-        for col, letter in ((1, "B"), (2, "C"), (3, "D")):
-            key = ("naive", "production", "step")[col - 1]
-            total = float(sum(it[key] for it in bridge))
+        for col, letter, column in (
+            (1, "B", [it["naive"] for it in bridge]),
+            (2, "C", [it["production"] for it in bridge]),
+            (3, "D", [it["step"] for it in bridge]),
+        ):
+            total = float(sum(column))
             sh.formula(r, col, f"=SUM({letter}{first + 1}:{letter}{r})", total, "money_cur+total")
     unbudgeted = list(res.get("unbudgeted_absorbed") or [])
     r += 2
@@ -238,11 +241,12 @@ def write(
     if not unbudgeted:
         r += 1
         sh.text(r, 0, "none: production budgets every category the pilot absorbed", "text+note")
-    for item in unbudgeted:
+    for absorbed in unbudgeted:
         r += 1
-        sh.text(r, 0, item["name"])
-        sh.text(r, 1, item["category"])
-        sh.formula(r, 2, f"=E{by_name[item['name']] + 1}", item["amount_per_month"], "money_cur")
-        sh.text(r, 3, item["paid_by"] or "nobody: not counted", "text+note")
+        sh.text(r, 0, absorbed["name"])
+        sh.text(r, 1, absorbed["category"])
+        amount = absorbed["amount_per_month"]
+        sh.formula(r, 2, f"=E{by_name[absorbed['name']] + 1}", amount, "money_cur")
+        sh.text(r, 3, absorbed["paid_by"] or "nobody: not counted", "text+note")
     sh.widths({0: 40, 1: 18, 2: 22, 3: 18, 4: 18, 5: 26, 6: 22})
     sh.print_setup(tall=1)

@@ -18,6 +18,7 @@ from aiopex.names import CATEGORIES, DRIVER_SERIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.model.costs import LineSpec
+    from aiopex.model.pilot import PilotExposure
     from aiopex.result import Result
 
 __all__ = ["Source", "read"]
@@ -42,7 +43,7 @@ class Source:
     cost: np.ndarray
     net: np.ndarray
     metrics: dict[str, Any]
-    pilot: dict[str, Any] | None
+    pilot: PilotExposure | None
     readiness: dict[str, Any]
     n_draws: int
     seed: int | None
