@@ -149,7 +149,7 @@ def _demo_reference(demo: dict[str, Any]) -> tuple[dict[str, Any], tuple[float, 
     the usage CSV, and the re-forecast's point amounts of the months after the period."""
     import pandas as pd
 
-    from aiopex.inputs.actuals import read_actuals
+    from aiopex.inputs.actuals_reader import read_actuals
     from aiopex.inputs.mapping import load_mapping
 
     review = demo["review"]
