@@ -82,12 +82,7 @@ def run(series: list[tuple[str, str, str]], kinds: tuple[str, ...]) -> list[dict
             past = y.to_numpy()[:o]
             scale = float(np.mean(np.abs(past[bench.M :] - past[: -bench.M])))
             actual = y.to_numpy()[o : o + bench.H]
-            windows = [("long", y.iloc[:o])] + [
-                (bench.kind_of(n), y.iloc[o - n : o]) for n in bench.SHORT
-            ]
-            for kind, train in windows:
-                if kind not in kinds:
-                    continue
+            for kind, train in bench.windows(y, back, kinds):
                 c0 = time.process_time()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -97,23 +92,37 @@ def run(series: list[tuple[str, str, str]], kinds: tuple[str, ...]) -> list[dict
                     row = {"series": label, "kind": kind, "n": len(train), "origin": back}
                     row |= {"method": method, "seconds": cpu, "cpu_seconds": cpu}
                     rows.append(row | bench.scores(actual, mean, lo, hi, None, scale))
+                for method in ("ets_aicc", "snaive"):  # statsmodels' ETS by AICc, and the floor
+                    rng = np.random.default_rng(len(train) * 1000 + back)
+                    c0 = time.process_time()
+                    mean, lo, hi, paths = bench.METHODS[method](train, rng)
+                    cpu = time.process_time() - c0
+                    row = {"series": label, "kind": kind, "n": len(train), "origin": back}
+                    row |= {"method": method, "seconds": cpu, "cpu_seconds": cpu}
+                    rows.append(row | bench.scores(actual, mean, lo, hi, paths, scale))
     return rows
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--holdout", action="store_true", help="the 7 held-out series instead")
-    ap.add_argument("--kinds", default="long,short_12_23,short_24_35")
-    ap.add_argument("--rows", help="write every forecast's scores to this CSV")
+    ap.add_argument("--set", choices=list(bench.SETS), default="tuning")
+    ap.add_argument("--kinds", default="long")
+    ap.add_argument(
+        "--rows",
+        help="write every forecast's scores to this CSV instead of benchmarks/reference/SET.csv",
+    )
     args = ap.parse_args()
     from threadpoolctl import threadpool_limits
 
     forecast(bench.load(*bench.SERIES[0][1:]).iloc[:60])  # compile statsforecast's numba code first
     with threadpool_limits(1, user_api="blas"):
-        rows = run(bench.HOLDOUT if args.holdout else bench.SERIES, tuple(args.kinds.split(",")))
+        rows = run(bench.SETS[args.set], tuple(args.kinds.split(",")))
     print(bench.table(bench.summary(rows)))
-    if args.rows:
-        pd.DataFrame(rows).to_csv(args.rows, index=False)
+    out = Path(args.rows) if args.rows else bench.REFERENCE / f"{args.set}.csv"
+    out.parent.mkdir(exist_ok=True)
+    frame = pd.DataFrame(rows).round(6)
+    frame.to_csv(out, index=False)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

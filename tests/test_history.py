@@ -196,11 +196,15 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
             assert months >= 24 and all(t >= 24 for t in origins), (variant, months, origins)
     if n < 24:
         assert not any(_fitted_season(v) for v, _, _ in fitted)
-        # 12 months: last year cannot be backtested; from 13 the lower backtest error
+        # 12 months: last year cannot be backtested, the year's shape decides; from 13
+        # the lower backtest error
         naive = ("naive_seasonal", "naive_seasonal_drift")
-        assert all((k in fc.errors) == (n > 12) for k in naive)
-        assert fc.method in (("combo_short", *naive) if n > 12 else ("combo_short",))
-        if n > 12:
+        assert ("naive_seasonal_drift" in fc.errors) == (n > 12)
+        assert fc.method in ("combo_short", *naive[: 1 if n == 12 else 2])
+        if n == 12:
+            assert fc.why["rule"] == "shape"
+            assert (fc.method == "combo_short") == fc.why["ramp"]
+        else:
             assert fc.errors[fc.method] == min(fc.errors[k] for k in ("combo_short", *naive))
     else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months
         assert fc.method == "combo_seasonal"
@@ -208,7 +212,8 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
     assert (fc.upper > fc.lower).all()
     # 24 months: a fitted season is backtested from 24 months on, so not at all, and
     # the interval is the models' own widened by Student's t for 24 - 12 months
-    assert np.isfinite(fc.backtest_error) == (n != 24)
+    # (one mature year repeats its months: nothing to backtest either)
+    assert np.isfinite(fc.backtest_error) == (n != 24 and fc.method != "naive_seasonal")
     if n == 24:
         assert fc.calibration == pytest.approx(history.small_sample_factor(24, True))
         assert fc.calibration > 1.05
@@ -275,10 +280,52 @@ def test_a_first_year_ramp_up_that_levels_off_is_not_extrapolated(n, seed):
     train, after = y.iloc[:n], y.to_numpy()[n:]
     fc = forecast_series(train, _after(train), 12, "auto")
     assert fc.method == "combo_short" and set(fc.members) == {"ets", "naive"} and fc.too_short
+    assert n > 12 or (fc.why["rule"] == "shape" and fc.why["ramp"])
     assert fc.mean.max() < 1.25 * after.max()
     mase = np.mean(np.abs(after - fc.mean)) / np.mean(np.abs(np.diff(train.to_numpy())))
     assert mase < 2.0
     assert np.mean((after >= fc.lower) & (after <= fc.upper)) >= 0.9
+
+
+def test_one_mature_year_repeats_its_months_and_says_why():
+    # a year that returns to its level (a season, little growth) is not a ramp-up: its
+    # months are repeated as they were, and the output says which rule decided; the
+    # interval (the spread of the month-to-month changes) holds most of the next year
+    inside = []
+    for seed in range(8):
+        y = _seasonal_growth(24, seed=seed, growth=0.002)
+        train, after = y.iloc[:12], y.to_numpy()[12:]
+        fc = forecast_series(train, _after(train), 12, "auto")
+        assert fc.method == "naive_seasonal" and fc.why["rule"] == "shape"
+        assert not fc.why["ramp"] and fc.why["straightness"] < history.RAMP_STRAIGHT
+        np.testing.assert_allclose(fc.mean, train.to_numpy())
+        assert (fc.lower < fc.mean).all() and (fc.mean < fc.upper).all()
+        inside.extend((after >= fc.lower) & (after <= fc.upper))
+    assert 0.8 <= np.mean(inside) <= 1.0, np.mean(inside)
+    text = history.describe(fc.info())
+    assert "a mature year: it returns to its level (straightness" in text
+    assert "TOO SHORT TO TRUST" in text
+
+
+def test_a_strong_season_the_test_misses_at_36_months_is_kept_by_the_backtest():
+    # a strong season raises its own limit (lag-1..11 autocorrelations): the test says
+    # no season at 3 years; the backtest of the seasonal mean against the plain one
+    # keeps it, and the output shows the statistic and both errors
+    rng = np.random.default_rng(0)
+    t = np.arange(48)
+    v = np.exp(5 + 0.8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, 48))
+    y = pd.Series(v, index=pd.period_range("2021-01", periods=48, freq="M"))
+    train, after = y.iloc[:36], v[36:]
+    assert not history.has_season(np.log(train.to_numpy()))
+    fc = forecast_series(train, _after(train), 12, "auto")
+    assert fc.why["rule"] == "season_backtest" and fc.why["r12"] < fc.why["limit"]
+    assert fc.method == "combo_seasonal"
+    assert fc.errors["combo_seasonal"] < 0.5 * fc.errors["combo"]
+    assert np.mean(np.abs(np.log(after / fc.mean))) < 0.1
+    text = history.describe(fc.info())
+    assert "the season test saw none (lag-12 autocorrelation 0." in text
+    assert "so the backtest chose: with a season" in text
+    assert "of the backtest's months" in text
 
 
 @pytest.mark.parametrize(
@@ -311,15 +358,17 @@ def test_has_season_tells_a_season_from_a_trend_or_a_cycle():
     assert not history.has_season(np.ones(40))
 
 
-def test_a_long_series_without_season_gets_the_plain_combination(monkeypatch):
+def test_a_long_series_without_season_gets_the_plain_combination():
     # a sunspot-like cycle of 11 years: nothing repeats every 12 months
     rng = np.random.default_rng(2)
     t = np.arange(120)
     v = 60 + 40 * np.sin(2 * np.pi * t / 132) + np.cumsum(rng.normal(0, 2, 120))
     y = pd.Series(v, index=pd.period_range("2010-01", periods=120, freq="M"))
-    fitted = _spy_fits(monkeypatch)
     fc = forecast_series(y, _after(y), 12, "auto")
-    assert fc.method == "combo" and not any(history.VARIANTS[v][1] for v, _, _ in fitted)
+    # the test sees no season, so both means are backtested, and the plain one wins
+    assert fc.why["rule"] == "season_backtest" and abs(fc.why["r12"]) < fc.why["limit"]
+    assert fc.method == "combo" and fc.errors["combo"] < fc.errors["combo_seasonal"]
+    assert not any(history.VARIANTS[m][1] for m in fc.members)
 
 
 def test_intervals_are_calibrated_on_a_known_process():
