@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from aiopex.inputs.history import SEASON
+from aiopex.model import Floats
 
 #: A year of history is a ramp-up (:func:`is_ramp`) from this straightness and change.
 RAMP_STRAIGHT, RAMP_CHANGE = 0.6, math.log(1.5)
@@ -20,7 +21,7 @@ RAMP_STRAIGHT, RAMP_CHANGE = 0.6, math.log(1.5)
 _Z_TEST = 1.6448536269514722
 
 
-def season_test(w: np.ndarray) -> tuple[float, float]:
+def season_test(w: Floats) -> tuple[float, float]:
     """The yearly-season statistic of ``w`` and its limit: ``(r12, limit)``.
 
     ``r12`` is the month-to-month changes' autocorrelation at lag 12, ``limit`` its 90%
@@ -39,7 +40,7 @@ def season_test(w: np.ndarray) -> tuple[float, float]:
     return float(r[-1]), limit
 
 
-def has_season(w: np.ndarray) -> bool:
+def has_season(w: Floats) -> bool:
     """Whether :func:`season_test` sees a yearly season in ``w``: ``|r12| > limit``.
 
     A strong season fails it at 3-4 years (its own autocorrelations at lags 1-11 raise
@@ -53,7 +54,7 @@ def has_season(w: np.ndarray) -> bool:
     return bool(abs(r12) > limit)
 
 
-def year_shape(w: np.ndarray) -> tuple[float, float]:
+def year_shape(w: Floats) -> tuple[float, float]:
     """How a year of history moves: ``(straightness, change)``.
 
     ``straightness = |w[-1] - w[0]| / sum(|w[t] - w[t-1]|)``: 1 when every month moves
@@ -72,7 +73,7 @@ def year_shape(w: np.ndarray) -> tuple[float, float]:
     return abs(float(w[-1] - w[0])) / path, abs(float(w[-3:].mean() - w[:3].mean()))
 
 
-def is_ramp(w: np.ndarray, log: bool) -> bool:
+def is_ramp(w: Floats, log: bool) -> bool:
     """Whether a year of history ``w`` (working scale) is a ramp-up rather than a mature year.
 
     A ramp (a new system being adopted) is nearly monotone and ends far from where it

@@ -104,15 +104,14 @@ from aiopex.inputs.history import (  # noqa: F401  (re-exported)
     read_history,
 )
 from aiopex.model import Floats
-from aiopex.model.forecast_shape import (  # noqa: F401  (re-exported)
-    RAMP_CHANGE,
-    RAMP_STRAIGHT,
-    has_season,
-    is_ramp,
-    season_test,
-    year_shape,
-)
-from aiopex.model.forecast_words import describe, method_label  # noqa: F401  (re-exported)
+from aiopex.model.forecast_shape import RAMP_CHANGE as RAMP_CHANGE  # re-exported
+from aiopex.model.forecast_shape import RAMP_STRAIGHT as RAMP_STRAIGHT
+from aiopex.model.forecast_shape import has_season as has_season
+from aiopex.model.forecast_shape import is_ramp as is_ramp
+from aiopex.model.forecast_shape import season_test as season_test
+from aiopex.model.forecast_shape import year_shape as year_shape
+from aiopex.model.forecast_words import describe as describe
+from aiopex.model.forecast_words import method_label as method_label
 
 #: Combinations: name -> members (means in the working scale).
 COMBOS: dict[str, tuple[str, ...]] = {
@@ -695,7 +694,7 @@ def forecast_series(
     )
 
 
-def _held(w: np.ndarray, bt: dict[int, np.ndarray], sd: np.ndarray, k_lo: float, k_hi: float):
+def _held(w: Floats, bt: dict[int, Floats], sd: Floats, k_lo: float, k_hi: float) -> float:
     """Share of the backtest's months inside the calibrated 90% interval (``nan``: none)."""
     inside = [
         (f - Z90 * k_lo * sd[: f.size] <= w[t : t + f.size])
