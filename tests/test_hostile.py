@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from aiopex.cli import main
+from aiopex.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAIMS = ROOT / "data" / "scenarios" / "claims_triage.yaml"
@@ -424,3 +426,78 @@ def test_memory_estimate_bounds_the_measured_peak(tmp_path: Path, kept: int) -> 
     )  # fmt: skip
     m = json.loads(out.stdout)
     assert 0.5 < m["ratio"] < 1.0, m  # was 2.0 (kept 2,000) and 3.0 (all kept)
+
+
+# -- 3. a baseline without its checksum ------------------------------------------------------
+
+
+def test_a_baseline_without_manifest_sha256_is_refused(baseline: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "claims_assistant" / "2026-12"
+    shutil.copytree(baseline, copy)
+    man = copy / "baseline.json"
+    doc = json.loads(man.read_text())
+    del doc["manifest_sha256"]
+    man.write_text(json.dumps(doc))
+    r = _review(tmp_path, copy)
+    assert r.returncode == 2 and "manifest_sha256: missing" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# -- 7. a baseline holds its usage history -------------------------------------------------
+
+
+def test_a_baseline_keeps_its_own_copy_of_the_usage_history(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from aiopex.baseline import load_baseline
+    from aiopex.review import BaselineArrays
+
+    (tmp_path / "scenarios").mkdir()
+    shutil.copytree(ROOT / "data" / "history", tmp_path / "history")
+    s = tmp_path / "scenarios" / "s.yaml"
+    s.write_bytes((ROOT / "data" / "scenarios" / "usage_history_reforecast.yaml").read_bytes())
+    rc = main(["baseline", str(s), "--as-of", "2027-03", "--draws", "1000", "--seed", "1",
+               "--out", str(tmp_path / "bl")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    folder = tmp_path / "bl" / "support_reply_reforecast" / "2027-03"
+    history = tmp_path / "history" / "support_usage.csv"
+    before = BaselineArrays.from_result(load_baseline(folder).result).history
+    history.write_text(history.read_text().replace(",", ",9"))  # edited after the baseline
+    after = BaselineArrays.from_result(load_baseline(folder).result).history
+    pd.testing.assert_frame_equal(before, after)
+    history.unlink()  # and deleted
+    arr = BaselineArrays.from_result(load_baseline(folder).result)
+    pd.testing.assert_frame_equal(before, arr.history)
+    assert arr.history_path is not None and Path(arr.history_path).is_relative_to(folder)
+    copy = folder / "result" / "usage_history.csv"  # the copy is checked like the rest
+    copy.write_text(copy.read_text() + "\n")
+    with pytest.raises(DataError, match="usage_history.csv: altered since it was saved"):
+        load_baseline(folder)
+
+
+# -- 10. hashing in chunks -----------------------------------------------------------------
+
+
+def test_input_hashes_read_files_in_chunks(tmp_path: Path) -> None:
+    import hashlib
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from aiopex.review import input_hashes
+
+    big = tmp_path / "export.csv"
+    with big.open("wb") as fh:
+        for _ in range(40):
+            fh.write(b"x" * (1 << 20))
+    (tmp_path / "baseline.json").write_text("{}")
+    bl = SimpleNamespace(path=tmp_path, manifest={"files": {}})
+    tracemalloc.start()
+    try:
+        got = input_hashes(bl, [str(big)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got[str(big)] == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert peak < 8 * (1 << 20), peak  # read whole: 40 MiB

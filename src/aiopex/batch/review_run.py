@@ -6,7 +6,6 @@ workbook and the rendered notebook, each file atomically.
 
 from __future__ import annotations
 
-import hashlib
 import html as h
 import json
 import math
@@ -41,6 +40,7 @@ from aiopex.result.baselines import (
     differences,
     find_baselines,
     load_baseline,
+    sha256_file,
 )
 from aiopex.version import __version__
 
@@ -175,9 +175,9 @@ def input_hashes(bl: Any, files: list[str]) -> dict[str, str]:
     files, the scenario's usage history if read, and the baseline's manifest and result
     files (their hashes as recorded in the manifest, checked when it was loaded)."""
 
-    out = {f: hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in files}
+    out = {f: sha256_file(Path(f)) for f in files}  # in chunks: exports may be large
     man = Path(bl.path) / MANIFEST
-    out[str(man)] = hashlib.sha256(man.read_bytes()).hexdigest()
+    out[str(man)] = sha256_file(man)
     for name, digest in sorted(bl.manifest.get("files", {}).items()):
         out[str(Path(bl.path) / RESULT_DIR / name)] = str(digest)
     return out

@@ -32,6 +32,9 @@ from aiopex.version import __version__
 
 MANIFEST = "baseline.json"
 RESULT_DIR = "result"
+#: The scenario's usage history, copied into the saved result: a baseline holds every
+#: input it was made from (editing or deleting the file later changes nothing).
+HISTORY_FILE = "usage_history.csv"
 #: Fewest kept draws a baseline needs for its bands (REVIEW.md).
 MIN_DRAWS = 1000
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -65,8 +68,26 @@ def check_month(text: str, where: str, file: str = "<command line>") -> str:
 def _hashes(folder: Path) -> dict[str, str]:
     out = {}
     for f in sorted(p for p in folder.rglob("*") if p.is_file()):
-        out[f.relative_to(folder).as_posix()] = hashlib.sha256(f.read_bytes()).hexdigest()
+        out[f.relative_to(folder).as_posix()] = sha256_file(f)
     return out
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks (a 1 GB export needs 1 MiB, not 1 GB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _save_result(result: Any, rdir: Path) -> None:
+    """Save ``result`` to ``rdir`` with a copy of its scenario's usage history, if any."""
+    result.save(rdir)
+    s = result.scenario
+    source = getattr(s, "history_copy", None) or getattr(s.model.usage, "history", None)
+    if source and Path(source).is_file():
+        shutil.copyfile(source, rdir / HISTORY_FILE)
 
 
 def baseline_path(out_dir: str | Path, name: str, as_of: str) -> Path:
@@ -108,7 +129,7 @@ def save_baseline(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{as_of}.", dir=target.parent))
     try:
-        result.save(tmp / RESULT_DIR)
+        _save_result(result, tmp / RESULT_DIR)
         manifest = {
             "as_of": as_of,
             "scenario": result.scenario.name,
@@ -157,7 +178,7 @@ def differences(result: Any, existing: Baseline) -> list[str]:
     expected = dict(man.get("files", {}))
     with tempfile.TemporaryDirectory(prefix="aiopex-baseline-") as tmp:
         rdir = Path(tmp) / RESULT_DIR
-        result.save(rdir)
+        _save_result(result, rdir)
         got = _hashes(rdir)
         for name in sorted(set(expected) | set(got)):
             if name == "manifest.json" and name in got and name in expected:
@@ -209,8 +230,17 @@ def load_baseline(path: str | Path) -> Baseline:
     rdir = folder / RESULT_DIR
     got = _hashes(rdir) if rdir.is_dir() else {}
     problems = []
-    own = manifest.get("manifest_sha256")  # the manifest's own (older baselines have none)
-    if own is not None and own != _manifest_hash(manifest):
+    own = manifest.get("manifest_sha256")
+    if own is None:  # removed, and with it the check of everything the manifest says
+        problems.append(
+            Problem(
+                file,
+                f"{MANIFEST}: manifest_sha256",
+                "missing: the manifest's checksum was removed (or the baseline predates it); "
+                "it cannot be trusted: save a new baseline",
+            )
+        )
+    elif own != _manifest_hash(manifest):
         problems.append(Problem(file, MANIFEST, "altered since it was saved (hash differs)"))
     for name in sorted(set(expected) | set(got)):
         if name not in got:
@@ -224,6 +254,8 @@ def load_baseline(path: str | Path) -> Baseline:
     if problems:
         raise DataError(problems)
     result = load_result(rdir)
+    if (rdir / HISTORY_FILE).is_file():  # the copy, never the file the scenario named
+        result.scenario.history_copy = str(rdir / HISTORY_FILE)
     return Baseline(result=result, as_of=as_of, path=folder, manifest=manifest)
 
 

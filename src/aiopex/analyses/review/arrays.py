@@ -81,7 +81,8 @@ class BaselineArrays:
         fin = getattr(m, "finance", None)
         fys = getattr(fin, "fiscal_year_start", None) if fin is not None else None
         hist = getattr(r.scenario, "history_frame", None)
-        hpath = getattr(m.usage, "history", None)
+        # a baseline's own copy of its usage history (the file named may have changed)
+        hpath = getattr(r.scenario, "history_copy", None) or getattr(m.usage, "history", None)
         if hist is None and hpath:  # a saved baseline keeps the path, not the frame
             from aiopex.inputs.history import read_history
 
