@@ -501,3 +501,33 @@ def test_input_hashes_read_files_in_chunks(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert got[str(big)] == hashlib.sha256(big.read_bytes()).hexdigest()
     assert peak < 8 * (1 << 20), peak  # read whole: 40 MiB
+
+
+# -- 2. a folder of baselines: each system reads only its own actuals ------------------------
+
+
+def test_each_system_reads_only_its_own_actuals(baseline: Path, tmp_path: Path) -> None:
+    import shutil
+
+    bls = tmp_path / "baselines"
+    shutil.copytree(baseline, bls / "claims_assistant" / "2026-12")
+    other = tmp_path / "other.yaml"  # extends the scenario it copies, by absolute path
+    text = SCENARIO.read_text().replace("name: claims_assistant", "name: other_system")
+    parent = (SCENARIO.parent / "../scenarios/claims_triage.yaml").resolve()
+    other.write_text(text.replace("../scenarios/claims_triage.yaml", str(parent)))
+    rc = main(["baseline", str(other), "--as-of", "2026-12", "--draws", "1000", "--seed", "7",
+               "--out", str(bls)])  # fmt: skip
+    assert rc == 0
+    act = tmp_path / "actuals"
+    shutil.copytree(EX / "focus", act / "focus")
+    shutil.copy(EX / "other_costs.csv", act / "other_costs.csv")
+    (act / "other_system").mkdir()  # the other system's own bills: 1,000,000 a month
+    rows = "".join(f"2027-{m:02d},support_team,1000000,,USD\n" for m in (1, 2, 3))
+    (act / "other_system" / "costs.csv").write_text("month,line,amount,quantity,currency\n" + rows)
+    r = _review(tmp_path, bls, **{"--actuals": str(act), "--out": str(tmp_path / "all")})
+    assert r.returncode == 0, r.stderr
+    got = json.loads((tmp_path / "all" / "claims_assistant" / "review.json").read_text())
+    theirs = json.loads((tmp_path / "all" / "other_system" / "review.json").read_text())
+    support = {x["line"]: x for x in got["lines"]}["support_team"]
+    assert support["actual"] < 1_000_000  # not the other system's bills
+    assert {x["line"]: x for x in theirs["lines"]}["support_team"]["actual"] == 3_000_000

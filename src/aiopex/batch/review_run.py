@@ -114,6 +114,22 @@ def _pick(paths: list[str | Path] | None, system: str, multi: bool) -> list[Path
     return out
 
 
+def _own_actuals(paths: list[str | Path], system: str, systems: list[str]) -> list[Path]:
+    """The actuals of one system of a folder of baselines: in each folder, its own
+    ``<system>/`` or ``<system>.csv`` when there is one, else the folder's files but the
+    other systems' (``<other>/``, ``<other>.csv``): never another system's bills."""
+    theirs = {n for o in systems if o != system for n in (o, f"{o}.csv", f"{o}.xlsx")}
+    out: list[Path] = []
+    for p in map(Path, paths):
+        own = _pick([p], system, True)[0]
+        if own != p or not p.is_dir():
+            out.append(own)
+            continue
+        files = expand([p])[0]
+        out.extend(f for f in files if f.relative_to(p).parts[0] not in theirs)
+    return out
+
+
 def _choose(loaded: list[Any], months: list[str] | None) -> list[Any]:
     """Per system, the latest baseline made before the period (else the latest, which
     :func:`run_review` then refuses)."""
@@ -277,9 +293,20 @@ def run_review(
         except DataError as e:
             problems.extend(e.problems)
             map_failed = True
+        systems = sorted({b.name for b in loaded})
+        own = _own_actuals(actuals, bl.name, systems) if multi else _pick(actuals, bl.name, multi)
         try:
+            if not own:
+                raise DataError(
+                    Problem(
+                        ", ".join(map(str, actuals)),
+                        "",
+                        f"no actuals of {bl.name}: no {bl.name}/ folder or {bl.name}.csv, and "
+                        "every other file belongs to another system",
+                    )
+                )
             act = read_actuals(
-                _pick(actuals, bl.name, multi),
+                own,
                 lines=lines,
                 currency=arr.currency,
                 mapping=mp,
@@ -306,7 +333,7 @@ def run_review(
                 existing = load_baseline(nxt)
             except DataError as e:
                 problems.extend(e.problems)
-        read = [*expand(_pick(actuals, bl.name, multi))[0], *maps]
+        read = [*expand(own)[0], *maps]
         read += _pick([usage], bl.name, multi) if usage else []
         read += [Path(arr.history_path)] if arr.history_path else []
         inp.files = [str(f) for f in read]
