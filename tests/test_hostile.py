@@ -531,3 +531,29 @@ def test_each_system_reads_only_its_own_actuals(baseline: Path, tmp_path: Path) 
     support = {x["line"]: x for x in got["lines"]}["support_team"]
     assert support["actual"] < 1_000_000  # not the other system's bills
     assert {x["line"]: x for x in theirs["lines"]}["support_team"]["actual"] == 3_000_000
+
+
+# -- 17. months and periods on the review's command line ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["2027-Q1\n", "\uff12\uff10\uff127-Q1", "2027-1..2027-3", "FY2027-Q1\n"]
+)
+def test_a_period_is_ascii_and_exact(text: str) -> None:
+    from aiopex.review import parse_period
+
+    with pytest.raises(DataError, match="--period"):
+        parse_period(text)
+
+
+def test_as_of_and_period_are_exact_and_recorded_as_read(
+    baseline: Path, tmp_path: Path, capsys
+) -> None:
+    for as_of in ("2026-12\n", "\uff12\uff10\uff126-12", " 2026-12"):
+        rc = main(["baseline", str(SCENARIO), "--as-of", as_of, "--draws", "1000",
+                   "--out", str(tmp_path / "bl")])  # fmt: skip
+        assert rc == 2 and "--as-of: expected YYYY-MM" in capsys.readouterr().err
+    assert not (tmp_path / "bl").exists()
+    r = _review(tmp_path, baseline, **{"--period": " 2027-Q1 "})
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "out" / "review.json").read_text())["period"] == "2027-Q1"

@@ -248,6 +248,7 @@ def run_review(
     if isinstance(materiality, str):
         materiality, found_problems = parse_materiality(materiality)
         problems.extend(found_problems)
+    period = period.strip(" \t")  # recorded as read, never as typed
     try:
         first_months: list[str] | None = parse_period(period, fiscal_year_start or 1)
     except DataError as e:

@@ -37,7 +37,7 @@ RESULT_DIR = "result"
 HISTORY_FILE = "usage_history.csv"
 #: Fewest kept draws a baseline needs for its bands (REVIEW.md).
 MIN_DRAWS = 1000
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass
@@ -59,8 +59,9 @@ class Baseline:
 
 
 def check_month(text: str, where: str, file: str = "<command line>") -> str:
-    """``text`` if it is ``YYYY-MM``, else a :class:`DataError`."""
-    if not _MONTH.match(str(text)):
+    """``text`` if it is exactly ``YYYY-MM`` (ASCII digits, nothing around: it names a
+    folder), else a :class:`DataError`."""
+    if not isinstance(text, str) or not _MONTH.fullmatch(text):
         raise DataError(Problem(file, where, f"expected YYYY-MM, got {text!r}"))
     return str(text)
 

@@ -8,10 +8,11 @@ from aiopex.errors import DataError, Problem
 from aiopex.months import add as add_months
 from aiopex.months import fiscal_year_months, month_range
 
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_FQUARTER = re.compile(r"^FY(\d{4})-Q([1-4])$")
-_RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits only, the whole text (``\d`` takes full-width digits, ``$`` a final newline)
+_QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
+_FQUARTER = re.compile(r"FY([0-9]{4})-Q([1-4])")
+_RANGE = re.compile(r"([0-9]{4}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 #: Drivers whose quantity follows active or new users in the re-forecast.
 
 
@@ -32,16 +33,17 @@ def parse_period(text: str, fiscal_year_start: int = 1) -> list[str]:
     >>> parse_period("2027-11..2028-01")
     ['2027-11', '2027-12', '2028-01']
     """
-    t = text.strip()
-    if m := _QUARTER.match(t):
+    t = text.strip(" \t")
+    if m := _QUARTER.fullmatch(t):
         first = f"{m.group(1)}-{3 * (int(m.group(2)) - 1) + 1:02d}"
         return month_range(first, add_months(first, 2))
-    if m := _FQUARTER.match(t):
+    if m := _FQUARTER.fullmatch(t):
         fy, q = int(m.group(1)), int(m.group(2))
         start = fiscal_year_months(fy, fiscal_year_start)[0]
         first = add_months(start, 3 * (q - 1))
         return month_range(first, add_months(first, 2))
-    if (m := _RANGE.match(t)) and _MONTH.match(m.group(1)) and _MONTH.match(m.group(2)):
+    months = _RANGE.fullmatch(t)
+    if (m := months) and _MONTH.fullmatch(m.group(1)) and _MONTH.fullmatch(m.group(2)):
         if m.group(2) < m.group(1):
             raise DataError(Problem("<command line>", "--period", f"{t}: ends before it starts"))
         return month_range(m.group(1), m.group(2))
