@@ -557,3 +557,42 @@ def test_as_of_and_period_are_exact_and_recorded_as_read(
     r = _review(tmp_path, baseline, **{"--period": " 2027-Q1 "})
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "out" / "review.json").read_text())["period"] == "2027-Q1"
+
+
+# -- 11. finiteness before anything is written --------------------------------------------
+
+
+def test_amounts_that_overflow_are_refused_before_writing(baseline: Path, tmp_path: Path):
+    f = tmp_path / "costs.csv"
+    rows = (EX / "other_costs.csv").read_text()
+    f.write_text(rows + "2027-02,support_team,1e308,,USD\n2027-03,support_team,1e308,,USD\n")
+    r = _review(tmp_path, baseline, **{"--actuals": str(f)})
+    assert r.returncode == 2 and "overflow" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# -- 16. a rerun with --no-report removes the earlier report ------------------------------
+
+
+def test_a_rerun_without_the_report_removes_the_old_one(baseline: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("review.html", "review.ipynb"):  # as an earlier run with its report left them
+        (out / name).write_text("old numbers")
+    (tmp_path / "keep.html").write_text("mine")
+    (out / "notes.html").symlink_to(tmp_path / "keep.html")
+    r = _review(tmp_path, baseline)
+    assert r.returncode == 0, r.stderr
+    assert not (out / "review.html").exists() and not (out / "review.ipynb").exists()
+    assert (out / "review.json").exists() and (tmp_path / "keep.html").read_text() == "mine"
+
+
+def test_a_portfolio_rerun_without_the_report_removes_the_old_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "portfolio.html").write_text("old numbers")
+    pf = ROOT / "data" / "portfolios" / "ai_portfolio.yaml"
+    rc = main(["portfolio", str(pf), "--out", str(out), "--draws", "200", "--seed", "1",
+               "--scheduler", "inline", "--no-report"])  # fmt: skip
+    assert rc == 0
+    assert not (out / "portfolio.html").exists() and (out / "portfolio.json").exists()

@@ -251,6 +251,19 @@ def write_csv(frame: Any, path: str | os.PathLike[str]) -> None:
         out.to_csv(tmp, index=False, encoding="utf-8")
 
 
+def remove_stale(paths: list[Path]) -> list[Path]:
+    """Remove outputs an earlier run wrote and this one does not (a report skipped with
+    ``--no-report``), so that no output is left beside numbers it does not show. Only
+    regular files go; a symbolic link or a folder at such a path is left alone."""
+    removed = []
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISREG(p.lstat().st_mode):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
     with atomic_path(path) as tmp:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from aiopex.analyses.portfolio import PortfolioResult, is_saved_portfolio
-from aiopex.atomic import check_target, write_text
+from aiopex.atomic import check_target, remove_stale, write_text
 from aiopex.batch.export import export_html
 from aiopex.batch.kernels import execute_notebook
 from aiopex.batch.layout import notebooks_dir
@@ -117,4 +117,6 @@ def write_outputs(
     if report:
         written.append(out / OUTPUT_FILES["notebook"])
         written.append(render_portfolio(out, independent is not None))
+    else:  # an earlier run's report would sit beside numbers it does not show
+        remove_stale([out / OUTPUT_FILES[k] for k in REPORT_OUTPUTS])
     return written

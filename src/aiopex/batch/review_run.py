@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aiopex.analyses.review import (
     BaselineArrays,
     Inputs,
@@ -23,7 +25,7 @@ from aiopex.analyses.review import (
     public_json,
     reforecast_result,
 )
-from aiopex.atomic import check_target, write_text
+from aiopex.atomic import check_target, remove_stale, write_text
 from aiopex.batch.export import export_html
 from aiopex.batch.kernels import execute_notebook
 from aiopex.batch.layout import notebooks_dir
@@ -369,6 +371,7 @@ def run_review(
                             f"{', '.join(diff)}); baselines are immutable",
                         )
                     )
+        problems.extend(_overflows(rv, str(bl.path)))
         done.append((bl, arr, months, rv, nxt, existing))
     if problems:
         raise DataError(problems)
@@ -415,6 +418,35 @@ def _output_problems(out: Path, systems: list[str], multi: bool, render: bool) -
     return problems
 
 
+def _overflows(review: dict[str, Any], label: str) -> list[Problem]:
+    """Problems for numbers of a review that are not finite (amounts whose sums overflow),
+    found before anything is written: review.json, the CSVs and the workbook would hold
+    ``inf``, or fail half-written. At most the first five are named."""
+    found: list[str] = []
+
+    def walk(x: Any, where: str) -> None:
+        if len(found) > 5:
+            return
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{where}.{k}" if where else str(k))
+        elif isinstance(x, list | tuple):
+            for i, v in enumerate(x):
+                walk(v, f"{where}[{i}]")
+        elif isinstance(x, float | np.floating) and math.isinf(x):
+            found.append(where)
+
+    walk({k: v for k, v in review.items() if k != "_reforecast_amount"}, "")
+    return [
+        Problem(
+            label,
+            where,
+            "not a finite number: the actuals' amounts are too large to add up (overflow)",
+        )
+        for where in found[:5]
+    ]
+
+
 def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
     """``review.json``, the workbook and (``render``) the notebook and its HTML."""
 
@@ -424,6 +456,8 @@ def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, ren
     write_review_workbook(review, target / "review.xlsx")
     if render:
         render_review(review, target)
+    else:  # an earlier run's report would sit beside numbers it does not show
+        remove_stale([target / "review.ipynb", target / "review.html"])
 
 
 def write_index(reviews: list[dict[str, Any]], out: Path) -> None:
