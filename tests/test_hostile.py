@@ -106,7 +106,7 @@ def _review(tmp_path: Path, baseline: Path, **over: str) -> subprocess.Completed
             "--out": str(tmp_path / "out"), **over}  # fmt: skip
     cmd = [sys.executable, "-m", "aiopex", "review", "--baseline", str(baseline), "--no-report"]
     for k, v in args.items():
-        cmd += [k, v]
+        cmd += [k, v] if v else [k]  # an empty value: a flag
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -596,3 +596,20 @@ def test_a_portfolio_rerun_without_the_report_removes_the_old_one(tmp_path: Path
                "--scheduler", "inline", "--no-report"])  # fmt: skip
     assert rc == 0
     assert not (out / "portfolio.html").exists() and (out / "portfolio.json").exists()
+
+
+# -- 18. every output target checked first -------------------------------------------------
+
+
+def test_save_baseline_target_checked_before_anything_is_written(
+    baseline: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "bl" / "claims_assistant" / "2026-12"
+    shutil.copytree(baseline, copy)
+    nxt = copy.parent / "2027-03"
+    nxt.symlink_to(tmp_path / "nowhere")  # dangling
+    r = _review(tmp_path, copy, **{"--save-baseline": ""})
+    assert r.returncode == 2 and "--save-baseline: is a symbolic link" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()

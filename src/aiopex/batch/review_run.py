@@ -336,6 +336,8 @@ def run_review(
                 existing = load_baseline(nxt)
             except DataError as e:
                 problems.extend(e.problems)
+        elif save_next:  # checked now: a baseline that cannot be saved fails nothing later
+            problems.extend(check_target(nxt, "--save-baseline", folder=True))
         read = [*expand(own)[0], *maps]
         read += _pick([usage], bl.name, multi) if usage else []
         read += [Path(arr.history_path)] if arr.history_path else []
