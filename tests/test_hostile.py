@@ -613,3 +613,60 @@ def test_save_baseline_target_checked_before_anything_is_written(
     r = _review(tmp_path, copy, **{"--save-baseline": ""})
     assert r.returncode == 2 and "--save-baseline: is a symbolic link" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
+
+
+# -- 20. load_result checks what it reads ----------------------------------------------------
+
+
+def test_load_result_refuses_damaged_and_edited_saves(tmp_path: Path) -> None:
+    import shutil
+
+    import aiopex
+    from aiopex.saved import manifest_hash
+
+    saved = tmp_path / "saved"
+    assert (
+        main(["forecast", str(CLAIMS), "--draws", "50", "--seed", "1", "--save", str(saved)]) == 0
+    )
+    aiopex.load_result(saved)
+
+    def damaged(edit) -> str:
+        copy = tmp_path / f"copy{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(saved, copy)
+        edit(copy)
+        with pytest.raises(DataError) as e:
+            aiopex.load_result(copy)
+        return str(e.value)
+
+    def manifest(copy: Path, change, rehash: bool = False) -> None:
+        doc = json.loads((copy / "manifest.json").read_text())
+        doc = change(doc)
+        if rehash and isinstance(doc, dict):
+            doc["manifest_sha256"] = manifest_hash(doc)
+        (copy / "manifest.json").write_text(json.dumps(doc))
+
+    def metric(doc: dict) -> dict:
+        doc["metrics"]["npv"] *= 10
+        return doc
+
+    assert "altered since it was saved" in damaged(lambda c: manifest(c, metric))
+    assert "manifest_sha256: missing" in damaged(
+        lambda c: manifest(c, lambda d: {k: v for k, v in d.items() if k != "manifest_sha256"})
+    )
+    assert "damaged" in damaged(lambda c: manifest(c, lambda d: [d]))
+    assert "damaged" in damaged(lambda c: manifest(c, lambda d: {**d, "months": None}, rehash=True))
+
+    def truncate(copy: Path) -> None:  # a damaged file whose checksum was made to match
+        f = copy / "lines.parquet"
+        f.write_bytes(f.read_bytes()[:100])
+        manifest(copy, lambda d: {**d, "files": {**d["files"], "lines.parquet": sha(f)}}, True)
+
+    def sha(f: Path) -> str:
+        import hashlib
+
+        return hashlib.sha256(f.read_bytes()).hexdigest()
+
+    assert "damaged" in damaged(truncate)
+    assert "lines.parquet: altered" in damaged(
+        lambda c: (c / "lines.parquet").write_bytes((c / "lines.parquet").read_bytes() + b"x")
+    )

@@ -310,3 +310,14 @@ def key_texts(text: str, field: str) -> list[tuple[str, int]]:
                 if isinstance(kk, yaml.ScalarNode)
             ]
     return []
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB chunks (a 1 GB export needs 1 MiB, not 1 GB)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

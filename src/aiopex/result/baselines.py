@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aiopex.errors import DataError, Problem
+from aiopex.inputs.files import sha256_file
 from aiopex.result.load import load_result
 from aiopex.version import __version__
 
@@ -71,15 +72,6 @@ def _hashes(folder: Path) -> dict[str, str]:
     for f in sorted(p for p in folder.rglob("*") if p.is_file()):
         out[f.relative_to(folder).as_posix()] = sha256_file(f)
     return out
-
-
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, read in 1 MiB chunks (a 1 GB export needs 1 MiB, not 1 GB)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _save_result(result: Any, rdir: Path) -> None:
@@ -186,8 +178,9 @@ def differences(result: Any, existing: Baseline) -> list[str]:
                 new = json.loads((rdir / name).read_text(encoding="utf-8"))
                 old_path = existing.path / RESULT_DIR / name
                 old = json.loads(old_path.read_text(encoding="utf-8"))
-                new.pop("created", None)
-                old.pop("created", None)
+                for doc in (new, old):  # when it was saved, and the checksum that says it
+                    doc.pop("created", None)
+                    doc.pop("manifest_sha256", None)
                 if new != old:
                     diffs.append(f"{RESULT_DIR}/{name}")
             elif got.get(name) != expected.get(name):

@@ -16,24 +16,37 @@ from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.schema import ScenarioModel
 from aiopex.model.costs import LineSpec
 from aiopex.result.result import Draws, Result
-from aiopex.result.saved import FORMAT, FORMAT_VERSION, MANIFEST, _read_frame
+from aiopex.result.saved import FORMAT, FORMAT_VERSION, MANIFEST, _check_hashes, _read_frame
 
 
 def load_result(path: str | os.PathLike[str]) -> Result:
     """Read a result written by :meth:`Result.save <aiopex.result.Result.save>`.
 
     The scenario is rebuilt from the resolved scenario in the manifest (its inputs
-    hash is the one recorded), so the scenario file need not exist any more.
+    hash is the one recorded), so the scenario file need not exist any more. The
+    manifest's checksum and every file's are checked first.
 
     Raises
     ------
     DataError
         When ``path`` is not a saved result (no manifest, another format or a newer
-        layout).
+        layout), a checksum differs or is missing, or a file is damaged.
     """
+    folder = Path(path)
+    try:
+        return _load(folder)
+    except DataError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a damaged save: KeyError, ArrowInvalid, ...
+        why = str(e).splitlines()[0] if str(e) else ""
+        raise DataError(
+            Problem(str(folder), "", f"a damaged saved result: {type(e).__name__}: {why}"[:300])
+        ) from None
+
+
+def _load(folder: Path) -> Result:
     import pyarrow.parquet as pq
 
-    folder = Path(path)
     mpath = folder / MANIFEST
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
@@ -50,6 +63,9 @@ def load_result(path: str | os.PathLike[str]) -> Result:
                 f"version {manifest.get('format_version')!r}",
             )
         )
+    problems = _check_hashes(folder, manifest)
+    if problems:
+        raise DataError(problems)
     resolved = manifest["resolved"]
     scenario = Scenario(Path(manifest["file"]), ScenarioModel.model_validate(resolved), resolved)
     scenario.inputs_hash = manifest["inputs_hash"]

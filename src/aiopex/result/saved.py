@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aiopex.atomic import atomic_dir
+from aiopex.errors import Problem
+from aiopex.inputs.files import sha256_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -133,7 +135,6 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
     }
     target = Path(path)
     with atomic_dir(target, owner=is_saved_result) as tmp:
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _write_frame(result.drivers, tmp / "drivers.parquet", "m")
         _write_frame(result.lines, tmp / "lines.parquet", None)
         _write_frame(result.categories, tmp / "categories.parquet", "m")
@@ -170,4 +171,44 @@ def save(result: Result, path: str | os.PathLike[str]) -> Path:
                     }
                 )
                 pq.write_table(req, tmp / "kept_requests.parquet")
+        manifest["files"] = {f.name: sha256_file(f) for f in sorted(tmp.glob("*.parquet"))}
+        manifest["manifest_sha256"] = manifest_hash(manifest)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return target
+
+
+def manifest_hash(manifest: dict[str, Any]) -> str:
+    """SHA-256 of a manifest without its ``manifest_sha256``, as sorted, compact JSON."""
+    import hashlib
+
+    rest = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_hashes(folder: Path, manifest: dict[str, Any]) -> list[Problem]:
+    """Problems with a saved result's checksums: the manifest's own and every file's."""
+    mpath = str(folder / MANIFEST)
+    own = manifest.get("manifest_sha256")
+    files = manifest.get("files")
+    if own is None or not isinstance(files, dict):
+        return [
+            Problem(
+                mpath,
+                "manifest_sha256",
+                "missing: saved by an older aiopex, or its checksums were removed; save it again",
+            )
+        ]
+    if own != manifest_hash(manifest):
+        return [Problem(mpath, "", "altered since it was saved (checksum differs)")]
+    problems = []
+    found = {f.name for f in folder.glob("*.parquet")}
+    for name in sorted(set(files) | found):
+        f = folder / name
+        if name not in found:
+            problems.append(Problem(str(f), "", "missing since it was saved"))
+        elif name not in files:
+            problems.append(Problem(str(f), "", "added after it was saved"))
+        elif sha256_file(f) != files[name]:
+            problems.append(Problem(str(f), "", "altered since it was saved (checksum differs)"))
+    return problems
