@@ -451,8 +451,8 @@ def test_a_baseline_without_manifest_sha256_is_refused(baseline: Path, tmp_path:
 def test_a_baseline_keeps_its_own_copy_of_the_usage_history(tmp_path: Path, capsys) -> None:
     import shutil
 
-    from aiopex.baseline import load_baseline
-    from aiopex.review import BaselineArrays
+    from aiopex.analyses.review import BaselineArrays
+    from aiopex.result.baselines import load_baseline
 
     (tmp_path / "scenarios").mkdir()
     shutil.copytree(ROOT / "data" / "history", tmp_path / "history")
@@ -485,7 +485,7 @@ def test_input_hashes_read_files_in_chunks(tmp_path: Path) -> None:
     import tracemalloc
     from types import SimpleNamespace
 
-    from aiopex.review import input_hashes
+    from aiopex.batch.review_run import input_hashes
 
     big = tmp_path / "export.csv"
     with big.open("wb") as fh:
@@ -540,7 +540,7 @@ def test_each_system_reads_only_its_own_actuals(baseline: Path, tmp_path: Path) 
     "text", ["2027-Q1\n", "\uff12\uff10\uff127-Q1", "2027-1..2027-3", "FY2027-Q1\n"]
 )
 def test_a_period_is_ascii_and_exact(text: str) -> None:
-    from aiopex.review import parse_period
+    from aiopex.analyses.review import parse_period
 
     with pytest.raises(DataError, match="--period"):
         parse_period(text)
@@ -622,7 +622,7 @@ def test_load_result_refuses_damaged_and_edited_saves(tmp_path: Path) -> None:
     import shutil
 
     import aiopex
-    from aiopex.saved import manifest_hash
+    from aiopex.result.saved import manifest_hash
 
     saved = tmp_path / "saved"
     assert (
