@@ -13,15 +13,21 @@ months each, all starting in the same month (a 36-month timeline), 10,000 draws.
    the portfolio on 2 workers; the pool's worker processes are not counted).
    Target: at most 500 MB.
 4. A Dask ``LocalCluster`` of 2 workers against the process pool of 2 workers.
-   Target: at most 1.2x. (The portfolio starts its ``LocalCluster`` with Dask's
-   ``MALLOC_TRIM_THRESHOLD_`` left unset in the workers; with Dask's default of 65536
-   the members ran about 1.5x slower: 1.80x here.)
+   Target: at most 1.2x. (The portfolio starts its ``LocalCluster`` with the workers'
+   allocator set as the process pool's, ``aiopex.portfolio.WORKER_ENV``; with Dask's
+   default ``MALLOC_TRIM_THRESHOLD_`` of 65536 the members ran about 1.5x slower.)
+5. The command line end to end (``aiopex portfolio`` with the portfolio's shared fields,
+   so the shared and the independent view, every output written but the rendered
+   report) with 2 workers against 1 (target at most 0.6x), and against one portfolio
+   run in a fresh process (loading and running, nothing written; target at most 1.2x):
+   medians of interleaved pairs.
 
 Every run has the same seed; the portfolio's totals are checked equal across schedulers
 and worker counts. Prints one JSON line per figure. ``--members`` and ``--draws`` scale
 it down for a quick look (``--quick``: 20 members, 2,000 draws).
 
-Run: ``.venv/bin/python benchmarks/bench_portfolio.py`` (about 2.5 minutes on 2 cores).
+Run: ``.venv/bin/python benchmarks/bench_portfolio.py`` (about 6 minutes on 2 cores;
+``--only cli`` the command-line figures, ``--only runs`` the others).
 
 Measured on the 2-core development machine, nothing else running (2026-11-28, with
 the LocalCluster's MALLOC_TRIM_THRESHOLD_ unset): 1 worker 26.8 s, 2 workers 14.2 s
@@ -102,12 +108,81 @@ def peak_memory(path: Path, draws: int, workers: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _cli(path: Path, draws: int, workers: int, out: Path) -> float:
+    """Wall time of ``aiopex portfolio`` as a user runs it: a fresh process, the
+    portfolio's shared fields and its independent view, every output written but the
+    rendered report (``--no-report``: the report is a Papermill notebook, measured by
+    ``bench_runner.py``)."""
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "aiopex", "portfolio", str(path), "--draws", str(draws),
+           "--seed", str(SEED), "--workers", str(workers), "--out", str(out), "--no-report"]  # fmt: skip
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def _one_run(path: Path, draws: int, workers: int) -> float:
+    """Wall time of one portfolio run (shared fields only, nothing written) in a fresh
+    process: loading the portfolio, starting the pool, running the members."""
+    code = (
+        "import sys\n"
+        "from aiopex.portfolio import load_portfolio, run_portfolio\n"
+        "if __name__ == '__main__':\n"
+        f"    run_portfolio(load_portfolio(sys.argv[1]), {draws}, {SEED}, workers={workers})\n"
+    )
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def _median_ratio(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
+    import statistics
+
+    return (
+        statistics.median(a / b for a, b in pairs),
+        statistics.median(a for a, _ in pairs),
+        statistics.median(b for _, b in pairs),
+    )
+
+
+def cli_figures(path: Path, draws: int, pairs: int, tmp: Path, size: dict) -> None:  # type: ignore[type-arg]
+    """The CLI end to end: 2 workers against 1, and against one portfolio run; medians of
+    interleaved pairs (other work on the machine hits both sides alike)."""
+    workers: list[tuple[float, float]] = []
+    runs: list[tuple[float, float]] = []
+    for i in range(pairs):
+        if i % 2 == 0:
+            two = _cli(path, draws, 2, tmp / "cli")
+            one = _cli(path, draws, 1, tmp / "cli")
+            alone = _one_run(path, draws, 2)
+        else:
+            alone = _one_run(path, draws, 2)
+            one = _cli(path, draws, 1, tmp / "cli")
+            two = _cli(path, draws, 2, tmp / "cli")
+        workers.append((two, one))
+        runs.append((two, alone))
+    ratio, a, b = _median_ratio(workers)
+    print(json.dumps({"bench": "portfolio_cli_two_workers", **size, "pairs": pairs,
+                      "two_workers_s": round(a, 2), "one_worker_s": round(b, 2),
+                      "ratio": round(ratio, 3), "target": 0.6, "met": ratio <= 0.6}),
+          flush=True)  # fmt: skip
+    ratio, a, b = _median_ratio(runs)
+    print(json.dumps({"bench": "portfolio_cli_vs_one_run", **size, "pairs": pairs,
+                      "workers": 2, "cli_s": round(a, 2), "one_run_s": round(b, 2),
+                      "ratio": round(ratio, 3), "target": 1.2, "met": ratio <= 1.2}),
+          flush=True)  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=200)
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--months", type=int, default=36)
     ap.add_argument("--quick", action="store_true", help="20 members, 2,000 draws")
+    ap.add_argument("--pairs", type=int, default=2, help="interleaved pairs of CLI runs")
+    ap.add_argument("--only", choices=["cli", "runs"], help="one group of figures only")
     args = ap.parse_args()
     if args.quick:
         args.members, args.draws = 20, 2_000
@@ -115,6 +190,10 @@ def main() -> None:
             "cores": os.cpu_count()}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = generate(Path(tmp) / "portfolio", args.members, args.months)
+        if args.only in (None, "cli"):
+            cli_figures(path, args.draws, args.pairs, Path(tmp), size)
+        if args.only == "cli":
+            return
 
         alone = members_alone(path, args.draws)
         one, r1 = portfolio(path, args.draws, "processes", 1)

@@ -330,3 +330,51 @@ def test_any_members_sum_by_calendar_month(members, fy_start) -> None:  # noqa: 
         covered[m.offset : m.offset + m.horizon] = True
     assert not r.cost[:, ~covered].any()  # a gap between members costs nothing
     assert r.months[0] == min(s.start for s in scenarios)
+
+
+@pytest.mark.parametrize(
+    ("shared", "scheduler"),
+    [
+        # prices only: the member's amounts of those lines are computed again
+        ("[finance.discount_rate, costs.*.escalation_per_year, costs.*.rate]", "inline"),
+        # a usage field: the member runs a second time within its task
+        ("[usage.bypass_rate, costs.*.rate]", "processes"),
+    ],
+)
+def test_one_pass_views_equal_two_passes(tmp_path: Path, shared: str, scheduler: str) -> None:
+    """run_portfolio_views gives, in one pass, the numbers of the two runs it replaces:
+    the portfolio as it shares, and the same with every member independent."""
+    import pandas as pd
+
+    from aiopex.portfolio import run_portfolio_views
+
+    later = _write(
+        tmp_path,
+        "gpu_later.yaml",
+        f"extends: {SCENARIOS / 'doc_extraction_gpu.yaml'}\nname: gpu_later\n"
+        'start: "2027-07"\nhorizon_months: 12\n',
+    )
+    members = [SCENARIOS / "claims_triage.yaml", SCENARIOS / "support_assistant.yaml", later]
+    pf = load_portfolio(_portfolio(tmp_path, members, f"shared: {shared}\n"))
+    workers = 2 if scheduler == "processes" else None
+    both, alone = run_portfolio_views(pf, DRAWS, 8, scheduler, workers)
+    assert alone is not None
+    once = run_portfolio(pf, DRAWS, 8, scheduler, workers)
+    twice = run_portfolio(pf, DRAWS, 8, scheduler, workers, shared=[])
+    for got, want in ((both, once), (alone, twice)):
+        for k in ("cost", "net", "point_cost", "point_net", "member_totals"):
+            np.testing.assert_array_equal(getattr(got, k), getattr(want, k), err_msg=k)
+        assert got.to_json() == want.to_json()
+    pd.testing.assert_frame_equal(both.lines, once.lines)
+    assert not np.array_equal(both.cost, alone.cost)  # sharing moves the draws
+    assert alone.shared == [] and all(m.shared == [] for m in alone.members)
+
+
+def test_one_pass_without_shared_fields(tmp_path: Path) -> None:
+    from aiopex.portfolio import run_portfolio_views
+
+    members = [SCENARIOS / "claims_triage.yaml", SCENARIOS / "support_assistant.yaml"]
+    pf = load_portfolio(_portfolio(tmp_path, members))
+    result, alone = run_portfolio_views(pf, 50, 3, "inline")
+    assert alone is None
+    np.testing.assert_array_equal(result.cost, run_portfolio(pf, 50, 3, "inline").cost)

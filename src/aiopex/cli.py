@@ -639,7 +639,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         check_scheduler,
         load_portfolio,
         local_cluster,
-        run_portfolio,
+        run_portfolio_views,
     )
     from aiopex.batch.portfolio_run import check_outputs, write_outputs
     from aiopex.errors import AiopexError
@@ -671,12 +671,12 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         stack.enter_context(lock_output(Path(args.out)))  # one run at a time into --out
         scheduler = args.scheduler
-        if scheduler == "dask":  # one LocalCluster for both runs
+        if scheduler == "dask":
             scheduler = stack.enter_context(local_cluster(args.workers or os.cpu_count() or 1))
-        result = run_portfolio(pf, args.draws, seed, scheduler, args.workers, progress=progress)
-        independent = None
-        if pf.shared:
-            independent = run_portfolio(pf, args.draws, seed, scheduler, args.workers, shared=[])
+        # one pass: the portfolio and, when it shares fields, its independent view
+        result, independent = run_portfolio_views(
+            pf, args.draws, seed, scheduler, args.workers, progress=progress
+        )
         written = write_outputs(result, independent, args.out, report=not args.no_report)
     if args.json:
         _print_json(result.to_json())

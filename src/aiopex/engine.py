@@ -117,16 +117,22 @@ Streams = Callable[[str], np.random.Generator]
 
 
 def _sampled_params(
-    scenario: Scenario, draws: int, seed: int, streams: Streams | None = None
+    scenario: Scenario,
+    draws: int,
+    seed: int,
+    streams: Streams | None = None,
+    only: frozenset[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Sample every *(u)* field: ``(draws, 1)`` arrays; constants stay ``(1, 1)`` and broadcast.
 
     Field ``path`` draws from its own stream, ``stream(seed, path)`` (common random
     numbers: the other fields' draws do not depend on it), or ``streams(path)`` when
-    given.
+    given; with ``only``, just those fields.
     """
     out = {}
     for p, v, b in uncertain_fields(scenario.model):
+        if only is not None and p not in only:
+            continue
         rng = streams(p) if streams is not None else stream(seed, p)
         x = sample(v, draws, rng, b)
         out[p] = x[:1].reshape(1, 1) if is_constant(v) else x.reshape(draws, 1)
@@ -728,6 +734,10 @@ class CostPaths:
     spend : ndarray, shape (draws, months), or None
         With ``spend_of``: the on-demand amounts of those lines, summed (any commitment
         on them set aside).
+    independent_cost, independent_net : ndarray, shape (draws, months), or None
+        With ``independent`` streams: ``cost(m)`` and ``net(m)`` of every draw when the
+        fields in ``differing`` draw from those streams instead (a portfolio member
+        with nothing shared), from the same pass.
     """
 
     cost: np.ndarray
@@ -740,6 +750,8 @@ class CostPaths:
     point_lines: np.ndarray
     line_percentiles: np.ndarray
     spend: np.ndarray | None = None
+    independent_cost: np.ndarray | None = None
+    independent_net: np.ndarray | None = None
 
 
 #: The line percentiles :func:`cost_paths` keeps (P10, P50, P90).
@@ -753,6 +765,8 @@ def cost_paths(
     streams: Streams | None = None,
     chunk: int | None = None,
     spend_of: tuple[str, ...] = (),
+    independent: Streams | None = None,
+    differing: frozenset[str] = frozenset(),
 ) -> CostPaths:
     """Monthly cost and net of every draw, and each cost line's percentiles.
 
@@ -762,6 +776,13 @@ def cost_paths(
     ``stream(seed, path)``, as a scenario run alone), the history forecast's paths from
     ``streams("usage.history")``. With ``spend_of`` (line names), a commitment that
     covers any of them is set aside and ``spend`` holds their summed amounts per draw.
+
+    With ``independent``, the same pass also gives the cost and net of every draw when
+    the fields in ``differing`` draw from ``independent(path)`` instead (the others keep
+    their draws): a portfolio member's view with nothing shared. Where those fields are
+    only cost lines' ``rate`` and ``escalation_per_year`` (and the discount rate, which
+    cost does not use), only those lines' amounts are computed again, and the lines are
+    added up in the same order, so the numbers are those of a run of their own.
 
     Examples
     --------
@@ -789,6 +810,16 @@ def cost_paths(
         p = _sampled_params(scenario, draws, seed, streams)
         rng = streams(HISTORY_STREAM) if streams is not None else stream(seed, HISTORY_STREAM)
         hist_req = hist[0].sample(draws, rng) if hist is not None else None
+    alt = independent is not None and draws > 1
+    if alt:
+        p_alt = dict(p)
+        p_alt.update(_sampled_params(scenario, draws, seed, independent, only=differing))
+        alt_lines = _rate_only_lines(lines, differing)
+        if alt_lines is None and HISTORY_STREAM in differing and hist is not None:
+            hist_alt = hist[0].sample(draws, independent(HISTORY_STREAM))
+        else:
+            hist_alt = hist_req
+        alt_cost, alt_net = np.empty((draws, H)), np.empty((draws, H))
     cost = np.empty((draws, H))
     net = np.empty((draws, H))
     amounts = np.empty((len(lines), draws, H))
@@ -797,11 +828,22 @@ def cost_paths(
         net[c.lo : c.hi] = c.sim["net"]
         for i, ln in enumerate(lines):
             amounts[i, c.lo : c.hi] = c.sim["lines"][ln.name][2]
+        if alt:
+            lo, hi = c.lo, c.hi
+            pa = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p_alt.items()}
+            if alt_lines is None:  # a field the usage or quality depends on: run again
+                ha = hist_alt[lo:hi] if hist_alt is not None else None
+                other = simulate(scenario, lines, pa, hi - lo, hist, ha, keep_lines=False)
+                alt_cost[lo:hi], alt_net[lo:hi] = other["cost"], other["net"]
+            else:
+                recost = _recost(lines, c.sim, pa, alt_lines, H)
+                alt_cost[lo:hi] = recost
+                alt_net[lo:hi] = c.sim["benefit"] - recost
     spend = None
     if spend_of:
         idx = [i for i, ln in enumerate(lines) if ln.name in spend_of]
         spend = amounts[idx].sum(axis=0)
-    pct = np.percentile(amounts, LINE_PERCENTILES, axis=1)  # (3, lines, H)
+    pct = percentiles(amounts, LINE_PERCENTILES, axis=1)  # (3, lines, H)
     return CostPaths(
         cost=cost,
         net=net,
@@ -813,4 +855,50 @@ def cost_paths(
         point_lines=point_lines,
         line_percentiles=np.ascontiguousarray(pct.transpose(1, 0, 2)),
         spend=spend,
+        independent_cost=alt_cost if alt else None,
+        independent_net=alt_net if alt else None,
     )
+
+
+#: The fields of a cost line that only its own amount depends on.
+_AMOUNT_ONLY = ("rate", "escalation_per_year")
+
+
+def _rate_only_lines(lines: list[LineSpec], paths: frozenset[str]) -> frozenset[str] | None:
+    """The lines whose amounts change when ``paths`` draw otherwise, or None when a path
+    moves more than amounts (usage, quality, a commitment, a line's quantity)."""
+    if any(ln.driver == _commit.COMMITMENT for ln in lines):
+        return None
+    names = {ln.name for ln in lines}
+    out = set()
+    for path in paths:
+        if path == "finance.discount_rate":
+            continue  # cost and net do not depend on it
+        head, _, field = path.rpartition(".")
+        if not head.startswith("costs.") or field not in _AMOUNT_ONLY:
+            return None
+        name = head[len("costs.") :]
+        if name not in names:
+            return None
+        out.add(name)
+    return frozenset(out)
+
+
+def _recost(
+    lines: list[LineSpec],
+    sim: dict[str, Any],
+    p: dict[str, np.ndarray],
+    changed: frozenset[str],
+    H: int,
+) -> np.ndarray:
+    """``cost(m)`` with the amounts of the ``changed`` lines from the parameters ``p``:
+    the same sum, in the same order, as :func:`simulate`."""
+    cost = np.zeros(sim["cost"].shape)
+    for ln in lines:
+        qty, _, amt = sim["lines"][ln.name]
+        if ln.name in changed:
+            k = f"costs.{ln.name}."
+            rate_m = _costs.monthly_rate(ln, p[k + "rate"], p[k + "escalation_per_year"], H)
+            amt = _costs.amount(qty, rate_m, ln)
+        cost += amt
+    return cost
