@@ -639,6 +639,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         check_scheduler,
         load_portfolio,
         local_cluster,
+        output_submitter,
         run_portfolio_views,
     )
     from aiopex.batch.portfolio_run import check_outputs, write_outputs
@@ -677,7 +678,10 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         result, independent = run_portfolio_views(
             pf, args.draws, seed, scheduler, args.workers, progress=progress
         )
-        written = write_outputs(result, independent, args.out, report=not args.no_report)
+        submit = output_submitter(scheduler, args.workers)  # the idle workers write too
+        written = write_outputs(
+            result, independent, args.out, report=not args.no_report, submit=submit
+        )
     if args.json:
         _print_json(result.to_json())
     else:

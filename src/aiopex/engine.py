@@ -673,7 +673,9 @@ def monte_carlo(
         cost_all[lo:hi] = sim["cost"]
         net_all[lo:hi] = sim["net"]
         if b > a:
-            rows = kept[a:b] - lo
+            rows: Any = kept[a:b] - lo
+            if rows.size == hi - lo:  # every draw of the chunk is kept: no gather
+                rows = slice(None)
             kept_requests[a:b] = sim["requests"][rows]
             for i, ln in enumerate(lines):
                 qty, _, amt = sim["lines"][ln.name]

@@ -238,6 +238,16 @@ def _process_pool(workers: int) -> Any:
     return pool
 
 
+def output_submitter(scheduler: str, workers: int | None) -> Callable[..., Any] | None:
+    """``submit`` of the local process pool that ran (or runs) the portfolio on
+    ``scheduler == "processes"``, for :func:`write_outputs`; None for other schedulers."""
+    if scheduler != "processes":
+        return None
+    pool = _process_pool(workers or os.cpu_count() or 1)
+    submit: Callable[..., Any] = pool.submit
+    return submit
+
+
 def shutdown_pools() -> None:
     """Stop the process pools this process started (they stop at exit anyway)."""
     while _pools:

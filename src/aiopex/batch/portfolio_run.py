@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from aiopex.analyses.portfolio import PortfolioResult, is_saved_portfolio
 from aiopex.atomic import check_target, remove_stale, write_text
@@ -85,6 +87,7 @@ def write_outputs(
     independent: PortfolioResult | None,
     out: str | Path,
     report: bool = True,
+    submit: Callable[..., Any] | None = None,
 ) -> list[Path]:
     """Write the portfolio's outputs under ``out``, each whole or not at all; returns
     the paths written.
@@ -98,10 +101,27 @@ def write_outputs(
     (:mod:`aiopex.outputs.portfolio_report`). A saved ``independent/`` from an earlier
     run is removed when this portfolio shares nothing, so the report never compares
     with a stale run.
+
+    ``submit`` (an executor's ``submit``, such as
+    :func:`aiopex.analyses.portfolio.output_submitter`'s) writes the FOCUS file and the
+    workbook in other processes while this one writes the rest; the report is rendered
+    once they are all written.
     """
     created = result.created
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    elsewhere = []
+    if submit is not None:
+        elsewhere = [
+            submit(write_focus, result, out / OUTPUT_FILES["focus"], created),
+            submit(
+                write_portfolio_workbook,
+                result,
+                independent,
+                out / OUTPUT_FILES["workbook"],
+                created,
+            ),
+        ]
     written = [out / OUTPUT_FILES["json"]]
     write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
     written.append(result.save(out / OUTPUT_FILES["result"]))
@@ -110,10 +130,13 @@ def write_outputs(
         written.append(independent.save(stale))
     elif stale.is_dir() and (stale / "portfolio.json").is_file():
         shutil.rmtree(stale)
-    written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
-    written.append(
-        write_portfolio_workbook(result, independent, out / OUTPUT_FILES["workbook"], created)
-    )
+    if elsewhere:
+        written += [Path(f.result()) for f in elsewhere]
+    else:
+        written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
+        written.append(
+            write_portfolio_workbook(result, independent, out / OUTPUT_FILES["workbook"], created)
+        )
     if report:
         written.append(out / OUTPUT_FILES["notebook"])
         written.append(render_portfolio(out, independent is not None))
