@@ -813,7 +813,7 @@ def cost_paths(
         rng = streams(HISTORY_STREAM) if streams is not None else stream(seed, HISTORY_STREAM)
         hist_req = hist[0].sample(draws, rng) if hist is not None else None
     alt = independent is not None and draws > 1
-    if alt:
+    if independent is not None and alt:
         p_alt = dict(p)
         p_alt.update(_sampled_params(scenario, draws, seed, independent, only=differing))
         alt_lines = _rate_only_lines(lines, differing)
@@ -869,7 +869,7 @@ _AMOUNT_ONLY = ("rate", "escalation_per_year")
 def _rate_only_lines(lines: list[LineSpec], paths: frozenset[str]) -> frozenset[str] | None:
     """The lines whose amounts change when ``paths`` draw otherwise, or None when a path
     moves more than amounts (usage, quality, a commitment, a line's quantity)."""
-    if any(ln.driver == _commit.COMMITMENT for ln in lines):
+    if any(ln.driver == COMMITMENT_DRIVER for ln in lines):
         return None
     names = {ln.name for ln in lines}
     out = set()

@@ -781,11 +781,14 @@ def _run(
         point_net[window] += cp.point_net
         member_totals[i] = cp.cost.sum(axis=1)
         if independent:
-            alone = cp.independent_cost is not None
-            c_ind = cp.independent_cost if alone else cp.cost
-            ind_cost[:, window] += c_ind
-            ind_net[:, window] += cp.independent_net if alone else cp.net
-            ind_totals[i] = c_ind.sum(axis=1) if alone else member_totals[i]
+            if cp.independent_cost is not None and cp.independent_net is not None:
+                ind_cost[:, window] += cp.independent_cost
+                ind_net[:, window] += cp.independent_net
+                ind_totals[i] = cp.independent_cost.sum(axis=1)
+            else:  # nothing shared in this member: both views are the same
+                ind_cost[:, window] += cp.cost
+                ind_net[:, window] += cp.net
+                ind_totals[i] = member_totals[i]
         members.append(
             MemberSummary(
                 name=s.name,
