@@ -139,12 +139,13 @@ def irr(net: Floats) -> Floats:
     with np.errstate(all="ignore"), single_threaded_blas():
         # a BLAS matrix product on one thread (several threads on a busy machine are
         # up to 1000x slower on products this small)
-        s = np.sign(c @ _grid_powers(H).T)
-    change = s[:, :-1] * s[:, 1:] < 0
-    pos_event = change[:, _ZERO:] | (s[:, _ZERO + 1 :] == 0)  # cells [g_j, g_j+1], j >= zero
-    neg_event = change[:, :_ZERO] | (s[:, :_ZERO] == 0)  # cells j < zero
+        v = c @ _grid_powers(H).T
+    pos, neg, zero = v > 0, v < 0, v == 0  # the NPV's sign at each grid rate
+    change = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])
+    pos_event = change[:, _ZERO:] | zero[:, _ZERO + 1 :]  # cells [g_j, g_j+1], j >= zero
+    neg_event = change[:, :_ZERO] | zero[:, :_ZERO]  # cells j < zero
     best = np.full(rows.size, np.nan)
-    at_zero = s[:, _ZERO] == 0
+    at_zero = zero[:, _ZERO]
     best[at_zero] = 0.0
     cand = []
     has_pos = pos_event.any(axis=1) & ~at_zero
