@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_excel.py
 	$(BIN)/python benchmarks/bench_review.py
 	$(BIN)/python benchmarks/bench_compare.py
+	$(BIN)/python benchmarks/bench_runner.py --only single
 	$(BIN)/python benchmarks/bench_portfolio.py
 	$(BIN)/python benchmarks/bench_commitments.py
 
