@@ -14,7 +14,7 @@ months each, all starting in the same month (a 36-month timeline), 10,000 draws.
    Target: at most 500 MB.
 4. A Dask ``LocalCluster`` of 2 workers against the process pool of 2 workers.
    Target: at most 1.2x. (The portfolio starts its ``LocalCluster`` with the workers'
-   allocator set as the process pool's, ``aiopex.portfolio.WORKER_ENV``; with Dask's
+   allocator set as the process pool's, ``aiopex.analyses.portfolio.WORKER_ENV``; with Dask's
    default ``MALLOC_TRIM_THRESHOLD_`` of 65536 the members ran about 1.5x slower.)
 5. The command line end to end (``aiopex portfolio`` with the portfolio's shared fields,
    so the shared and the independent view, every output written but the rendered
@@ -128,7 +128,7 @@ def _one_run(path: Path, draws: int, workers: int) -> float:
     process: loading the portfolio, starting the pool, running the members."""
     code = (
         "import sys\n"
-        "from aiopex.portfolio import load_portfolio, run_portfolio\n"
+        "from aiopex.analyses.portfolio import load_portfolio, run_portfolio\n"
         "if __name__ == '__main__':\n"
         f"    run_portfolio(load_portfolio(sys.argv[1]), {draws}, {SEED}, workers={workers})\n"
     )

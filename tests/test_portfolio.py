@@ -346,7 +346,7 @@ def test_one_pass_views_equal_two_passes(tmp_path: Path, shared: str, scheduler:
     the portfolio as it shares, and the same with every member independent."""
     import pandas as pd
 
-    from aiopex.portfolio import run_portfolio_views
+    from aiopex.analyses.portfolio import run_portfolio_views
 
     later = _write(
         tmp_path,
@@ -371,7 +371,7 @@ def test_one_pass_views_equal_two_passes(tmp_path: Path, shared: str, scheduler:
 
 
 def test_one_pass_without_shared_fields(tmp_path: Path) -> None:
-    from aiopex.portfolio import run_portfolio_views
+    from aiopex.analyses.portfolio import run_portfolio_views
 
     members = [SCENARIOS / "claims_triage.yaml", SCENARIOS / "support_assistant.yaml"]
     pf = load_portfolio(_portfolio(tmp_path, members))
