@@ -21,7 +21,7 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from aiopex.atomic import atomic_path, write_text
+from aiopex.atomic import write_text
 from aiopex.inputs.uncertain import is_constant, point
 from aiopex.months import run_rate_months
 from aiopex.names import CATEGORIES, COMMITMENT_METRICS, METRICS
@@ -42,6 +42,7 @@ __all__ = [
     "category_table",
     "comparison_table",
     "files",
+    "fiscal_year_table",
     "headline",
     "headline_values",
     "locate",
@@ -936,6 +937,56 @@ def comparison_table(results: Sequence[Result]) -> Styler:
     return sty.set_properties(subset=["metric"], **{"white-space": "pre"})
 
 
+def fiscal_year_table(results: Sequence[Result]) -> Styler:
+    """Scenarios side by side per fiscal year: cost, benefit, net and cost per category,
+    a row per scenario under each, a column per fiscal year (named by the calendar year
+    it ends in, starting in the first scenario's ``finance.fiscal_year_start``) and the
+    total. A year partly outside a scenario's horizon says how many months it holds."""
+    import pandas as pd
+
+    from aiopex.months import fiscal_year
+    from aiopex.outputs.excel.comparison import (
+        _names,
+        fiscal_year_start,
+        fiscal_year_totals,
+    )
+
+    start = fiscal_year_start(results)
+    years = sorted({fiscal_year(m, start) for r in results for m in r.months})
+    names = _names(results)
+    totals = [fiscal_year_totals(r, start) for r in results]
+    cats = [c for c in CATEGORIES if any(c in r.categories.columns for r in results)]
+    blocks = [("Total cost", "cost"), ("Benefit", "benefit"), ("Net (benefit - cost)", "net")]
+    blocks += [(f"Cost: {c.replace('_', ' ')}", f"category {c}") for c in cats]
+    rows = []
+    for label, key in blocks:
+        rows.append({"": label, **{f"FY{y}": "" for y in years}, "total": ""})
+        for name, r, t in zip(names, results, totals, strict=True):
+            cur = r.scenario.currency
+            row: dict[str, str] = {"": "  " + name}
+            for y in years:
+                v = t.get(key, {}).get(y)
+                n = t["months"].get(y, 0)
+                row[f"FY{y}"] = (
+                    "" if v is None else money(v, cur) + (f" ({n} mo)" if n < 12 else "")
+                )
+            row["total"] = money(sum(t.get(key, {}).values()), cur)
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    cols = [f"FY{y}" for y in years] + ["total"]
+    month = ("January February March April May June July August September October November "
+             "December").split()[start - 1]  # fmt: skip
+    cap = (
+        f"Per fiscal year (from {month}, named by the year it ends in); "
+        "(n mo): a year with only n months in the scenario's horizon"
+    )
+    sty = _styler(df, cap, right=cols)
+    heads = {label for label, _ in blocks}
+    return sty.set_properties(subset=[""], **{"white-space": "pre"}).apply(
+        lambda row: ["font-weight: bold;" if row[""] in heads else ""] * len(row), axis=1
+    )
+
+
 def category_table(results: Sequence[Result]) -> Styler:
     """Cost per category (rows) and scenario (columns), a year on average, with its share."""
     import pandas as pd
@@ -1040,50 +1091,12 @@ def write_summary(result: Result, folder: str | os.PathLike[str]) -> Path:
 
 
 def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike[str]) -> Path:
-    """Write the comparison as an Excel workbook of values.
+    """The comparison workbook (:func:`aiopex.outputs.excel.comparison.write_comparison_workbook`):
+    scenarios side by side per fiscal year, their metrics and their monthly cash flows,
+    formatted like the scenario workbook."""
+    from aiopex.outputs.excel.comparison import write_comparison_workbook as write
 
-    Sheets: ``Metrics`` (a row per scenario, a column per metric of SCENARIO.md),
-    ``Cost by category`` (a row per scenario and category) and ``Monthly`` (a row
-    per scenario and month: cost, benefit, net, cumulative net). Each scenario's own
-    workbook holds the live formulas; this one is for reading side by side.
-    """
-    import pandas as pd
-
-    metrics, cats, monthly = [], [], []
-    for r in results:
-        s = r.scenario
-        row: dict[str, Any] = {"scenario": s.name, "currency": s.currency, "file": str(s.path)}
-        row.update({k: v for k, v in r.metrics.items() if k != "cost_by_category"})
-        if r.pilot is not None:
-            row["hidden_cost_multiple"] = r.pilot.get("hidden_cost_multiple")
-        if r.uncertainty is not None:
-            row.update(r.probabilities or {})
-            npv = r.uncertainty.loc["npv"].to_dict()
-            for q in ("p10", "p50", "p90"):
-                row[f"npv_{q}"] = float(npv[q])
-        row.update({"seed": r.seed, "draws": r.n_draws, "inputs_hash": s.inputs_hash})
-        metrics.append(row)
-        for c, v in r.metrics["cost_by_category"].items():
-            cats.append({"scenario": s.name, "category": c, "cost_total": v})
-        d = r.drivers
-        for m, label in enumerate(r.months):
-            monthly.append(
-                {
-                    "scenario": s.name,
-                    "m": m,
-                    "month": label,
-                    **{
-                        k: float(d[k].iloc[m]) for k in ("cost", "benefit", "net", "cumulative_net")
-                    },
-                }
-            )
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(jsonable(metrics)).to_excel(xw, sheet_name="Metrics", index=False)
-            pd.DataFrame(cats).to_excel(xw, sheet_name="Cost by category", index=False)
-            pd.DataFrame(monthly).to_excel(xw, sheet_name="Monthly", index=False)
-    return path
+    return write(results, path)
 
 
 def _shown_path(path: str | os.PathLike[str], root: Path | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiopex.outputs.excel.layout import C0, HEAD_ROW, INDEX_ROW, LABEL_ROW, Grid, Sheet
 
 DRIVERS = "Drivers"
@@ -43,9 +45,14 @@ def print_months(
     sh.print_setup(repeat_rows=head, repeat_cols=C0 - 1)
     ws = sh.ws
     breaks = [C0 + m for m in range(12, grid.H, 12)]
+    year_pages(ws, breaks)
+
+
+def year_pages(ws: Any, breaks: list[int]) -> None:
+    """Print a page per year across: a page break before each year's first column, and the
+    sheet fitted to as many pages wide as there are years, so the spreadsheet program
+    scales it with the fonts it has (a fixed print scale split each year 11 + 1 months
+    where no Calibri-metric font was installed)."""
     if breaks:
         ws.set_v_pagebreaks(breaks)
-    widths = [*label_widths.values(), *[month_width] * min(12, grid.H)]
-    width = sum(w * 7 + 5 for w in widths)  # pixels at 100%; an A4 landscape page holds ~1000,
-    # and a spreadsheet program's fonts may run a little wider
-    ws.set_print_scale(max(10, min(100, int(100 * 950 / width))))
+    ws.fit_to_pages(len(breaks) + 1, 0)
