@@ -603,6 +603,12 @@ def recalculated(written: Written, tmp_path_factory: pytest.TempPathFactory) -> 
     # a 36-month horizon from January: three calendar years, four fiscal years from April
     _edit(written(CLAIMS)[1], d / "claims_april.xlsx", "finance.fiscal_year_start", 4)
     files["claims_april"] = d / "claims_april.xlsx"
+    # a usage input edited (not live): Drivers, Sensitivity and the rest say they are stale
+    wb = openpyxl.load_workbook(written(CLAIMS)[1])
+    ws = wb["Inputs"]
+    ws.cell(row=column_a(ws)["usage.population"], column=2).value = 1500
+    wb.save(d / "usage_edited.xlsx")
+    files["usage_edited"] = d / "usage_edited.xlsx"
     _stale_workbook(d / "stale.xlsx")
     assert load_values(d / "stale.xlsx").active["A2"].value == 999
     files["stale"] = d / "stale.xlsx"
@@ -853,3 +859,28 @@ def test_mirr_is_excels() -> None:
         flows = rng.normal(0, 100, size=int(rng.integers(2, 40)))
         got, want = mirr(flows, 0.008), npf.mirr(flows, 0.008, 0.008)
         assert (got is None and math.isnan(want)) or math.isclose(got, want, rel_tol=1e-12)
+
+
+def _flags(wb: Any) -> dict[str, str]:
+    """The stale flag of every sheet that does not recalculate."""
+    out = {"Drivers": wb["Drivers"]["B2"].value}
+    if "Sensitivity" in wb.sheetnames:
+        out["Sensitivity"] = wb["Sensitivity"]["D4"].value
+    if "Uncertainty" in wb.sheetnames:
+        out["Uncertainty"] = wb["Uncertainty"]["A2"].value
+    return out
+
+
+@pytest.mark.slow
+def test_stale_flags_turn_on_when_an_input_changes(recalculated: dict[str, Any]) -> None:
+    """As written, every flag says current; a price edited on Inputs leaves Drivers current
+    but Sensitivity stale; a usage input edited makes Drivers stale too (LibreOffice)."""
+    assert set(_flags(recalculated["claims_triage"]).values()) == {
+        "current: Inputs hold this run's values"
+    }
+    price = _flags(recalculated["edit0"])  # capacity_triggered: costs.gpu_nodes.rate
+    assert price["Drivers"].startswith("current")
+    assert price["Sensitivity"].startswith("STALE")
+    usage = _flags(recalculated["usage_edited"])
+    assert usage["Drivers"].startswith("STALE: a usage or quality input changed")
+    assert usage["Sensitivity"].startswith("STALE")

@@ -187,8 +187,8 @@ def write_workbook(
         smy = summary.write(wb, fmt, src, grid, ins, drv, cst, cfl)
         pilot.write(wb, fmt, src, grid, ins, drv, cst, smy)
         readiness.write(wb, fmt, src)
-        uncertainty.write(wb, fmt, src, grid, drv)
-        tornado_sheet.write(wb, fmt, src, sensitivity)
+        uncertainty.write(wb, fmt, src, grid, drv, ins)
+        tornado_sheet.write(wb, fmt, src, sensitivity, ins)
         about.write(wb, fmt, src)
         wb.close()
     return target

@@ -21,6 +21,7 @@ from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.inputs import InputRefs
 from aiopex.outputs.excel.layout import C0, HEAD_ROW, INDEX_ROW, LABEL_ROW, Grid, Sheet
 from aiopex.outputs.excel.source import Source
+from aiopex.outputs.excel.stale import write_flag
 
 NAME = monthly.DRIVERS
 
@@ -75,12 +76,13 @@ def capacity_units_formula(requests: str, capacity_per_unit: str, min_units: str
 
 def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> DriverRefs:
     sh = Sheet(wb.add_worksheet(NAME), fmt)
-    sh.text(LABEL_ROW, 0, "Drivers (aiopex engine values)", "text+title")
+    sh.text(LABEL_ROW, 0, "Drivers (aiopex engine values: they do not recalculate)", "text+title")
     sh.text(INDEX_ROW, 0, "m (month index)")
     dates = [serial(d) for d in src.dates]
     for m, d in enumerate(src.dates):
         sh.ws.write_datetime(LABEL_ROW, C0 + m, dt.datetime(d.year, d.month, 1), fmt["month+bold"])
         sh.value(INDEX_ROW, C0 + m, m, "index+bold")
+    write_flag(wb, sh, INDEX_ROW, 1, inputs, engine_only=True)
     sh.header(HEAD_ROW, ["driver", "unit", "", "total"], right_from=3)
     r = HEAD_ROW + 1
     fy_row = r

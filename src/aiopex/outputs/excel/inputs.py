@@ -68,6 +68,8 @@ class InputRefs:
     names: dict[str, str]  # dotted path -> defined name
     values: dict[str, Any]  # dotted path -> point value
     irr_guess: str  # defined name of the IRR guess
+    first_row: int = 1  # 0-based rows of the first and last input (column F: the run's value)
+    last_row: int = 1
 
     def __getitem__(self, path: str) -> str:
         return self.names[path]
@@ -186,7 +188,9 @@ def _note(sh: Sheet, r: int, note: str) -> str:
 def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     """Write ``Inputs``; return the defined name and value of every input."""
     sh = Sheet(wb.add_worksheet(NAME), fmt)
-    sh.header(0, ["input", "value", "unit or note", "in formulas", "defined name"])
+    sh.header(
+        0, ["input", "value", "unit or note", "in formulas", "defined name", "value the run used"]
+    )
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     taken: set[str] = set()
@@ -207,12 +211,18 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
         sh.value(r, 1, value, kind + "+input" + top)
         sh.text(r, 3, "live" if is_live(path) else "engine only: re-run aiopex", "text" + top)
         sh.text(r, 4, name, "text" + top)
+        sh.value(r, 5, value, kind + top)  # kept as written: the stale flags compare with it
         wb.define_name(name, "=" + a1(r, 1, NAME))
         rule = _validation(path)
         if rule is not None:
             sh.ws.data_validation(r, 1, r, 1, rule)
         names[path], values[path] = name, value
         r += 1
+    last_input = r - 1
+    for col, range_name in ((1, "inputs_now"), (3, "inputs_in_formulas"), (5, "inputs_as_run")):
+        # the stale flags of the sheets that do not recalculate compare these
+        first_cell, last_cell = a1(1, col, NAME), a1(last_input, col)
+        wb.define_name(range_name, f"={first_cell}:{last_cell}")
     r += 1
     sh.text(r, 0, "workbook constants (unit conversions, not scenario inputs)", "text+bold")
     r += 1
@@ -254,7 +264,13 @@ def write(wb: Any, fmt: Any, src: Source) -> InputRefs:
     def fit(texts: Any, least: float) -> float:  # a column as wide as its longest text
         return max(least, max(map(len, texts), default=0) / TEXT_PER_WIDTH + 2)
 
-    sh.widths({0: fit(names, 40), 1: 16, 2: NOTE_WIDTH, 3: 24, 4: fit(names.values(), 34)})
+    sh.widths({0: fit(names, 40), 1: 16, 2: NOTE_WIDTH, 3: 24, 4: fit(names.values(), 34), 5: 18})
     sh.ws.freeze_panes(1, 1)
     sh.print_setup(repeat_rows=0)
-    return InputRefs(names=names, values=values, irr_guess="irr_guess_monthly")
+    return InputRefs(
+        names=names,
+        values=values,
+        irr_guess="irr_guess_monthly",
+        first_row=1,
+        last_row=last_input,
+    )

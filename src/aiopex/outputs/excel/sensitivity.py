@@ -19,8 +19,10 @@ import math
 from typing import Any
 
 from aiopex.outputs.excel.formats import input_kind
+from aiopex.outputs.excel.inputs import InputRefs
 from aiopex.outputs.excel.layout import Sheet
 from aiopex.outputs.excel.source import Source
+from aiopex.outputs.excel.stale import write_flag
 
 NAME = "Sensitivity"
 #: Bars in the chart (the table lists every field).
@@ -67,7 +69,9 @@ def value_style(path: str, values: list[float | None]) -> str:
     return f"fixed{decimals}"
 
 
-def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> None:
+def write(
+    wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None, inputs: InputRefs
+) -> None:
     if not tornado or not tornado.get("fields"):
         return
     sh = Sheet(wb.add_worksheet(NAME), fmt)
@@ -80,6 +84,13 @@ def write(wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None) -> Non
         "each input at its P10 and P90, every other input at its point value; largest swing first",
     )
     sh.text(2, 0, f"{metric} with every input at its point value (base)")
+    sh.text(
+        3,
+        0,
+        "values from the run: they do not recalculate when Inputs change",
+        "text+note",
+    )
+    write_flag(wb, sh, 3, 3, inputs)
     sh.value(2, 3, tornado.get("base"), "money_cur+bold")
     head = 4
     fields = list(tornado["fields"])

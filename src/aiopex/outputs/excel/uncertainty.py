@@ -11,8 +11,10 @@ from aiopex.metrics import metric
 from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.drivers import DriverRefs
+from aiopex.outputs.excel.inputs import InputRefs
 from aiopex.outputs.excel.layout import C0, LABEL_ROW, Grid, Sheet
 from aiopex.outputs.excel.source import Source
+from aiopex.outputs.excel.stale import write_flag
 
 NAME = "Uncertainty"
 
@@ -31,12 +33,21 @@ def _style(name: str, stat: str) -> str:
     return "money_cur"
 
 
-def write(wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs) -> None:
+def write(
+    wb: Any, fmt: Any, src: Source, grid: Grid, drivers: DriverRefs, inputs: InputRefs
+) -> None:
     rows = src.uncertainty_rows()
     if not rows:
         return
     sh = Sheet(wb.add_worksheet(NAME), fmt)
-    sh.text(0, 0, f"Uncertainty: {src.n_draws:,} Monte Carlo draws, seed {src.seed}", "text+title")
+    sh.text(
+        0,
+        0,
+        f"Uncertainty: {src.n_draws:,} Monte Carlo draws, seed {src.seed} (values from the "
+        "run: they do not recalculate when Inputs change)",
+        "text+title",
+    )
+    write_flag(wb, sh, 1, 0, inputs)
     stats: list[str] = []
     for _, s in rows:
         for k in s:
