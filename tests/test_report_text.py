@@ -155,3 +155,40 @@ def test_the_cli_and_the_html_report_print_a_metric_the_same_way(assistant):
     assert (cells["npv"], cells["roi"], cells["irr_annual"]) == ("n/a", "n/a", "none")
     assert cells["payback_month"] == f"not within {len(r.months)} months"
     assert metric_value("absorbed_share", 0.254, "USD") == "25%"  # the registry's decimals
+
+
+def test_rerun_from_a_wheel_is_correct_and_unambiguous(tmp_path):
+    """Without a checkout (aiopex installed from a wheel), the notebook is the package's
+    (found by notebooks_dir() in a first line) and two saved results stay two paths."""
+    import html
+
+    out = tmp_path / "batch"
+    scen = tmp_path / "scen.yaml"
+    scen.write_text((SCEN / "claims_triage.yaml").read_text())
+    cmd = html.unescape(
+        str(
+            report.rerun(
+                "notebooks/scenario_comparison.ipynb",
+                "comparison.ipynb",
+                {
+                    "saved": [
+                        str(out / "claims_triage" / "result"),
+                        str(out / "downside" / "result"),
+                    ],
+                    "output_dir": str(out / "comparison"),
+                },
+            )
+        )
+    )
+    assert "notebooks_dir()" in cmd and '"$NB/scenario_comparison.ipynb"' in cmd
+    assert "claims_triage/result" in cmd and "downside/result" in cmd
+    assert str(tmp_path) not in cmd
+    one = str(
+        report.rerun(
+            "notebooks/budget_scenario.ipynb",
+            "scen.ipynb",
+            {"scenario": str(scen), "draws": 10, "output_dir": str(out / "scen")},
+        )
+    )
+    assert "notebooks/budget_scenario.ipynb" not in one.replace("$NB/", "")
+    assert "-p scenario" in one and str(tmp_path) not in one

@@ -904,11 +904,13 @@ def comparison_table(results: Sequence[Result]) -> Styler:
                     name,
                     money(parts["cost_of_errors"] / _years(r), cur),
                 )
-        for metric in ("npv", "irr_annual", "payback_month", "roi"):
+        for metric in ("npv", "mirr_annual", "irr_annual", "payback_month", "roi"):
+            little = metric == "irr_annual" and text.irr_note(r)
+            note = " (says little: read MIRR)" if little else ""
             put(
                 text.label(metric) + (" (own horizon)" if differ else ""),
                 name,
-                _metric(r, metric, m.get(metric)),
+                _metric(r, metric, m.get(metric)) + note,
             )
         if r.uncertainty is not None:
             npv = _stats(r, "npv") or {}
@@ -1101,14 +1103,15 @@ def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike
 
 def _shown_path(path: str | os.PathLike[str], root: Path | None) -> str:
     """A path as a reader can use it: relative to ``root`` (or the working folder), never an
-    absolute local path (the file name alone when it lies elsewhere)."""
+    absolute local path; elsewhere, its last two parts (``claims_triage/result``), so that
+    two saved results never collapse into one name."""
     p = Path(path)
     if not p.is_absolute():
         return p.as_posix()
     for base in (root, Path.cwd().resolve()):
         if base is not None and p.resolve().is_relative_to(base):
             return p.resolve().relative_to(base).as_posix()
-    return p.name
+    return Path(*p.parts[-2:]).as_posix() if len(p.parts) > 2 else p.name
 
 
 def _project_root(path: str | os.PathLike[str]) -> Path | None:
@@ -1119,6 +1122,12 @@ def _project_root(path: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+#: Where the report notebooks are when aiopex is installed from a wheel (no checkout).
+NOTEBOOKS_OF_THE_PACKAGE = (
+    "NB=\"$(python -c 'from aiopex.batch.layout import notebooks_dir; print(notebooks_dir())')\""
+)
+
+
 def rerun(
     notebook: str,
     output: str,
@@ -1127,32 +1136,54 @@ def rerun(
 ) -> HTML:
     """How to run this report again: the Papermill command with this report's own parameters.
 
-    Path parameters are shown relative to the project folder (the one holding
-    ``notebooks/``), from which the command is meant to run; never as absolute local
-    paths.
+    From a checkout (a folder holding ``notebooks/``) the command runs from that folder,
+    paths relative to it. From an installed wheel the notebook is the one the package
+    ships, found with ``notebooks_dir()`` in a first line, and paths are relative to the
+    folder that holds the report's output folder (a batch's ``--out``). Never an absolute
+    local path, and never two saved results shown alike.
     """
     first = (
         parameters.get("scenario")
         or (parameters.get("scenarios") or parameters.get("saved") or [None])[0]
     )
     root = _project_root(locate(first)) if first else None
+    out_dir = parameters.get("output_dir")
+    base = root
+    if base is None and out_dir and Path(out_dir).is_absolute():
+        base = Path(out_dir).resolve().parent  # the batch folder
     shown: dict[str, Any] = {}
     for key, value in parameters.items():
         if key == "output_dir" and value:
             out = Path(value)
             if not out.is_absolute():
                 shown[key] = out.as_posix()
-            elif root is not None and out.resolve().is_relative_to(root):
-                shown[key] = out.resolve().relative_to(root).as_posix()
+            elif base is not None and out.resolve().is_relative_to(base):
+                shown[key] = out.resolve().relative_to(base).as_posix()
             # elsewhere: left out, the notebook's default folder applies
         elif key in paths and value:
-            shown[key] = _shown_path(locate(value), root)
+            shown[key] = _shown_path(locate(value), base)
         elif key in ("scenarios", "saved") and value:
-            shown[key] = [_shown_path(locate(v), root) for v in value]
+            shown[key] = [_shown_path(locate(v), base) for v in value]
         else:
             shown[key] = value
-    cmd = text.papermill_command(notebook, output, shown)
-    where = "from the project folder" if root is not None else "from the folder of the scenario"
+    if root is not None:
+        cmd = text.papermill_command(notebook, output, shown)
+        where = "from the project folder"
+    else:
+        name = Path(notebook).name
+        cmd = (
+            NOTEBOOKS_OF_THE_PACKAGE
+            + "\n"
+            + text.papermill_command(f"$NB/{name}", output, shown).replace(
+                f"'$NB/{name}'", f'"$NB/{name}"'
+            )
+        )
+        where = (
+            "from the folder that holds this report's folder (aiopex installed as a package: "
+            "the first line finds its notebooks)"
+            if base is not None
+            else "from the folder of the scenario"
+        )
     return HTML(
         f"<p>The command that runs this report again, {where}:</p>"
         f'<pre style="white-space: pre-wrap;"><code>{html.escape(cmd)}</code></pre>'
