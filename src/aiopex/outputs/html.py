@@ -88,9 +88,10 @@ def note(text: str) -> HTML:
 
 
 def history_note(result: Result) -> HTML | None:
-    """How usage was forecast from history: method, backtest error, warnings, flags.
+    """How usage was forecast from history: what the chart shows, the method, backtest
+    error, warnings, flags.
 
-    ``None`` for a driver-based scenario. A history too short to trust is said in bold.
+    ``None`` for a driver-based scenario (its report says nothing about a history). A history too short to trust is said in bold.
     """
     if not result.history:
         return None
@@ -100,7 +101,13 @@ def history_note(result: Result) -> HTML | None:
     text = html.escape("Usage forecast: " + describe(h) + ".")
     if h.get("too_short"):
         text = f"<strong>{text}</strong>"
-    return HTML(f'<p style="color: #52606d;">{text}</p>')
+    about = (
+        "This system is already in use, so its usage is forecast from its history: the "
+        "chart above shows that history and the forecast on one axis (the band is the 90% "
+        "interval); below, how it was forecast and how well that did on the history's own "
+        "past months (backtest error, a MASE: below 1 beats repeating the last month)."
+    )
+    return HTML(f'<p>{html.escape(about)}</p><p style="color: #52606d;">{text}</p>')
 
 
 def files(*paths: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> HTML:
