@@ -91,7 +91,8 @@ def history_note(result: Result) -> HTML | None:
     """How usage was forecast from history: what the chart shows, the method, backtest
     error, warnings, flags.
 
-    ``None`` for a driver-based scenario (its report says nothing about a history). A history too short to trust is said in bold.
+    ``None`` for a driver-based scenario (its report says nothing about a history). A
+    history too short to trust is said in bold.
     """
     if not result.history:
         return None
