@@ -367,3 +367,16 @@ def test_sweep_removes_kernel_folders_of_killed_runs_only(tmp_path):
     removed = sweep_stale_kernel_dirs(tmp_path)
     assert sorted(p.name for p in removed) == sorted([made["dead"].name, orphan.name])
     assert made["mine"].is_dir() and made["young"].is_dir() and other.is_dir()
+
+
+def test_one_scenario_writes_no_one_column_comparison(tmp_path):
+    """``aiopex run`` on one scenario: its report, and no comparison of it with nothing."""
+    from aiopex import load_scenario
+    from aiopex.batch.runner import _plan
+
+    sc = load_scenario(CLAIMS)
+    reports, tasks = _plan([sc], tmp_path, 1, 1, {}, tmp_path)
+    assert [r.kind for r in reports] == ["scenario"] and len(tasks) == 1
+    two = load_scenario(CLAIMS.with_name("claims_triage_downside.yaml"))
+    reports, tasks = _plan([sc, two], tmp_path, 1, 1, {}, tmp_path)
+    assert [r.kind for r in reports] == ["scenario", "scenario", "comparison"]

@@ -187,8 +187,9 @@ def _plan(
         }
         reports.append(rep)
         tasks.append((rep, nb_dir / BUDGET_NOTEBOOK, params))
-    reports.append(comp)
-    tasks.append((comp, nb_dir / COMPARISON_NOTEBOOK, comp_params))
+    if len(scenarios) > 1:  # one scenario: nothing to compare, no one-column comparison
+        reports.append(comp)
+        tasks.append((comp, nb_dir / COMPARISON_NOTEBOOK, comp_params))
     return reports, tasks
 
 
@@ -217,12 +218,13 @@ def _run_all(
     and temporary notebook are removed before the interrupt propagates.
     """
     bar = _progress(len(tasks), show)
-    *reports, comparison = tasks
+    reports = [t for t in tasks if t[0].kind == "scenario"]
+    comparisons = [t for t in tasks if t[0].kind != "scenario"]
     try:
         with ThreadPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
             # The budget reports first, ``jobs`` at once; then the comparison, which
             # reads the results they saved.
-            for stage in (reports, [comparison]):
+            for stage in (reports, comparisons):
                 futures = {
                     pool.submit(_run_report, rep, nb, params, attempts, timeout, env): rep
                     for rep, nb, params in stage
