@@ -297,3 +297,65 @@ def test_usage_given_a_folder(baselines: Path, tmp_path: Path, capsys) -> None:
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "a folder; --usage takes one CSV file" in err and "Errno" not in err
+
+
+def test_billing_export_problems_all_at_once(baselines: Path, tmp_path: Path, capsys) -> None:
+    """A US-style date, a unit a rule cannot convert, two undated deliveries of one billing
+    period and a rule naming a column no file has: exit 2, each named (file and row, or
+    rule), nothing written."""
+    import shutil
+
+    exports = tmp_path / "focus"
+    shutil.copytree(EX / "focus", exports)
+    jan = exports / "claims-costs" / "20270101-20270131" / "part_0_0001.csv"
+    text = jan.read_text().splitlines()
+    end_start = "2027-01-01T23:59:59Z,2027-01-01T00:00:00Z"  # ChargePeriodEnd, ChargePeriodStart
+    assert end_start in text[1]
+    text[1] = text[1].replace(end_start, "2027-01-01T23:59:59Z,1/1/27")
+    jan.write_text("\n".join(text) + "\n")
+    feb = exports / "claims-costs" / "20270201-20270228" / "part_0_0001.csv"
+    again = exports / "claims-costs" / "again.csv"  # February delivered twice, undated
+    again.write_text(feb.read_text().replace("Contoso Insurance", "Contoso"))
+    mapping = tmp_path / "mapping.yaml"
+    extra = (
+        '  - line: reranker_gpu\n    match: {ServiceName: "Log Analytics"}\n'
+        "  - line: quality_audit\n    match: {x_CostCenter: claims}\n"
+    )
+    mapping.write_text((EX / "mapping.yaml").read_text().replace("rules:\n", "rules:\n" + extra))
+    out = tmp_path / "out"
+    args = review_args(baselines / "claims_assistant" / "2026-12", out)
+    args[args.index("--map") + 1] = str(mapping)
+    args[args.index("--actuals") + 1] = str(exports)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{jan}: row 2, ChargePeriodStart: expected an ISO 8601 date-time" in err
+    assert "got '1/1/27'" in err
+    assert "rules[0]: PricingUnit '1 GB'" in err and "line reranker_gpu" in err
+    assert "rules[1].match.x_CostCenter: no such column in the export" in err
+    assert f"{again}" in err and "cannot be ordered" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_bundled_review_ties_to_the_invoice(baselines: Path, tmp_path: Path) -> None:
+    """The bundled example's Q1 invoices: the parts add up to the invoiced BilledCost of
+    every row billed in January to March (computed here from the files)."""
+    import math
+
+    import pandas as pd
+
+    out = tmp_path / "out"
+    assert main(review_args(baselines / "claims_assistant" / "2026-12", out)) == 0
+    rv = json.loads((out / "review.json").read_text())
+    rc = rv["reconciliation"]
+    files = sorted((EX / "focus").rglob("*.csv"))
+    df = pd.concat([pd.read_csv(f, na_values=["NULL"], keep_default_na=False) for f in files])
+    q1 = df["BillingPeriodStart"].str[:7].isin(["2027-01", "2027-02", "2027-03"])
+    assert rc["invoice_total"] == pytest.approx(df[q1]["BilledCost"].sum(), abs=0.005)
+    from aiopex.model.reconciliation import PARTS
+
+    parts = [rc[p] for p in PARTS]
+    assert round(math.fsum(parts), 2) == round(rc["invoice_total"], 2)
+    assert sum(rc["rows"][p] for p in rc["rows"] if p != "invoice_total") == q1.sum()
+    dq = rv["data_quality"]
+    assert dq["focus_version"] == "1.2" and dq["superseded_exports"] == []
+    assert dq["units"]["llm_input_tokens"] == ["1K Tokens"]

@@ -132,9 +132,10 @@ def read_focus(
             headers[f] = _header(f)
         except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
             problems.append(Problem(str(f), "", f"unreadable: {e}"))
-    problems += _column_problems(headers, mapping, cost_col)
     if problems:
         raise DataError(problems)
+    # every problem at once: the files are read even with columns missing (read as NULL)
+    problems += _column_problems(headers, mapping, cost_col)
     from aiopex.inputs.deliveries import deliveries
 
     delivery, found = deliveries(files, [Path(p) for p in paths])
@@ -154,13 +155,20 @@ def read_focus(
                 if isinstance(got, list):
                     problems += got
                 else:
-                    frames.append(got)
+                    frames.append(got[0])
+                    problems += got[1]
     finally:
         con.close()
-    if problems:
+    if not frames:
         raise DataError(problems)
     agg = pd.concat(frames, ignore_index=True)
-    return _actuals(agg, files, headers, delivery, mapping, lines or {}, currency, cost_col)
+    try:
+        out = _actuals(agg, files, headers, delivery, mapping, lines or {}, currency, cost_col)
+    except DataError as e:
+        problems += e.problems
+    if problems:
+        raise DataError(problems)
+    return out
 
 
 def _column_problems(
@@ -201,8 +209,9 @@ def _focus_group(
     cost_col: str,
     headers: dict[Path, list[str]],
     by_account: bool = True,
-) -> pd.DataFrame | list[Problem]:
-    """The row groups of the files of one kind, or every problem found in them."""
+) -> tuple[pd.DataFrame, list[Problem]] | list[Problem]:
+    """The row groups of the files of one kind and every problem found in them, or only
+    the problems of files that cannot be read."""
     import duckdb
 
     problems: list[Problem] = []
@@ -221,7 +230,7 @@ def _focus_group(
                 more = _focus_group(
                     con, rest, kind, mapping, currency, cost_col, headers, by_account
                 )
-                problems += more if isinstance(more, list) else []
+                problems += more if isinstance(more, list) else more[1]
             return problems
         if agg["bad_width"].sum() > 0:
             problems.extend(_name_wide_rows(con, src, headers, int(agg["bad_width"].sum())))
@@ -232,11 +241,13 @@ def _focus_group(
         }
         agg, conds = _aggregate(con, src, types, mapping, cost_col, "false", by_account)
     for what, col in conds:
-        if agg[what].sum() > 0:
+        if col in types and agg[what].sum() > 0:  # a missing column is named already
             problems.extend(
                 _name_rows(con, src, kind, col, conds[(what, col)], int(agg[what].sum()))
             )
-    wrong = agg[agg["cur"].fillna("") != currency].groupby("filename")["cur"].unique()
+    has_cur = {str(f) for f in files if "BillingCurrency" in headers[f]}
+    seen_cur = agg[agg["filename"].astype(str).isin(has_cur)]
+    wrong = seen_cur[seen_cur["cur"].fillna("") != currency].groupby("filename")["cur"].unique()
     for fname, curs in wrong.items():
         seen = ", ".join(sorted(str(c) if c is not None else "(empty)" for c in curs))
         problems.append(
@@ -246,7 +257,7 @@ def _focus_group(
                 f"{seen} is not the scenario's currency {currency}; no currency conversion is done",
             )
         )
-    return problems or agg
+    return agg, problems
 
 
 def _actuals(
