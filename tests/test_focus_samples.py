@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from aiopex.errors import DataError
+from aiopex.inputs.actuals_reader import read_actuals
 from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model import variance as V  # noqa: N812
@@ -287,6 +288,9 @@ def test_a_run_folder_is_one_delivery_dated_by_its_manifest(tmp_path: Path) -> N
     assert len(list(root.rglob("part_*.csv"))) == 3
     a = read_focus([tmp_path / "export"], mapping=m, currency="USD", lines=lines)
     assert a.lines["amount"].sum() == 1_500.00  # run-b: 1,200 + 300, not 3,000
+    # the same through read_actuals (the review's reader), which picks the FOCUS files
+    b = read_actuals([tmp_path / "export"], mapping=m, currency="USD", lines=lines)
+    assert b.lines["amount"].sum() == 1_500.00
     (sup,) = a.quality["superseded_exports"]
     assert sup["delivery"] == str((root / "run-a").resolve())
     assert sup["export_time"] == "2025-07-04T01:00:00Z" and sup["amount"] == 1_500.00
@@ -311,3 +315,78 @@ def test_corrections_of_a_closed_month_are_in_the_invoices_period(tmp_path: Path
     assert r["lines"] == 0.00 and round(sum(r[p] for p in PARTS), 2) == 1_500.00
     may = reconcile(a.detail, ["2025-05"])  # no invoice of May in these files
     assert may["invoice_total"] == 0.00 and may["billed_later"] == 1_500.00
+
+
+# -- prompt caching, model identity, marketplace ----------------------------------------------
+
+CACHING = DATA / "ai_prompt_caching" / "ai_prompt_caching_a.csv"
+IDENTITY = DATA / "ai_model_identity" / "ai_model_identity_a.csv"
+MARKETPLACE = DATA / "ai_billing" / "multi_model_invoice_via_csp_marketplace.csv"
+
+
+def test_prompt_caching_sample_cached_tokens_on_their_own_line(tmp_path: Path) -> None:
+    """Cache reads (8.0 M tokens, 2.40) on their own line by SkuPriceDetails.TokenCacheAction;
+    uncached and cache-write input (0.5 + 2.0 M tokens, 1.50 + 7.50) on the input line;
+    output 1.5 M tokens, 22.50. The January invoice: 33.90, all on lines."""
+    lines = {**TOKENS, "llm_cached_input": "per_1k_input_tokens"}
+    m = mapping(
+        tmp_path,
+        "rules:\n"
+        '  - line: llm_cached_input\n    match: {"SkuPriceDetails.TokenCacheAction": Read}\n'
+        '  - line: llm_input_tokens\n    match: {"SkuPriceDetails.TokenDirection": Input}\n'
+        '  - line: llm_output_tokens\n    match: {"SkuPriceDetails.TokenDirection": Output}\n',
+        lines,
+    )
+    a = read_focus([CACHING], mapping=m, currency="USD", lines=lines)
+    got = a.lines.set_index("line")
+    assert got.loc["llm_cached_input", "amount"] == pytest.approx(2.40)
+    assert got.loc["llm_cached_input", "quantity"] == pytest.approx(8_000.0)
+    assert got.loc["llm_input_tokens", "amount"] == pytest.approx(9.00)
+    assert got.loc["llm_input_tokens", "quantity"] == pytest.approx(2_500.0)
+    assert got.loc["llm_output_tokens", "quantity"] == pytest.approx(1_500.0)
+    r = reconcile(a.detail, ["2025-01"])
+    assert r["invoice_total"] == pytest.approx(33.90) and r["lines"] == pytest.approx(33.90)
+    assert a.quality["focus_version"] == "1.3" and a.unmapped.empty
+
+
+def test_model_identity_sample_by_model_id(tmp_path: Path) -> None:
+    """Rules on SkuPriceDetails.ModelId: input 5.0 M tokens (15.00), output 1.5 M (22.50)."""
+    m = mapping(
+        tmp_path,
+        "rules:\n"
+        "  - line: llm_input_tokens\n"
+        '    match: {"SkuPriceDetails.ModelId": solora-reasoning-pro, SkuMeter: Input Tokens}\n'
+        "  - line: llm_output_tokens\n"
+        '    match: {"SkuPriceDetails.ModelId": solora-reasoning-pro, SkuMeter: Output Tokens}\n',
+        TOKENS,
+    )
+    a = read_focus([IDENTITY], mapping=m, currency="USD", lines=TOKENS)
+    got = a.lines.set_index("line")
+    assert got.loc["llm_input_tokens", "amount"] == 15.00
+    assert got.loc["llm_input_tokens", "quantity"] == pytest.approx(5_000.0)
+    assert got.loc["llm_output_tokens", "amount"] == 22.50
+    assert reconcile(a.detail, ["2025-01"])["invoice_total"] == pytest.approx(37.50)
+
+
+def test_marketplace_invoice_by_model_and_principal(tmp_path: Path) -> None:
+    """A marketplace invoice (issuer LatticeScale) of three models: one line per model by
+    SkuPriceDetails.ModelId, the team by PrincipalId. Jupiter 2,000.00 for 150 M tokens,
+    Mars 35.00 for 6.5 M, Venus 2.36 for 1.18 M; the May invoice 2,037.36."""
+    lines = {"jupiter": "per_1k_input_tokens", "mars": "per_1k_input_tokens",
+             "venus": "per_1k_input_tokens"}  # fmt: skip
+    rules = "rules:\n" + "".join(
+        f'  - line: {k}\n    match: {{"SkuPriceDetails.ModelId": solora-atlas-5.6-{k}, '
+        'PrincipalId: "invoiceprocessing@acmecorp.example"}\n'
+        for k in lines
+    )
+    m = mapping(tmp_path, rules, lines)
+    a = read_focus([MARKETPLACE], mapping=m, currency="USD", lines=lines)
+    got = a.lines.set_index("line")
+    assert got.loc["jupiter", "amount"] == pytest.approx(2_000.00)
+    assert got.loc["jupiter", "quantity"] == pytest.approx(150_000.0)
+    assert got.loc["mars", "amount"] == pytest.approx(35.00)
+    assert got.loc["mars", "quantity"] == pytest.approx(6_500.0)
+    assert got.loc["venus", "amount"] == pytest.approx(2.36)
+    assert got.loc["venus", "quantity"] == pytest.approx(1_180.0)
+    r = reconcile(a.detail, ["2025-05"])
+    assert round(r["invoice_total"], 2) == 2_037.36 and round(r["lines"], 2) == 2_037.36

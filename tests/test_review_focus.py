@@ -102,3 +102,37 @@ def test_prepayment_review_on_the_billed_basis(tmp_path: Path) -> None:
     assert {r["line"]: r for r in eff["lines"]}["llm_input_tokens"]["actual"] == 50.00
     assert eff["reconciliation"]["invoice_total"] == 500_000.00  # BilledCost, always
     assert eff["reconciliation"]["basis_difference"] == pytest.approx(50.00)
+
+
+@pytest.mark.slow
+def test_invoice_sheet_and_report_on_the_drawdown_sample(tmp_path: Path) -> None:
+    """The workbook's Invoice sheet, recalculated by LibreOffice: the parts' =SUM() is the
+    invoice total, 500,000.00, to the cent, with a difference of 0; the HTML report's
+    invoice table ends in the invoice total."""
+    import json
+
+    from recalc import load_values, recalculated_values
+
+    from aiopex.review import write_outputs
+
+    rules = 'rules:\n  - line: llm_input_tokens\n    match: {ServiceName: "~Solora.*"}\n'
+    rv = review(tmp_path, [DRAWDOWN], rules, basis="billed")
+    out = tmp_path / "out"
+    rv["_dir"] = str(out)
+    write_outputs(rv, baseline(), out, render=True)
+    data = json.loads((out / "review.json").read_text())
+    assert data["reconciliation"]["invoice_total"] == 500_000.00
+    for wb in (
+        load_values(out / "review.xlsx"),
+        recalculated_values(out / "review.xlsx", tmp_path / "rc"),
+    ):
+        ws = wb["Invoice"]
+        rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=3, values_only=True) if r[0]}
+        assert rows["purchases"][0] == 500_000.00 and rows["purchases"][1] == 1
+        assert rows["lines"][0] == 0.00 and rows["lines"][1] == 2
+        assert rows["invoice total"][0] == pytest.approx(500_000.00, abs=0.005)
+        assert rows["invoice total"][1] == 3
+        assert rows["difference"][0] == 0
+    html = (out / "review.html").read_text()
+    assert "The invoice" in html and "invoice total" in html
+    assert html.index("purchases (prepayments") < html.index("invoice total")

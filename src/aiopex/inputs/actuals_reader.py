@@ -81,6 +81,7 @@ def read_actuals(
                         currency=currency,
                         cost_basis=cost_basis,
                         lines=lines,
+                        roots=list(paths),  # the folders named: run folders are inside
                     )
                 )
             except DataError as e:

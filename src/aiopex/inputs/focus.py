@@ -96,6 +96,7 @@ def read_focus(
     currency: str,
     cost_basis: str = "effective",
     lines: dict[str, str] | None = None,
+    roots: Sequence[str | Path] | None = None,
 ) -> Actuals:
     """Read FOCUS 1.0 to 1.3 exports with DuckDB, grouped to line x month in the query.
 
@@ -138,7 +139,8 @@ def read_focus(
     problems += _column_problems(headers, mapping, cost_col)
     from aiopex.inputs.deliveries import deliveries
 
-    delivery, found = deliveries(files, [Path(p) for p in paths])
+    # run folders are looked for inside the folders named (``roots``, else ``paths``)
+    delivery, found = deliveries(files, [Path(p) for p in (roots or paths)])
     problems += found
     # accounts matter only where deliveries may overlap (a delivery never supersedes itself)
     by_account = len({d.name for d in delivery.values()}) > 1

@@ -80,10 +80,9 @@ def billing_sections(a: Any, months: list[str], horizon: list[str]) -> dict[str,
     u = a.units[a.units["month"].isin(months)]
     for line, g in u.groupby("line", sort=True):
         units[str(line)] = sorted(str(x) for x in g["unit"].unique())
+    lines = a.lines
     outside = {
-        str(m): _sum(df[df["month"] == m])
-        for df in (a.lines,)
-        for m in sorted(set(df["month"]) - set(horizon))
+        str(m): _sum(lines[lines["month"] == m]) for m in sorted(set(lines["month"]) - set(horizon))
     }
     other = pd.concat(
         [a.unmapped[["month", "amount", "rows"]], a.buckets[["month", "amount", "rows"]]]
