@@ -244,7 +244,9 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     um = review["unmapped"]
     out = [["unmapped (all services)", um["amount"], um["rows"]]]
     out += [[f"  unmapped: {s}", v["amount"], v["rows"]] for s, v in um["by_service"].items()]
-    out += [[k, v["amount"], v["rows"]] for k, v in review.get("charges", {}).items()]
+    out += [
+        [k.replace("_", " "), v["amount"], v["rows"]] for k, v in review.get("charges", {}).items()
+    ]
     co = review["corrections"]
     out.append(["corrections (counted in their lines)", co["amount"], co["rows"]])
     out += [[V.missing_text(x), x["counted_as"], 0] for x in review.get("missing_actuals") or []]
@@ -289,8 +291,9 @@ def quality_lines(review: dict[str, Any]) -> list[tuple[str, str]]:
     nc = dq.get("null_cost") or {}
     if nc.get("rows"):
         out.append(("NULL cost", f"{nc['rows']} rows with NULL {nc['column']}, counted as 0"))
-    for bucket, n in (dq.get("rows") or {}).items():
-        out.append((f"rows: {bucket.replace('_', ' ')}", f"{n:,}"))
+    if dq.get("rows"):
+        counts = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in dq["rows"].items())
+        out.append(("rows of the period", counts))
     for note in dq.get("notes", []):
         out.append(("note", note))
     return out

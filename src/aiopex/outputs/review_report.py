@@ -346,7 +346,7 @@ def data_quality_table(review: dict[str, Any]) -> Any:
         for s, v in review["unmapped"]["by_service"].items()
     ]
     for k, v in review.get("charges", {}).items():
-        rows.append({"what": k, "amount": v["amount"], "rows": v["rows"]})
+        rows.append({"what": k.replace("_", " "), "amount": v["amount"], "rows": v["rows"]})
     c = review["corrections"]
     rows.append({"what": "corrections (included above)", "amount": c["amount"], "rows": c["rows"]})
     rows += [
@@ -361,19 +361,15 @@ def data_quality_table(review: dict[str, Any]) -> Any:
 
     rows += [{"what": f"{w}: {t}", "amount": None, "rows": None} for w, t in quality_lines(review)]
     df = pd.DataFrame(rows)
-    return (
-        df.style.format(
-            {
-                "amount": lambda v: "" if missing(v) else f"{v:,.2f}",
-                "rows": lambda v: "" if missing(v) else f"{v:,.0f}",
-            }
-        )
-        .hide(axis="index")
-        .set_caption(
-            f"Data quality, {review['currency']} (cost basis {review['cost_basis']}); "
-            "reported beside the outlook, not inside it"
-        )
+    fmt = {
+        "amount": lambda v: "" if missing(v) else f"{v:,.2f}",
+        "rows": lambda v: "" if missing(v) else f"{v:,.0f}",
+    }
+    caption = (
+        f"Data quality, {review['currency']} (cost basis {review['cost_basis']}); "
+        "reported beside the outlook, not inside it"
     )
+    return _style(df, caption, fmt)
 
 
 def reconciliation_table(review: dict[str, Any]) -> Any:
@@ -415,14 +411,13 @@ def reconciliation_table(review: dict[str, Any]) -> Any:
     df = pd.DataFrame(rows)
     periods = ", ".join(rc.get("billing_periods") or []) or "none in the exports"
     total_at = len(PARTS) + len(rc.get("prior_periods_by_month") or {})
+    fmt = {"amount": "{:,.2f}", "rows": lambda v: "" if missing(v) else f"{v:,.0f}"}
+    caption = (
+        f"The invoices of {review['period']} (billing periods {periods}), BilledCost in "
+        f"{review['currency']}: the parts add up to the invoice total"
+    )
     return (
-        df.style.format({"amount": "{:,.2f}", "rows": lambda v: "" if missing(v) else f"{v:,.0f}"})
-        .hide(axis="index")
-        .set_caption(
-            f"The invoices of {review['period']} (billing periods {periods}), BilledCost in "
-            f"{review['currency']}: the parts add up to the invoice total"
-        )
-        .apply(
+        _style(df, caption, fmt).apply(
             lambda r: [
                 "font-weight:bold;border-top:1px solid #000" if r.name == total_at else ""
                 for _ in r
