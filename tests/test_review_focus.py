@@ -113,7 +113,7 @@ def test_invoice_sheet_and_report_on_the_drawdown_sample(tmp_path: Path) -> None
 
     from recalc import load_values, recalculated_values
 
-    from aiopex.review import write_outputs
+    from aiopex.batch.review_run import write_outputs
 
     rules = 'rules:\n  - line: llm_input_tokens\n    match: {ServiceName: "~Solora.*"}\n'
     rv = review(tmp_path, [DRAWDOWN], rules, basis="billed")
