@@ -43,11 +43,12 @@ test: $(STAMP)
 	@bash scripts/ensure-libreoffice.sh
 	$(BIN)/python -m pytest -q
 
-# ruff (the pinned version) and the layer contract;
+# ruff (the pinned version), mypy ([tool.mypy] in pyproject.toml) and the layer contract;
 # .ci/run runs this before the tests
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.engine import fresh_seed
 from aiopex.errors import AiopexError, Problem, ScenarioError
 from aiopex.model import commitments as _commit
 from aiopex.names import USAGE_PRICED
@@ -101,7 +102,7 @@ class CommitmentPlan:
     def row(self, level: float) -> dict[str, float]:
         """The row of ``level`` as a dict."""
         df = self.levels
-        return {k: float(v) for k, v in df[df["level"] == level].iloc[0].items()}
+        return {str(k): float(v) for k, v in df[df["level"] == level].iloc[0].items()}
 
     def to_json(self) -> dict[str, Any]:
         """What ``aiopex commitments --json`` prints."""
@@ -242,7 +243,9 @@ def _covered_scenario(s: Scenario, covers: list[str], from_month: int) -> list[P
     return out
 
 
-def resolve_covers(members: list[Scenario], patterns: list[str]) -> tuple[list[Problem], dict]:
+def resolve_covers(
+    members: list[Scenario], patterns: list[str]
+) -> tuple[list[Problem], dict[str, Any]]:
     """A portfolio's ``member.line`` patterns (``*`` as in a file name) -> the matched
     lines of each member; every pattern must match a line, every match be usage-priced."""
     problems = []
@@ -351,7 +354,7 @@ def commitments(
     if problems:
         raise AiopexError(problems)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**32))
+        seed = fresh_seed()
     if _read_kind(path) == "portfolio":
         S, months, info = _portfolio_spend(path, covers, from_month, draws, seed, scheduler,
                                            workers)  # fmt: skip

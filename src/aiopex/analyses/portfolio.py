@@ -560,7 +560,7 @@ class PortfolioResult:
 
     def to_json(self) -> dict[str, Any]:
         """The ``aiopex portfolio --json`` object."""
-        return jsonable(
+        return jsonable(  # type: ignore[no-any-return]
             {
                 "name": self.name,
                 "seed": self.seed,

@@ -166,7 +166,7 @@ def tornado(scenario: Scenario, metric: str = "npv", break_even: bool = True) ->
     per, off = runner.one_field_each(fields, qs, base_row=True)
     values = metric_values(per, metric)
     base = float(values[0])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i, f in enumerate(fields):
         lo_v, hi_v = float(values[off + 2 * i]), float(values[off + 2 * i + 1])
         swing = abs(hi_v - lo_v)
@@ -186,7 +186,7 @@ def tornado(scenario: Scenario, metric: str = "npv", break_even: bool = True) ->
             row["break_even"] = v
     order = sorted(
         range(len(rows)),
-        key=lambda i: (rows[i]["swing"] is None, -(rows[i]["swing"] or 0.0), i),
+        key=lambda i: (rows[i]["swing"] is None, -float(rows[i]["swing"] or 0.0), i),
     )
     return {"metric": metric, "base": _num(base), "fields": [rows[i] for i in order]}
 
@@ -221,16 +221,20 @@ def break_even_values(
     for i in range(n):
         exact = np.flatnonzero(sign[i] == 0)
         cells = np.flatnonzero(sign[i, :-1] * sign[i, 1:] < 0)
-        cand = [(abs(grid[i, j] - pt[i]), grid[i, j], None) for j in exact]
+        # (distance to the point value, an exact zero or None, a crossing cell or None)
+        cand: list[tuple[float, float | None, int | None]] = [
+            (float(abs(grid[i, j] - pt[i])), float(grid[i, j]), None) for j in exact
+        ]
         mids = (grid[i, cells] + grid[i, cells + 1]) / 2
-        cand += [(abs(mids[k] - pt[i]), None, j) for k, j in enumerate(cells)]
+        cand += [(float(abs(mids[k] - pt[i])), None, int(j)) for k, j in enumerate(cells)]
         if not cand:
             continue
-        _, value, j = min(cand, key=lambda c: c[0])
+        _, value, cell = min(cand, key=lambda c: c[0])
         if value is not None:
-            out[i] = float(value)
+            out[i] = value
         else:
-            a[i], b[i], sa[i] = grid[i, j], grid[i, j + 1], sign[i, j]
+            assert cell is not None
+            a[i], b[i], sa[i] = grid[i, cell], grid[i, cell + 1], sign[i, cell]
     todo = np.flatnonzero(~np.isnan(a))
     if todo.size:
         sub = [fields[i] for i in todo]
@@ -242,6 +246,6 @@ def break_even_values(
             left = sm == ss  # the root is right of mid
             aa = np.where(left, mid, aa)
             bb = np.where(left, bb, mid)
-        for k, i in enumerate(todo):
-            out[i] = float((aa[k] + bb[k]) / 2)
+        for k, fi in enumerate(todo.tolist()):
+            out[fi] = float((aa[k] + bb[k]) / 2)
     return out

@@ -22,6 +22,7 @@ import gzip
 import math
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,7 @@ def _kind(path: Path) -> str | None:
     return None
 
 
-def expand(paths: list[str | Path]) -> tuple[list[Path], list[Problem]]:
+def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:
     """Files named, with each folder replaced by every supported file in it, recursively.
 
     A file named twice (also through a folder), or two files with the same content (an

@@ -5,6 +5,7 @@ or :func:`aiopex.inputs.focus.read_focus`, and combined.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from aiopex.errors import DataError, Problem
@@ -14,7 +15,7 @@ from aiopex.inputs.mapping import Mapping
 
 
 def read_actuals(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     *,
     lines: dict[str, str],
     currency: str,

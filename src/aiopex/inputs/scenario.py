@@ -443,7 +443,8 @@ def apply_overrides(
             problems.append(Problem(label, cap(path, 120), "the scenario has no cost lines"))
             continue
         elif len(parts) > 2 and parts[0] == "commitments" and isinstance(parts[1], str):
-            listed = doc.get("commitments") if isinstance(doc.get("commitments"), list) else []
+            found = doc.get("commitments")
+            listed = found if isinstance(found, list) else []
             names = [c.get("name") if isinstance(c, dict) else None for c in listed]
             if parts[1] not in names:
                 hint = _did_you_mean(parts[1], [n for n in names if isinstance(n, str)])

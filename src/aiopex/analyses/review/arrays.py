@@ -70,7 +70,8 @@ class BaselineArrays:
             g = lines.pivot(index="line", columns="m", values=col).reindex(
                 index=names, columns=range(H)
             )
-            return g.to_numpy(dtype=float)
+            out: np.ndarray = g.to_numpy(dtype=float)
+            return out
 
         d = r.draws
         if d is None:

@@ -12,7 +12,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
 from aiopex.analyses.review.reforecast import (
@@ -20,6 +19,7 @@ from aiopex.analyses.review.reforecast import (
     request_draws,
 )
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.model.percentiles import band_bounds
 from aiopex.months import fiscal_year, fiscal_year_months
 from aiopex.names import CATEGORIES
 
@@ -150,9 +150,9 @@ def compute_review(
                 }
             )
     point = fixed + (float(rf["amount"][:, later_idx].sum()) if later_idx else 0.0)
-    od = fixed + (rf["draws"][:, :, later_idx].sum(axis=(1, 2)) if later_idx else 0.0)
-    od = np.broadcast_to(np.asarray(od, dtype=float), (b.draws_amount.shape[0],))
-    p10, p90 = (float(x) for x in np.percentile(od, [10, 90]))
+    later_draws = rf["draws"][:, :, later_idx].sum(axis=(1, 2)) if later_idx else 0.0
+    od = np.broadcast_to(np.asarray(fixed + later_draws, dtype=float), (b.draws_amount.shape[0],))
+    p10, p90 = band_bounds(od)
     reforecast_json = {
         "fiscal_year": str(fy),
         "outlook": point,
@@ -184,8 +184,8 @@ def compute_review(
             acc = []
             below = []
             for m, k in zip(months, idx, strict=True):
-                x = usage.loc[m, "accuracy"]
-                if pd.isna(x):
+                x = float(usage.at[m, "accuracy"])  # type: ignore[arg-type]
+                if math.isnan(x):
                     continue
                 acc.append({"month": m, "actual": float(x), "forecast": float(b.accuracy[k])})
                 if b.acceptable is not None and x < b.acceptable:
@@ -320,4 +320,5 @@ def public_json(review: dict[str, Any]) -> dict[str, Any]:
             return [strip(v) for v in x]
         return x
 
-    return jsonable(strip(review))
+    out: dict[str, Any] = jsonable(strip(review))
+    return out

@@ -4,7 +4,7 @@ far, and the re-forecast as a Result to save as the next baseline.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,9 @@ import pandas as pd
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
 from aiopex.model import costs as _costs
 from aiopex.model.costs import DRIVERS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.result import Result
 
 USER_DRIVERS = frozenset(d.name for d in DRIVERS.values() if d.scales_with == "users")
 #: Drivers whose quantity follows requests in the re-forecast.
@@ -67,13 +70,13 @@ def _scale_series(
             sud = np.broadcast_to(su, (K, H)).copy()
         return s_req, su, s_draws, sud, f"history-based ({fc.method}, {len(series)} months)"
     s = Ra / Rb if Rb > 0 else 1.0
-    su = s
+    s_u = s
     if "active_users" in u and u.loc[months, "active_users"].notna().all():
         ua = float(u.loc[months, "active_users"].sum())
         ub = float(b.active_users[idx].sum())
-        su = ua / ub if ub > 0 else s
+        s_u = ua / ub if ub > 0 else s
     s_req = np.where(later, s, 1.0)
-    s_users = np.where(later, su, 1.0)
+    s_users = np.where(later, s_u, 1.0)
     return (
         s_req,
         s_users,
@@ -179,7 +182,9 @@ def reforecast(
     }
 
 
-def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, months, inp) -> Any:
+def reforecast_result(
+    result: Result, amount: np.ndarray, arr: BaselineArrays, months: list[str], inp: Inputs
+) -> Result:
     """The re-forecast as a Result to save as the next baseline (lines and draws replaced)."""
     import copy
 
@@ -204,6 +209,7 @@ def reforecast_result(result: Any, amount: np.ndarray, arr: BaselineArrays, mont
         lines.loc[sel, "amount"] = new_amt[lines.loc[sel, "m"].to_numpy()]
         lines.loc[sel, "quantity"] = new_q[lines.loc[sel, "m"].to_numpy()]
     new.lines = lines
+    assert result.draws is not None  # a baseline keeps its draws (BaselineArrays checks)
     d = copy.copy(result.draws)
     order = [arr.names.index(n) for n in d.line_names]
     d.amount = rf_draws[:, order, :]

@@ -175,6 +175,7 @@ def write_commitments(
 ) -> None:
     """Each commitment's month-by-month workings (docs/formulas.md, Commitments)."""
     cm = src.result.commitment_months
+    assert cm is not None  # a commitment line comes with its months
     for ln in src.specs:
         if ln.driver != COMMITMENT_DRIVER:
             continue
@@ -191,14 +192,14 @@ def write_commitments(
             rate = cost_model.monthly_rate(
                 spec, np.array(spec.rate), np.array(spec.escalation_per_year), src.H
             )
-            values = src.quantity[name] * rate
+            on_demand = src.quantity[name] * rate
             sh.text(r, 0, f"{name} on demand")
             sh.text(r, 1, spec.category)
             sh.text(r, 2, spec.driver)
             for m, c in enumerate(grid.cols):
                 sh.formula(r, C0 + m, on_demand_formula(spec, c, drivers, inputs),
-                           float(values[m]), "money")  # fmt: skip
-            sh.formula(r, 3, f"=SUM({grid.row(r)})", float(values.sum()), "money")
+                           float(on_demand[m]), "money")  # fmt: skip
+            sh.formula(r, 3, f"=SUM({grid.row(r)})", float(on_demand.sum()), "money")
             spend_rows.append(r)
         own = cm[cm["commitment"] == ln.name].sort_values("m")
         S = own["spend"].to_numpy(float)
