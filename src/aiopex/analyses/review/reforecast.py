@@ -82,7 +82,7 @@ def _scale_series(
         s_users,
         np.broadcast_to(s_req, (K, H)).copy(),
         np.broadcast_to(s_users, (K, H)).copy(),
-        f"baseline usage scaled (requests x{s:.4g}, users x{su:.4g})",
+        f"baseline usage scaled (requests x{s:.4g}, users x{s_u:.4g})",
     )
 
 
