@@ -175,10 +175,10 @@ def write_commitments(
 ) -> None:
     """Each commitment's month-by-month workings (docs/formulas.md, Commitments)."""
     cm = src.result.commitment_months
-    assert cm is not None  # a commitment line comes with its months
     for ln in src.specs:
         if ln.driver != COMMITMENT_DRIVER:
             continue
+        assert cm is not None  # a commitment line comes with its months
         rows = block[ln.name]
         k = lambda field, ln=ln: inputs[f"commitments.{ln.name}.{field}"]  # noqa: E731
         C, d = k("amount_per_month"), k("discount")
