@@ -638,6 +638,9 @@ class Scenario:
         self.horizon = model.horizon_months
         self.inputs_hash = _hash(resolved)
         self.history_frame: Any = None  # the usage history, read and checked at load time
+        #: A baseline's copy of the usage history (set by load_baseline), read instead of
+        #: the file the scenario named.
+        self.history_copy: str | None = None
 
     def __repr__(self) -> str:
         return f"Scenario({self.name!r}, {self.path.name}, hash={self.inputs_hash[:12]})"
