@@ -23,6 +23,7 @@ side (docs/workbook.md, "The comparison workbook").
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,7 @@ def _all_years(results: Sequence[Result], start: int) -> list[int]:
     return sorted({fiscal_year(m, start) for r in results for m in r.months})
 
 
-def write_comparison_workbook(results: Sequence[Result], path: str | Path) -> Path:
+def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike[str]) -> Path:
     """Write the comparison workbook of ``results`` to ``path`` (written whole or not at
     all). See the module docstring for its sheets."""
     import xlsxwriter
@@ -223,12 +224,14 @@ def _metrics(wb: Any, base: Any, fmt: Any, results: Sequence[Result]) -> None:
         sh.text(r, 1 + n, name, "text+note")
         for j, res in enumerate(results):
             f = fmt(res.scenario.currency)
+            found: dict[str, Any] | None  # the metrics, the pilot or the probabilities
             if where == "m":
-                v = res.metrics.get(name)
+                found = dict(res.metrics)
             elif where == "p":
-                v = (res.pilot or {}).get(name)
+                found = dict(res.pilot) if res.pilot is not None else None
             else:
-                v = (res.probabilities or {}).get(name)
+                found = res.probabilities
+            v = (found or {}).get(name)
             if name == "payback_month" and v is not None:
                 sh.ws.write_datetime(r, 1 + j, first_day(res.months[int(v)]), f["month+right"])
                 continue
@@ -249,7 +252,7 @@ def _metrics(wb: Any, base: Any, fmt: Any, results: Sequence[Result]) -> None:
                     sh.ws.write_string(r, 1 + j, "no draws", f["text+right"])
                 else:
                     sh.ws.write_number(
-                        r, 1 + j, float(res.uncertainty.loc["npv", q]), f["money_cur"]
+                        r, 1 + j, float(res.uncertainty.loc["npv"].to_dict()[q]), f["money_cur"]
                     )
     notes = [(nm, text.irr_note(res)) for nm, res in zip(names, results, strict=True)]
     notes = [(nm, t) for nm, t in notes if t]
