@@ -124,3 +124,38 @@ def test_every_schema_property_has_a_description():
     assert len(props) > 50
     missing = [p for p, sub in props if not _described(sub, schema)]
     assert not missing, f"{len(missing)} properties without a description: {missing}"
+
+
+# docs/formulas.md#payback in a docstring or comment of the package
+_CITATION = re.compile(r"docs/([a-z_]+\.md)(#[a-z0-9-]+)?")
+
+
+def _anchors(md: Path) -> set[str]:
+    """The heading anchors mkdocs makes (toc's default slugify: lower case, punctuation
+    dropped, spaces to hyphens)."""
+    text = _FENCE.sub("", md.read_text(encoding="utf-8"))
+    out = set()
+    for h in re.findall(r"^#+\s+(.*?)\s*$", text, re.M):
+        slug = re.sub(r"[^\w\s-]", "", h.strip().lower())
+        out.add(re.sub(r"[-\s]+", "-", slug).strip("-"))
+    return out
+
+
+def test_the_package_cites_the_users_documentation_and_it_exists():
+    # users have docs/, not the contracts the project is built from: a docstring points
+    # to the page (and heading) that explains it
+    src = ROOT / "src" / "aiopex"
+    bad, missing = [], []
+    for p in sorted(src.rglob("*.py")) + [src / "scenario.schema.json"]:
+        text = p.read_text(encoding="utf-8")
+        for name in ("SCENARIO.md", "REVIEW.md", "DESIGN.md", "STYLE.md"):
+            if name in text:
+                bad.append(f"{p.relative_to(ROOT)} cites {name}")
+        for page, anchor in _CITATION.findall(text):
+            md = ROOT / "docs" / page
+            if not md.is_file():
+                missing.append(f"{p.relative_to(ROOT)}: docs/{page} does not exist")
+            elif anchor and anchor[1:] not in _anchors(md):
+                missing.append(f"{p.relative_to(ROOT)}: no heading docs/{page}{anchor}")
+    assert not bad, "\n".join(bad)
+    assert not missing, "\n".join(missing)

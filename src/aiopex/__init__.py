@@ -2,7 +2,7 @@
 
 The public API:
 
-- :func:`load_scenario` reads and validates a scenario file (SCENARIO.md),
+- :func:`load_scenario` reads and validates a scenario file (docs/scenario.md),
   resolving ``extends`` and dotted overrides.
 - :func:`run` computes the monthly forecast, the metrics, the pilot exposure,
   the readiness report and, with ``draws > 1``, Monte Carlo ranges: a

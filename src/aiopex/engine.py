@@ -286,7 +286,7 @@ def simulate(
 
 
 def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str, Any]:
-    """The summary metrics of SCENARIO.md for every draw, each an array ``(draws,)``.
+    """The summary metrics (docs/formulas.md#finance) for every draw, each an array ``(draws,)``.
 
     - ``cost_total`` = sum of ``cost(m)``; ``cost_by_category`` = sum per category
     - ``benefit_total`` = sum of ``benefit(m)``; ``net_total = benefit_total - cost_total``

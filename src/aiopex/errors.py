@@ -47,7 +47,7 @@ class AiopexError(Exception):
 
 
 class ScenarioError(AiopexError):
-    """A scenario file (or an override of it) breaks a rule of SCENARIO.md."""
+    """A scenario file (or an override of it) breaks a rule of docs/scenario.md."""
 
 
 class DataError(AiopexError):

@@ -1,6 +1,6 @@
 """The metric registry: name, label, unit, kind and format of every summary metric.
 
-One entry per metric of SCENARIO.md; the CLI, the HTML reports and the workbook read
+One entry per metric of docs/formulas.md#finance; the CLI, the HTML reports and the workbook read
 their labels and formats from here. A metric added to the engine is added here once.
 
 ``kind`` is one of ``money`` (in the scenario's currency), ``share`` (a fraction shown
@@ -21,7 +21,7 @@ class Metric:
     Attributes
     ----------
     name : str
-        The SCENARIO.md name, as printed in data.
+        The metric's name in docs/formulas.md, as printed in data.
     label : str
         Its name for people (``Net present value (NPV)``): table rows, the CLI.
     note : str

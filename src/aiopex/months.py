@@ -4,7 +4,7 @@ A month is a ``"YYYY-MM"`` string; month ``m`` of a forecast is ``start`` plus
 ``m`` months. A fiscal year starts in month ``fiscal_year_start`` (1-12,
 ``finance.fiscal_year_start``) and is named by the calendar year in which it
 ends: with ``fiscal_year_start: 4``, FY2028 is 2027-04 .. 2028-03; with 1, FY2027
-is the calendar year 2027 (SCENARIO.md, "Finance").
+is the calendar year 2027 (docs/formulas.md#finance).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 #: A month as users type it: ASCII digits only (``\\d`` would take full-width ones).
 MONTH_TEXT = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
-#: Months the run-rate averages over, at most (SCENARIO.md ``run_rate_monthly``).
+#: Months the run-rate averages over, at most (``run_rate_monthly``, docs/formulas.md#finance).
 RUN_RATE_MONTHS = 12
 
 

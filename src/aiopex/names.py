@@ -1,6 +1,6 @@
 """Column, metric and category names, in one place.
 
-These are the names SCENARIO.md fixes: wherever a metric is printed as data,
+These are the names docs/formulas.md fixes: wherever a metric is printed as data,
 it is printed under one of these names.
 """
 
@@ -31,7 +31,7 @@ DRIVERS: tuple[str, ...] = (
     "capacity",
 )
 
-#: The cost drivers a commitment may cover: the usage-priced ones (docs/commitments.md).
+#: The cost drivers a commitment may cover: the usage-priced ones (docs/formulas.md#commitments).
 USAGE_PRICED: tuple[str, ...] = (
     "per_request",
     "per_1k_input_tokens",

@@ -1,5 +1,5 @@
-"""What moves the result: the one-at-a-time tornado and break-even values (SCENARIO.md,
-"Sensitivity").
+"""What moves the result: the one-at-a-time tornado and break-even values
+(docs/ranges.md#sensitivity-what-moves-the-result).
 
 For every *(u)* field whose range has width, the deterministic model is run with that
 field at its own P10 and at its P90 (:func:`aiopex.inputs.uncertain.quantile`, clipped to
@@ -40,7 +40,8 @@ from aiopex.engine import (
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import Bounds, Uncertain, is_constant, quantile
 
-#: The quantiles of the tornado (SCENARIO.md: each field at its own P10 and P90).
+#: The quantiles of the tornado (docs/ranges.md#sensitivity-what-moves-the-result: each field at its
+#: own P10 and P90).
 LOW_Q, HIGH_Q = 0.1, 0.9
 #: The range searched for a break-even value: the field's P1 to P99.
 SEARCH_Q = (0.01, 0.99)
@@ -102,7 +103,7 @@ class _Runner:
 def metric_values(per: dict[str, Any], metric: str) -> np.ndarray:
     """One metric per row from :func:`aiopex.engine.metrics_per_draw`'s output.
 
-    ``metric`` is a metric name of SCENARIO.md (``npv``, ``run_rate_monthly``, ...) or
+    ``metric`` is a metric name of docs/formulas.md (``npv``, ``run_rate_monthly``, ...) or
     ``cost_by_category.<category>``.
     """
     if metric.startswith("cost_by_category."):
@@ -135,7 +136,7 @@ def tornado(scenario: Scenario, metric: str = "npv", break_even: bool = True) ->
     ----------
     scenario : Scenario
     metric : str
-        A metric of SCENARIO.md (``npv``, ``run_rate_monthly``, ``cost_total``, ...) or
+        A metric of docs/formulas.md (``npv``, ``run_rate_monthly``, ``cost_total``, ...) or
         ``cost_by_category.<category>``.
     break_even : bool
         Also compute each field's NPV break-even value (key ``break_even``).

@@ -1,6 +1,6 @@
 """Actuals: what was spent and used, read and validated at the boundary.
 
-Three kinds of file (REVIEW.md, "Actuals"):
+Three kinds of file (docs/review.md#2-collect-the-actuals):
 
 - **native cost actuals**, CSV or ``.xlsx`` (one sheet): ``month`` (``YYYY-MM``),
   ``line``, ``amount``, optional ``quantity`` and ``currency``;

@@ -1,6 +1,6 @@
 """Loading a scenario file: YAML, ``extends``, dotted overrides, validation, hash.
 
-See SCENARIO.md, "Composition" and "Bad input". :func:`load_scenario` is the
+See docs/scenario.md#composition and #overrides. :func:`load_scenario` is the
 only way in; it either returns a frozen, validated :class:`Scenario` or raises
 :class:`aiopex.errors.ScenarioError` listing every problem with file and field.
 """
@@ -82,14 +82,14 @@ def _read_yaml(path: Path, label: str, problems: list[Problem] | None = None) ->
 
 
 def _absolutize(doc: dict[str, Any], base: Path) -> None:
-    """Make paths that SCENARIO.md defines relative to their file absolute."""
+    """Make paths that docs/scenario.md defines relative to their file absolute."""
     usage = doc.get("usage")
     if isinstance(usage, dict) and isinstance(usage.get("history"), str):
         usage["history"] = str((base / usage["history"]).resolve())
 
 
 def merge(parent: Any, child: Any, problems: list[Problem] | None = None, label: str = "") -> Any:
-    """Merge a child scenario onto its parent (SCENARIO.md, Composition).
+    """Merge a child scenario onto its parent (docs/scenario.md#composition).
 
     Mappings merge key by key, lists replace, except ``costs``, which merge by
     ``name``: a child line with a parent's name merges onto it key by key, a line
@@ -648,10 +648,10 @@ class Scenario:
     def notes(self) -> list[str]:
         """Cost lines that cost nothing in this horizon because of their months.
 
-        By SCENARIO.md's formulas a ``one_time`` cost in a month after the horizon, or a
-        line whose ``from_month`` is after it, costs nothing here; that is allowed (a
-        child scenario may shorten its parent's horizon), but said, so that an off-by-one
-        month (month 36 of a 36-month horizon, which ends at month 35) is seen.
+        By the formulas (docs/formulas.md#costs) a ``one_time`` cost in a month after the horizon,
+        or a line whose ``from_month`` is after it, costs nothing here; that is allowed (a child
+        scenario may shorten its parent's horizon), but said, so that an off-by-one month (month 36
+        of a 36-month horizon, which ends at month 35) is seen.
         """
         last = self.horizon - 1
         out = []

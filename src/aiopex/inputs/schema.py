@@ -1,4 +1,4 @@
-"""The scenario file's schema: every field and rule of SCENARIO.md as pydantic models.
+"""The scenario file's schema: every field and rule of docs/scenario.md as pydantic models.
 
 Validation collects every problem at once; :mod:`aiopex.scenario` turns them into
 :class:`aiopex.errors.Problem` with the file and the field path. Cross-field rules
@@ -262,7 +262,7 @@ class Tokens(_Model):
     )
 
 
-#: Usage fields a history-based scenario does not use (SCENARIO.md, Bad input).
+#: Usage fields a history-based scenario does not use (docs/scenario.md#top-level).
 DRIVER_ONLY = ("population", "rollout", "adoption", "growth_per_year", "seasonality")
 
 
@@ -430,7 +430,7 @@ class Retraining(_Model):
 
 def ignored_by_policy(retraining: Any) -> list[str]:
     """``"every_months: only for policy scheduled ..."`` for each field that the policy
-    written beside it would silently ignore (SCENARIO.md, Bad input).
+    written beside it would silently ignore (docs/scenario.md#top-level).
 
     Asked of each file's own ``retraining`` mapping: a scenario that ``extends`` another
     and switches the policy leaves the parent's field behind, and that is not an error.
@@ -851,7 +851,7 @@ _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class ScenarioModel(_Model):
-    """A scenario file, as SCENARIO.md defines it (after ``extends`` is resolved)."""
+    """A scenario file, as docs/scenario.md describes it (after ``extends`` is resolved)."""
 
     name: str = Field(
         pattern=r"^[A-Za-z0-9_-]+$",
@@ -895,7 +895,7 @@ class ScenarioModel(_Model):
     commitments: Annotated[list[Commitment], Field(max_length=MAX_ITEMS)] = Field(
         [],
         description="committed spend bought ahead at a discount, each covering usage-priced "
-        "cost lines (docs/commitments.md); default none",
+        "cost lines (docs/scenario.md#commitments); default none",
     )
     finance: Finance = Field(Finance(), description="discount rate")
     monitoring: Monitoring | None = Field(

@@ -1,4 +1,4 @@
-"""Uncertain numbers: the *(u)* fields of SCENARIO.md and how they are sampled.
+"""Uncertain numbers: the *(u)* fields of docs/scenario.md (docs/ranges.md) and how they are sampled.
 
 A *(u)* field is a plain number or a range:
 
@@ -304,7 +304,7 @@ def sample(
     return out
 
 
-#: z of the 10th percentile of a standard normal (SCENARIO.md, "Sensitivity").
+#: z of the 10th percentile of a standard normal (docs/ranges.md#sensitivity-what-moves-the-result).
 Z10 = -1.2815515655446004
 
 

@@ -1,4 +1,4 @@
-"""What the system is worth each month, and what its errors cost (docs/formulas.md, "Benefits")."""
+"""What the system is worth each month, and what its errors cost (docs/formulas.md#benefits)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Commitments: committed spend bought ahead at a discount (docs/commitments.md).
+"""Commitments: committed spend bought ahead at a discount (docs/formulas.md#commitments).
 
 A commitment of ``C`` a month at discount ``d`` buys ``E = C / (1 - d)`` of
 on-demand spend on the lines it covers. In each month ``m`` of its term, with

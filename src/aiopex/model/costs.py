@@ -1,4 +1,4 @@
-"""Cost lines: quantity, rate and amount per month (SCENARIO.md, "Cost lines").
+"""Cost lines: quantity, rate and amount per month (docs/formulas.md#costs).
 
 ========================  ===========================================================  ==================
 driver                    quantity ``q(m)``                                            amount
@@ -216,7 +216,7 @@ _LIST = (
     ),
 )
 
-#: Every cost driver by name, in SCENARIO.md's order (:data:`aiopex.names.DRIVERS`).
+#: Every cost driver by name, in the order of docs/scenario.md#costs (:data:`aiopex.names.DRIVERS`).
 DRIVERS: dict[str, Driver] = {d.name: d for d in _LIST}
 
 

@@ -1,4 +1,4 @@
-"""Finance metrics with Excel's conventions (SCENARIO.md, "Finance").
+"""Finance metrics with Excel's conventions (docs/formulas.md#finance).
 
 Cash flows are at month end; every function works on ``(draws, months)`` arrays
 and returns one value per draw.

@@ -1,4 +1,5 @@
-"""History-based usage: forecast one monthly column of a usage history (SCENARIO.md, Usage).
+"""History-based usage: forecast one monthly column of a usage history
+(docs/formulas.md#history-based).
 
 :func:`forecast_series` forecasts a column of :func:`read_history` with statsmodels and
 returns a :class:`HistoryForecast`: a point forecast, a calibrated 90% interval and

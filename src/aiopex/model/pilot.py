@@ -1,4 +1,4 @@
-"""The pilot, and what it absorbed (SCENARIO.md, "The pilot, and what it absorbed").
+"""The pilot, and what it absorbed (docs/formulas.md#pilot-what-it-absorbed).
 
 With ``prod_requests`` the mean of ``requests(m)`` over the last ``min(12, H)`` months:
 

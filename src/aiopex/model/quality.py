@@ -1,4 +1,4 @@
-"""Quality, retraining and the degradation plan (SCENARIO.md, "Quality, retraining ...").
+"""Quality, retraining and the degradation plan (docs/formulas.md#quality-and-retraining).
 
 Arrays are ``(draws, months)``; parameters ``(draws, 1)``.
 """
@@ -82,7 +82,7 @@ def detection_lag(lag_months: Floats | float) -> Floats:
 def silent_and_detected(
     degraded_: Floats, lag_months: Floats | float, fallback: str
 ) -> tuple[Floats, Floats]:
-    """Silent and detected degraded months (SCENARIO.md, "Monitoring").
+    """Silent and detected degraded months (docs/formulas.md#detection).
 
     An *episode* is a maximal run of consecutive degraded months; its first ``lag``
     months (:func:`detection_lag`) are silent, the rest detected. With

@@ -1,4 +1,4 @@
-"""Readiness: the questions a pilot never answers (SCENARIO.md, "Readiness").
+"""Readiness: the questions a pilot never answers (docs/formulas.md#readiness).
 
 Each of the six questions is answered or not; an empty or missing answer is
 reported as unanswered, never guessed. Beside each, what the numbers say.

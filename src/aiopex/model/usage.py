@@ -1,4 +1,4 @@
-"""Usage drivers: who uses the system and how much (SCENARIO.md, "Usage").
+"""Usage drivers: who uses the system and how much (docs/formulas.md#usage).
 
 Every function works on arrays: parameters of shape ``(draws, 1)`` broadcast
 against month indexes of shape ``(months,)`` into ``(draws, months)``.

@@ -1,7 +1,7 @@
 """Variance of actuals against a baseline, and the judgement against its own range.
 
-Over a review period, with ``B`` the baseline's point amount, ``Qb`` its point
-quantity, ``A`` the actual amount and ``Qa`` the actual quantity (REVIEW.md):
+Over a review period, with ``B`` the baseline's point amount, ``Qb`` its point quantity, ``A`` the
+actual amount and ``Qa`` the actual quantity (docs/review.md#4-read-the-variance):
 
 ===============  =====================================================================
 field            definition

@@ -1,7 +1,7 @@
 """One formatter for money, shares, counts and metrics in text (CLI, HTML, charts).
 
 ``None`` and NaN print as ``n/a``; a payback percentile that is ``None`` lies beyond
-the horizon (SCENARIO.md, "Numbers that may be uncertain").
+the horizon (docs/ranges.md#monte-carlo).
 """
 
 from __future__ import annotations

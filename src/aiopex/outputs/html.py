@@ -4,7 +4,7 @@ Each function returns something a notebook displays as a cell's last value: a
 pandas ``Styler`` for tables, an :class:`HTML` block for the headline. The
 values are formatted here, once (``USD 43,917``, ``12.5%``, ``month 9
 (2027-10)``), so the notebooks stay free of formatting code. Metric names are
-those of SCENARIO.md wherever a table prints them as data.
+those of docs/formulas.md wherever a table prints them as data.
 
 This module also holds the small file helpers the notebooks need:
 :func:`locate` for the paths given as parameters, :func:`write_summary` for

@@ -1,8 +1,8 @@
 """The review workbook: the line variance with live formulas, the band, the re-forecast
 and the data-quality counts.
 
-Sheet ``Lines`` holds, per line, the inputs of REVIEW.md's split as values
-(``B``, ``Qb``, ``A``, ``Qa``, the band's P10 and P90 from the baseline's draws) and
+Sheet ``Lines`` holds, per line, the inputs of the variance split
+(docs/review.md#4-read-the-variance) as values (``B``, ``Qb``, ``A``, ``Qa``, the band's P10 and P90 from the baseline's draws) and
 everything else as formulas on them: ``pb = B/Qb``, ``pa = A/Qa``,
 ``variance = A-B``, ``volume = (Qa-Qb)*pb``, ``price = (pa-pb)*Qa`` (both 0 where a
 quantity or ``pb`` is missing or zero), ``unexplained = variance-volume-price``,
@@ -129,8 +129,8 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
         letter = "ABCDEFGHIJKLM"[col]
         ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", money, t[key])
     if last > r0:
-        # a line of the baseline with no actuals counts as 0 (REVIEW.md), never as a saving:
-        # shade it, and show the total of the lines with actuals beside the total
+        # a line of the baseline with no actuals counts as 0 (docs/review.md#4-read-the-variance),
+        # never as a saving: shade it, and show the total of the lines with actuals beside the total
         rule = {"type": "formula", "criteria": f'=$C{r0 + 1}="no_actuals"', "format": shade}
         ws.conditional_format(r0, 0, last - 1, 20, rule)
         gone = [r for r in review["lines"] if r["status"] == "no_actuals"]

@@ -81,8 +81,9 @@ def no_actuals(review: dict[str, Any], category: str | None = None) -> list[dict
 def reported(review: dict[str, Any]) -> dict[str, float]:
     """The total over the lines with actuals: ``baseline``, ``actual``, ``variance``.
 
-    The review's total counts a line without actuals at ``A = 0`` (REVIEW.md); this is the
-    same total without those lines, so that a missing bill does not offset an overrun.
+    The review's total counts a line without actuals at ``A = 0``
+    (docs/review.md#4-read-the-variance); this is the same total without those lines, so that a
+    missing bill does not offset an overrun.
     """
     rows = [r for r in review["lines"] if r["status"] != "no_actuals"]
     b = float(sum(r["baseline"] for r in rows))
@@ -437,7 +438,8 @@ def bridge_chart(review: dict[str, Any]) -> Any:
     category, every bar labelled in the currency.
 
     ``no actuals`` is the baseline of the category's lines nobody billed, counted at 0
-    (REVIEW.md): drawn hatched grey, not as a saving; ``unexplained`` is then the rest.
+    (docs/review.md#4-read-the-variance): drawn hatched grey, not as a saving; ``unexplained`` is
+    then the rest.
     """
     from matplotlib.figure import Figure
 

@@ -36,7 +36,8 @@ RESULT_DIR = "result"
 #: The scenario's usage history, copied into the saved result: a baseline holds every
 #: input it was made from (editing or deleting the file later changes nothing).
 HISTORY_FILE = "usage_history.csv"
-#: Fewest kept draws a baseline needs for its bands (REVIEW.md).
+#: Fewest kept draws a baseline needs for its bands
+#: (docs/review.md#1-save-a-baseline-when-the-forecast-is-approved).
 MIN_DRAWS = 1000
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 

@@ -193,7 +193,7 @@ class Result:
     categories : DataFrame
         Index ``m``; one column per category present: its monthly cost.
     metrics : dict
-        The summary metrics of SCENARIO.md, under its names; ``None`` where
+        The summary metrics of docs/formulas.md#finance, under its names; ``None`` where
         undefined.
     pilot : dict or None
         Pilot exposure metrics and ``bridge``, when the scenario has a pilot.
@@ -216,7 +216,7 @@ class Result:
         ``covers``, ``amount_per_month``, ``discount``, ``from_month``, ``to_month``,
         ``months`` (of the term within the horizon), ``unused_commitment``,
         ``commitment_savings``, ``commitment_utilization``; the totals are in
-        ``metrics`` (docs/commitments.md).
+        ``metrics`` (docs/formulas.md#commitments).
     commitment_months : DataFrame or None
         With commitments, one row per commitment and month (deterministic run):
         ``commitment, m, month, in_term, spend`` (``S(m)``, the covered lines'
@@ -244,7 +244,8 @@ class Result:
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
-        """The tidy ledger of the deterministic run (DESIGN.md's long shape).
+        """The tidy ledger of the deterministic run: one row per line and month
+        (docs/workbook.md#the-ledger).
 
         One row per month and cost line: ``scenario, draw, month, category,
         line_item, driver, quantity, rate, amount``; ``draw`` is 0. Same numbers

@@ -1,7 +1,7 @@
 """The quarterly cost review of one baseline: actuals against the baseline, the
 variance split, the bands and the re-forecast, as one dict.
 
-:func:`compute_review` is the arithmetic of REVIEW.md on a loaded baseline and
+:func:`compute_review` is the arithmetic of docs/review.md on a loaded baseline and
 actuals; :func:`aiopex.batch.review_run.run_review` reads and checks the inputs and
 writes the files.
 """
@@ -27,7 +27,7 @@ from aiopex.names import CATEGORIES
 def compute_review(
     b: BaselineArrays, months: list[str], inp: Inputs, period: str = ""
 ) -> dict[str, Any]:
-    """Every number of the review (REVIEW.md), as plain data.
+    """Every number of the review (docs/review.md), as plain data.
 
     Returns the ``review.json`` object (without ``baseline``) plus ``_monthly``
     (per line and month: baseline, actual, the fan and the re-forecast) and
@@ -37,9 +37,9 @@ def compute_review(
     idx = [b.months.index(m) for m in months]
     a = inp.actuals
     la = a.lines[a.lines["month"].isin(months)]
-    # Qa of the period: missing when a month of the line has an amount but no quantity
-    # (not given, or FOCUS rows in mixed units), so that the split is not made on part
-    # of the months: REVIEW.md puts all of the variance in ``unexplained`` then
+    # Qa of the period: missing when a month of the line has an amount but no quantity (not given,
+    # or FOCUS rows in mixed units), so that the split is not made on part of the months:
+    # docs/review.md#4-read-the-variance puts all of the variance in ``unexplained`` then
     by_line = la.groupby("line").agg(
         amount=("amount", "sum"),
         quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
@@ -96,8 +96,8 @@ def compute_review(
     base_fy = 0.0
     # actuals dated outside the horizon count in no line (data quality lists them)
     act = a.lines[a.lines["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
-    # REVIEW.md's outlook, per line: a line with actuals in the period counts its actual
-    # amounts (0 in a month without one, listed in ``missing_actuals``); a line without
+    # The outlook (docs/review.md#5-read-the-re-forecast), per line: a line with actuals
+    # in the period counts its actual amounts (0 in a month without one, listed in ``missing_actuals``); a line without
     # (``no_actuals``) its baseline amounts, since a line nobody billed is not free.
     billed_lines = set(by_line.index)
     known = sorted(set(months) | {m for m in fy_months if m <= months[-1]})

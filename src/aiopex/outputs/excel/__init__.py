@@ -25,7 +25,7 @@ Costs       one row per cost line, one column per month, every cell a formula;
 CashFlow    time saved, cost of errors, benefit, cost, net, cumulative net;
             NPV, IRR, MIRR, payback month and date
 Annual      fiscal-year totals: ``SUMIFS`` over the monthly rows
-Summary     SCENARIO.md's metrics as formulas; cost and cumulative-net charts
+Summary     the metrics (docs/formulas.md) as formulas; cost and cumulative-net charts
 Pilot       what the pilot paid and absorbed, its metrics and the bridge
 Readiness   the six questions, their answers and what the numbers say
 Uncertainty percentiles of every metric (Monte Carlo runs only)
@@ -97,7 +97,7 @@ def write_workbook(
 
     Notes
     -----
-    Every month of a cost line on ``Costs`` is SCENARIO.md's amount::
+    Every month of a cost line on ``Costs`` is the amount of docs/formulas.md#costs::
 
         =IF(AND(m >= from_month, m <= to_month), q(m) * rate * (1 + e)^(m / 12), 0)
 

@@ -1,7 +1,7 @@
 """The ``Annual`` sheet: fiscal-year totals as live ``SUMIFS`` over the monthly rows.
 
 A fiscal year starts in month ``finance.fiscal_year_start`` (default 1) and is
-named by the calendar year in which it ends (SCENARIO.md, "Finance"): with 4,
+named by the calendar year in which it ends (docs/formulas.md#finance): with 4,
 FY2028 is 2027-04 .. 2028-03. ``Drivers`` carries the fiscal year of every
 month; each cell here sums a monthly row over the months of its year::
 

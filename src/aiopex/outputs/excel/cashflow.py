@@ -1,6 +1,6 @@
 """The ``CashFlow`` sheet: benefit (time saved less the cost of errors), cost, net, NPV, IRR.
 
-Per month (SCENARIO.md, "Benefits" and "Finance")::
+Per month (docs/formulas.md#benefits and #finance)::
 
     time saved     = requests * accuracy * minutes_saved_per_item / 60 * hourly_rate
     cost of errors = requests * (1 - accuracy) * e

@@ -1,6 +1,6 @@
 """The ``Costs`` sheet: one row per cost line, one column per month, every cell a formula.
 
-Each month of a line is SCENARIO.md's amount::
+Each month of a line is the amount of docs/formulas.md#costs::
 
     =IF(AND(m >= from_month, m <= to_month), q(m) * rate * (1 + escalation_per_year)^(m / 12), 0)
 

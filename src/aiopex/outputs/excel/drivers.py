@@ -149,7 +149,7 @@ def write(wb: Any, fmt: Any, src: Source, grid: Grid, inputs: InputRefs) -> Driv
 def _monitoring_rows(
     sh: Sheet, src: Source, grid: Grid, inputs: InputRefs, rows: dict[str, int], r: int
 ) -> int:
-    """Silent and detected months (SCENARIO.md, "Monitoring"), live on the fallback input.
+    """Silent and detected months (docs/formulas.md#detection), live on the fallback input.
 
     ``within_lag`` (engine values) flags the degraded months that fall within the detection
     lag of their episode; then ``silent = IF(fallback = "none", degraded, within_lag)``

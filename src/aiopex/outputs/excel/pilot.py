@@ -2,7 +2,7 @@
 
 The pilot's hours, rates and amounts are inputs (on ``Inputs``, with defined
 names such as ``pilot_paid_1_amount_per_month``); this sheet computes from them
-(SCENARIO.md, "The pilot, and what it absorbed")::
+(docs/formulas.md#pilot-what-it-absorbed)::
 
     naive_production_monthly = pilot_reported_monthly / requests_per_month * prod_requests
     hidden_cost_multiple     = production_monthly / naive_production_monthly

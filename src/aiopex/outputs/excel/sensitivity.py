@@ -1,10 +1,10 @@
 """The ``Sensitivity`` sheet: what moves NPV, one uncertain input at a time (a tornado).
 
-For every *(u)* input whose range has width, the deterministic model is run with that
-input at its P10 and at its P90 and every other input at its point value
-(SCENARIO.md, "Sensitivity"); the swing is ``|npv(P90) - npv(P10)|``, largest first.
-Values, not formulas: each row is a run of the whole model, which the workbook's
-formulas do not hold. A native bar chart shows the largest swings around the base.
+For every *(u)* input whose range has width, the deterministic model is run with that input at its
+P10 and at its P90 and every other input at its point value
+(docs/ranges.md#sensitivity-what-moves-the-result); the swing is ``|npv(P90) - npv(P10)|``, largest
+first. Values, not formulas: each row is a run of the whole model, which the workbook's formulas do
+not hold. A native bar chart shows the largest swings around the base.
 
 The last column is each input's NPV break-even
 (:func:`aiopex.analyses.sensitivity.break_even_values`): the value at which NPV crosses

@@ -50,7 +50,7 @@ class Source:
     fiscal_year_start: int
 
     @property
-    def H(self) -> int:  # noqa: N802 - the horizon, H as SCENARIO.md writes it
+    def H(self) -> int:  # noqa: N802 - the horizon, H as docs/formulas.md writes it
         return len(self.months)
 
     @property

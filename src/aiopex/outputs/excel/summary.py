@@ -1,4 +1,4 @@
-"""The ``Summary`` sheet: SCENARIO.md's metrics as formulas, and two native charts.
+"""The ``Summary`` sheet: the metrics (docs/formulas.md#finance) as formulas, and two native charts.
 
 Column A names each metric in words (the metric registry's label, as the HTML
 report does); column B holds it as a formula on ``Costs``, ``CashFlow`` and
@@ -42,7 +42,8 @@ class SummaryRefs:
 
 
 def metric_names(src: Source) -> list[str]:
-    """The metric rows: SCENARIO.md's names, ``cost_by_category`` one row per category."""
+    """The metric rows: the names of docs/formulas.md#finance, ``cost_by_category`` one row
+    per category."""
     names: list[str] = []
     for name in METRICS:
         if name == "cost_by_category":

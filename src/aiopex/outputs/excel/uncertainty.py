@@ -64,7 +64,7 @@ def write(
         for j, k in enumerate(stats):
             v = s.get(k)
             if v is None and name == "payback_month" and k.startswith("p"):
-                # SCENARIO.md: later than every month
+                # docs/ranges.md#monte-carlo: later than every month
                 sh.text(r, 1 + j, "beyond the horizon", "text+right")
             else:
                 sh.value(r, 1 + j, v, _style(name, k))
