@@ -1,0 +1,1 @@
+"""Readers and their rules: the scenario, ranges, usage history, actuals, mapping, portfolio."""

@@ -1,0 +1,1 @@
+"""Renderers of values: text, charts, HTML tables and the workbooks."""
