@@ -2,8 +2,9 @@
 and the data-quality counts.
 
 Sheet ``Lines`` holds, per line, the inputs of the variance split
-(docs/review.md#4-read-the-variance) as values (``B``, ``Qb``, ``A``, ``Qa``, the band's P10 and P90 from the baseline's draws) and
-everything else as formulas on them: ``pb = B/Qb``, ``pa = A/Qa``,
+(docs/review.md#4-read-the-variance) as values (``B``, ``Qb``, ``A``, ``Qa``, the band's
+P10 and P90 from the baseline's draws) and everything else as formulas on them:
+``pb = B/Qb``, ``pa = A/Qa``,
 ``variance = A-B``, ``volume = (Qa-Qb)*pb``, ``price = (pa-pb)*Qa`` (both 0 where a
 quantity or ``pb`` is missing or zero), ``unexplained = variance-volume-price``,
 the band and the materiality test. Change an actual and the split moves. Every

@@ -97,8 +97,9 @@ def compute_review(
     # actuals dated outside the horizon count in no line (data quality lists them)
     act = a.lines[a.lines["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
     # The outlook (docs/review.md#5-read-the-re-forecast), per line: a line with actuals
-    # in the period counts its actual amounts (0 in a month without one, listed in ``missing_actuals``); a line without
-    # (``no_actuals``) its baseline amounts, since a line nobody billed is not free.
+    # in the period counts its actual amounts (0 in a month without one, listed in
+    # ``missing_actuals``); a line without (``no_actuals``) its baseline amounts, since a
+    # line nobody billed is not free.
     billed_lines = set(by_line.index)
     known = sorted(set(months) | {m for m in fy_months if m <= months[-1]})
     missing_actuals = [  # a month that expected nothing (baseline 0) is not missing
