@@ -73,11 +73,15 @@ def split(
         pa = A / Qa
         out["volume"] = (Qa - Qb) * pb
         out["price"] = (pa - pb) * Qa
-        if scales_with_requests and _usable(Ra) and _usable(Rb):
+        if not (math.isfinite(out["volume"]) and math.isfinite(out["price"])):
+            # a quantity so near zero that the price overflows: no split (unexplained)
+            out["volume"] = out["price"] = 0.0
+        elif scales_with_requests and _usable(Ra) and _usable(Rb):
             assert Ra is not None and Rb is not None
             kb, ka = Qb / Rb, Qa / Ra
-            out["driver"] = (Ra - Rb) * kb * pb
-            out["intensity"] = Ra * (ka - kb) * pb
+            driver, intensity = (Ra - Rb) * kb * pb, Ra * (ka - kb) * pb
+            if math.isfinite(driver) and math.isfinite(intensity):
+                out["driver"], out["intensity"] = driver, intensity
     out["unexplained"] = (A - B) - out["volume"] - out["price"]  # type: ignore[operator]
     return out
 
