@@ -192,7 +192,7 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
             assert got["line"] == want["line"]
             for key in ("variance", "volume", "price", "unexplained"):
                 assert got[key] == pytest.approx(want[key], abs=1e-6)
-            assert (got["band"] or None) == want["band"]
+            assert (None if got["band"] == "n/a" else got["band"]) == want["band"]
             assert bool(got["investigate"]) == want["investigate"]
 
 

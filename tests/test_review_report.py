@@ -197,3 +197,28 @@ def test_no_usage_actuals_said_plainly() -> None:
     assert "No usage actuals" in str(rr.headline(rv))
     assert "No usage actuals" in str(rr.usage_table(rv))
     assert "degraded" not in str(rr.headline(rv))
+
+
+def test_every_formula_has_its_cached_value(written) -> None:
+    """A line without actuals has no actual price and no band: its formulas cache "n/a",
+    not an empty result (XlsxWriter writes an empty text as no cached value at all, so a
+    previewer or Protected View showed nothing there)."""
+    import re
+    import zipfile
+
+    rv, pub, folder = written
+    assert any(r["status"] == "no_actuals" for r in rv["lines"])
+    with zipfile.ZipFile(folder / "review.xlsx") as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        empty = {
+            n: re.findall(r'<c r="([A-Z]+\d+)"[^>]*><f>[^<]*</f><v></v>', z.read(n).decode())
+            for n in sheets
+        }
+    assert not {n: cells for n, cells in empty.items() if cells}
+    from openpyxl import load_workbook
+
+    ws = load_workbook(folder / "review.xlsx", data_only=True)["Lines"]
+    header = [c.value for c in ws[2]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=3, values_only=True)]
+    gone = [r for r in rows if r["status"] == "no_actuals"]
+    assert gone and all(r["band"] == "n/a" for r in gone)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.outputs.format import NA
 
 LINE_HEADERS = (
     "line", "category", "status", "baseline B", "baseline qty Qb", "actual A", "actual qty Qa",
@@ -91,15 +92,17 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
         n = row + 1  # the spreadsheet's row number
         qb, qa = _q(r, "Qb"), _q(r, "Qa")
         ok = f"AND(ISNUMBER(E{n}),ISNUMBER(G{n}),E{n}<>0,G{n}<>0,D{n}<>0)"
-        pb = r["baseline"] / qb if qb else ""
-        pa = r["actual"] / qa if qa else ""
+        # "n/a" where a price or band is undefined (format.py's word for a missing value):
+        # XlsxWriter writes an empty text result as no cached value at all
+        pb = r["baseline"] / qb if qb else NA
+        pa = r["actual"] / qa if qa else NA
         ws.write_row(row, 0, [r["line"], r["category"], r["status"]])
         ws.write_number(row, 3, r["baseline"], money)
         _num(ws, row, 4, qb, qty)
         ws.write_number(row, 5, r["actual"], money)
         _num(ws, row, 6, qa, qty)
-        ws.write_formula(row, 7, f'=IF(AND(ISNUMBER(E{n}),E{n}<>0),D{n}/E{n},"")', qty, pb)
-        ws.write_formula(row, 8, f'=IF(AND(ISNUMBER(G{n}),G{n}<>0),F{n}/G{n},"")', qty, pa)
+        ws.write_formula(row, 7, f'=IF(AND(ISNUMBER(E{n}),E{n}<>0),D{n}/E{n},"{NA}")', qty, pb)
+        ws.write_formula(row, 8, f'=IF(AND(ISNUMBER(G{n}),G{n}<>0),F{n}/G{n},"{NA}")', qty, pa)
         ws.write_formula(row, 9, f"=F{n}-D{n}", money, r["variance"])
         ws.write_formula(row, 10, f"=IF({ok},(G{n}-E{n})*H{n},0)", money, r["volume"])
         ws.write_formula(row, 11, f"=IF({ok},(I{n}-H{n})*G{n},0)", money, r["price"])
@@ -111,8 +114,8 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
         _num(ws, row, 17, r["percentile"], qty)
         ws.write_formula(
             row, 18,
-            f'=IF(C{n}<>"ok","",IF(F{n}<P{n}-0.005,"below",IF(F{n}>Q{n}+0.005,"above","within")))',
-            None, r["band"] or "",
+            f'=IF(C{n}<>"ok","{NA}",IF(F{n}<P{n}-0.005,"below",IF(F{n}>Q{n}+0.005,"above","within")))',
+            None, r["band"] or NA,
         )  # fmt: skip
         ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", boolean, r["material"])
         ws.write_formula(
