@@ -19,6 +19,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from openpyxl.formula.translate import Translator
 from recalc import load_values, recalculate
 
 import aiopex
+from aiopex.analyses.sensitivity import sensitivity
 from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
 from aiopex.outputs.excel import FIRST_MONTH_COLUMN, write_workbook
 from aiopex.outputs.excel.layout import TEXT_PER_WIDTH
@@ -144,8 +146,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple[
 
     def get(path: Path) -> tuple[Result, Path]:
         res, dest = result_of(path), d / f"{path.stem}.xlsx"
-        if not dest.exists():
-            write_workbook(res, dest)
+        if not dest.exists():  # as ``aiopex forecast --excel`` writes it
+            write_workbook(res, dest, sensitivity(res.scenario, "npv"))
         return res, dest
 
     return get
@@ -425,10 +427,8 @@ def test_print_setup_and_charts(written: Written) -> None:
 
 def test_sensitivity_sheet(written: Written) -> None:
     """The NPV tornado: every field with width, largest swing first, as the model gives it."""
-    from aiopex.analyses.sensitivity import tornado
-
     res, path = written(CAPACITY)
-    want = tornado(res.scenario, "npv", break_even=False)
+    want = sensitivity(res.scenario, "npv", break_even=False).to_json()
     ws = openpyxl.load_workbook(path, data_only=True)["Sensitivity"]
     header = column_a(ws)["input"]
     got = [
@@ -444,12 +444,10 @@ def test_sensitivity_sheet(written: Written) -> None:
 
 
 def test_sensitivity_sheet_has_break_even_values(written: Written) -> None:
-    """``aiopex forecast --excel`` (write_workbook without a tornado) and the budget report
-    (which passes its own) both list each input's NPV break-even, in the input's unit."""
-    from aiopex.analyses.sensitivity import tornado
-
+    """``aiopex forecast --excel`` and the budget report pass the workbook the NPV tornado
+    with break-even values; it lists each input's, in the input's unit."""
     res, path = written(CLAIMS)
-    want = {f["field"]: f for f in tornado(res.scenario, "npv")["fields"]}
+    want = {f["field"]: f for f in sensitivity(res.scenario, "npv").records()}
     wb = openpyxl.load_workbook(path, data_only=True)
     ws = wb["Sensitivity"]
     header = column_a(ws)["input"]
@@ -470,12 +468,16 @@ def test_sensitivity_sheet_has_break_even_values(written: Written) -> None:
     assert fmt["quality.drift_per_month"].startswith("0.00%")
     assert fmt["benefits.cost_per_error"].startswith("#,##0.00;")
     assert fmt["costs.llm_input_tokens.rate"].startswith("#,##0.00000;")
-    # the report's own tornado goes into its workbook as given
-    t = tornado(res.scenario, "npv")
-    t["fields"][0]["break_even"] = 12.5
-    out = write_workbook(res, path.with_name("given.xlsx"), sensitivity=t)
+    # the workbook renders the value it is given, and runs no model itself
+    t = sensitivity(res.scenario, "npv")
+    fields = t.fields.copy()
+    fields.loc[0, "break_even"] = 12.5
+    out = write_workbook(res, path.with_name("given.xlsx"), sensitivity=replace(t, fields=fields))
     ws = openpyxl.load_workbook(out, data_only=True)["Sensitivity"]
     assert ws.cell(row=header + 1, column=col).value == 12.5
+    # without one there is no Sensitivity sheet
+    out = write_workbook(res, path.with_name("none.xlsx"))
+    assert "Sensitivity" not in openpyxl.load_workbook(out).sheetnames
 
 
 def test_payback_date_and_mirr(written: Written) -> None:

@@ -10,6 +10,8 @@ The public API:
 - :func:`load_result` reads a saved result back.
 - :func:`commitments` prices commitment levels against a scenario's (or a
   portfolio's) Monte Carlo draws: a :class:`CommitmentPlan`.
+- :func:`sensitivity` returns what moves a metric (the tornado) as a
+  :class:`Sensitivity` value; nothing is written.
 
 The names are imported on first use (``aiopex.run`` loads numpy, pandas and the
 engine then), so ``aiopex --help`` starts without them.
@@ -21,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.sensitivity import Sensitivity, sensitivity
     from aiopex.engine import run
     from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
     from aiopex.inputs.scenario import Scenario, load_scenario
@@ -41,6 +44,8 @@ _HOMES = {
     "load_result": "aiopex.result",
     "load_scenario": "aiopex.inputs.scenario",
     "run": "aiopex.engine",
+    "sensitivity": "aiopex.analyses.sensitivity",
+    "Sensitivity": "aiopex.analyses.sensitivity",
     "__version__": "aiopex.version",
     "commitments": "aiopex.analyses.commitments",
 }
@@ -53,12 +58,14 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
     "__version__",
     "commitments",
     "load_baseline",
     "load_result",
     "load_scenario",
     "run",
+    "sensitivity",
 ]
 
 

@@ -541,9 +541,10 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         n = len(result.ledger)
         print(f"wrote {args.ledger}: the ledger, {n:,} row{'s' if n != 1 else ''}", file=sys.stderr)
     if args.excel:
+        from aiopex.analyses.sensitivity import sensitivity
         from aiopex.outputs.excel import write_workbook
 
-        write_workbook(result, args.excel)
+        write_workbook(result, args.excel, sensitivity(result.scenario, "npv"))
         print(f"wrote {args.excel}: the Excel forecast with live formulas", file=sys.stderr)
     if args.json:
         _print_json(result.to_json())
@@ -588,7 +589,7 @@ def _cmd_pilot_or_readiness(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from aiopex.analyses.sensitivity import sensitivity_metrics, tornado
+    from aiopex.analyses.sensitivity import sensitivity, sensitivity_metrics
     from aiopex.errors import AiopexError, Problem
     from aiopex.inputs.scenario import load_scenario
     from aiopex.outputs.text import tornado_text
@@ -603,11 +604,11 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
                 f"unknown metric {args.metric!r}; use one of {', '.join(known)}",
             )
         )
-    result = tornado(scenario, args.metric)
+    result = sensitivity(scenario, args.metric)
     if args.json:
-        _print_json(result)
+        _print_json(result.to_json())
     else:
-        print(tornado_text(result, scenario))
+        print(tornado_text(result))
     return EXIT_OK
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from aiopex.engine import (
     _history,
@@ -250,3 +251,76 @@ def break_even_values(
         for k, fi in enumerate(todo.tolist()):
             out[fi] = float((aa[k] + bb[k]) / 2)
     return out
+
+
+#: Columns of :attr:`Sensitivity.fields`, in order (``break_even`` only when computed).
+FIELD_COLUMNS = ("field", "low", "high", "metric_at_low", "metric_at_high", "swing")
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """What moves a metric: the one-at-a-time tornado of a scenario, as a value.
+
+    Attributes
+    ----------
+    scenario : str
+        The scenario's name.
+    currency : str
+        Its currency (money metrics are in it).
+    metric : str
+        The metric moved (``npv``, ``run_rate_monthly``, ... or
+        ``cost_by_category.<category>``).
+    base : float or None
+        The metric with every field at its point value; None where undefined.
+    fields : DataFrame
+        One row per field with a range, by swing, largest first: ``field`` (its dotted
+        path), ``low`` and ``high`` (its P10 and P90), ``metric_at_low``,
+        ``metric_at_high``, ``swing`` (``|at_high - at_low|``; NaN where the metric is
+        undefined) and, when computed, ``break_even`` (the field's value at which NPV
+        is 0, the others at point values; NaN where NPV keeps its sign).
+    """
+
+    scenario: str
+    currency: str
+    metric: str
+    base: float | None
+    fields: pd.DataFrame
+
+    @property
+    def has_break_even(self) -> bool:
+        return "break_even" in self.fields.columns
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows of :attr:`fields` as dicts, largest swing first; None where a number
+        is undefined."""
+        return [
+            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in self.fields.to_dict("records")
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``aiopex sensitivity --json`` prints: ``{"metric", "base",
+        "fields": [{"field", "low", "high", "metric_at_low", "metric_at_high",
+        "swing"[, "break_even"]}]}``, None where a number is undefined."""
+        return {"metric": self.metric, "base": self.base, "fields": self.records()}
+
+
+def sensitivity(scenario: Scenario, metric: str = "npv", break_even: bool = True) -> Sensitivity:
+    """The one-at-a-time tornado of ``metric`` (and NPV break-even values) as a value.
+
+    :func:`tornado` computes it; nothing is written.
+
+    Examples
+    --------
+    >>> import aiopex, pathlib
+    >>> s = aiopex.load_scenario(pathlib.Path("data/scenarios/claims_triage.yaml"))
+    >>> t = aiopex.sensitivity(s, "npv", break_even=False)
+    >>> list(t.fields.columns) == list(FIELD_COLUMNS)
+    True
+    """
+    t = tornado(scenario, metric, break_even=break_even)
+    cols = [*FIELD_COLUMNS, "break_even"] if break_even and t["fields"] else list(FIELD_COLUMNS)
+    frame = pd.DataFrame(t["fields"], columns=cols).astype(
+        {c: "float64" for c in cols if c != "field"}
+    )
+    return Sensitivity(scenario.name, scenario.currency, metric, t["base"], frame)

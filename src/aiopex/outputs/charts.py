@@ -58,6 +58,7 @@ from aiopex.outputs.format import compact_money  # noqa: E402
 P = ParamSpec("P")
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.sensitivity import Sensitivity
     from aiopex.model.pilot import PilotExposure
     from aiopex.result import Result
 
@@ -680,16 +681,15 @@ def compare_cumulative_net(results: Sequence[Result], ax: Axes | None = None) ->
 
 
 def tornado(
-    sensitivity: dict[str, Any], currency: str = "", ax: Axes | None = None, top: int = 12
+    sensitivity: Sensitivity, currency: str = "", ax: Axes | None = None, top: int = 12
 ) -> Figure:
-    """The tornado of :func:`aiopex.analyses.sensitivity.tornado`: per field, a bar from the metric
-    at its P10 to the metric at its P90, around the base value; largest swing on top.
+    """The tornado of :func:`aiopex.sensitivity`: per field, a bar from the metric at its
+    P10 to the metric at its P90, around the base value; largest swing on top.
 
     Parameters
     ----------
-    sensitivity : dict
-        ``{"metric", "base", "fields": [{"field", "low", "high", "metric_at_low",
-        "metric_at_high", "swing"}]}``.
+    sensitivity : Sensitivity
+        What :func:`aiopex.sensitivity` returned.
     currency : str
         For a money metric's axis ("" for a count or a share).
     top : int
@@ -699,15 +699,15 @@ def tornado(
     --------
     >>> from pathlib import Path
     >>> import aiopex
-    >>> from aiopex.analyses.sensitivity import tornado as compute
     >>> path = Path(aiopex.__file__).parents[2] / "data" / "scenarios" / "claims_triage.yaml"
-    >>> t = compute(aiopex.load_scenario(path), break_even=False)
+    >>> t = aiopex.sensitivity(aiopex.load_scenario(path), break_even=False)
     >>> tornado(t, "USD").axes[0].get_title(loc="left")
     'What moves npv: each input at its P10 and P90'
     """
-    rows = [f for f in sensitivity["fields"] if f["swing"] is not None][:top]
+    fields = sensitivity.records()
+    rows = [f for f in fields if f["swing"] is not None][:top]
     fig, ax = _axes(ax, (FIGSIZE[0], max(2.5, 0.45 * len(rows) + 1.4)))
-    base = sensitivity["base"] or 0.0
+    base = sensitivity.base or 0.0
     y = np.arange(len(rows))[::-1]
     for yi, f in zip(y, rows, strict=True):
         lo, hi = f["metric_at_low"], f["metric_at_high"]
@@ -725,10 +725,10 @@ def tornado(
         Patch(color="#4C78A8", alpha=0.85, label="input at its P90"),
     ]
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
-    _style(ax, f"What moves {sensitivity['metric']}: each input at its P10 and P90")
+    _style(ax, f"What moves {sensitivity.metric}: each input at its P10 and P90")
     ax.grid(axis="x", alpha=0.3)
     ax.grid(axis="y", visible=False)
-    rest = len(sensitivity["fields"]) - len(rows)
+    rest = len(fields) - len(rows)
     if rest > 0:
         ax.set_xlabel(f"{rest} more input{'s' if rest != 1 else ''} with smaller swings")
     return fig

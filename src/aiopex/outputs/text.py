@@ -17,7 +17,7 @@ from aiopex.metrics import metric as metric_entry
 from aiopex.outputs.format import count, money, number, share
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aiopex.inputs.scenario import Scenario
+    from aiopex.analyses.sensitivity import Sensitivity
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.result import Result
@@ -367,10 +367,11 @@ def commitment_plan_text(plan: Any) -> str:
     return "\n".join(out)
 
 
-def tornado_text(result: dict[str, Any], scenario: Scenario) -> str:
+def tornado_text(sens: Sensitivity) -> str:
     """The tornado as a readable table: field, P10 and P90, the metric at each, swing."""
-    cur = scenario.currency
-    metric = result["metric"]
+    cur = sens.currency
+    metric = sens.metric
+    fields = sens.records()
     money = not metric.startswith(("irr", "mirr", "roi", "payback", "retrains")) and not (
         metric.endswith("_months") or metric == "requests_total"
     )
@@ -383,18 +384,18 @@ def tornado_text(result: dict[str, Any], scenario: Scenario) -> str:
     def val(x: float) -> str:  # 4 significant digits below 100, whole numbers above
         return number(float(x))
 
-    has_be = any("break_even" in f for f in result["fields"])
+    has_be = bool(fields) and sens.has_break_even
     out = [
-        f"{scenario.name}: what moves {metric} (each field at its P10 and P90, the others "
+        f"{sens.scenario}: what moves {metric} (each field at its P10 and P90, the others "
         "at their point values)",
-        f"  base ({metric} with every field at its point value): {fmt(result['base'])}"
+        f"  base ({metric} with every field at its point value): {fmt(sens.base)}"
         + (f" {cur}" if money else ""),
     ]
     head = f"  {'field':<44} {'P10':>11} {'P90':>11} {'at P10':>14} {'at P90':>14} {'swing':>14}"
     if has_be:
         head += f" {'NPV = 0 at':>12}"
     out.append(head)
-    for f in result["fields"]:
+    for f in fields:
         line = (
             f"  {f['field']:<44} {val(f['low']):>11} {val(f['high']):>11} "
             f"{fmt(f['metric_at_low']):>14} {fmt(f['metric_at_high']):>14} "
@@ -404,7 +405,7 @@ def tornado_text(result: dict[str, Any], scenario: Scenario) -> str:
             be = f.get("break_even")
             line += f" {'-' if be is None else val(be):>12}"
         out.append(line)
-    if not result["fields"]:
+    if not fields:
         out.append("  (no field has a range: nothing to vary)")
     if has_be:
         out.append(

@@ -48,12 +48,13 @@ always stored as text, never as a formula, even when it starts with ``=``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiopex.atomic import atomic_path
 from aiopex.outputs.excel.layout import FIRST_MONTH_COLUMN
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.sensitivity import Sensitivity
     from aiopex.result import Result
 
 __all__ = ["write_workbook", "SHEETS", "FIRST_MONTH_COLUMN"]
@@ -75,7 +76,7 @@ SHEETS: tuple[str, ...] = (
 
 
 def write_workbook(
-    result: Result, path: str | Path, sensitivity: dict[str, Any] | None = None
+    result: Result, path: str | Path, sensitivity: Sensitivity | None = None
 ) -> Path:
     """Write ``result`` as an Excel workbook with live formulas and their values.
 
@@ -86,9 +87,10 @@ def write_workbook(
     path : str or Path
         The ``.xlsx`` file to write; written under a temporary name and renamed
         into place, so an interrupted run leaves no half-written file.
-    sensitivity : dict, optional
-        The NPV tornado (:func:`aiopex.analyses.sensitivity.tornado`) for the ``Sensitivity``
-        sheet; computed here, with each input's NPV break-even value, when not given.
+    sensitivity : Sensitivity, optional
+        The NPV tornado (:func:`aiopex.sensitivity`, with break-even values) for the
+        ``Sensitivity`` sheet; without it, or without a field to vary, there is no such
+        sheet. The workbook runs no model itself.
 
     Returns
     -------
@@ -162,8 +164,6 @@ def write_workbook(
 
     src = read(result)
     grid = Grid(src.H)
-    if sensitivity is None:
-        sensitivity = tornado_sheet.compute(src)
     target = Path(path)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(

@@ -16,7 +16,7 @@ significant digits (money from 1 to 100 to the cent)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiopex.outputs.excel.formats import input_kind
 from aiopex.outputs.excel.inputs import InputRefs
@@ -24,17 +24,12 @@ from aiopex.outputs.excel.layout import Sheet
 from aiopex.outputs.excel.source import Source
 from aiopex.outputs.excel.stale import write_flag
 
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.sensitivity import Sensitivity
+
 NAME = "Sensitivity"
 #: Bars in the chart (the table lists every field).
 CHART_FIELDS = 12
-
-
-def compute(src: Source) -> dict[str, Any] | None:
-    """The NPV tornado of the result's scenario, with every input's NPV break-even value."""
-    from aiopex.analyses.sensitivity import tornado
-
-    t = tornado(src.scenario, "npv", break_even=True)
-    return t if t.get("fields") else None
 
 
 def value_style(path: str, values: list[float | None]) -> str:
@@ -70,12 +65,13 @@ def value_style(path: str, values: list[float | None]) -> str:
 
 
 def write(
-    wb: Any, fmt: Any, src: Source, tornado: dict[str, Any] | None, inputs: InputRefs
+    wb: Any, fmt: Any, src: Source, sens: Sensitivity | None, inputs: InputRefs
 ) -> None:
-    if not tornado or not tornado.get("fields"):
+    """The sheet, from :func:`aiopex.sensitivity`'s value; none without a field to vary."""
+    if sens is None or sens.fields.empty:
         return
     sh = Sheet(wb.add_worksheet(NAME), fmt)
-    metric = tornado.get("metric", "npv")
+    metric = sens.metric
     cur = src.currency
     sh.text(0, 0, f"Sensitivity: what moves {metric}, one input at a time", "text+title")
     sh.text(
@@ -91,16 +87,16 @@ def write(
         "text+note",
     )
     write_flag(wb, sh, 3, 3, inputs)
-    sh.value(2, 3, tornado.get("base"), "money_cur+bold")
+    sh.value(2, 3, sens.base, "money_cur+bold")
     head = 4
-    fields = list(tornado["fields"])
-    has_be = any("break_even" in f for f in fields)
+    fields = sens.records()
+    has_be = sens.has_break_even
     labels = ["input", "P10", "P90", f"{metric} at P10", f"{metric} at P90", "swing"]
     labels += ["low - base", "high - base"]
     if has_be:
         labels.append(f"break-even ({metric} = 0)")
     sh.header(head, labels, right_from=1)
-    base = tornado.get("base")
+    base = sens.base
     r = head
     for f in fields:
         r += 1
