@@ -10,6 +10,8 @@ The public API:
 - :func:`load_result` reads a saved result back.
 - :func:`commitments` prices commitment levels against a scenario's (or a
   portfolio's) Monte Carlo draws: a :class:`CommitmentPlan`.
+- :func:`portfolio` runs a portfolio file's members and sums their draws by month:
+  a :class:`PortfolioRun`; nothing is written.
 - :func:`sensitivity` returns what moves a metric (the tornado) as a
   :class:`Sensitivity` value; nothing is written.
 
@@ -23,6 +25,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.portfolio import PortfolioRun, portfolio
     from aiopex.analyses.sensitivity import Sensitivity, sensitivity
     from aiopex.engine import run
     from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
@@ -45,6 +48,8 @@ _HOMES = {
     "load_scenario": "aiopex.inputs.scenario",
     "run": "aiopex.engine",
     "sensitivity": "aiopex.analyses.sensitivity",
+    "portfolio": "aiopex.analyses.portfolio",
+    "PortfolioRun": "aiopex.analyses.portfolio",
     "Sensitivity": "aiopex.analyses.sensitivity",
     "__version__": "aiopex.version",
     "commitments": "aiopex.analyses.commitments",
@@ -54,6 +59,7 @@ __all__ = [
     "AiopexError",
     "CommitmentPlan",
     "DataError",
+    "PortfolioRun",
     "Problem",
     "Result",
     "Scenario",
@@ -64,6 +70,7 @@ __all__ = [
     "load_baseline",
     "load_result",
     "load_scenario",
+    "portfolio",
     "run",
     "sensitivity",
 ]

@@ -639,9 +639,8 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         check_draws_memory,
         check_scheduler,
         load_portfolio,
-        local_cluster,
         output_submitter,
-        run_portfolio_views,
+        portfolio,
     )
     from aiopex.batch.portfolio_run import check_outputs, write_outputs
     from aiopex.errors import AiopexError
@@ -656,11 +655,6 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     problems = check_draws_memory(pf, args.draws)
     if problems:
         raise AiopexError(problems)
-    seed = args.seed
-    if seed is None:
-        from aiopex.engine import fresh_seed
-
-        seed = fresh_seed()
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
@@ -670,16 +664,11 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
     from aiopex.batch.lock import lock_output
 
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(lock_output(Path(args.out)))  # one run at a time into --out
-        scheduler = args.scheduler
-        if scheduler == "dask":
-            scheduler = stack.enter_context(local_cluster(args.workers or os.cpu_count() or 1))
+    with lock_output(Path(args.out)):  # one run at a time into --out
         # one pass: the portfolio and, when it shares fields, its independent view
-        result, independent = run_portfolio_views(
-            pf, args.draws, seed, scheduler, args.workers, progress=progress
-        )
-        submit = output_submitter(scheduler, args.workers)  # the idle workers write too
+        run = portfolio(pf, args.draws, args.seed, args.scheduler, args.workers, progress)
+        result, independent = run.result, run.independent
+        submit = output_submitter(args.scheduler, args.workers)  # the idle workers write too
         written = write_outputs(
             result, independent, args.out, report=not args.no_report, submit=submit
         )

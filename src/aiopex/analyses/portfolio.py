@@ -46,9 +46,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, uncertain_fields
+from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, fresh_seed, uncertain_fields
 from aiopex.errors import AiopexError, Problem, ScenarioError
 from aiopex.inputs.portfolio_file import Portfolio, read_portfolio, shared_matches
+from aiopex.inputs.run_request import check_draws, check_seed
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import stable_hash, stream
 from aiopex.months import add as add_months
@@ -880,3 +881,73 @@ def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
             )
         )
     return problems
+
+
+@dataclass(frozen=True)
+class PortfolioRun:
+    """A portfolio as :func:`aiopex.portfolio` returns it: the runs ``aiopex portfolio``
+    writes, and the file they came from.
+
+    Attributes
+    ----------
+    spec : Portfolio
+        The portfolio file, read and checked.
+    result : PortfolioResult
+        Every member's draws summed by calendar month (``result.lines`` is the long
+        frame: one row per member, cost line and month with the point value and P10,
+        P50, P90).
+    independent : PortfolioResult or None
+        The same portfolio with ``shared`` emptied, when it shares fields: what the
+        sharing changes (computed in the same pass, :func:`run_portfolio_views`; its
+        ``lines`` table is empty).
+    """
+
+    spec: Portfolio
+    result: PortfolioResult
+    independent: PortfolioResult | None
+
+
+def portfolio(
+    file_or_spec: str | Path | Portfolio,
+    draws: int = 10_000,
+    seed: int | None = None,
+    scheduler: str = "processes",
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PortfolioRun:
+    """Run a portfolio: every member's draws summed by calendar month; nothing is written.
+
+    Parameters
+    ----------
+    file_or_spec : path or Portfolio
+        The portfolio file, or one read already (:func:`load_portfolio`).
+    draws, seed : int
+        Draws per member and the seed (a fresh one, drawn from the OS, when None).
+    scheduler : str
+        ``processes`` (a local process pool), ``dask`` (a ``LocalCluster`` started for
+        the run, shared by both runs) or a Dask scheduler's ``tcp://`` address.
+    workers : int, optional
+        Processes or Dask workers.
+
+    Raises
+    ------
+    AiopexError
+        Every problem with the arguments and the file at once, before any run.
+    """
+    problems = check_seed(seed) + check_draws(draws) + check_scheduler(scheduler, workers)
+    if problems:
+        raise AiopexError(problems)
+    pf = file_or_spec if isinstance(file_or_spec, Portfolio) else load_portfolio(file_or_spec)
+    problems = check_draws_memory(pf, draws)
+    if problems:
+        raise AiopexError(problems)
+    if seed is None:
+        seed = fresh_seed()
+    with contextlib.ExitStack() as stack:
+        if scheduler == "dask":  # a LocalCluster for the run
+            scheduler = stack.enter_context(local_cluster(workers or os.cpu_count() or 1))
+        # one pass: both views from the same member tasks (run_portfolio_views)
+        result, independent = run_portfolio_views(
+            pf, draws, seed, scheduler, workers, progress=progress
+        )
+    return PortfolioRun(pf, result, independent)
