@@ -485,7 +485,7 @@ def test_input_hashes_read_files_in_chunks(tmp_path: Path) -> None:
     import tracemalloc
     from types import SimpleNamespace
 
-    from aiopex.batch.review_run import input_hashes
+    from aiopex.analyses.review.gather import input_hashes
 
     big = tmp_path / "export.csv"
     with big.open("wb") as fh:

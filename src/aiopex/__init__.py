@@ -12,6 +12,8 @@ The public API:
   portfolio's) Monte Carlo draws: a :class:`CommitmentPlan`.
 - :func:`portfolio` runs a portfolio file's members and sums their draws by month:
   a :class:`PortfolioRun`; nothing is written.
+- :func:`review` reviews a baseline's actuals for a period: a :class:`Review`;
+  nothing is written.
 - :func:`sensitivity` returns what moves a metric (the tornado) as a
   :class:`Sensitivity` value; nothing is written.
 
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.analyses.portfolio import PortfolioRun, portfolio
+    from aiopex.analyses.review import Review, review
     from aiopex.analyses.sensitivity import Sensitivity, sensitivity
     from aiopex.engine import run
     from aiopex.errors import AiopexError, DataError, Problem, ScenarioError
@@ -49,6 +52,8 @@ _HOMES = {
     "run": "aiopex.engine",
     "sensitivity": "aiopex.analyses.sensitivity",
     "portfolio": "aiopex.analyses.portfolio",
+    "review": "aiopex.analyses.review",
+    "Review": "aiopex.analyses.review",
     "PortfolioRun": "aiopex.analyses.portfolio",
     "Sensitivity": "aiopex.analyses.sensitivity",
     "__version__": "aiopex.version",
@@ -62,6 +67,7 @@ __all__ = [
     "PortfolioRun",
     "Problem",
     "Result",
+    "Review",
     "Scenario",
     "ScenarioError",
     "Sensitivity",
@@ -71,6 +77,7 @@ __all__ = [
     "load_result",
     "load_scenario",
     "portfolio",
+    "review",
     "run",
     "sensitivity",
 ]

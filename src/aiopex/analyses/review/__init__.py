@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs, check_inputs
 from aiopex.analyses.review.compute import compute_review, needs_attention, public_json
+from aiopex.analyses.review.gather import ReviewJob, gather, parse_materiality
 from aiopex.analyses.review.period import parse_period
 from aiopex.analyses.review.reforecast import (
     HISTORY_MONTHS,
@@ -18,6 +19,7 @@ from aiopex.analyses.review.reforecast import (
     reforecast,
     reforecast_result,
 )
+from aiopex.analyses.review.value import Review, review, review_of
 
 __all__ = [
     "HISTORY_MONTHS",
@@ -32,4 +34,10 @@ __all__ = [
     "public_json",
     "reforecast",
     "reforecast_result",
+    "Review",
+    "ReviewJob",
+    "gather",
+    "parse_materiality",
+    "review",
+    "review_of",
 ]

@@ -64,9 +64,7 @@ def value_style(path: str, values: list[float | None]) -> str:
     return f"fixed{decimals}"
 
 
-def write(
-    wb: Any, fmt: Any, src: Source, sens: Sensitivity | None, inputs: InputRefs
-) -> None:
+def write(wb: Any, fmt: Any, src: Source, sens: Sensitivity | None, inputs: InputRefs) -> None:
     """The sheet, from :func:`aiopex.sensitivity`'s value; none without a field to vary."""
     if sens is None or sens.fields.empty:
         return
