@@ -54,7 +54,18 @@ def _entries(name: str) -> list[tuple[str, str]]:
 
 
 def block() -> str:
-    names = ["cli", "batch", "outputs", "analyses", "engine", "result", "model", "inputs", "core"]
+    names = [
+        "cli",
+        "batch",
+        "notebook",
+        "outputs",
+        "analyses",
+        "engine",
+        "result",
+        "model",
+        "inputs",
+        "core",
+    ]
     lines = [BEGIN, "", "```"]
     for label, layer in zip(names, _layers(), strict=True):
         lines.append(f"{label}")

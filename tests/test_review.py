@@ -180,7 +180,7 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
     data = json.loads((tmp_path / "review.json").read_text())
     assert data["lines"][0]["line"] == "llm_input_tokens"
     html = (tmp_path / "review.html").read_text()
-    assert "rr.load" not in html and "The variance bridge" in html  # no code
+    assert "nb.load_review" not in html and "The variance bridge" in html  # no code
     cached = load_values(tmp_path / "review.xlsx")  # the values written with the formulas
     recalc = recalculated_values(tmp_path / "review.xlsx", tmp_path / "recalc")
     for wb in (cached, recalc):

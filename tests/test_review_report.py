@@ -13,6 +13,7 @@ from test_review import Q1, actuals, baseline, q1_actuals, usage
 
 from aiopex.analyses.review import Inputs, compute_review, public_json
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.notebook import load_review
 from aiopex.outputs import review_report as rr
 
 
@@ -63,7 +64,7 @@ def test_monthly_actuals_are_what_was_reported(written) -> None:
     from openpyxl import load_workbook
 
     rv, pub, folder = written
-    monthly, totals = rr.load(folder / "review.json")[1:]
+    monthly, totals = load_review(folder / "review.json")[1:]
     t = totals.set_index("month").loc[Q1]
     assert t["actual"].sum() == pytest.approx(pub["total"]["actual"])
     vs = [r for r in pub["lines"] if r["status"] == "no_actuals"]

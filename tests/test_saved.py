@@ -181,13 +181,13 @@ def test_comparison_reads_one_path_given_as_text_and_refuses_nothing_to_compare(
 ) -> None:
     """``papermill -p saved DIR`` passes a string: it is one path, not its characters;
     with nothing readable the comparison says so instead of failing in a chart."""
-    from aiopex.outputs import html as report
+    from aiopex import notebook as nb
 
     aiopex.run(aiopex.load_scenario(CLAIMS)).save(tmp_path / "saved")
-    results, refused = report.load_results(str(tmp_path / "saved"))
+    results, refused = nb.load_results(str(tmp_path / "saved"))
     assert [r.scenario.name for r in results] == ["claims_triage"] and not refused
     with pytest.raises(DataError, match="nothing to compare"):
-        report.load_results([tmp_path / "nowhere"])
+        nb.load_results([tmp_path / "nowhere"])
 
 
 def test_cli_forecast_save_and_keep_draws(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ COMPARISON = "comparison"
 SUMMARY_FILE = "summary.json"
 INDEX_FILE = "index.html"
 #: The folder a budget report saves its result in (``aiopex.load_result`` reads it); the
-#: comparison reads these (``outputs.html.load_results`` looks for this name too).
+#: comparison reads these (``aiopex.notebook.load_results`` looks for this name too).
 RESULT_FOLDER = "result"
 #: The files a report writes in its folder, by suffix, besides ``summary.json``.
 REPORT_SUFFIXES = (".ipynb", ".html", ".xlsx")

@@ -321,3 +321,23 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+def locate(path: str | os.PathLike[str]) -> Path:
+    """Find a path given as a notebook parameter.
+
+    An absolute path, or one that exists relative to the working directory, is
+    returned as it is. Otherwise a relative path is looked up from each parent of
+    the working directory in turn, so the notebooks' defaults
+    (``data/scenarios/...``) work whether the kernel runs at the project root or in
+    ``notebooks/``. Failing that, the path is returned unchanged (and whoever opens
+    it reports it missing).
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p
+    first = p.parts[0] if p.parts else ""
+    for parent in Path.cwd().resolve().parents:
+        if first and (parent / first).exists():
+            return parent / p
+    return p

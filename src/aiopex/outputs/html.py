@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiopex.atomic import write_text
+from aiopex.inputs.files import locate
 from aiopex.inputs.uncertain import is_constant, point
 from aiopex.months import run_rate_months
 from aiopex.names import CATEGORIES, COMMITMENT_METRICS, METRICS
@@ -45,14 +46,11 @@ __all__ = [
     "fiscal_year_table",
     "headline",
     "headline_values",
-    "locate",
     "metrics_table",
     "money",
     "note",
-    "output_folder",
     "pilot_table",
     "readiness_table",
-    "run_scenarios",
     "skipped",
     "summary",
     "unbudgeted_table",
@@ -736,96 +734,9 @@ def metrics_table(result: Result) -> Styler:
 # -- several scenarios --------------------------------------------------------------------
 
 
-def run_scenarios(
-    paths: Sequence[str | os.PathLike[str]],
-    overrides: dict[str, Any] | None = None,
-    draws: int = 1,
-    seed: int | None = None,
-) -> tuple[list[Result], list[tuple[str, str]]]:
-    """Load and run every scenario; collect those that fail on their input.
-
-    A scenario whose file (or data) is refused does not stop the comparison of
-    the others: it is returned in the second list, as ``(path, problems)``, for
-    :func:`skipped` to show. Any other error propagates.
-
-    Returns
-    -------
-    results : list of Result
-        In the order of ``paths``, without the refused ones.
-    refused : list of (str, str)
-        The path and the problems of each refused scenario.
-    """
-    from aiopex.engine import run
-    from aiopex.errors import AiopexError
-    from aiopex.inputs.scenario import load_scenario
-
-    results: list[Result] = []
-    refused: list[tuple[str, str]] = []
-    for p in paths:
-        try:
-            results.append(run(load_scenario(locate(p), overrides), draws=draws, seed=seed))
-        except AiopexError as e:
-            refused.append((str(p), str(e)))
-    return results, refused
-
-
-#: Where ``aiopex run`` saves each scenario's result: ``OUT/<scenario>/result/``.
-BATCH_RESULT = "result"
-
-
-def load_results(
-    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
-) -> tuple[list[Result], list[tuple[str, str]]]:
-    """Read saved results for a comparison; collect those that cannot be read.
-
-    Each path is a saved result (``aiopex forecast FILE --save DIR``, a folder with
-    ``manifest.json``) or a batch folder (``aiopex run --out DIR``), which stands for
-    the saved result of each of its reports (``DIR/<scenario>/result``), in name order.
-    One path may be given alone (``papermill -p saved reports/demo`` passes a string).
-    Nothing is computed: the numbers are those the results were saved with.
-
-    Returns
-    -------
-    results : list of Result
-        In the order of ``paths``.
-    refused : list of (str, str)
-        Each path that holds no readable saved result, and why, for :func:`skipped`.
-
-    Raises
-    ------
-    DataError
-        When not one result could be read: nothing to compare (every path and why).
-    """
-    from aiopex.errors import AiopexError, DataError, Problem
-    from aiopex.result import load_result
-
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    results: list[Result] = []
-    refused: list[tuple[str, str]] = []
-    for p in paths:
-        folder = locate(p)
-        if (folder / "manifest.json").is_file() or not folder.is_dir():
-            found = [folder]
-        else:
-            found = sorted(m.parent for m in folder.glob(f"*/{BATCH_RESULT}/manifest.json"))
-            if not found:
-                refused.append((str(p), "no saved result here, nor in its report folders"))
-        for f in found:
-            try:
-                results.append(load_result(f))
-            except AiopexError as e:
-                refused.append((str(f), str(e)))
-            except (OSError, ValueError, KeyError) as e:  # a damaged saved result
-                refused.append((str(f), f"cannot read the saved result: {type(e).__name__}: {e}"))
-    if not results:
-        why = [Problem(p, "", f"nothing to compare: {w}") for p, w in refused]
-        raise DataError(why or [Problem("saved", "", "nothing to compare: no path given")])
-    return results, refused
-
-
 def skipped(refused: Sequence[tuple[str, str]]) -> HTML | None:
-    """The scenarios :func:`load_results` or :func:`run_scenarios` left out, with why.
+    """The scenarios :func:`aiopex.notebook.load_results` or
+    :func:`aiopex.notebook.run_scenarios` left out, with why.
 
     ``None`` when none.
     """
@@ -1032,33 +943,6 @@ def category_table(results: Sequence[Result]) -> Styler:
 
 
 # -- files --------------------------------------------------------------------------------
-
-
-def locate(path: str | os.PathLike[str]) -> Path:
-    """Find a path given as a notebook parameter.
-
-    An absolute path, or one that exists relative to the working directory, is
-    returned as it is. Otherwise a relative path is looked up from each parent of
-    the working directory in turn, so the notebooks' defaults
-    (``data/scenarios/...``) work whether the kernel runs at the project root or in
-    ``notebooks/``. Failing that, the path is returned unchanged (and whoever opens
-    it reports it missing).
-    """
-    p = Path(path).expanduser()
-    if p.is_absolute() or p.exists():
-        return p
-    first = p.parts[0] if p.parts else ""
-    for parent in Path.cwd().resolve().parents:
-        if first and (parent / first).exists():
-            return parent / p
-    return p
-
-
-def output_folder(path: str | os.PathLike[str]) -> Path:
-    """The output folder a notebook parameter names (see :func:`locate`), created."""
-    folder = locate(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def summary(result: Result, status: str = "ok") -> dict[str, Any]:

@@ -7,8 +7,6 @@ wrote; :func:`render_review` runs it with Papermill and writes its HTML without 
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,15 +26,6 @@ NOTEBOOK = "quarterly_review.ipynb"
 MONTHLY_CSV = "review_monthly.csv"
 #: Per month, the total over the lines, with percentiles of per-draw totals.
 MONTHLY_TOTAL_CSV = "review_monthly_total.csv"
-
-
-def load(review_json: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """``review.json``, the monthly detail per line and the monthly totals beside it."""
-    p = Path(review_json)
-    review = json.loads(p.read_text(encoding="utf-8"))
-    monthly = pd.read_csv(p.parent / MONTHLY_CSV)
-    totals = pd.read_csv(p.parent / MONTHLY_TOTAL_CSV)
-    return review, monthly, totals
 
 
 def whole(value: float | None) -> str:
