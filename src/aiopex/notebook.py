@@ -141,4 +141,4 @@ def load_review(
 
 def load_portfolio(path: str | os.PathLike[str]) -> PortfolioResult:
     """A portfolio result saved by ``aiopex portfolio`` (``OUT/result``)."""
-    return load_portfolio_result(path)
+    return load_portfolio_result(Path(path))

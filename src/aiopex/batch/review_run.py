@@ -129,9 +129,9 @@ def run_review(
         raise DataError(problems)
     done = []  # every review computed, and every next baseline checked, before writing
     for job in jobs:
-        rv = review_of(job, period, save_next)
-        problems.extend(rv.problems)
-        done.append((job.baseline, job.arrays, job.months, rv.data, rv.next_baseline))
+        value = review_of(job, period, save_next)
+        problems.extend(value.problems)
+        done.append((job.baseline, job.arrays, job.months, value.data, value.next_baseline))
     if problems:
         raise DataError(problems)
     reviews = []
