@@ -9,88 +9,179 @@ writes the files.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
 from aiopex.analyses.review.reforecast import (
     reforecast,
     request_draws,
 )
+from aiopex.inputs.actuals import Actuals
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.model.percentiles import band_bounds
 from aiopex.months import fiscal_year, fiscal_year_months
 from aiopex.names import CATEGORIES
 
 
-def compute_review(
-    b: BaselineArrays, months: list[str], inp: Inputs, period: str = ""
-) -> dict[str, Any]:
-    """Every number of the review (docs/review.md), as plain data.
-
-    Returns the ``review.json`` object (without ``baseline``) plus ``_monthly``
-    (per line and month: baseline, actual, the fan and the re-forecast) and
-    ``_monthly_total`` (the same for the total, with percentiles of per-draw totals)
-    for the notebook and workbook.
-    """
-    idx = [b.months.index(m) for m in months]
-    a = inp.actuals
-    la = a.lines[a.lines["month"].isin(months)]
-    # Qa of the period: missing when a month of the line has an amount but no quantity (not given,
-    # or FOCUS rows in mixed units), so that the split is not made on part of the months:
-    # docs/review.md#4-read-the-variance puts all of the variance in ``unexplained`` then
-    by_line = la.groupby("line").agg(
-        amount=("amount", "sum"),
-        quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
-    )
-    usage = inp.usage
-    Ra = Rb = None
+def _usage_json(
+    b: BaselineArrays,
+    usage: pd.DataFrame | None,
+    months: list[str],
+    idx: list[int],
+    Ra: float | None,
+    Rb: float | None,
+) -> dict[str, Any] | None:
+    """Requests against the baseline (with their band), active users and accuracy."""
+    usage_json: dict[str, Any] | None = None
     if usage is not None:
-        Ra = float(usage.loc[months, "requests"].sum())
-        Rb = float(b.requests[idx].sum())
-    items = []
-    for i, name in enumerate(b.names):
-        B = float(b.amount[i, idx].sum())
-        has = name in by_line.index
-        if B == 0 and not has:
-            continue
-        qa = float(by_line.loc[name, "quantity"]) if has else None
-        items.append(
-            V.LineInput(
-                line=name,
-                category=b.categories[i],
-                driver=b.drivers[i],
-                B=B,
-                Qb=float(b.quantity[i, idx].sum()),
-                A=float(by_line.loc[name, "amount"]) if has else None,
-                Qa=None if qa is None or math.isnan(qa) else qa,
-                draws=b.draws_amount[:, i, idx].sum(axis=1),
-            )
-        )
-    rows = V.line_rows(items, Rb, Ra, inp.materiality)
-    line_index = {n: i for i, n in enumerate(b.names)}
-    cats = []
-    for c in CATEGORIES:
-        members = [r for r in rows if r["category"] == c]
-        if not members:
-            continue
-        ii = [line_index[r["line"]] for r in members]
-        d = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
-        cats.append({"category": c, **V.aggregate(members, d, inp.materiality)})
-    ii = [line_index[r["line"]] for r in rows]
-    total_draws = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
-    total = V.aggregate(rows, total_draws, inp.materiality)
+        assert Ra is not None and Rb is not None
+        usage_json = {"baseline": Rb, "actual": Ra, "variance": Ra - Rb}
+        req_draws, source = request_draws(b, idx)
+        if req_draws is not None:
+            pct, band, lo, hi = V.percentile_and_band(req_draws, Ra)
+            usage_json.update(percentile=pct, band=band, p10=lo, p90=hi)
+        else:
+            usage_json.update(percentile=None, band=None, p10=None, p90=None)
+        usage_json["band_from"] = source
+        if "active_users" in usage and usage.loc[months, "active_users"].notna().all():
+            ua = float(usage.loc[months, "active_users"].sum())
+            ub = float(b.active_users[idx].sum())
+            usage_json["active_users"] = {"baseline": ub, "actual": ua, "variance": ua - ub}
+        if "accuracy" in usage:
+            acc = []
+            below = []
+            for m, k in zip(months, idx, strict=True):
+                x = float(usage.at[m, "accuracy"])  # type: ignore[arg-type]
+                if math.isnan(x):
+                    continue
+                acc.append({"month": m, "actual": float(x), "forecast": float(b.accuracy[k])})
+                if b.acceptable is not None and x < b.acceptable:
+                    below.append(m)
+            usage_json["accuracy"] = {
+                "acceptable": b.acceptable,
+                "months": acc,
+                "below_acceptable": below,
+            }
 
-    # price factors for --reprice: pa / pb where both exist
-    price_factor = {}
-    for it in items:
-        if it.A is not None and it.Qa and it.Qb and it.B and it.A:
-            price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
-    rf = reforecast(b, months, inp, price_factor)
+    return usage_json
+
+
+def _unmapped(a: Actuals, months: list[str]) -> dict[str, Any]:
+    """Spend on no line in the period, by service (largest first)."""
+    um = a.unmapped[a.unmapped["month"].isin(months)]
+    by_service = um.groupby("service")[["amount", "rows"]].sum()
+    unmapped = {
+        "amount": float(um["amount"].sum()),
+        "rows": int(um["rows"].sum()),
+        "by_service": {
+            str(s): {"amount": float(r["amount"]), "rows": int(r["rows"])}
+            for s, r in by_service.sort_values("amount", ascending=False).iterrows()
+        },
+    }
+    return unmapped
+
+
+def _monthly_detail(
+    b: BaselineArrays,
+    months: list[str],
+    fy_months: list[str],
+    rf: dict[str, Any],
+    act: pd.Series,
+    known_month: Callable[[str, int | None], tuple[float, float]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per line and month, and per month in total: baseline, actual, the band (P10, P50,
+    P90 of the baseline's draws) and the re-forecast with its P10 and P90, for the
+    notebook and the workbook."""
+    t_end = rf["t_end"]
+    monthly = []
+    for i, name in enumerate(b.names):
+        for k, m in enumerate(b.months):
+            if m not in fy_months and m not in months:
+                continue
+            d = b.draws_amount[:, i, k]
+            rd = rf["draws"][:, i, k]
+            monthly.append(
+                {
+                    "line": name,
+                    "category": b.categories[i],
+                    "month": m,
+                    "baseline": float(b.amount[i, k]),
+                    "actual": float(act.loc[(name, m)]) if (name, m) in act.index else None,
+                    "p10": float(np.percentile(d, 10)),
+                    "p50": float(np.percentile(d, 50)),
+                    "p90": float(np.percentile(d, 90)),
+                    "reforecast": float(rf["amount"][i, k]),
+                    "reforecast_p10": float(np.percentile(rd, 10)),
+                    "reforecast_p90": float(np.percentile(rd, 90)),
+                    "after_period": k > t_end,
+                }
+            )
+    # the total per month, with percentiles of per-draw totals (never sums of percentiles).
+    # Up to the period's end, ``actual`` is what the lines with actuals in the period
+    # reported (0 in a month without one, as in the period's total and the outlook) and
+    # ``baseline_no_actuals`` the baseline of the lines without actuals in the period,
+    # which the outlook adds back (a line nobody billed is not free); after it, ``actual``
+    # is whatever was reported.
+    monthly_total = []
+    reported = set(act.index.get_level_values(1))
+    for k, m in enumerate(b.months):
+        if m not in fy_months and m not in months:
+            continue
+        d = b.draws_amount[:, :, k].sum(axis=1)
+        rd = rf["draws"][:, :, k].sum(axis=1)
+        if m <= months[-1]:
+            billed_m, unbilled_m = known_month(m, k)
+            actual_m: float | None = billed_m
+            gap_m: float | None = unbilled_m
+        else:
+            actual_m = (
+                float(sum(float(act.loc[(n, m)]) for n in b.names if (n, m) in act.index))
+                if m in reported
+                else None
+            )
+            gap_m = None
+        monthly_total.append(
+            {
+                "month": m,
+                "baseline": float(b.amount[:, k].sum()),
+                "actual": actual_m,
+                "baseline_no_actuals": gap_m,
+                "p10": float(np.percentile(d, 10)),
+                "p50": float(np.percentile(d, 50)),
+                "p90": float(np.percentile(d, 90)),
+                "reforecast": float(rf["amount"][:, k].sum()),
+                "reforecast_p10": float(np.percentile(rd, 10)),
+                "reforecast_p90": float(np.percentile(rd, 90)),
+                "after_period": k > t_end,
+            }
+        )
+    return monthly, monthly_total
+
+
+def _outlook(
+    b: BaselineArrays,
+    months: list[str],
+    inp: Inputs,
+    rf: dict[str, Any],
+    by_line: pd.DataFrame,
+) -> tuple[
+    list[str],
+    pd.Series,
+    Callable[[str, int | None], tuple[float, float]],
+    list[dict[str, Any]],
+    list[dict[str, Any]],
+    dict[str, Any],
+]:
+    """The fiscal year's outlook: its months, the actuals per line and month, the known
+    months' amounts, the months missing from lines with actuals, the outlook per month
+    and ``review.json``'s ``reforecast``."""
+    a = inp.actuals
     fy = fiscal_year(months[-1], b.fiscal_year_start)
     fy_months = fiscal_year_months(fy, b.fiscal_year_start)
-    t_end = rf["t_end"]
     fixed = 0.0
     later_idx = []
     base_fy = 0.0
@@ -165,118 +256,87 @@ def compute_review(
         "_repriced": bool(inp.reprice),
     }
 
-    # usage and accuracy
-    usage_json: dict[str, Any] | None = None
+    return fy_months, act, known_month, missing_actuals, outlook_monthly, reforecast_json
+
+
+def compute_review(
+    b: BaselineArrays, months: list[str], inp: Inputs, period: str = ""
+) -> dict[str, Any]:
+    """Every number of the review (docs/review.md), as plain data.
+
+    Returns the ``review.json`` object (without ``baseline``) plus ``_monthly``
+    (per line and month: baseline, actual, the fan and the re-forecast) and
+    ``_monthly_total`` (the same for the total, with percentiles of per-draw totals)
+    for the notebook and workbook.
+    """
+    idx = [b.months.index(m) for m in months]
+    a = inp.actuals
+    la = a.lines[a.lines["month"].isin(months)]
+    # Qa of the period: missing when a month of the line has an amount but no quantity (not given,
+    # or FOCUS rows in mixed units), so that the split is not made on part of the months:
+    # docs/review.md#4-read-the-variance puts all of the variance in ``unexplained`` then
+    by_line = la.groupby("line").agg(
+        amount=("amount", "sum"),
+        quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
+    )
+    usage = inp.usage
+    Ra = Rb = None
     if usage is not None:
-        assert Ra is not None and Rb is not None
-        usage_json = {"baseline": Rb, "actual": Ra, "variance": Ra - Rb}
-        req_draws, source = request_draws(b, idx)
-        if req_draws is not None:
-            pct, band, lo, hi = V.percentile_and_band(req_draws, Ra)
-            usage_json.update(percentile=pct, band=band, p10=lo, p90=hi)
-        else:
-            usage_json.update(percentile=None, band=None, p10=None, p90=None)
-        usage_json["band_from"] = source
-        if "active_users" in usage and usage.loc[months, "active_users"].notna().all():
-            ua = float(usage.loc[months, "active_users"].sum())
-            ub = float(b.active_users[idx].sum())
-            usage_json["active_users"] = {"baseline": ub, "actual": ua, "variance": ua - ub}
-        if "accuracy" in usage:
-            acc = []
-            below = []
-            for m, k in zip(months, idx, strict=True):
-                x = float(usage.at[m, "accuracy"])  # type: ignore[arg-type]
-                if math.isnan(x):
-                    continue
-                acc.append({"month": m, "actual": float(x), "forecast": float(b.accuracy[k])})
-                if b.acceptable is not None and x < b.acceptable:
-                    below.append(m)
-            usage_json["accuracy"] = {
-                "acceptable": b.acceptable,
-                "months": acc,
-                "below_acceptable": below,
-            }
+        Ra = float(usage.loc[months, "requests"].sum())
+        Rb = float(b.requests[idx].sum())
+    items = []
+    for i, name in enumerate(b.names):
+        B = float(b.amount[i, idx].sum())
+        has = name in by_line.index
+        if B == 0 and not has:
+            continue
+        qa = float(by_line.loc[name, "quantity"]) if has else None
+        items.append(
+            V.LineInput(
+                line=name,
+                category=b.categories[i],
+                driver=b.drivers[i],
+                B=B,
+                Qb=float(b.quantity[i, idx].sum()),
+                A=float(by_line.loc[name, "amount"]) if has else None,
+                Qa=None if qa is None or math.isnan(qa) else qa,
+                draws=b.draws_amount[:, i, idx].sum(axis=1),
+            )
+        )
+    rows = V.line_rows(items, Rb, Ra, inp.materiality)
+    line_index = {n: i for i, n in enumerate(b.names)}
+    cats = []
+    for c in CATEGORIES:
+        members = [r for r in rows if r["category"] == c]
+        if not members:
+            continue
+        ii = [line_index[r["line"]] for r in members]
+        d = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
+        cats.append({"category": c, **V.aggregate(members, d, inp.materiality)})
+    ii = [line_index[r["line"]] for r in rows]
+    total_draws = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
+    total = V.aggregate(rows, total_draws, inp.materiality)
+
+    # price factors for --reprice: pa / pb where both exist
+    price_factor = {}
+    for it in items:
+        if it.A is not None and it.Qa and it.Qb and it.B and it.A:
+            price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
+    rf = reforecast(b, months, inp, price_factor)
+    fy_months, act, known_month, missing_actuals, outlook_monthly, reforecast_json = _outlook(
+        b, months, inp, rf, by_line
+    )
+    usage_json = _usage_json(b, usage, months, idx, Ra, Rb)
 
     # data quality: everything not on a line, for the period
-    um = a.unmapped[a.unmapped["month"].isin(months)]
-    by_service = um.groupby("service")[["amount", "rows"]].sum()
-    unmapped = {
-        "amount": float(um["amount"].sum()),
-        "rows": int(um["rows"].sum()),
-        "by_service": {
-            str(s): {"amount": float(r["amount"]), "rows": int(r["rows"])}
-            for s, r in by_service.sort_values("amount", ascending=False).iterrows()
-        },
-    }
+    unmapped = _unmapped(a, months)
     from aiopex.model.billing import billing_sections
 
     billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
     charges, corrections = billing["charges"], billing["corrections"]
     investigate = [r["line"] for r in rows if r["investigate"]]
 
-    # monthly detail for the notebook and workbook
-    monthly = []
-    for i, name in enumerate(b.names):
-        for k, m in enumerate(b.months):
-            if m not in fy_months and m not in months:
-                continue
-            d = b.draws_amount[:, i, k]
-            rd = rf["draws"][:, i, k]
-            monthly.append(
-                {
-                    "line": name,
-                    "category": b.categories[i],
-                    "month": m,
-                    "baseline": float(b.amount[i, k]),
-                    "actual": float(act.loc[(name, m)]) if (name, m) in act.index else None,
-                    "p10": float(np.percentile(d, 10)),
-                    "p50": float(np.percentile(d, 50)),
-                    "p90": float(np.percentile(d, 90)),
-                    "reforecast": float(rf["amount"][i, k]),
-                    "reforecast_p10": float(np.percentile(rd, 10)),
-                    "reforecast_p90": float(np.percentile(rd, 90)),
-                    "after_period": k > t_end,
-                }
-            )
-    # the total per month, with percentiles of per-draw totals (never sums of percentiles).
-    # Up to the period's end, ``actual`` is what the lines with actuals in the period
-    # reported (0 in a month without one, as in the period's total and the outlook) and
-    # ``baseline_no_actuals`` the baseline of the lines without actuals in the period,
-    # which the outlook adds back (a line nobody billed is not free); after it, ``actual``
-    # is whatever was reported.
-    monthly_total = []
-    reported = set(act.index.get_level_values(1))
-    for k, m in enumerate(b.months):
-        if m not in fy_months and m not in months:
-            continue
-        d = b.draws_amount[:, :, k].sum(axis=1)
-        rd = rf["draws"][:, :, k].sum(axis=1)
-        if m <= months[-1]:
-            billed_m, unbilled_m = known_month(m, k)
-            actual_m: float | None = billed_m
-            gap_m: float | None = unbilled_m
-        else:
-            actual_m = (
-                float(sum(float(act.loc[(n, m)]) for n in b.names if (n, m) in act.index))
-                if m in reported
-                else None
-            )
-            gap_m = None
-        monthly_total.append(
-            {
-                "month": m,
-                "baseline": float(b.amount[:, k].sum()),
-                "actual": actual_m,
-                "baseline_no_actuals": gap_m,
-                "p10": float(np.percentile(d, 10)),
-                "p50": float(np.percentile(d, 50)),
-                "p90": float(np.percentile(d, 90)),
-                "reforecast": float(rf["amount"][:, k].sum()),
-                "reforecast_p10": float(np.percentile(rd, 10)),
-                "reforecast_p90": float(np.percentile(rd, 90)),
-                "after_period": k > t_end,
-            }
-        )
+    monthly, monthly_total = _monthly_detail(b, months, fy_months, rf, act, known_month)
     return {
         "period": period,
         "months": months,
