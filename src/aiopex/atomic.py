@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -288,8 +289,6 @@ def atomic_dir(path: str | os.PathLike[str], owner: Owner) -> Iterator[Path]:
     >>> (d / "saved" / "a.txt").read_text()
     'hello'
     """
-    import shutil
-
     target = Path(os.path.abspath(path))
     problems = check_target(target, folder=True, owner=owner)
     if problems:

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -660,8 +661,6 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             print(f"\r{done}/{total} members", end="" if done < total else "\n", file=sys.stderr)
 
-    from pathlib import Path
-
     from aiopex.batch.lock import lock_output
 
     with lock_output(Path(args.out)):  # one run at a time into --out
@@ -779,8 +778,6 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from aiopex.analyses.review import public_json
     from aiopex.atomic import check_not_inputs, check_target
     from aiopex.batch.lock import lock_output

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 import numpy as np
 from annotated_types import GroupedMetadata
@@ -87,8 +87,6 @@ def _field_bounds(cls: type[BaseModel]) -> tuple[tuple[str, Bounds | None], ...]
 
 def _bounds(metadata: list[Any], annotation: Any) -> Bounds | None:
     """The :class:`Bounds` of a *(u)* field, also when the field is optional."""
-    from typing import get_args
-
     for item in metadata:
         for b in item if isinstance(item, GroupedMetadata) else (item,):
             if isinstance(b, Bounds):

@@ -32,24 +32,30 @@ first and its percentiles taken after.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import hashlib
 import json
+import logging
 import math
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aiopex.atomic import atomic_dir
 from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, fresh_seed, uncertain_fields
 from aiopex.errors import AiopexError, Problem, ScenarioError
 from aiopex.inputs.portfolio_file import Portfolio, read_portfolio, shared_matches
-from aiopex.inputs.run_request import check_draws, check_seed
+from aiopex.inputs.run_request import MEMORY_BUDGET_BYTES, check_draws, check_seed
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import stable_hash, stream
 from aiopex.months import add as add_months
@@ -219,8 +225,6 @@ def _worker_environ() -> Iterator[None]:
 def _process_pool(workers: int) -> Any:
     """The process pool of ``workers`` processes, started (with :data:`WORKER_ENV`) on
     first use and reused after."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     pool = _pools.get(workers)
     if pool is None:
@@ -279,8 +283,6 @@ def local_cluster(workers: int) -> Iterator[str]:
     returned to the system and faulted in again on every chunk, and members ran about
     1.5x slower).
     """
-    import logging
-
     import dask
     from distributed import LocalCluster
 
@@ -373,7 +375,6 @@ def check_address(address: str, timeout: float = CONNECT_TIMEOUT) -> list[Proble
     then whether a Dask scheduler answers there within ``timeout`` seconds (connect,
     handshake and an ``identity`` request, each bounded: a server that is not Dask, or that
     never answers, is refused instead of waited on)."""
-    import asyncio
 
     def bad(message: str) -> list[Problem]:
         return [Problem("<command line>", "--scheduler", message)]
@@ -589,8 +590,6 @@ class PortfolioResult:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from aiopex.atomic import atomic_dir
-
         with atomic_dir(path, owner=is_saved_portfolio) as tmp:
             doc = self.to_json()
             doc["format"] = "aiopex.portfolio"
@@ -660,8 +659,6 @@ def load_result(path: str | Path) -> PortfolioResult:
 
 def _now() -> str:
     """The time a result is made, UTC, ``YYYY-MM-DDTHH:MM:SSZ`` (its forecast vintage)."""
-    import datetime as dt
-
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -864,8 +861,6 @@ def check_draws_memory(pf: Portfolio, draws: int) -> list[Problem]:
     portfolio's cost and net ``(draws, timeline months)`` and one total per member and
     draw.
     """
-    from aiopex.inputs.run_request import MEMORY_BUDGET_BYTES, check_draws
-
     problems: list[Problem] = []
     for s in pf.members:
         problems += check_draws(draws, s)

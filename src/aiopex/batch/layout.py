@@ -22,7 +22,9 @@ import stat
 from importlib.resources import files
 from pathlib import Path
 
+from aiopex.atomic import check_target
 from aiopex.errors import Problem
+from aiopex.result.saved import is_saved_result
 
 BUDGET_NOTEBOOK = "budget_scenario.ipynb"
 COMPARISON_NOTEBOOK = "scenario_comparison.ipynb"
@@ -70,9 +72,6 @@ def check_report_paths(out: Path, names: list[str]) -> list[Problem]:
     device); a report name must fit the file system's name limit with room for
     the temporary names outputs are written under.
     """
-    from aiopex.atomic import check_target
-    from aiopex.result.saved import is_saved_result
-
     problems: list[Problem] = []
     if out.exists() and not out.is_dir():
         return [Problem(str(out), "", "the output folder is not a folder")]

@@ -21,6 +21,7 @@ from aiopex.errors import DataError, Problem
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.review_excel import write_review_workbook
 from aiopex.outputs.review_report import MONTHLY_CSV, MONTHLY_TOTAL_CSV, NOTEBOOK, write_monthly
+from aiopex.result.baselines import save_baseline
 
 
 def render_review(review: dict[str, Any], folder: Path) -> Path:
@@ -144,8 +145,6 @@ def run_review(
             rv["next_baseline"] = str(existing.path)
             rv["_next_baseline_saved"] = "already saved (the same re-forecast)"
         elif nxt is not None:
-            from aiopex.result.baselines import save_baseline
-
             dest = bl.path.parent.parent
             p = save_baseline(nxt, months[-1], dest, {"reforecast_of": str(bl.path)})
             rv["next_baseline"] = str(p)

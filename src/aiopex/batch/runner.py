@@ -41,6 +41,7 @@ from aiopex.batch.lock import lock_output
 from aiopex.batch.status import BatchResult, ReportStatus
 from aiopex.batch.validate import check_parameters, collect_scenario_files
 from aiopex.batch.validate import validate as _validate
+from aiopex.inputs.scenario import parse_overrides
 
 __all__ = [
     "BatchResult",
@@ -135,8 +136,6 @@ def run_batch(
     the comparison notebook runs last and reads the saved results. Only one batch at
     a time writes into ``out`` (:func:`~aiopex.batch.lock.lock_output`).
     """
-    from aiopex.inputs.scenario import parse_overrides
-
     t0 = time.perf_counter()
     out = Path(out_dir)
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else NOTEBOOKS_DIR

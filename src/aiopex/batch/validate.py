@@ -20,6 +20,8 @@ from aiopex.batch.layout import (
     check_report_paths,
 )
 from aiopex.errors import AiopexError, Problem
+from aiopex.inputs.run_request import check_draws
+from aiopex.inputs.scenario import load_scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 BUDGET_PARAMETERS = ("scenario", "overrides", "draws", "seed", "output_dir")
@@ -84,9 +86,6 @@ def validate(
     notebooks_dir: Path,
 ) -> list[Any]:
     """The scenarios of a batch, loaded; or every problem with its inputs and outputs."""
-    from aiopex.inputs.run_request import check_draws
-    from aiopex.inputs.scenario import load_scenario
-
     problems: list[Problem] = []
     if not paths:
         problems.append(Problem("", "", "no scenario files given"))

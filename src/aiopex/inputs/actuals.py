@@ -18,10 +18,13 @@ Every reader lists every problem at once, naming the file and the row or column
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
+import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +32,10 @@ from typing import Any
 
 import pandas as pd
 
+from aiopex.atomic import file_kind
 from aiopex.errors import DataError, Problem
-from aiopex.inputs.mapping import sql_string
+from aiopex.inputs.mapping import FOCUS_COLUMNS, sql_string
+from aiopex.months import parse
 
 #: ``--cost-basis`` -> the FOCUS column that holds the amount.
 COST_BASIS: dict[str, str] = {
@@ -272,8 +277,6 @@ def _content_size(path: Path) -> int:
 
 
 def _content_hash(path: Path) -> str:
-    import hashlib
-
     h = hashlib.sha256()
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as fh:
@@ -352,8 +355,6 @@ def is_focus(header: list[str]) -> bool:
     >>> is_focus(["month", "line", "amount"]), is_focus(["ServiceName", "BilledCost", "Tags"])
     (False, True)
     """
-    from aiopex.inputs.mapping import FOCUS_COLUMNS
-
     return "month" not in header and len(set(header) & FOCUS_COLUMNS) >= 3
 
 
@@ -402,11 +403,6 @@ _NATIVE_NO_NULL = "\x01"
 def check_regular(path: Path, what: str = "file") -> None:
     """Refuse (:class:`DataError`) anything at ``path`` but a regular file: a FIFO (reading
     would wait for a writer), a device (``/dev/zero`` never ends), a socket, a folder."""
-    import os
-    import stat
-
-    from aiopex.atomic import file_kind
-
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -535,8 +531,6 @@ def _sheet_rows(ws: Any) -> list[tuple[int, list[str]]]:
 
 
 def _cell(v: Any) -> str:
-    import datetime as dt
-
     if isinstance(v, dt.datetime | dt.date):
         return f"{v.year:04d}-{v.month:02d}"
     if isinstance(v, float) and v.is_integer():
@@ -591,8 +585,6 @@ def _extra_fields(file: str, n: int, row: list[str], cols: list[str]) -> Problem
 
 
 def _month(text: str) -> str | None:
-    from aiopex.months import parse
-
     return parse(text)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import reprlib
 import stat
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,6 @@ def cap(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 def reprlib_repr(value: Any) -> str:
     """A repr that formats at most a bounded part of nested containers."""
-    import reprlib
-
     r = reprlib.Repr()
     r.maxstring = r.maxother = r.maxlong = EXCERPT_CHARS + 2
     r.maxlist = r.maxdict = r.maxtuple = r.maxset = 12

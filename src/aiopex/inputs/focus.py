@@ -39,6 +39,7 @@ from aiopex.inputs.actuals import (
     _unmix,
     expand,
 )
+from aiopex.inputs.deliveries import deliveries, standing
 from aiopex.inputs.mapping import (
     PROVIDER_COLUMNS,
     Mapping,
@@ -47,6 +48,7 @@ from aiopex.inputs.mapping import (
     sql_ident,
     sql_string,
 )
+from aiopex.inputs.units import DRIVER_UNITS, conversion_text, factor
 
 #: The columns the review needs besides the cost basis's and those the rules name.
 FOCUS_NEEDED: tuple[str, ...] = (
@@ -137,7 +139,6 @@ def read_focus(
         raise DataError(problems)
     # every problem at once: the files are read even with columns missing (read as NULL)
     problems += _column_problems(headers, mapping, cost_col)
-    from aiopex.inputs.deliveries import deliveries
 
     # run folders are looked for inside the folders named (``roots``, else ``paths``)
     delivery, found = deliveries(files, [Path(p) for p in (roots or paths)])
@@ -273,9 +274,6 @@ def _actuals(
     cost_col: str,
 ) -> Actuals:
     """The actuals from the row groups: deliveries, units, lines, buckets, quality."""
-    from aiopex.inputs.deliveries import standing
-    from aiopex.inputs.units import DRIVER_UNITS, conversion_text, factor
-
     keep, superseded, problems = standing(agg, delivery, mapping.exports == "incremental")
     agg = agg[keep.to_numpy()].copy()
     names = [r.line for r in mapping.rules]

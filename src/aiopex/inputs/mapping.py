@@ -30,11 +30,13 @@ of an account's billing period replaces the earlier ones.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiopex.errors import DataError, Problem
+from aiopex.inputs.files import InputFileError, YamlError, load_yaml, read_regular
 
 #: Columns of FOCUS 1.0 to 1.3 (union), the ones a rule may name besides ``Tags.<key>``
 #: and provider columns (``x_...``).
@@ -158,8 +160,6 @@ MAX_MAPPING_BYTES = 1_000_000
 
 def _read_mapping_text(path: Path) -> str:
     """The text of a mapping file: a regular file of at most :data:`MAX_MAPPING_BYTES`."""
-    from aiopex.inputs.files import InputFileError, read_regular
-
     if path.is_dir():
         raise IsADirectoryError(path)
     data = read_regular(path, MAX_MAPPING_BYTES)
@@ -188,8 +188,6 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
         positive number, unknown keys.
     """
     import yaml
-
-    from aiopex.inputs.files import InputFileError, YamlError, load_yaml
 
     file = str(path)
     repeated: list[tuple[str, str]] = []
@@ -249,8 +247,6 @@ def _rule(
     if not isinstance(line, str) or not line:
         problems.append(Problem(file, f"{where}.line", "missing: the cost line this rule maps to"))
     elif lines is not None and line not in lines:
-        import difflib
-
         near = difflib.get_close_matches(line, sorted(lines), n=1)
         hint = f"; did you mean {near[0]}?" if near else f"; lines: {', '.join(sorted(lines))}"
         problems.append(Problem(file, f"{where}.line", f"unknown cost line {line!r}{hint}"))
@@ -265,8 +261,6 @@ def _rule(
             if not col.strip() or col != col.strip():
                 problems.append(Problem(file, at, "expected a column name"))
             elif not known_column(col):
-                import difflib
-
                 near = difflib.get_close_matches(col, sorted(FOCUS_COLUMNS), n=1)
                 if near and near[0].lower() == col.lower():  # Skumeter: a typo, not a column
                     problems.append(Problem(file, at, f"unknown column; did you mean {near[0]}?"))

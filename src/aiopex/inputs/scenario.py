@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from aiopex.errors import Problem, ScenarioError
+from aiopex.errors import DataError, Problem, ScenarioError
 from aiopex.inputs.files import (
     MAX_SCENARIO_BYTES,
     InputFileError,
@@ -840,9 +840,6 @@ def load_scenario(
 
 def _read_history(model: ScenarioModel, label: str, problems: list[Problem]) -> Any:
     """Read and check the usage history CSV; its problems name the scenario and the CSV."""
-    import os
-
-    from aiopex.errors import DataError
     from aiopex.inputs.history import read_history
 
     hist = Path(model.usage.history)  # type: ignore[arg-type]

@@ -7,11 +7,13 @@ raise ``ValueError("<relative.path>: message")`` so the path can be completed.
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from annotated_types import GroupedMetadata
 from pydantic import (
@@ -24,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from aiopex.inputs.currencies import CURRENCIES
 from aiopex.inputs.files import excerpt
 from aiopex.inputs.uncertain import Bounds, Range, Uncertain
 from aiopex.names import CATEGORIES, DRIVERS, USAGE_PRICED
@@ -683,7 +686,6 @@ def commitment_problems(costs: Any, commitments: Any, horizon: Any) -> list[str]
     commitments[0].covers: no cost line 'apx' (did you mean api?)
     commitments[0].from_month: 40 is after the horizon (months 0 to 35)
     """
-    import difflib
 
     def get(x: Any, key: str) -> Any:
         return x.get(key) if isinstance(x, dict) else getattr(x, key, None)
@@ -913,8 +915,6 @@ class ScenarioModel(_Model):
     @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v: Any) -> str:
-        import datetime as dt
-
         if isinstance(v, dt.date):  # YAML read an unquoted 2027-01-01 as a date
             raise ValueError(
                 f'must be a month "YYYY-MM", got the date {v.isoformat()}; '
@@ -930,8 +930,6 @@ class ScenarioModel(_Model):
     @field_validator("currency")
     @classmethod
     def _currency(cls, v: str) -> str:
-        from aiopex.inputs.currencies import CURRENCIES
-
         if v not in CURRENCIES:
             raise ValueError(f"{v!r} is not the ISO 4217 code of a currency in use (USD, EUR, ...)")
         return v
@@ -1003,8 +1001,6 @@ def all_field_names() -> set[str]:
 
 
 def _model_types(annotation: Any) -> list[type[BaseModel]]:
-    from typing import get_args
-
     out = []
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         out.append(annotation)

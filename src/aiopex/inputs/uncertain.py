@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Annotated, Any
 
 import numpy as np
@@ -314,7 +315,6 @@ def _z(q: float) -> float:
         return Z10
     if q == 0.9:
         return -Z10
-    from statistics import NormalDist
 
     return NormalDist().inv_cdf(q)
 
@@ -347,8 +347,6 @@ def _raw_quantile(r: Range, q: float) -> float:
 
 def _cdf(r: Range, x: float) -> float:
     """CDF of a normal or lognormal range at ``x`` (the forms that reach an open bound)."""
-    from statistics import NormalDist
-
     if r.mean is not None:
         return NormalDist(float(r.mean), float(r.sd)).cdf(x)  # type: ignore[arg-type]
     a, b = float(r.low), float(r.high)  # type: ignore[arg-type]

@@ -26,9 +26,14 @@ program recalculates it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from aiopex.atomic import atomic_path
 
 WORKBOOK = "portfolio.xlsx"
 #: Characters of text across Summary's columns B-F (5 x 18 wide, about 1.2 characters of
@@ -45,8 +50,6 @@ def write_portfolio_workbook(
     same portfolio with ``shared`` emptied (or ``None``); ``created`` the run's time.
     """
     import xlsxwriter
-
-    from aiopex.atomic import atomic_path
 
     target = Path(path)
     with atomic_path(target) as tmp:
@@ -292,8 +295,6 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
 
 def _member_points(r: Any) -> list[Any]:
     """Each member's point cost on the portfolio's timeline (0 outside its months)."""
-    import numpy as np
-
     col = {m: i for i, m in enumerate(r.months)}
     row = {m.name: i for i, m in enumerate(r.members)}
     out = np.zeros((len(r.members), len(r.months)))
@@ -304,6 +305,4 @@ def _member_points(r: Any) -> list[Any]:
 
 
 def _date(month: str) -> Any:
-    import datetime as dt
-
     return dt.datetime(int(month[:4]), int(month[5:7]), 1)

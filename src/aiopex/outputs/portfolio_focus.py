@@ -52,6 +52,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aiopex.atomic import write_csv
 from aiopex.months import add as add_months
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,8 +160,6 @@ def focus_frame(result: Any, vintage: str) -> pd.DataFrame:
 
 def write_focus(result: Any, path: str | os.PathLike[str], vintage: str) -> Path:
     """Write ``forecast_focus.csv`` whole or not at all; returns its path."""
-    from aiopex.atomic import write_csv
-
     target = Path(path)
     write_csv(focus_frame(result, vintage), target)
     return target

@@ -16,10 +16,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from aiopex.inputs.portfolio_file import shared_matches
 from aiopex.outputs.format import money, share
-from aiopex.outputs.html import HTML, _styler, note
+from aiopex.outputs.html import HTML, _styler, files, note
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -108,8 +110,6 @@ def fan_chart(result: PortfolioResult) -> Figure:
 
 def fiscal_year_chart(result: PortfolioResult) -> Figure:
     """Each fiscal year: P10-P90 of its cost, P50, point, the budget and P(overrun)."""
-    import numpy as np
-
     from aiopex.outputs import charts as c
 
     fys = result.fiscal_years()
@@ -197,8 +197,6 @@ def members_frame(result: PortfolioResult) -> pd.DataFrame:
 
 def members_chart(result: PortfolioResult, top: int = TOP_MEMBERS) -> Figure:
     """Members ranked by contribution to P90, next to their own P90 (``top`` by name)."""
-    import numpy as np
-
     from aiopex.outputs import charts as c
 
     df = members_frame(result)
@@ -286,8 +284,6 @@ def shared_note(result: PortfolioResult, independent: PortfolioResult | None) ->
 
 
 def _matches(pattern: str, path: str) -> bool:
-    from aiopex.inputs.portfolio_file import shared_matches
-
     return shared_matches(pattern, path)
 
 
@@ -329,7 +325,6 @@ def shared_chart(result: PortfolioResult, independent: PortfolioResult | None) -
     """The P10-P90 range of the timeline's total and each fiscal year's, side by side."""
     if independent is None or result.draws <= 1:
         return None
-    import numpy as np
 
     from aiopex.outputs import charts as c
 
@@ -363,8 +358,6 @@ def shared_chart(result: PortfolioResult, independent: PortfolioResult | None) -
 
 def output_files(output_dir: str | os.PathLike[str]) -> HTML:
     """The files and folders ``aiopex portfolio`` wrote beside this report."""
-    from aiopex.outputs.html import files
-
     base = Path(output_dir)
     names = {p.name for p in base.iterdir() if not p.name.startswith(".")}
     names.update(REPORT_FILES)  # being written

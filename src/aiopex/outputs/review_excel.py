@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from aiopex.atomic import atomic_path
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.format import NA
 
@@ -38,8 +39,6 @@ def write_review_workbook(review: dict[str, Any], path: str | os.PathLike[str]) 
     so a previewer or a program reading the file sees the numbers before any recalculation).
     """
     import xlsxwriter
-
-    from aiopex.atomic import atomic_path
 
     target = Path(path)
     with atomic_path(target) as tmp:

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from aiopex.atomic import write_csv
+from aiopex.model.reconciliation import PARTS
+from aiopex.outputs.review_excel import quality_lines
+
 if TYPE_CHECKING:  # pragma: no cover
     from pandas.io.formats.style_render import CSSDict
 
@@ -347,7 +351,6 @@ def data_quality_table(review: dict[str, Any]) -> Any:
         {"what": V.mixed_text(line, x), "amount": x["amount"], "rows": x["rows"]}
         for line, x in (review.get("mixed_units") or {}).items()
     ]
-    from aiopex.outputs.review_excel import quality_lines
 
     rows += [{"what": f"{w}: {t}", "amount": None, "rows": None} for w, t in quality_lines(review)]
     df = pd.DataFrame(rows)
@@ -366,8 +369,6 @@ def reconciliation_table(review: dict[str, Any]) -> Any:
     """The invoices of the period, part by part with their rows, ending in the invoice
     total (``BilledCost``); what the lines billed later and the cost-basis difference
     follow, beside the total (not parts of it)."""
-    from aiopex.model.reconciliation import PARTS
-
     rc = review.get("reconciliation")
     if not rc:
         return HTML("<p>No reconciliation: no FOCUS exports were read.</p>")
@@ -578,8 +579,6 @@ def write_monthly(review: dict[str, Any], folder: Path) -> list[Path]:
     row per month: the total, with percentiles of per-draw totals, and
     ``baseline_no_actuals``, the baseline of the lines without actuals that month, which
     ``actual`` counts as 0)."""
-    from aiopex.atomic import write_csv
-
     out = []
     for name, key in ((MONTHLY_CSV, "_monthly"), (MONTHLY_TOTAL_CSV, "_monthly_total")):
         path = folder / name

@@ -8,12 +8,18 @@ in words. Light imports only: the command line uses this module.
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from aiopex.inputs.uncertain import point
 from aiopex.metrics import metric as metric_entry
+from aiopex.model.benefits import error_unit_cost
+from aiopex.model.returns import irr_verdict
 from aiopex.outputs.format import count, money, number, share
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,11 +138,6 @@ def benefit_parts(result: Result) -> dict[str, Any]:
         ``manual_months`` (months whose work went back to people), and the monthly
         arrays ``time_saved_monthly`` and ``cost_of_errors_monthly``.
     """
-    import numpy as np
-
-    from aiopex.inputs.uncertain import point
-    from aiopex.model.benefits import error_unit_cost
-
     b = result.scenario.model.benefits
     hc = b.human_check
     d = result.drivers
@@ -181,8 +182,6 @@ def papermill_command(
     ...                   {"scenario": "data/x y.yaml", "draws": 500, "overrides": {}})
     "papermill notebooks/budget_scenario.ipynb out.ipynb -p scenario 'data/x y.yaml' -p draws 500"
     """
-    import json
-
     items = parameters.items() if isinstance(parameters, Mapping) else parameters
     parts = ["papermill", shlex.quote(notebook), shlex.quote(output)]
     for key, value in items:
@@ -304,10 +303,6 @@ def irr_note(result: Result) -> str:
     100% a year, or an outlay under a tenth of the net that follows it. The reports then
     lead with NPV and MIRR and give the IRR with this note.
     """
-    import numpy as np
-
-    from aiopex.model.returns import irr_verdict
-
     irr = result.metrics.get("irr_annual")
     net = np.asarray(result.drivers["net"], dtype=float)
     v = irr_verdict(net, irr)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from aiopex.errors import DataError, Problem
+from aiopex.inputs.history import read_history
 from aiopex.model import variance as V  # noqa: N812
 
 
@@ -85,8 +86,6 @@ class BaselineArrays:
         # a baseline's own copy of its usage history (the file named may have changed)
         hpath = getattr(r.scenario, "history_copy", None) or getattr(m.usage, "history", None)
         if hist is None and hpath:  # a saved baseline keeps the path, not the frame
-            from aiopex.inputs.history import read_history
-
             try:
                 hist = read_history(Path(hpath), r.scenario.start, "naive")
             except DataError:

@@ -22,9 +22,11 @@ from aiopex.analyses.review.reforecast import (
 )
 from aiopex.inputs.actuals import Actuals
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.model.billing import billing_sections
 from aiopex.model.percentiles import band_bounds
 from aiopex.months import fiscal_year, fiscal_year_months
 from aiopex.names import CATEGORIES
+from aiopex.result import jsonable
 
 
 def _usage_json(
@@ -330,7 +332,6 @@ def compute_review(
 
     # data quality: everything not on a line, for the period
     unmapped = _unmapped(a, months)
-    from aiopex.model.billing import billing_sections
 
     billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
     charges, corrections = billing["charges"], billing["corrections"]
@@ -372,7 +373,6 @@ def needs_attention(review: dict[str, Any]) -> bool:
 
 def public_json(review: dict[str, Any]) -> dict[str, Any]:
     """``review.json``: the review without its private detail (keys starting ``_``)."""
-    from aiopex.result import jsonable
 
     def strip(x: Any) -> Any:
         if isinstance(x, dict):

@@ -4,6 +4,7 @@ far, and the re-forecast as a Result to save as the next baseline.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
 from aiopex.model import costs as _costs
 from aiopex.model.costs import DRIVERS
+from aiopex.model.forecasting import forecast_series
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.result import Result
@@ -47,8 +49,6 @@ def _scale_series(
         series = pd.concat([h, series]).sort_index()
     contiguous = len(series) > 0 and (len(series) == (series.index[-1] - series.index[0]).n + 1)
     if contiguous and len(series) >= HISTORY_MONTHS and later.any():
-        from aiopex.model.forecasting import forecast_series
-
         first = int(np.argmax(later))
         n = H - first
         fc = forecast_series(series, b.months[first], n, b.method, label="usage actuals")
@@ -186,8 +186,6 @@ def reforecast_result(
     result: Result, amount: np.ndarray, arr: BaselineArrays, months: list[str], inp: Inputs
 ) -> Result:
     """The re-forecast as a Result to save as the next baseline (lines and draws replaced)."""
-    import copy
-
     rf = reforecast(arr, months, inp, {})  # draws; prices already in ``amount`` when repriced
     if inp.reprice:
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -51,7 +51,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiopex.atomic import atomic_path
-from aiopex.outputs.excel.layout import FIRST_MONTH_COLUMN
+from aiopex.outputs.excel import (
+    about,
+    annual,
+    cashflow,
+    costs,
+    drivers,
+    inputs,
+    pilot,
+    readiness,
+    summary,
+    uncertainty,
+)
+from aiopex.outputs.excel import sensitivity as tornado_sheet
+from aiopex.outputs.excel.formats import Formats
+from aiopex.outputs.excel.layout import FIRST_MONTH_COLUMN, Grid
+from aiopex.outputs.excel.source import read
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiopex.analyses.sensitivity import Sensitivity
@@ -144,23 +159,6 @@ def write_workbook(
     True
     """
     import xlsxwriter
-
-    from aiopex.outputs.excel import (
-        about,
-        annual,
-        cashflow,
-        costs,
-        drivers,
-        inputs,
-        pilot,
-        readiness,
-        summary,
-        uncertainty,
-    )
-    from aiopex.outputs.excel import sensitivity as tornado_sheet
-    from aiopex.outputs.excel.formats import Formats
-    from aiopex.outputs.excel.layout import Grid
-    from aiopex.outputs.excel.source import read
 
     src = read(result)
     grid = Grid(src.H)

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from aiopex.inputs.uncertain import point
 from aiopex.model import costs as cost_model
+from aiopex.model import quality
 from aiopex.names import DRIVER_SERIES
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.inputs import InputRefs
@@ -155,9 +157,6 @@ def _monitoring_rows(
     lag of their episode; then ``silent = IF(fallback = "none", degraded, within_lag)``
     (nobody acts on a detection without a fallback) and ``detected = degraded - silent``.
     """
-    from aiopex.inputs.uncertain import point
-    from aiopex.model import quality
-
     mon = getattr(src.scenario.model, "monitoring", None)
     lag = float(point(mon.detection_lag_months)) if mon is not None else 0.0
     deg = np.asarray(src.drivers["degraded"], dtype=float)

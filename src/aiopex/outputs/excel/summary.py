@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from aiopex.model.returns import irr_verdict
 from aiopex.names import METRICS
 from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
@@ -224,10 +227,6 @@ def _irr_note(sh: Sheet, r: int, irr: str, cf: CashFlowRefs, grid: Grid, src: So
     the IRR says little"): above 100% a year, or the most the project is ever out of pocket
     (``-min(0, lowest cumulative net)``) under 10% of the net that follows that lowest
     point (cumulative net at the horizon less the lowest)."""
-    import numpy as np
-
-    from aiopex.model.returns import irr_verdict
-
     cum = f"{CASHFLOW}!{grid.row(cf.row['cumulative_net'])}"
     last = f"{CASHFLOW}!${grid.cols[-1]}${cf.row['cumulative_net'] + 1}"
     outlay, low = f"-MIN(0,MIN({cum}))", f"MIN({cum})"
