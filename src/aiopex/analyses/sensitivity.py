@@ -294,7 +294,7 @@ class Sensitivity:
         """The rows of :attr:`fields` as dicts, largest swing first; None where a number
         is undefined."""
         return [
-            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in self.fields.to_dict("records")
         ]
 
