@@ -98,9 +98,6 @@ def run_review(
     that starts at or before a baseline's ``as_of`` is refused: the baseline already
     knew those months' actuals.
 
-    A period that starts at or before a baseline's ``as_of`` is refused: the baseline
-    already knew those months' actuals.
-
     With a folder of baselines, each system gets ``out/<system>/`` and ``out`` gets
     ``index.json`` and ``index.html``; per-system actuals, usage and mapping are taken
     from ``<folder>/<system>/``, ``<system>.csv`` or ``<system>.yaml`` when present.
