@@ -163,3 +163,17 @@ def metric_value(
     if kind.kind == "multiple":
         return f"{value:.{kind.decimals}f}x"
     return number(value)  # pragma: no cover - every kind is above
+
+
+def unique_labels(names: Sequence[str]) -> list[str]:
+    """Names made unique for column labels: the second ``a`` is ``a (2)``.
+
+    >>> unique_labels(["base", "downside", "base"])
+    ['base', 'downside', 'base (2)']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen[name] = seen.get(name, 0) + 1
+        out.append(name if n == 1 else f"{name} ({n})")
+    return out

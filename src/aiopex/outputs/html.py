@@ -27,7 +27,14 @@ from aiopex.inputs.uncertain import is_constant, point
 from aiopex.months import run_rate_months
 from aiopex.names import CATEGORIES, COMMITMENT_METRICS, METRICS
 from aiopex.outputs import text
-from aiopex.outputs.format import metric_value, money, payback, share, signed_money
+from aiopex.outputs.format import (
+    metric_value,
+    money,
+    payback,
+    share,
+    signed_money,
+    unique_labels,
+)
 from aiopex.result import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -755,12 +762,7 @@ def skipped(refused: Sequence[tuple[str, str]]) -> HTML | None:
 
 def _column_names(results: Sequence[Result]) -> list[str]:
     """Scenario names as column labels, made unique (``name``, ``name (2)``, ...)."""
-    seen: dict[str, int] = {}
-    out = []
-    for r in results:
-        n = seen[r.scenario.name] = seen.get(r.scenario.name, 0) + 1
-        out.append(r.scenario.name if n == 1 else f"{r.scenario.name} ({n})")
-    return out
+    return unique_labels([r.scenario.name for r in results])
 
 
 #: Totals that the comparison shows per year, so that different horizons compare.
@@ -867,14 +869,13 @@ def fiscal_year_table(results: Sequence[Result]) -> Styler:
 
     from aiopex.months import fiscal_year
     from aiopex.outputs.excel.comparison import (
-        _names,
         fiscal_year_start,
         fiscal_year_totals,
     )
 
     start = fiscal_year_start(results)
     years = sorted({fiscal_year(m, start) for r in results for m in r.months})
-    names = _names(results)
+    names = _column_names(results)
     totals = [fiscal_year_totals(r, start) for r in results]
     cats = [c for c in CATEGORIES if any(c in r.categories.columns for r in results)]
     blocks = [("Total cost", "cost"), ("Benefit", "benefit"), ("Net (benefit - cost)", "net")]

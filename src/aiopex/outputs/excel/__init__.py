@@ -64,7 +64,7 @@ from aiopex.outputs.excel import (
     uncertainty,
 )
 from aiopex.outputs.excel import sensitivity as tornado_sheet
-from aiopex.outputs.excel.formats import Formats
+from aiopex.outputs.excel.formats import Formats, new_workbook
 from aiopex.outputs.excel.layout import FIRST_MONTH_COLUMN, Grid
 from aiopex.outputs.excel.source import read
 
@@ -158,23 +158,11 @@ def write_workbook(
     >>> round(cached["B2"].value, 2) == round(result.metrics["cost_total"], 2)
     True
     """
-    import xlsxwriter
-
     src = read(result)
     grid = Grid(src.H)
     target = Path(path)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "default_date_format": "mmm-yy",
-                "in_memory": True,
-            },
-        )
-        wb.set_properties({"title": f"aiopex forecast: {src.scenario.name}", "author": "aiopex"})
+        wb = new_workbook(tmp, f"aiopex forecast: {src.scenario.name}")
         wb.set_calc_mode("auto")
         fmt = Formats(wb, src.currency)
         ins = inputs.write(wb, fmt, src)

@@ -32,6 +32,7 @@ import numpy as np
 from aiopex.atomic import atomic_path
 from aiopex.months import first_day, fiscal_year, month_range
 from aiopex.names import CATEGORIES
+from aiopex.outputs.format import unique_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
@@ -45,12 +46,7 @@ SHEETS = ("Per fiscal year", "Metrics", "Monthly")
 
 def _names(results: Sequence[Result]) -> list[str]:
     """Scenario names, made unique (``name``, ``name (2)``, ...)."""
-    seen: dict[str, int] = {}
-    out = []
-    for r in results:
-        n = seen[r.scenario.name] = seen.get(r.scenario.name, 0) + 1
-        out.append(r.scenario.name if n == 1 else f"{r.scenario.name} ({n})")
-    return out
+    return unique_labels([r.scenario.name for r in results])
 
 
 def fiscal_year_start(results: Sequence[Result]) -> int:
@@ -93,23 +89,11 @@ def _all_years(results: Sequence[Result], start: int) -> list[int]:
 def write_comparison_workbook(results: Sequence[Result], path: str | os.PathLike[str]) -> Path:
     """Write the comparison workbook of ``results`` to ``path`` (written whole or not at
     all). See the module docstring for its sheets."""
-    import xlsxwriter
-
-    from aiopex.outputs.excel.formats import Formats
+    from aiopex.outputs.excel.formats import Formats, new_workbook
 
     target = Path(path)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "default_date_format": "mmm-yy",
-                "in_memory": True,
-            },
-        )
-        wb.set_properties({"title": "aiopex scenario comparison", "author": "aiopex"})
+        wb = new_workbook(tmp, "aiopex scenario comparison")
         fmts: dict[str, Any] = {}
 
         def fmt(currency: str) -> Any:

@@ -29,9 +29,10 @@ modelling convention for "type here"); engine values are on light blue.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-__all__ = ["Formats", "NUMBER_FORMATS", "input_kind"]
+__all__ = ["Formats", "NUMBER_FORMATS", "input_kind", "new_workbook"]
 
 
 def _cur(code: str) -> str:
@@ -164,3 +165,22 @@ def input_kind(path: str, value: Any) -> str:
     if last in _INDEX_SUFFIXES or last in ("months", "every_months"):
         return "index" if whole else "decimal"
     return "count" if whole else "decimal"
+
+
+def new_workbook(path: str | os.PathLike[str], title: str) -> Any:
+    """An XlsxWriter workbook as every aiopex workbook opens: text stays text (no
+    number, formula or URL guessed from it), dates as ``mmm-yy``, built in memory."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "mmm-yy",
+            "in_memory": True,
+        },
+    )
+    wb.set_properties({"title": title, "author": "aiopex"})
+    return wb
