@@ -10,6 +10,7 @@ import pytest
 from aiopex.analyses.review import (
     BaselineArrays,
     Inputs,
+    Review,
     check_inputs,
     compute_review,
     parse_period,
@@ -175,8 +176,7 @@ def test_outputs_workbook_parity_and_report(tmp_path) -> None:
 
     b = baseline()
     rv = compute_review(b, Q1, Inputs(q1_actuals(), usage()), "2027-Q1")
-    rv["_dir"] = str(tmp_path)
-    write_outputs(rv, b, tmp_path, render=True)
+    write_outputs(Review.from_data(rv), tmp_path, render=True)
     data = json.loads((tmp_path / "review.json").read_text())
     assert data["lines"][0]["line"] == "llm_input_tokens"
     html = (tmp_path / "review.html").read_text()
@@ -263,7 +263,7 @@ def test_outlook_counts_a_month_without_actuals_as_0_and_lists_it() -> None:
     from aiopex.outputs import review_report as rr
 
     said = "gpu: no actuals for 2027-02, counted as 0 (baseline 6,000)"
-    pub = public_json(rv)
+    pub = Review.from_data(public_json(rv))
     assert said in str(rr.headline(pub)) and said in rr.data_quality_table(pub).to_html()
     # a month that expected nothing (a one-off cost billed once) is not missing
     b = baseline()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aiopex.analyses.review import BaselineArrays, Inputs, compute_review, public_json
+from aiopex.analyses.review import BaselineArrays, Inputs, Review, compute_review, public_json
 from aiopex.inputs.focus import read_focus
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model.costs import LineSpec
@@ -118,8 +118,7 @@ def test_invoice_sheet_and_report_on_the_drawdown_sample(tmp_path: Path) -> None
     rules = 'rules:\n  - line: llm_input_tokens\n    match: {ServiceName: "~Solora.*"}\n'
     rv = review(tmp_path, [DRAWDOWN], rules, basis="billed")
     out = tmp_path / "out"
-    rv["_dir"] = str(out)
-    write_outputs(rv, baseline(), out, render=True)
+    write_outputs(Review.from_data(rv), out, render=True)
     data = json.loads((out / "review.json").read_text())
     assert data["reconciliation"]["invoice_total"] == 500_000.00
     for wb in (

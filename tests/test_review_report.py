@@ -11,24 +11,29 @@ import numpy as np
 import pytest
 from test_review import Q1, actuals, baseline, q1_actuals, usage
 
-from aiopex.analyses.review import Inputs, compute_review, public_json
+from aiopex.analyses.review import Inputs, Review, compute_review, public_json
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.notebook import load_review
 from aiopex.outputs import review_report as rr
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, Path]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Review, dict, Path]:
     """The hand-built review (the vector store has no actuals, accuracy 0.84 < 0.85 in
     2027-02) with its json, monthly CSVs and workbook written."""
     from aiopex.outputs.review_excel import write_review_workbook
 
     folder = tmp_path_factory.mktemp("review")
-    rv = compute_review(baseline(), Q1, Inputs(q1_actuals(), usage()), "2027-Q1")
-    (folder / "review.json").write_text(json.dumps(public_json(rv)))
+    rv = Review.from_data(compute_review(baseline(), Q1, Inputs(q1_actuals(), usage()), "2027-Q1"))
+    (folder / "review.json").write_text(json.dumps(rv.to_json()))
     rr.write_monthly(rv, folder)
     write_review_workbook(rv, folder / "review.xlsx")
     return rv, json.loads((folder / "review.json").read_text()), folder
+
+
+def read(pub: dict) -> Review:
+    """The review as the notebook reads it back from ``review.json``."""
+    return Review.from_data(pub)
 
 
 def _html(x: object) -> str:
@@ -41,12 +46,12 @@ def test_usage_and_degraded_accuracy_shown(written) -> None:
     from openpyxl import load_workbook
 
     _, pub, folder = written
-    head = str(rr.headline(pub))
+    head = str(rr.headline(read(pub)))
     assert "The model degraded" in head and "2027-02 (0.84)" in head
     assert "Requests: 330,000 against a baseline of 300,000" in head
-    ut = _html(rr.usage_table(pub))
+    ut = _html(rr.usage_table(read(pub)))
     assert "requests" in ut and "330,000" in ut and "+10.0%" in ut
-    at = _html(rr.accuracy_table(pub))
+    at = _html(rr.accuracy_table(read(pub)))
     assert "BELOW ACCEPTABLE" in at and at.count("BELOW ACCEPTABLE") == 1
     wb = load_workbook(folder / "review.xlsx", data_only=True)
     assert "degraded" in wb["Lines"]["J1"].value and "2027-02" in wb["Lines"]["J1"].value
@@ -86,19 +91,19 @@ def test_line_without_actuals_is_not_a_saving(written) -> None:
     _, pub, _ = written
     vs = next(r for r in pub["lines"] if r["line"] == "vector_store")
     assert vs["actual"] == 0 and vs["variance"] == pytest.approx(-1500)  # A = 0 (REVIEW.md)
-    assert rr.favourable(vs) == "no actuals"
-    table = rr.line_table(pub)
+    assert rr.favourable(vs["variance"], vs["status"]) == "no actuals"
+    table = rr.line_table(read(pub))
     df = table.data
     assert df.loc[df["line"] == "vector_store", "F/U"].item() == "no actuals"
     assert "fef0c7" in table.to_html()  # shaded
-    rp = rr.reported(pub)
+    rp = rr.reported(read(pub))
     tot = pub["total"]
-    assert rp["baseline"] == pytest.approx(tot["baseline"] - 1500)
-    assert rp["variance"] == pytest.approx(tot["variance"] + 1500)
-    head = str(rr.headline(pub))
+    assert rp.baseline == pytest.approx(tot["baseline"] - 1500)
+    assert rp.variance == pytest.approx(tot["variance"] + 1500)
+    head = str(rr.headline(read(pub)))
     assert "1 line with no actuals: vector_store" in head and "not as a saving" in head
-    assert f"EUR {rp['variance']:+,.0f}" in head
-    fig = rr.bridge_chart(pub)
+    assert f"EUR {rp.variance:+,.0f}" in head
+    fig = rr.bridge_chart(read(pub))
     data = next(ax for ax in fig.axes if ax.get_title().startswith("data"))
     assert "no actuals" in [t.get_text() for t in data.get_xticklabels()]
     green = [p for p in data.patches if p.get_facecolor()[:3] == pytest.approx((0, 0x7A / 255,
@@ -117,16 +122,16 @@ def test_formatting_zero_and_materiality(written) -> None:
 
     rv, pub, folder = written
     assert rr.whole(-0.0038) == "0" and rr.whole(-2.6) == "-3" and rr.whole(None) == ""
-    assert rr.favourable({"variance": 0.0012, "status": "ok"}) == ""
+    assert rr.favourable(0.0012, "ok") == ""
     tweaked = json.loads(json.dumps(pub))
     tweaked["lines"][0].update(price=-0.0038, unexplained=-1e-13, variance=0.0012)
-    html = rr.line_table(tweaked).to_html()
+    html = rr.line_table(read(tweaked)).to_html()
     assert ">-0<" not in html and ">-0.0<" not in html
     assert tweaked["lines"][0]["line"] == "llm_input_tokens"
-    df = rr.line_table(tweaked).data
+    df = rr.line_table(read(tweaked)).data
     assert df.loc[0, "F/U"] == ""
     assert "material" in df.columns
-    fig = rr.bridge_chart(pub)
+    fig = rr.bridge_chart(read(pub))
     ax = fig.axes[0]
     ticks = ax.yaxis.get_major_formatter()(2000.0, 0)
     assert ticks == "€2.0k"
@@ -187,14 +192,14 @@ def test_expected_outside_over_lines_that_can_vary(written) -> None:
     assert V.outside_band(rows)["expected_share"] == 0.2  # review.json's field: unchanged
     pub = json.loads(json.dumps(written[1]))
     pub["outside_band_by_chance"] = ch
-    head = str(rr.headline(pub))
+    head = str(rr.headline(read(pub)))
     assert "20% of the 1 lines whose forecast has a range" in head
     assert "the other 2 are fixed in the forecast (P10 = P90) and cannot" in head
 
 
 def test_no_usage_actuals_said_plainly() -> None:
-    rv = public_json(compute_review(baseline(), Q1, Inputs(actuals([
-        ("gpu", m, 6000.0, 3.0) for m in Q1])), "2027-Q1"))  # fmt: skip
+    rv = read(public_json(compute_review(baseline(), Q1, Inputs(actuals([
+        ("gpu", m, 6000.0, 3.0) for m in Q1])), "2027-Q1")))  # fmt: skip
     assert "No usage actuals" in str(rr.headline(rv))
     assert "No usage actuals" in str(rr.usage_table(rv))
     assert "degraded" not in str(rr.headline(rv))
@@ -208,7 +213,7 @@ def test_every_formula_has_its_cached_value(written) -> None:
     import zipfile
 
     rv, pub, folder = written
-    assert any(r["status"] == "no_actuals" for r in rv["lines"])
+    assert rv.sections.no_actuals()
     with zipfile.ZipFile(folder / "review.xlsx") as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         empty = {

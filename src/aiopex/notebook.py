@@ -20,6 +20,7 @@ import pandas as pd
 
 from aiopex.analyses.portfolio import PortfolioResult
 from aiopex.analyses.portfolio import load_result as load_portfolio_result
+from aiopex.analyses.review import Review
 from aiopex.engine import run
 from aiopex.errors import AiopexError, DataError, Problem
 from aiopex.inputs.files import locate
@@ -129,14 +130,15 @@ def load_results(
 
 def load_review(
     review_json: str | os.PathLike[str],
-) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """``review.json``, the monthly detail per line and the monthly totals beside it
-    (what ``aiopex review`` wrote in one folder)."""
+) -> tuple[Review, pd.DataFrame, pd.DataFrame]:
+    """The review of ``review.json`` (without the workbook's detail), the monthly detail
+    per line and the monthly totals beside it (what ``aiopex review`` wrote in one
+    folder)."""
     p = Path(review_json)
-    review = json.loads(p.read_text(encoding="utf-8"))
+    data = json.loads(p.read_text(encoding="utf-8"))
     monthly = pd.read_csv(p.parent / MONTHLY_CSV)
     totals = pd.read_csv(p.parent / MONTHLY_TOTAL_CSV)
-    return review, monthly, totals
+    return Review.from_data(data, monthly, totals), monthly, totals
 
 
 def load_portfolio(path: str | os.PathLike[str]) -> PortfolioResult:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiopex.analyses.review import BaselineArrays, gather, needs_attention, public_json, review_of
+from aiopex.analyses.review import Review, gather, needs_attention, review_of
 from aiopex.atomic import check_target, remove_stale, write_text
 from aiopex.batch.export import export_html
 from aiopex.batch.kernels import execute_notebook
@@ -24,7 +24,7 @@ from aiopex.outputs.review_report import MONTHLY_CSV, MONTHLY_TOTAL_CSV, NOTEBOO
 from aiopex.result.baselines import save_baseline
 
 
-def render_review(review: dict[str, Any], folder: Path) -> Path:
+def render_review(folder: Path) -> Path:
     """Run the review notebook on ``folder/review.json``; write ``review.ipynb`` and
     ``review.html`` (no code). Raises RuntimeError when the notebook fails."""
     run = execute_notebook(
@@ -129,15 +129,15 @@ def run_review(
     for job in jobs:
         value = review_of(job, period, save_next)
         problems.extend(value.problems)
-        done.append((job.baseline, job.arrays, job.months, value.data, value.next_baseline))
+        done.append((job.baseline, job.months, value))
     if problems:
         raise DataError(problems)
     reviews = []
-    for (bl, arr, months, rv, nxt), job in zip(done, jobs, strict=True):
-        existing = job.existing
+    for (bl, months, value), job in zip(done, jobs, strict=True):
+        existing, nxt, rv = job.existing, value.next_baseline, value.data
         target = out / bl.name if multi else out
         rv["_dir"] = str(target)
-        write_outputs(rv, arr, target, render=render)
+        write_outputs(value, target, render=render)
         if nxt is not None and existing is not None:
             rv["next_baseline"] = str(existing.path)
             rv["_next_baseline_saved"] = "already saved (the same re-forecast)"
@@ -174,15 +174,15 @@ def _output_problems(out: Path, systems: list[str], multi: bool, render: bool) -
     return problems
 
 
-def write_outputs(review: dict[str, Any], arr: BaselineArrays, target: Path, render: bool) -> None:
+def write_outputs(review: Review, target: Path, render: bool) -> None:
     """``review.json``, the workbook and (``render``) the notebook and its HTML."""
 
     target.mkdir(parents=True, exist_ok=True)
-    write_text(target / "review.json", json.dumps(public_json(review), indent=2) + "\n")
+    write_text(target / "review.json", json.dumps(review.to_json(), indent=2) + "\n")
     write_monthly(review, target)
     write_review_workbook(review, target / "review.xlsx")
     if render:
-        render_review(review, target)
+        render_review(target)
     else:  # an earlier run's report would sit beside numbers it does not show
         remove_stale([target / "review.ipynb", target / "review.html"])
 

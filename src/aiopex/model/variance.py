@@ -300,27 +300,26 @@ def outside_band(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"lines": n, "of": len(banded), "expected_share": EXPECTED_OUTSIDE}
 
 
-def missing_text(x: dict[str, Any]) -> str:
+def missing_text(line: str, month: str, baseline: float | None) -> str:
     """A month without actuals of a line that has actuals in others, as the review says it.
 
-    >>> missing_text({"line": "gpu", "month": "2027-02", "counted_as": 0.0, "baseline": 6000.0})
+    >>> missing_text("gpu", "2027-02", 6000.0)
     'gpu: no actuals for 2027-02, counted as 0 (baseline 6,000)'
     """
-    base = x.get("baseline")
-    than = "" if base is None else f" (baseline {base:,.0f})"
-    return f"{x['line']}: no actuals for {x['month']}, counted as 0{than}"
+    than = "" if baseline is None else f" (baseline {baseline:,.0f})"
+    return f"{line}: no actuals for {month}, counted as 0{than}"
 
 
-def mixed_text(line: str, x: dict[str, Any]) -> str:
+def mixed_text(line: str, units: dict[str, int]) -> str:
     """``"gpu: billed in 2 units (GB 393 rows, Hours 36), so no quantity: ..."``.
 
-    >>> mixed_text("gpu", {"units": {"GB": 393, "Hours": 36}})
+    >>> mixed_text("gpu", {"GB": 393, "Hours": 36})
     'gpu: billed in 2 units (GB 393 rows, Hours 36), so no quantity: its variance is unexplained'
     """
-    units = ", ".join(
-        f"{u} {n} rows" if i == 0 else f"{u} {n}" for i, (u, n) in enumerate(x["units"].items())
+    said = ", ".join(
+        f"{u} {n} rows" if i == 0 else f"{u} {n}" for i, (u, n) in enumerate(units.items())
     )
     return (
-        f"{line}: billed in {len(x['units'])} units ({units}), so no quantity: "
+        f"{line}: billed in {len(units)} units ({said}), so no quantity: "
         "its variance is unexplained"
     )

@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.outputs.format import NA
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aiopex.analyses.review.records import Accuracy, Amounts, Sections
+    from aiopex.analyses.review.value import Review
 
 LINE_HEADERS = (
     "line", "category", "status", "baseline B", "baseline qty Qb", "actual A", "actual qty Qa",
@@ -34,7 +38,7 @@ LINE_HEADERS = (
 )  # fmt: skip
 
 
-def write_review_workbook(review: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+def write_review_workbook(review: Review, path: str | os.PathLike[str]) -> Path:
     """Write the review workbook atomically (XlsxWriter; every formula with its value,
     so a previewer or a program reading the file sees the numbers before any recalculation).
     """
@@ -44,7 +48,7 @@ def write_review_workbook(review: dict[str, Any], path: str | os.PathLike[str]) 
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         try:
-            _fill(wb, review)
+            _fill(wb, review.sections)
         finally:
             wb.close()
     return target
@@ -62,7 +66,7 @@ def _print_setup(ws: Any, header_rows: int = 1) -> None:
     ws.repeat_rows(0, header_rows - 1)
 
 
-def _fill(wb: Any, review: dict[str, Any]) -> None:
+def _fill(wb: Any, review: Sections) -> None:
     bold = wb.add_format({"bold": True})
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
     money = wb.add_format({"num_format": "#,##0.00"})
@@ -76,68 +80,68 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     shade = wb.add_format({"bg_color": "#FEF0C7"})
     red = wb.add_format({"font_color": "#B42318", "bold": True})
     ws = wb.add_worksheet("Lines")
-    mat = review["_materiality"]
-    share, amount = mat["share"], mat["amount"]
+    assert review.materiality is not None, "the workbook needs the review's detail"
+    share, amount = review.materiality
     ws.write_row(0, 0, ["materiality share", share, "materiality amount", amount, "currency",
-                        review["currency"], "period", review["period"]])  # fmt: skip
+                        review.currency, "period", review.period])  # fmt: skip
     degraded = _degraded(review)
     if degraded:
         ws.write(0, 9, degraded + " (sheet Usage)", warn)
     ws.write_row(1, 0, list(LINE_HEADERS), head)
     ws.set_row(1, 30)
     r0 = 2
-    for i, r in enumerate(review["lines"]):
+    for i, r in enumerate(review.lines):
         row = r0 + i
         n = row + 1  # the spreadsheet's row number
-        qb, qa = _q(r, "Qb"), _q(r, "Qa")
+        qb, qa = _q(r.qb), _q(r.qa)
         ok = f"AND(ISNUMBER(E{n}),ISNUMBER(G{n}),E{n}<>0,G{n}<>0,D{n}<>0)"
         # "n/a" where a price or band is undefined (format.py's word for a missing value):
         # XlsxWriter writes an empty text result as no cached value at all
-        pb = r["baseline"] / qb if qb else NA
-        pa = r["actual"] / qa if qa else NA
-        ws.write_row(row, 0, [r["line"], r["category"], r["status"]])
-        ws.write_number(row, 3, r["baseline"], money)
+        pb = r.baseline / qb if qb else NA
+        pa = r.actual / qa if qa else NA
+        ws.write_row(row, 0, [r.line, r.category, r.status])
+        ws.write_number(row, 3, r.baseline, money)
         _num(ws, row, 4, qb, qty)
-        ws.write_number(row, 5, r["actual"], money)
+        ws.write_number(row, 5, r.actual, money)
         _num(ws, row, 6, qa, qty)
         ws.write_formula(row, 7, f'=IF(AND(ISNUMBER(E{n}),E{n}<>0),D{n}/E{n},"{NA}")', qty, pb)
         ws.write_formula(row, 8, f'=IF(AND(ISNUMBER(G{n}),G{n}<>0),F{n}/G{n},"{NA}")', qty, pa)
-        ws.write_formula(row, 9, f"=F{n}-D{n}", money, r["variance"])
-        ws.write_formula(row, 10, f"=IF({ok},(G{n}-E{n})*H{n},0)", money, r["volume"])
-        ws.write_formula(row, 11, f"=IF({ok},(I{n}-H{n})*G{n},0)", money, r["price"])
-        ws.write_formula(row, 12, f"=J{n}-K{n}-L{n}", money, r["unexplained"])
-        _num(ws, row, 13, r["driver"], money)
-        _num(ws, row, 14, r["intensity"], money)
-        _num(ws, row, 15, r["_p10"], money)
-        _num(ws, row, 16, r["_p90"], money)
-        _num(ws, row, 17, r["percentile"], qty)
+        ws.write_formula(row, 9, f"=F{n}-D{n}", money, r.variance)
+        ws.write_formula(row, 10, f"=IF({ok},(G{n}-E{n})*H{n},0)", money, r.volume)
+        ws.write_formula(row, 11, f"=IF({ok},(I{n}-H{n})*G{n},0)", money, r.price)
+        ws.write_formula(row, 12, f"=J{n}-K{n}-L{n}", money, r.unexplained)
+        _num(ws, row, 13, r.driver, money)
+        _num(ws, row, 14, r.intensity, money)
+        _num(ws, row, 15, r.p10, money)
+        _num(ws, row, 16, r.p90, money)
+        _num(ws, row, 17, r.percentile, qty)
         ws.write_formula(
             row, 18,
             f'=IF(C{n}<>"ok","{NA}",IF(F{n}<P{n}-0.005,"below",IF(F{n}>Q{n}+0.005,"above","within")))',
-            None, r["band"] or NA,
+            None, r.band or NA,
         )  # fmt: skip
-        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", boolean, r["material"])
+        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", boolean, r.material)
         ws.write_formula(
             row, 20,
             f'=IF(C{n}="no_actuals",FALSE,IF(C{n}="unbudgeted",T{n},'
             f'AND(T{n},OR(S{n}="below",S{n}="above"))))',
-            boolean, r["investigate"],
+            boolean, r.investigate,
         )  # fmt: skip
-    last = r0 + len(review["lines"])  # the spreadsheet row of the last line
-    t = review["total"]
+    last = r0 + len(review.lines)  # the spreadsheet row of the last line
+    t = review.total
     ws.write(last, 0, "total", bold)
     cols = ((3, "baseline"), (5, "actual"), (9, "variance"), (10, "volume"), (11, "price"),
             (12, "unexplained"))  # fmt: skip
     for col, key in cols:
         letter = "ABCDEFGHIJKLM"[col]
-        ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", money, t[key])
+        ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", money, getattr(t, key))
     if last > r0:
         # a line of the baseline with no actuals counts as 0 (docs/review.md#4-read-the-variance),
         # never as a saving: shade it, and show the total of the lines with actuals beside the total
         rule = {"type": "formula", "criteria": f'=$C{r0 + 1}="no_actuals"', "format": shade}
         ws.conditional_format(r0, 0, last - 1, 20, rule)
-        gone = [r for r in review["lines"] if r["status"] == "no_actuals"]
-        kept = [r for r in review["lines"] if r["status"] != "no_actuals"]
+        gone = review.no_actuals()
+        kept = [r for r in review.lines if r.status != "no_actuals"]
         rng = f"$C$3:$C${last}"
         labels = (
             ("lines with actuals", "<>no_actuals", kept),
@@ -147,16 +151,16 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
             ws.write(last + k, 0, label, amber if crit == "no_actuals" and gone else None)
             for col, key in ((3, "baseline"), (5, "actual"), (9, "variance")):
                 letter = "ABCDEFGHIJ"[col]
-                value = float(sum(r[key] for r in rows))
+                value = float(sum(getattr(r, key) for r in rows))
                 ws.write_formula(last + k, col,
                                  f'=SUMIF({rng},"{crit}",{letter}$3:{letter}${last})', money,
                                  value)  # fmt: skip
         if gone:
-            names = ", ".join(r["line"] for r in gone)
+            names = ", ".join(r.line for r in gone)
             ws.write(last + 3, 0, f"No actuals: {names}. Counted at 0 in the total above, not "
                      "as a saving: compare the lines with actuals with their own baseline.",
                      amber)  # fmt: skip
-    ws.set_column(0, 0, max([26, *(len(r["line"]) + 2 for r in review["lines"])]))
+    ws.set_column(0, 0, max([26, *(len(r.line) + 2 for r in review.lines)]))
     ws.set_column(1, 2, 19)  # "materiality amount" above the status
     ws.set_column(3, 16, 13)
     ws.set_column(17, 20, 11)
@@ -172,34 +176,33 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
                         "unexplained", "P10", "P90", "percentile", "band", "material",
                         "investigate", "of which: lines without actuals (baseline)"],
                  head)  # fmt: skip
-    rows = [*review["categories"], {"category": "total", **review["total"]}]
-    for i, c in enumerate(rows, start=1):
-        cs.write_row(i, 0, [c["category"], c["baseline"], c["actual"], c["variance"],
-                            c["volume"], c["price"], c["unexplained"], c.get("_p10") or "",
-                            c.get("_p90") or "", c["percentile"] if c["percentile"] is not None
-                            else "", c["band"] or ""], money)  # fmt: skip
-        cs.write(i, 0, c["category"])
-        cs.write(i, 10, c["band"] or "")
-        cs.write_boolean(i, 11, bool(c["material"]), boolean)
-        cs.write_boolean(i, 12, bool(c["investigate"]), boolean)
-        gone = [r for r in review["lines"] if r["status"] == "no_actuals"
-                and (c["category"] == "total" or r["category"] == c["category"])]  # fmt: skip
+    cats = [*review.categories, review.total]
+    for i, c in enumerate(cats, start=1):
+        cs.write_row(i, 0, [c.category, c.baseline, c.actual, c.variance, c.volume, c.price,
+                            c.unexplained, c.p10 or "", c.p90 or "",
+                            c.percentile if c.percentile is not None else "", c.band or ""],
+                     money)  # fmt: skip
+        cs.write(i, 0, c.category)
+        cs.write(i, 10, c.band or "")
+        cs.write_boolean(i, 11, bool(c.material), boolean)
+        cs.write_boolean(i, 12, bool(c.investigate), boolean)
+        gone = review.no_actuals(c.category)
         if gone:
-            cs.write_number(i, 13, float(sum(r["baseline"] for r in gone)), money)
-            cs.write(i, 14, ", ".join(r["line"] for r in gone), amber)
-    ob = review["outside_band"]
-    k = len(rows) + 2
-    cs.write_row(k, 0, ["lines outside their band", ob["lines"], "of", ob["of"]])
-    ch = review.get("outside_band_by_chance")
+            cs.write_number(i, 13, float(sum(r.baseline for r in gone)), money)
+            cs.write(i, 14, ", ".join(r.line for r in gone), amber)
+    ob = review.outside_band
+    k = len(cats) + 2
+    cs.write_row(k, 0, ["lines outside their band", ob.lines, "of", ob.of])
+    ch = review.outside_band_by_chance
     if ch:
-        cs.write_row(k + 1, 0, ["lines whose forecast has a range (P10 < P90)", ch["can_vary"]])
+        cs.write_row(k + 1, 0, ["lines whose forecast has a range (P10 < P90)", ch.can_vary])
         cs.write(k + 2, 0, "expected outside by chance (lines)")
-        cs.write_number(k + 2, 1, ch["expected_lines"], qty)
+        cs.write_number(k + 2, 1, ch.expected_lines, qty)
         cs.write(k + 3, 0, "expected share, of the lines with a range")
-        cs.write_number(k + 3, 1, ch["expected_share"], wb.add_format({"num_format": "0%"}))
-        if ch["fixed"]:
+        cs.write_number(k + 3, 1, ch.expected_share, wb.add_format({"num_format": "0%"}))
+        if ch.fixed:
             cs.write_row(k + 4, 0, ["fixed in the forecast (cannot fall outside by chance)",
-                                    ", ".join(ch["fixed"])])  # fmt: skip
+                                    ", ".join(ch.fixed)])  # fmt: skip
     cs.set_column(0, 0, 50 if ch else 26)
     cs.set_column(1, 12, 13)
     cs.set_column(13, 13, 22)
@@ -207,36 +210,36 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     _print_setup(cs)
 
     rs = wb.add_worksheet("Reforecast")
-    rf = review["reforecast"]
-    rs.write_row(0, 0, ["fiscal year", rf["fiscal_year"]])
-    rs.write_row(1, 0, ["usage after the period", rf.get("_usage", "")])
+    rf = review.reforecast
+    rs.write_row(0, 0, ["fiscal year", rf.fiscal_year])
+    rs.write_row(1, 0, ["usage after the period", rf.usage])
     rs.write_row(2, 0, ["month", "actual (reported)", "baseline of lines without actuals",
                         "outlook amount", "source"], head)  # fmt: skip
     rs.set_row(2, 30)
-    om = review.get("_outlook_monthly", [])
+    om = rf.monthly
     for i, o in enumerate(om, start=3):
-        rs.write(i, 0, o["month"])
-        if o["source"] == "actual" and o.get("actual") is not None:
-            rs.write_number(i, 1, o["actual"], money)
-            rs.write_number(i, 2, o["baseline_no_actuals"], money)
-            rs.write_formula(i, 3, f"=B{i + 1}+C{i + 1}", money, o["amount"])
+        rs.write(i, 0, o.month)
+        if o.source == "actual" and o.actual is not None:
+            rs.write_number(i, 1, o.actual, money)
+            rs.write_number(i, 2, o.baseline_no_actuals, money)
+            rs.write_formula(i, 3, f"=B{i + 1}+C{i + 1}", money, o.amount)
             src = "actual + baseline of lines without actuals"
-            rs.write(i, 4, src if o["baseline_no_actuals"] else "actual")
+            rs.write(i, 4, src if o.baseline_no_actuals else "actual")
         else:
-            rs.write_number(i, 3, o["amount"], money)
-            rs.write(i, 4, o["source"])
+            rs.write_number(i, 3, o.amount, money)
+            rs.write(i, 4, o.source)
     first, end = 4, 3 + len(om)  # spreadsheet rows of the months
     k = 3 + len(om)
     rs.write(k, 0, "outlook", bold)
-    rs.write_formula(k, 3, f"=SUM(D{first}:D{end})", money, rf["outlook"])
+    rs.write_formula(k, 3, f"=SUM(D{first}:D{end})", money, rf.outlook)
     rs.write(k + 1, 0, "baseline (same months)")
-    rs.write_number(k + 1, 3, rf["baseline"], money)
+    rs.write_number(k + 1, 3, rf.baseline, money)
     rs.write(k + 2, 0, "outlook - baseline")
-    rs.write_formula(k + 2, 3, f"=D{k + 1}-D{k + 2}", money, rf["outlook"] - rf["baseline"])
+    rs.write_formula(k + 2, 3, f"=D{k + 1}-D{k + 2}", money, rf.outlook - rf.baseline)
     rs.write(k + 3, 0, "P10")
-    rs.write_number(k + 3, 3, rf["p10"], money)
+    rs.write_number(k + 3, 3, rf.p10, money)
     rs.write(k + 4, 0, "P90")
-    rs.write_number(k + 4, 3, rf["p90"], money)
+    rs.write_number(k + 4, 3, rf.p90, money)
     rs.set_column(0, 0, 26)
     rs.set_column(1, 3, 18)
     rs.set_column(4, 4, 40)
@@ -244,19 +247,18 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
 
     ds = wb.add_worksheet("DataQuality")
     ds.write_row(0, 0, ["what", "amount", "rows"], bold)
-    um = review["unmapped"]
-    out = [["unmapped (all services)", um["amount"], um["rows"]]]
-    out += [[f"  unmapped: {s}", v["amount"], v["rows"]] for s, v in um["by_service"].items()]
+    um = review.unmapped
+    out: list[tuple[str, float, int]] = [("unmapped (all services)", um.amount, um.rows)]
+    out += [(f"  unmapped: {s}", v.amount, v.rows) for s, v in um.by_service.items()]
+    out += [(k.replace("_", " "), v.amount, v.rows) for k, v in review.charges.items()]
+    co = review.corrections
+    out.append(("corrections (counted in their lines)", co.amount, co.rows))
     out += [
-        [k.replace("_", " "), v["amount"], v["rows"]] for k, v in review.get("charges", {}).items()
+        (V.missing_text(x.line, x.month, x.baseline), x.counted_as, 0)
+        for x in review.missing_actuals
     ]
-    co = review["corrections"]
-    out.append(["corrections (counted in their lines)", co["amount"], co["rows"]])
-    out += [[V.missing_text(x), x["counted_as"], 0] for x in review.get("missing_actuals") or []]
-    out += [
-        [V.mixed_text(line, x), x["amount"], x["rows"]]
-        for line, x in (review.get("mixed_units") or {}).items()
-    ]
+    mixed = review.mixed_units.items()
+    out += [(V.mixed_text(line, x.units), x.amount, x.rows) for line, x in mixed]
     for i, item in enumerate(out, start=1):
         ds.write(i, 0, item[0])
         ds.write_number(i, 1, item[1], money)
@@ -269,69 +271,70 @@ def _fill(wb: Any, review: dict[str, Any]) -> None:
     ds.set_column(0, 0, 40)
     ds.set_column(1, 2, 14)
     _print_setup(ds)
-    if review.get("reconciliation"):
+    if review.reconciliation:
         _fill_invoice(wb.add_worksheet("Invoice"), review, bold=bold, head=head, money=money)
 
 
-def quality_lines(review: dict[str, Any]) -> list[tuple[str, str]]:
+def quality_lines(review: Sections) -> list[tuple[str, str]]:
     """``(what, text)`` of data quality that is not an amount: the FOCUS version seen, the
     units per line and their conversion, superseded exports, NULL costs, notes."""
-    dq = review.get("data_quality") or {}
+    dq = review.data_quality
     if not dq:
         return []
-    out = [("FOCUS version seen", str(dq.get("focus_version") or "none (or not every file)"))]
-    for c in dq.get("conversions", []):
-        out.append((f"unit of {c['line']}", f"{c['unit']}: {c['conversion']} ({c['rows']} rows)"))
-    for x in dq.get("superseded_exports", []):
+    out = [("FOCUS version seen", str(dq.focus_version or "none (or not every file)"))]
+    for c in dq.conversions:
+        out.append((f"unit of {c.line}", f"{c.unit}: {c.conversion} ({c.rows} rows)"))
+    for x in dq.superseded_exports:
         out.append(
             (
                 "superseded export",
-                f"{x['delivery']} (billing period {x['billing_period']}, exported "
-                f"{x['export_time']}, {x['rows']} rows, {x['amount']:,.2f}) replaced by "
-                f"{', '.join(x['replaced_by'])}",
+                f"{x.delivery} (billing period {x.billing_period}, exported "
+                f"{x.export_time}, {x.rows} rows, {x.amount:,.2f}) replaced by "
+                f"{', '.join(x.replaced_by)}",
             )
         )
-    nc = dq.get("null_cost") or {}
-    if nc.get("rows"):
-        out.append(("NULL cost", f"{nc['rows']} rows with NULL {nc['column']}, counted as 0"))
-    if dq.get("rows"):
-        counts = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in dq["rows"].items())
+    if dq.null_cost_rows:
+        nulls = f"{dq.null_cost_rows} rows with NULL {dq.null_cost_column}, counted as 0"
+        out.append(("NULL cost", nulls))
+    if dq.rows:
+        counts = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in dq.rows.items())
         out.append(("rows of the period", counts))
-    for note in dq.get("notes", []):
+    for note in dq.notes:
         out.append(("note", note))
     return out
 
 
-def _fill_invoice(ws: Any, review: dict[str, Any], **f: Any) -> None:
+def _fill_invoice(ws: Any, review: Sections, **f: Any) -> None:
     """The reconciliation: parts as values, the total as their live sum."""
     from aiopex.model.reconciliation import PARTS
 
-    rc = review["reconciliation"]
-    cur = review["currency"]
-    periods = ", ".join(rc.get("billing_periods") or []) or "none in the exports"
-    ws.write(0, 0, f"Invoices of {review['period']} (billing periods {periods}), BilledCost, {cur}",
+    rc = review.reconciliation
+    assert rc is not None
+    cur = review.currency
+    periods = ", ".join(rc.billing_periods) or "none in the exports"
+    ws.write(0, 0, f"Invoices of {review.period} (billing periods {periods}), BilledCost, {cur}",
              f["bold"])  # fmt: skip
     ws.write_row(1, 0, ["part", "amount", "rows"], f["head"])
-    rows = rc.get("rows", {})
+    rows = rc.rows
     for i, p in enumerate(PARTS, start=2):
         ws.write(i, 0, p.replace("_", " "))
-        ws.write_number(i, 1, rc[p], f["money"])
+        ws.write_number(i, 1, rc.parts[p], f["money"])
         ws.write_number(i, 2, rows.get(p, 0))
     first, last = 3, 2 + len(PARTS)  # spreadsheet rows of the parts
     k = last
     ws.write(k, 0, "invoice total", f["bold"])
-    ws.write_formula(k, 1, f"=SUM(B{first}:B{last})", f["money"], rc["invoice_total"])
+    ws.write_formula(k, 1, f"=SUM(B{first}:B{last})", f["money"], rc.invoice_total)
     ws.write_formula(k, 2, f"=SUM(C{first}:C{last})", None, rows.get("invoice_total", 0))
     ws.write(k + 1, 0, "invoiced (BilledCost of the exports)")
-    ws.write_number(k + 1, 1, rc["invoice_total"], f["money"])
+    ws.write_number(k + 1, 1, rc.invoice_total, f["money"])
     ws.write(k + 2, 0, "difference")
     ws.write_formula(k + 2, 1, f"=ROUND(B{k + 1}-B{k + 2},2)", f["money"], 0.0)
     ws.write(k + 4, 0, "beside the invoice (not parts of it)", f["bold"])
     ws.write(k + 5, 0, "billed later (lines' usage of the period on later invoices)")
-    ws.write_number(k + 5, 1, rc["billed_later"], f["money"])
-    ws.write(k + 6, 0, f"basis difference ({review['cost_basis']} less BilledCost, lines)")
-    ws.write_number(k + 6, 1, rc["basis_difference"], f["money"])
-    by = rc.get("prior_periods_by_month") or {}
+    ws.write_number(k + 5, 1, rc.billed_later, f["money"])
+    ws.write(k + 6, 0, f"basis difference ({review.cost_basis} less BilledCost, lines)")
+    ws.write_number(k + 6, 1, rc.basis_difference, f["money"])
+    by = rc.prior_periods_by_month
     for j, (m, v) in enumerate(by.items()):
         ws.write(k + 8 + j, 0, f"prior periods: service month {m}")
         ws.write_number(k + 8 + j, 1, v, f["money"])
@@ -340,23 +343,27 @@ def _fill_invoice(ws: Any, review: dict[str, Any], **f: Any) -> None:
     _print_setup(ws, 2)
 
 
-def _degraded(review: dict[str, Any]) -> str:
+def _accuracy(review: Sections) -> Accuracy | None:
+    return None if review.usage is None else review.usage.accuracy
+
+
+def _degraded(review: Sections) -> str:
     """``The model degraded: ...`` when accuracy fell below ``acceptable``, else ``""``."""
-    acc = (review.get("usage") or {}).get("accuracy") or {}
-    below = acc.get("below_acceptable") or []
-    if not below:
+    acc = _accuracy(review)
+    if acc is None or not acc.below_acceptable:
         return ""
+    assert acc.acceptable is not None
     return (
-        f"The model degraded: accuracy below the acceptable {acc['acceptable']:.2f} in "
-        f"{', '.join(below)}"
+        f"The model degraded: accuracy below the acceptable {acc.acceptable:.2f} in "
+        f"{', '.join(acc.below_acceptable)}"
     )
 
 
-def _fill_usage(ws: Any, review: dict[str, Any], **f: Any) -> None:
+def _fill_usage(ws: Any, review: Sections, **f: Any) -> None:
     """Requests (and active users) against the baseline with the band, and the accuracy
     per month against the forecast and ``acceptable`` (live TRUE/FALSE per month)."""
-    ws.write(0, 0, f"Usage and model quality, {review['period']}", f["bold"])
-    u = review.get("usage")
+    ws.write(0, 0, f"Usage and model quality, {review.period}", f["bold"])
+    u = review.usage
     if not u:
         ws.write(2, 0, "No usage actuals were given (--usage): requests are not reviewed.")
         ws.set_column(0, 0, 40)
@@ -367,39 +374,39 @@ def _fill_usage(ws: Any, review: dict[str, Any], **f: Any) -> None:
         ws.write(1, 0, degraded, f["warn"])
     ws.write_row(3, 0, ["what", "baseline", "actual", "variance", "variance %", "P10", "P90",
                         "percentile", "band"], f["head"])  # fmt: skip
-    rows = [("requests", u, True)]
-    if u.get("active_users"):
-        rows.append(("active users (summed over the months)", u["active_users"], False))
-    for i, (label, x, banded) in enumerate(rows, start=4):
+    rows: list[tuple[str, Amounts]] = [("requests", u)]
+    if u.active_users:
+        rows.append(("active users (summed over the months)", u.active_users))
+    for i, (label, x) in enumerate(rows, start=4):
         n = i + 1
         ws.write(i, 0, label)
-        ws.write_number(i, 1, x["baseline"], f["whole"])
-        ws.write_number(i, 2, x["actual"], f["whole"])
-        ws.write_formula(i, 3, f"=C{n}-B{n}", f["whole"], x["variance"])
-        rel = x["variance"] / x["baseline"] if x["baseline"] else ""
+        ws.write_number(i, 1, x.baseline, f["whole"])
+        ws.write_number(i, 2, x.actual, f["whole"])
+        ws.write_formula(i, 3, f"=C{n}-B{n}", f["whole"], x.variance)
+        rel = x.variance / x.baseline if x.baseline else ""
         ws.write_formula(i, 4, f'=IF(B{n}=0,"",D{n}/B{n})', f["pct"], rel)
-        if banded and x.get("percentile") is not None:
-            ws.write_number(i, 5, x["p10"], f["whole"])
-            ws.write_number(i, 6, x["p90"], f["whole"])
-            ws.write_number(i, 7, x["percentile"], f["qty"])
+        if x is u and u.percentile is not None:
+            ws.write_number(i, 5, u.p10, f["whole"])
+            ws.write_number(i, 6, u.p90, f["whole"])
+            ws.write_number(i, 7, u.percentile, f["qty"])
             ws.write_formula(
-                i, 8, f'=IF(C{n}<F{n},"below",IF(C{n}>G{n},"above","within"))', None, x["band"]
+                i, 8, f'=IF(C{n}<F{n},"below",IF(C{n}>G{n},"above","within"))', None, u.band
             )
-    acc = u.get("accuracy")
+    acc = u.accuracy
     k = 4 + len(rows) + 1
-    if acc and acc["months"]:
+    if acc and acc.months:
         ws.write_row(k, 0, ["month", "accuracy", "forecast", "acceptable",
                             "below acceptable (the model degraded)"], f["head"])  # fmt: skip
-        below = set(acc.get("below_acceptable") or [])
-        for j, m in enumerate(acc["months"], start=k + 1):
+        below = set(acc.below_acceptable)
+        for j, m in enumerate(acc.months, start=k + 1):
             n = j + 1
-            ws.write(j, 0, m["month"])
-            ws.write_number(j, 1, m["actual"], f["acc"])
-            ws.write_number(j, 2, m["forecast"], f["acc"])
-            if acc.get("acceptable") is not None:
-                ws.write_number(j, 3, acc["acceptable"], f["acc"])
-                ws.write_formula(j, 4, f"=B{n}<D{n}", f["boolean"], m["month"] in below)
-        first, end = k + 2, k + 1 + len(acc["months"])
+            ws.write(j, 0, m.month)
+            ws.write_number(j, 1, m.actual, f["acc"])
+            ws.write_number(j, 2, m.forecast, f["acc"])
+            if acc.acceptable is not None:
+                ws.write_number(j, 3, acc.acceptable, f["acc"])
+                ws.write_formula(j, 4, f"=B{n}<D{n}", f["boolean"], m.month in below)
+        first, end = k + 2, k + 1 + len(acc.months)
         ws.conditional_format(k + 1, 0, end - 1, 4, {"type": "formula",
                               "criteria": f"=$E{first}=TRUE", "format": f["red"]})  # fmt: skip
     else:
@@ -418,6 +425,5 @@ def _num(ws: Any, row: int, col: int, v: float | None, fmt: Any) -> None:
         ws.write_number(row, col, float(v), fmt)
 
 
-def _q(r: dict[str, Any], which: str) -> float | None:
-    v = r.get("_" + which)
+def _q(v: float | None) -> float | None:
     return None if v is None else float(v)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from aiopex.analyses.review.records import Accuracy, Amounts
+from aiopex.analyses.review.value import Review
 from aiopex.atomic import write_csv
 from aiopex.model.reconciliation import PARTS
 from aiopex.outputs.review_excel import quality_lines
@@ -44,173 +46,169 @@ def whole(value: float | None) -> str:
     return f"{round(float(value)):,}"  # round() of a float is an int: no negative zero
 
 
-def favourable(row: dict[str, Any]) -> str:
+def favourable(variance: float, status: str = "ok") -> str:
     """``U`` over the baseline, ``F`` under it, empty for a variance that rounds to 0 at
     the report's precision (whole currency units), ``no actuals`` for a line nobody billed
     (counted at 0, never a saving).
 
-    >>> favourable({"variance": 0.0012, "status": "ok"})
+    >>> favourable(0.0012, "ok")
     ''
-    >>> favourable({"variance": -30579.4, "status": "no_actuals"})
+    >>> favourable(-30579.4, "no_actuals")
     'no actuals'
-    >>> favourable({"variance": 2151.5, "status": "ok"}), favourable({"variance": -2.6})
+    >>> favourable(2151.5, "ok"), favourable(-2.6)
     ('U', 'F')
     """
-    if row.get("status") == "no_actuals":
+    if status == "no_actuals":
         return "no actuals"
-    v = round(float(row["variance"]))
+    v = round(float(variance))
     return "" if v == 0 else ("U" if v > 0 else "F")
 
 
-def no_actuals(review: dict[str, Any], category: str | None = None) -> list[dict[str, Any]]:
-    """The lines of the baseline with no actuals in the period (of one category)."""
-    return [
-        r
-        for r in review["lines"]
-        if r["status"] == "no_actuals" and (category is None or r["category"] == category)
-    ]
-
-
-def reported(review: dict[str, Any]) -> dict[str, float]:
+def reported(review: Review) -> Amounts:
     """The total over the lines with actuals: ``baseline``, ``actual``, ``variance``.
 
     The review's total counts a line without actuals at ``A = 0``
     (docs/review.md#4-read-the-variance); this is the same total without those lines, so that a
     missing bill does not offset an overrun.
     """
-    rows = [r for r in review["lines"] if r["status"] != "no_actuals"]
-    b = float(sum(r["baseline"] for r in rows))
-    a = float(sum(r["actual"] for r in rows))
-    return {"baseline": b, "actual": a, "variance": a - b}
+    rows = [r for r in review.sections.lines if r.status != "no_actuals"]
+    b = float(sum(r.baseline for r in rows))
+    a = float(sum(r.actual for r in rows))
+    return Amounts(baseline=b, actual=a, variance=a - b)
 
 
-def _chance_text(review: dict[str, Any]) -> str:
-    ob = review["outside_band"]
-    ch = review.get("outside_band_by_chance")
-    said = f"{ob['lines']} of {ob['of']} lines fell outside their P10-P90 band"
+def _chance_text(review: Review) -> str:
+    ob = review.sections.outside_band
+    ch = review.sections.outside_band_by_chance
+    said = f"{ob.lines} of {ob.of} lines fell outside their P10-P90 band"
     if not ch:
-        return f"{said}; about {ob['expected_share']:.0%} would by chance."
-    fixed = len(ch["fixed"])
+        return f"{said}; about {ob.expected_share:.0%} would by chance."
+    fixed = len(ch.fixed)
     why = f"; the other {fixed} are fixed in the forecast (P10 = P90) and cannot" if fixed else ""
     return (
-        f"{said}. By chance alone about {ch['expected_lines']:.1f} would: "
-        f"{ch['expected_share']:.0%} of the {ch['can_vary']} lines whose forecast has a "
+        f"{said}. By chance alone about {ch.expected_lines:.1f} would: "
+        f"{ch.expected_share:.0%} of the {ch.can_vary} lines whose forecast has a "
         f"range{why}."
     )
 
 
-def _accuracy_text(review: dict[str, Any]) -> str:
-    acc = (review.get("usage") or {}).get("accuracy")
+def _accuracy(review: Review) -> Accuracy | None:
+    u = review.sections.usage
+    return None if u is None else u.accuracy
+
+
+def _accuracy_text(review: Review) -> str:
+    acc = _accuracy(review)
     if not acc:
         return ""
-    below = acc.get("below_acceptable") or []
-    by_month = {m["month"]: m for m in acc["months"]}
+    below = acc.below_acceptable
+    by_month = {m.month: m for m in acc.months}
     if below:
-        months = ", ".join(f"{m} ({by_month[m]['actual']:.2f})" for m in below)
+        assert acc.acceptable is not None  # a month is below it
+        months = ", ".join(f"{m} ({by_month[m].actual:.2f})" for m in below)
         return (
             "<p style='color:#b42318;border-left:4px solid #b42318;padding-left:8px'>"
-            f"<b>The model degraded: accuracy fell below the acceptable {acc['acceptable']:.2f} "
+            f"<b>The model degraded: accuracy fell below the acceptable {acc.acceptable:.2f} "
             f"in {months}.</b> See <i>Usage and model quality</i>.</p>"
         )
-    if acc.get("acceptable") is not None and acc["months"]:
-        low = min(m["actual"] for m in acc["months"])
+    if acc.acceptable is not None and acc.months:
+        low = min(m.actual for m in acc.months)
         return (
-            f"<p>Accuracy stayed at or above the acceptable {acc['acceptable']:.2f} every month "
+            f"<p>Accuracy stayed at or above the acceptable {acc.acceptable:.2f} every month "
             f"(lowest {low:.2f}).</p>"
         )
     return ""
 
 
-def _usage_text(review: dict[str, Any]) -> str:
-    u = review.get("usage")
+def _usage_text(review: Review) -> str:
+    u = review.sections.usage
     if not u:
         return "<p>No usage actuals were given: requests and accuracy are not reviewed.</p>"
-    rel = f" ({u['variance'] / u['baseline']:+.1%})" if u["baseline"] else ""
+    rel = f" ({u.variance / u.baseline:+.1%})" if u.baseline else ""
     band = (
-        f", percentile {u['percentile']:.0f} of the baseline's draws, band <b>{u['band']}</b>"
-        if u.get("percentile") is not None
+        f", percentile {u.percentile:.0f} of the baseline's draws, band <b>{u.band}</b>"
+        if u.percentile is not None
         else ""
     )
-    src = u.get("band_from")
+    src = u.band_from
     how = f" Band from {src}." if src and src != "the baseline's request draws" else ""
     return (
-        f"<p>Requests: {u['actual']:,.0f} against a baseline of {u['baseline']:,.0f}, "
-        f"variance {u['variance']:+,.0f}{rel}{band}.{how}</p>"
+        f"<p>Requests: {u.actual:,.0f} against a baseline of {u.baseline:,.0f}, "
+        f"variance {u.variance:+,.0f}{rel}{band}.{how}</p>"
     )
 
 
-def headline(review: dict[str, Any]) -> HTML:
+def headline(review: Review) -> HTML:
     """Period, total against baseline (and the lines with no actuals), usage, the model's
     accuracy, the band, the outlook, what to investigate."""
-    t, cur, rf = review["total"], review["currency"], review["reforecast"]
-    inv = [r["line"] for r in review["lines"] if r["investigate"]]
+    s = review.sections
+    t, cur, rf = s.total, s.currency, s.reforecast
+    inv = [r.line for r in s.lines if r.investigate]
     flag = (
         f"<b style='color:#b42318'>investigate: {', '.join(inv) or 'the total'}</b>"
-        if inv or t["investigate"]
+        if inv or t.investigate
         else "<b style='color:#027a48'>nothing to investigate</b>"
     )
-    pct = "n/a" if t["percentile"] is None else f"{t['percentile']:.0f}"
+    pct = "n/a" if t.percentile is None else f"{t.percentile:.0f}"
     parts = [
-        f"<p><b>{review.get('system', '')} {review['period']}</b> "
-        f"({review['months'][0]}..{review['months'][-1]}): actual {money(t['actual'], cur)} "
-        f"against a baseline of {money(t['baseline'], cur)}, variance "
-        f"{signed_money(t['variance'], cur)} (percentile {pct} of the baseline's draws, "
-        f"band <b>{t['band']}</b>).</p>"
+        f"<p><b>{s.system} {s.period}</b> "
+        f"({s.months[0]}..{s.months[-1]}): actual {money(t.actual, cur)} "
+        f"against a baseline of {money(t.baseline, cur)}, variance "
+        f"{signed_money(t.variance, cur)} (percentile {pct} of the baseline's draws, "
+        f"band <b>{t.band}</b>).</p>"
     ]
-    missing_lines = no_actuals(review)
+    missing_lines = s.no_actuals()
     if missing_lines:
         rp = reported(review)
-        names = ", ".join(
-            f"{r['line']} (baseline {money(r['baseline'], cur)})" for r in missing_lines
-        )
+        names = ", ".join(f"{r.line} (baseline {money(r.baseline, cur)})" for r in missing_lines)
         n = len(missing_lines)
         parts.append(
             "<p style='color:#b54708;border-left:4px solid #f79009;padding-left:8px'>"
             f"<b>{n} line{'s' if n > 1 else ''} with no actuals: {names}.</b> "
             f"{'They count' if n > 1 else 'It counts'} as 0 in the actual above, not as a "
-            f"saving. The lines with actuals cost {money(rp['actual'], cur)} against their "
-            f"baseline of {money(rp['baseline'], cur)}: <b>{signed_money(rp['variance'], cur)}"
+            f"saving. The lines with actuals cost {money(rp.actual, cur)} against their "
+            f"baseline of {money(rp.baseline, cur)}: <b>{signed_money(rp.variance, cur)}"
             "</b>.</p>"
         )
     parts.append(_missing_para(review))
     parts.append(_accuracy_text(review))
     parts.append(_usage_text(review))
     parts.append(
-        f"<p>{_chance_text(review)} Fiscal year {rf['fiscal_year']} outlook "
-        f"{money(rf['outlook'], cur)} (P10 {money(rf['p10'], cur)}, P90 "
-        f"{money(rf['p90'], cur)}) against a baseline of {money(rf['baseline'], cur)}. "
+        f"<p>{_chance_text(review)} Fiscal year {rf.fiscal_year} outlook "
+        f"{money(rf.outlook, cur)} (P10 {money(rf.p10, cur)}, P90 "
+        f"{money(rf.p90, cur)}) against a baseline of {money(rf.baseline, cur)}. "
         f"{flag}.</p>"
     )
     return HTML("".join(parts))
 
 
-def usage_table(review: dict[str, Any]) -> Any:
+def usage_table(review: Review) -> Any:
     """Requests (and active users) against the baseline, with the band for requests."""
-    u = review.get("usage")
+    u = review.sections.usage
     if not u:
         return note("No usage actuals were given (--usage): requests are not reviewed.")
     rows = [
         {
             "what": "requests",
-            "baseline": u["baseline"],
-            "actual": u["actual"],
-            "variance": u["variance"],
-            "variance %": u["variance"] / u["baseline"] if u["baseline"] else None,
-            "P10": u.get("p10"),
-            "P90": u.get("p90"),
-            "percentile": u.get("percentile"),
-            "band": u.get("band") or "",
+            "baseline": u.baseline,
+            "actual": u.actual,
+            "variance": u.variance,
+            "variance %": u.variance / u.baseline if u.baseline else None,
+            "P10": u.p10,
+            "P90": u.p90,
+            "percentile": u.percentile,
+            "band": u.band or "",
         }
     ]
-    au = u.get("active_users")
+    au = u.active_users
     if au:
         rows.append(
             {
                 "what": "active users (summed over the months)",
-                "baseline": au["baseline"],
-                "actual": au["actual"],
-                "variance": au["variance"],
-                "variance %": au["variance"] / au["baseline"] if au["baseline"] else None,
+                "baseline": au.baseline,
+                "actual": au.actual,
+                "variance": au.variance,
+                "variance %": au.variance / au.baseline if au.baseline else None,
                 "P10": None,
                 "P90": None,
                 "percentile": None,
@@ -223,27 +221,28 @@ def usage_table(review: dict[str, Any]) -> Any:
         "variance %": lambda v: "" if missing(v) else f"{v:+.1%}",
         "percentile": lambda v: "" if missing(v) else f"{v:.0f}",
     }
-    return _style(df, f"Usage over {review['months'][0]}..{review['months'][-1]}", fmt)
+    months = review.sections.months
+    return _style(df, f"Usage over {months[0]}..{months[-1]}", fmt)
 
 
-def accuracy_table(review: dict[str, Any]) -> Any:
+def accuracy_table(review: Review) -> Any:
     """The monitored accuracy per month against the forecast and ``acceptable``; a month
     below it is marked (the model degraded)."""
-    acc = (review.get("usage") or {}).get("accuracy")
-    if not acc or not acc["months"]:
+    acc = _accuracy(review)
+    if not acc or not acc.months:
         return note("No accuracy was given in the usage actuals: quality is not reviewed.")
-    below = set(acc.get("below_acceptable") or [])
-    ok = acc.get("acceptable")
+    below = set(acc.below_acceptable)
+    ok = acc.acceptable
     df = pd.DataFrame(
         [
             {
-                "month": m["month"],
-                "accuracy": m["actual"],
-                "forecast": m["forecast"],
+                "month": m.month,
+                "accuracy": m.actual,
+                "forecast": m.forecast,
                 "acceptable": ok,
-                "": "BELOW ACCEPTABLE: the model degraded" if m["month"] in below else "",
+                "": "BELOW ACCEPTABLE: the model degraded" if m.month in below else "",
             }
-            for m in acc["months"]
+            for m in acc.months
         ]
     )
     three = {c: (lambda v: "" if missing(v) else f"{v:.3f}") for c in ("accuracy", "forecast")}
@@ -268,32 +267,32 @@ def _style(df: pd.DataFrame, caption: str, fmt: dict[str, Any]) -> Any:
     return sty
 
 
-def line_table(review: dict[str, Any]) -> Any:
+def line_table(review: Review) -> Any:
     """The line variance: F (favourable, under baseline) or U, percentile, band, flags.
 
     A line without actuals reads ``no actuals`` (never F: it is not a saving) and is
     shaded; a variance that rounds to 0 gets neither F nor U.
     """
     rows = []
-    for r in review["lines"]:
+    for r in review.sections.lines:
         rows.append(
             {
-                "line": r["line"],
-                "category": r["category"],
-                "baseline": r["baseline"],
-                "actual": r["actual"],
-                "variance": r["variance"],
-                "F/U": favourable(r),
-                "volume": r["volume"],
-                "price": r["price"],
-                "driver": r["driver"],
-                "intensity": r["intensity"],
-                "unexplained": r["unexplained"],
-                "percentile": r["percentile"],
-                "band": r["band"] or "",
-                "material": "yes" if r["material"] else "",
-                "status": "" if r["status"] == "ok" else r["status"].replace("_", " "),
-                "investigate": "yes" if r["investigate"] else "",
+                "line": r.line,
+                "category": r.category,
+                "baseline": r.baseline,
+                "actual": r.actual,
+                "variance": r.variance,
+                "F/U": favourable(r.variance, r.status),
+                "volume": r.volume,
+                "price": r.price,
+                "driver": r.driver,
+                "intensity": r.intensity,
+                "unexplained": r.unexplained,
+                "percentile": r.percentile,
+                "band": r.band or "",
+                "material": "yes" if r.material else "",
+                "status": "" if r.status == "ok" else r.status.replace("_", " "),
+                "investigate": "yes" if r.investigate else "",
             }
         )
     df = pd.DataFrame(rows)
@@ -308,8 +307,8 @@ def line_table(review: dict[str, Any]) -> Any:
         "unexplained",
     ]
     fmt = {c: whole for c in num} | {"percentile": lambda v: "" if missing(v) else f"{v:.0f}"}
-    caption = f"Line variance, {review['currency']}: F under, U over the baseline"
-    if no_actuals(review):
+    caption = f"Line variance, {review.sections.currency}: F under, U over the baseline"
+    if review.sections.no_actuals():
         caption += "; a line with no actuals counts as 0 and is not a saving (shaded)"
     sty = _style(df, caption, fmt)
     return sty.apply(
@@ -318,11 +317,11 @@ def line_table(review: dict[str, Any]) -> Any:
     )
 
 
-def _missing_para(review: dict[str, Any]) -> str:
-    gaps = review.get("missing_actuals") or []
+def _missing_para(review: Review) -> str:
+    gaps = review.sections.missing_actuals
     if not gaps:
         return ""
-    listed = "; ".join(V.missing_text(x) for x in gaps[:8])
+    listed = "; ".join(V.missing_text(x.line, x.month, x.baseline) for x in gaps[:8])
     more = f"; and {len(gaps) - 8} more (see Data quality)" if len(gaps) > 8 else ""
     return (
         "<p style='color:#b54708;border-left:4px solid #f79009;padding-left:8px'>"
@@ -331,48 +330,50 @@ def _missing_para(review: dict[str, Any]) -> str:
     )
 
 
-def data_quality_table(review: dict[str, Any]) -> Any:
+def data_quality_table(review: Review) -> Any:
     """What was not put on a line: unmapped cost by service, taxes, credits, corrections;
     every month without actuals of a line that has actuals (counted as 0); and the lines
     whose billing rows came in more than one unit (amount counted, no quantity)."""
-    rows = [
-        {"what": f"unmapped: {s}", "amount": v["amount"], "rows": v["rows"]}
-        for s, v in review["unmapped"]["by_service"].items()
+    s = review.sections
+    rows: list[dict[str, Any]] = [
+        {"what": f"unmapped: {service}", "amount": v.amount, "rows": v.rows}
+        for service, v in s.unmapped.by_service.items()
     ]
-    for k, v in review.get("charges", {}).items():
-        rows.append({"what": k.replace("_", " "), "amount": v["amount"], "rows": v["rows"]})
-    c = review["corrections"]
-    rows.append({"what": "corrections (included above)", "amount": c["amount"], "rows": c["rows"]})
+    for k, v in s.charges.items():
+        rows.append({"what": k.replace("_", " "), "amount": v.amount, "rows": v.rows})
+    c = s.corrections
+    rows.append({"what": "corrections (included above)", "amount": c.amount, "rows": c.rows})
     rows += [
-        {"what": V.missing_text(x), "amount": x["counted_as"], "rows": 0}
-        for x in review.get("missing_actuals") or []
+        {"what": V.missing_text(x.line, x.month, x.baseline), "amount": x.counted_as, "rows": 0}
+        for x in s.missing_actuals
     ]
     rows += [
-        {"what": V.mixed_text(line, x), "amount": x["amount"], "rows": x["rows"]}
-        for line, x in (review.get("mixed_units") or {}).items()
+        {"what": V.mixed_text(line, x.units), "amount": x.amount, "rows": x.rows}
+        for line, x in s.mixed_units.items()
     ]
 
-    rows += [{"what": f"{w}: {t}", "amount": None, "rows": None} for w, t in quality_lines(review)]
+    rows += [{"what": f"{w}: {t}", "amount": None, "rows": None} for w, t in quality_lines(s)]
     df = pd.DataFrame(rows)
     fmt = {
         "amount": lambda v: "" if missing(v) else f"{v:,.2f}",
         "rows": lambda v: "" if missing(v) else f"{v:,.0f}",
     }
     caption = (
-        f"Data quality, {review['currency']} (cost basis {review['cost_basis']}); "
+        f"Data quality, {s.currency} (cost basis {s.cost_basis}); "
         "reported beside the outlook, not inside it"
     )
     return _style(df, caption, fmt)
 
 
-def reconciliation_table(review: dict[str, Any]) -> Any:
+def reconciliation_table(review: Review) -> Any:
     """The invoices of the period, part by part with their rows, ending in the invoice
     total (``BilledCost``); what the lines billed later and the cost-basis difference
     follow, beside the total (not parts of it)."""
-    rc = review.get("reconciliation")
+    s = review.sections
+    rc = s.reconciliation
     if not rc:
         return HTML("<p>No reconciliation: no FOCUS exports were read.</p>")
-    rows_of = rc.get("rows", {})
+    rows_of = rc.rows
     labels = {
         "lines": "on the cost lines",
         "unmapped": "unmapped (no rule)",
@@ -384,28 +385,30 @@ def reconciliation_table(review: dict[str, Any]) -> Any:
         "prior_periods": "prior periods (late usage and corrections of closed months)",
         "later_periods": "later periods",
     }
-    rows = [{"part": labels[p], "amount": rc[p], "rows": rows_of.get(p, 0)} for p in PARTS]
-    for m, v in (rc.get("prior_periods_by_month") or {}).items():
+    rows: list[dict[str, Any]] = [
+        {"part": labels[p], "amount": rc.parts[p], "rows": rows_of.get(p, 0)} for p in PARTS
+    ]
+    for m, v in rc.prior_periods_by_month.items():
         rows.append({"part": f"  of which service month {m}", "amount": v, "rows": None})
     rows.append(
         {
             "part": "invoice total",
-            "amount": rc["invoice_total"],
+            "amount": rc.invoice_total,
             "rows": rows_of.get("invoice_total"),
         }
     )
-    rows.append({"part": "beside it: billed later", "amount": rc["billed_later"], "rows": None})
-    if review.get("cost_basis") != "billed":
+    rows.append({"part": "beside it: billed later", "amount": rc.billed_later, "rows": None})
+    if s.cost_basis != "billed":
         rows.append(
-            {"part": "beside it: basis difference", "amount": rc["basis_difference"], "rows": None}
+            {"part": "beside it: basis difference", "amount": rc.basis_difference, "rows": None}
         )
     df = pd.DataFrame(rows)
-    periods = ", ".join(rc.get("billing_periods") or []) or "none in the exports"
-    total_at = len(PARTS) + len(rc.get("prior_periods_by_month") or {})
+    periods = ", ".join(rc.billing_periods) or "none in the exports"
+    total_at = len(PARTS) + len(rc.prior_periods_by_month)
     fmt = {"amount": "{:,.2f}", "rows": lambda v: "" if missing(v) else f"{v:,.0f}"}
     caption = (
-        f"The invoices of {review['period']} (billing periods {periods}), BilledCost in "
-        f"{review['currency']}: the parts add up to the invoice total"
+        f"The invoices of {s.period} (billing periods {periods}), BilledCost in "
+        f"{s.currency}: the parts add up to the invoice total"
     )
     return (
         _style(df, caption, fmt).apply(
@@ -423,7 +426,7 @@ def _label(ax: Any, x: float, top: float, text: str) -> None:
                 va="bottom", fontsize=8)  # fmt: skip
 
 
-def bridge_chart(review: dict[str, Any]) -> Any:
+def bridge_chart(review: Review) -> Any:
     """Baseline -> volume -> price -> unexplained -> (no actuals) -> actual, one panel per
     category, every bar labelled in the currency.
 
@@ -435,9 +438,10 @@ def bridge_chart(review: dict[str, Any]) -> Any:
 
     from aiopex.outputs import charts
 
-    cur = review["currency"]
-    cats = review["categories"]
-    gaps = {c["category"]: no_actuals(review, c["category"]) for c in cats}
+    s = review.sections
+    cur = s.currency
+    cats = s.categories
+    gaps = {c.category: s.no_actuals(c.category) for c in cats}
     with_gap = any(gaps.values())
     cols = min(4, len(cats))
     nrows = -(-len(cats) // cols)
@@ -447,16 +451,16 @@ def bridge_chart(review: dict[str, Any]) -> Any:
         for ax in axes[len(cats) :]:
             ax.set_visible(False)
         for ax, c in zip(axes, cats, strict=False):
-            gap = float(sum(r["variance"] for r in gaps[c["category"]]))
-            steps = [("volume", c["volume"]), ("price", c["price"]),
-                     ("unexplained", c["unexplained"] - gap)]  # fmt: skip
+            gap = float(sum(r.variance for r in gaps[c.category]))
+            steps = [("volume", c.volume), ("price", c.price),
+                     ("unexplained", c.unexplained - gap)]  # fmt: skip
             if with_gap:
                 steps.append(("no actuals", gap))
             labels = ["baseline", *(n for n, _ in steps), "actual"]
-            ax.bar(0, c["baseline"], color="#98a2b3", width=0.7)
-            _label(ax, 0, c["baseline"], charts._money(c["baseline"], cur))
-            level = c["baseline"]
-            top = max(c["baseline"], c["actual"], 0.0)
+            ax.bar(0, c.baseline, color="#98a2b3", width=0.7)
+            _label(ax, 0, c.baseline, charts._money(c.baseline, cur))
+            level = c.baseline
+            top = max(c.baseline, c.actual, 0.0)
             for i, (name, v) in enumerate(steps, start=1):
                 if round(v) == 0:  # nothing to draw (a zero-height bar would show as a line)
                     continue
@@ -471,17 +475,17 @@ def bridge_chart(review: dict[str, Any]) -> Any:
                 level += v
                 top = max(top, level)
             n = len(steps) + 1
-            ax.bar(n, c["actual"], color="#1f2933", width=0.7)
-            _label(ax, n, c["actual"], charts._money(c["actual"], cur))
+            ax.bar(n, c.actual, color="#1f2933", width=0.7)
+            _label(ax, n, c.actual, charts._money(c.actual, cur))
             ax.set_xticks(range(n + 1), labels, rotation=30, ha="right")
             charts._money_axis(ax, cur)
             ax.margins(x=0.04)
-            ax.set_ylim(min(0.0, level, c["baseline"]), 1.2 * top if top > 0 else 1.0)
+            ax.set_ylim(min(0.0, level, c.baseline), 1.2 * top if top > 0 else 1.0)
             ax.spines[["top", "right"]].set_visible(False)
             ax.grid(axis="y", alpha=0.3)
-            title = f"{c['category']} (band {c['band']})"
-            if gaps[c["category"]]:
-                k = len(gaps[c["category"]])
+            title = f"{c.category} (band {c.band})"
+            if gaps[c.category]:
+                k = len(gaps[c.category])
                 title += f"\n{k} line{'s' if k > 1 else ''} without actuals"
             ax.set_title(title, fontsize=10)
         sub = "red: over baseline, green: under"
@@ -492,7 +496,7 @@ def bridge_chart(review: dict[str, Any]) -> Any:
     return fig
 
 
-def fan_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
+def fan_chart(review: Review, totals: pd.DataFrame) -> Any:
     """The reported actual total per month against the baseline's P10-P90 of that month's
     total (percentiles of per-draw totals).
 
@@ -504,9 +508,9 @@ def fan_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
 
     from aiopex.outputs import charts
 
-    cur = review["currency"]
+    cur = review.currency
     g = totals.set_index("month").sort_index()
-    g = g[g.index.isin(review["months"])]
+    g = g[g.index.isin(review.months)]
     gap = g["baseline_no_actuals"].fillna(0.0)
     with charts.matplotlib.rc_context({"text.parse_math": False}):
         fig = Figure(figsize=(8, 4.2), dpi=charts.DPI)
@@ -535,14 +539,14 @@ def fan_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
     return fig
 
 
-def reforecast_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
+def reforecast_chart(review: Review, totals: pd.DataFrame) -> Any:
     """The fiscal year: the outlook's months up to the switchover (actuals, plus the
     baseline of lines without actuals), then the re-forecast and its fan."""
     from matplotlib.figure import Figure
 
     from aiopex.outputs import charts
 
-    cur = review["currency"]
+    cur = review.currency
     g = totals.set_index("month").sort_index()
     with charts.matplotlib.rc_context({"text.parse_math": False}):
         fig = Figure(figsize=(8.5, 4.2), dpi=charts.DPI)
@@ -566,22 +570,22 @@ def reforecast_chart(review: dict[str, Any], totals: pd.DataFrame) -> Any:
         ax.margins(x=0.04, y=0.12)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", alpha=0.3)
-        ax.set_title(f"Fiscal year {review['reforecast']['fiscal_year']}: switchover after "
-                     f"{review['months'][-1]}, {cur} a month", loc="left")  # fmt: skip
+        ax.set_title(f"Fiscal year {review.sections.reforecast.fiscal_year}: switchover after "
+                     f"{review.months[-1]}, {cur} a month", loc="left")  # fmt: skip
         ax.legend(fontsize=8)
         fig.tight_layout()
     return fig
 
 
-def write_monthly(review: dict[str, Any], folder: Path) -> list[Path]:
+def write_monthly(review: Review, folder: Path) -> list[Path]:
     """The monthly detail the notebook reads: ``review_monthly.csv`` (one row per line and
     month, so its columns sum to the lines' totals) and ``review_monthly_total.csv`` (one
     row per month: the total, with percentiles of per-draw totals, and
     ``baseline_no_actuals``, the baseline of the lines without actuals that month, which
     ``actual`` counts as 0)."""
     out = []
-    for name, key in ((MONTHLY_CSV, "_monthly"), (MONTHLY_TOTAL_CSV, "_monthly_total")):
+    for name, frame in ((MONTHLY_CSV, review.monthly), (MONTHLY_TOTAL_CSV, review.monthly_total)):
         path = folder / name
-        write_csv(pd.DataFrame(review[key]), path)
+        write_csv(frame, path)
         out.append(path)
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 
 from aiopex.analyses.review.compute import compute_review, needs_attention, public_json
 from aiopex.analyses.review.gather import ReviewJob, gather, input_hashes
+from aiopex.analyses.review.records import Sections, parse
 from aiopex.analyses.review.reforecast import reforecast_result
 from aiopex.errors import DataError, Problem
 from aiopex.model import variance as V  # noqa: N812
@@ -41,12 +42,18 @@ class Review:
         One row per cost line and month of the fiscal year: ``line``, ``category``,
         ``month``, ``baseline``, ``actual``, the band ``p10``, ``p50``, ``p90``,
         ``reforecast`` and ``after_period``.
+    monthly_total : DataFrame
+        The same per month for the total of the lines (percentiles of per-draw totals),
+        with ``baseline_no_actuals``.
     lines : DataFrame
         One row per cost line: the variance split (volume, price, unexplained), the
         band, the judgement.
+    sections : Sections
+        Every section of the review, typed (:mod:`aiopex.analyses.review.records`):
+        what the report and the workbook render.
     data : dict
         Every number of the review as ``review.json`` holds it (:meth:`to_json`), with
-        the detail the workbook and the report read (keys starting ``_``).
+        the detail the workbook reads (keys starting ``_``).
     next_baseline : Result or None
         The re-forecast as a result to save as the next baseline, when asked for.
     problems : list of Problem
@@ -60,10 +67,45 @@ class Review:
     currency: str
     attention: bool
     monthly: pd.DataFrame
+    monthly_total: pd.DataFrame
     lines: pd.DataFrame
+    sections: Sections
     data: dict[str, Any]
     next_baseline: Result | None = None
     problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def from_data(
+        cls,
+        data: dict[str, Any],
+        monthly: pd.DataFrame | None = None,
+        monthly_total: pd.DataFrame | None = None,
+        *,
+        next_baseline: Result | None = None,
+        problems: list[Problem] | None = None,
+    ) -> Review:
+        """The review of its data: the dict of :func:`compute_review` (the monthly detail
+        taken from it when not given) or ``review.json`` read back, with the monthly CSVs
+        written beside it (without them, the monthly frames are empty)."""
+        sections = parse(data)
+        return cls(
+            system=sections.system,
+            period=sections.period,
+            months=sections.months,
+            currency=sections.currency,
+            attention=needs_attention(data),
+            monthly=pd.DataFrame(data.get("_monthly", [])) if monthly is None else monthly,
+            monthly_total=(
+                pd.DataFrame(data.get("_monthly_total", []))
+                if monthly_total is None
+                else monthly_total
+            ),
+            lines=pd.DataFrame(data["lines"]),
+            sections=sections,
+            data=data,
+            next_baseline=next_baseline,
+            problems=problems or [],
+        )
 
     def to_json(self) -> dict[str, Any]:
         """``review.json``: the review without its private detail."""
@@ -128,18 +170,7 @@ def review_of(job: ReviewJob, period: str, save_next: bool = False) -> Review:
                         f"{', '.join(diff)}); baselines are immutable",
                     )
                 )
-    return Review(
-        system=bl.name,
-        period=period,
-        months=tuple(months),
-        currency=rv["currency"],
-        attention=needs_attention(rv),
-        monthly=pd.DataFrame(rv["_monthly"]),
-        lines=pd.DataFrame(rv["lines"]),
-        data=rv,
-        next_baseline=nxt,
-        problems=problems,
-    )
+    return Review.from_data(rv, next_baseline=nxt, problems=problems)
 
 
 def review(
