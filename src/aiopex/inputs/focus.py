@@ -5,7 +5,9 @@ the rows by file, service month, billing period, account, rule, where they go
 (a line, unmapped, a bucket, unused commitment), correction, currency and
 ``PricingUnit``, and counts every bad value; everything after that works on those
 groups: the deliveries that stand (:mod:`aiopex.inputs.deliveries`), the units
-(:mod:`aiopex.inputs.units`) and the actuals per line and month.
+(:mod:`aiopex.inputs.units`) and the actuals per line and month. The dates are parsed
+and the rules evaluated once per distinct tuple of the columns they read, not per row
+(:func:`_aggregate`).
 
 Rules: a row goes to the first rule that matches it; a rule that does not name
 ``ChargeCategory`` matches ``Usage`` rows only; rows with
@@ -507,6 +509,22 @@ def _time(col: str, types: dict[str, str], required: bool) -> tuple[str, str]:
     return "CAST(NULL AS TIMESTAMPTZ)", f"({c} IS NOT NULL OR {str(required).lower()})"
 
 
+#: The columns whose raw text the first step groups by, besides those the rules name.
+_KEY_COLUMNS: tuple[str, ...] = (
+    "ChargePeriodStart",
+    "BillingPeriodStart",
+    "x_ExportDateTime",
+    "PricingUnit",
+    "ChargeCategory",
+    "ChargeClass",
+    "CommitmentDiscountStatus",
+    "CommitmentDiscountName",
+    "CommitmentDiscountId",
+    "ServiceName",
+    "BillingCurrency",
+)
+
+
 def _aggregate(
     con: Any,
     src: str,
@@ -519,7 +537,22 @@ def _aggregate(
     """One pass over the export: sums per file, service month, billing period, account,
     rule, destination (``kind``), commitment, service, correction, currency and (for rows
     a rule maps) ``PricingUnit``, with counts of unparseable values. Returns the frame and
-    ``{(count column, export column): SQL condition of a bad value}``."""
+    ``{(count column, export column): SQL condition of a bad value}``.
+
+    The pass groups the rows by the raw text of the columns the result depends on (the
+    key tuples: dates, account, unit, category, class, commitment, service, currency and
+    the columns the rules name), parsing and checking the numbers of each row; the dates
+    are parsed and the rules evaluated once per distinct key tuple, whose sums are then
+    added up by rule, month and destination, in the key tuples' order on one thread (the
+    same sums on every run). Every value of the second step is a function of the key
+    tuple, so the groups are those of a row-by-row pass; the sums differ from one only
+    by the order of the additions (floating-point rounding)."""
+    keys = {c for c in mapping.columns() if c in types}
+    keys |= {p for p in PROVIDER_COLUMNS if p in types}
+    keys |= {
+        c for c in (*_KEY_COLUMNS, *(("BillingAccountId",) if by_account else ())) if c in types
+    }
+    key_list = sorted(keys)
     colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
     for p in PROVIDER_COLUMNS:
         if p in types:
@@ -544,22 +577,46 @@ def _aggregate(
         f"{_text('CommitmentDiscountId', types)}, '(unnamed commitment)')"
     )
     kinds = ", ".join(sql_string(b) for b in BUCKETS)
+    # a commitment's name is read for Unused rows only: not a key of the others
+    mask = ", ".join(
+        f"CASE WHEN {unused} THEN {sql_ident(c)} END AS {sql_ident(c)}"
+        for c in ("CommitmentDiscountName", "CommitmentDiscountId")
+        if c in types
+    )
+    star = f"* REPLACE ({mask})" if mask else "*"
+    group = ", ".join(["filename", *(sql_ident(c) for c in key_list)])
+    keys_sql = f"""
+        WITH r AS (
+            SELECT {star}, {cost} AS cost, {billed} AS billed, {qty} AS qty,
+                   {width} AS bad_width
+            FROM {src}
+        )
+        SELECT {group},
+                   sum(cost) AS cost, sum(billed) AS billed, sum(qty) AS qty,
+                   count(*) AS n, count_if(qty IS NULL) AS n_qty_null,
+                   count_if(cost IS NULL AND NOT {in_query["cost"]}) AS n_null_cost,
+                   count_if({in_query["cost"]}) AS n_bad_cost,
+                   count_if({in_query["billed"]}) AS n_bad_billed,
+                   count_if({in_query["qty"]}) AS n_bad_qty,
+                   count_if(bad_width) AS n_bad_width
+        FROM r
+        GROUP BY {group}
+        ORDER BY {group}
+    """
     query = f"""
         WITH t AS (
             SELECT filename, {ts} AS ts, {bps} AS bps_raw, {exported} AS exported,
                    {_text("BillingAccountId", types) if by_account else "NULL"} AS account,
-                   {cost} AS cost, {billed} AS billed, {qty} AS qty,
+                   cost, billed, qty, n, n_qty_null, n_null_cost, n_bad_cost, n_bad_billed,
+                   n_bad_qty, n_bad_width,
                    {_text("PricingUnit", types)} AS unit, {cat} AS cat,
                    {_text("ChargeClass", types)} AS klass, {unused} AS unused,
                    CASE WHEN unused THEN NULL ELSE {rule_sql} END AS rule,
                    {_text("ServiceName", types)} AS service,
                    {_text("BillingCurrency", types)} AS cur,
                    (ts IS NULL) AS bad_ts, {bad_exp} AS bad_exp,
-                   {in_query["cost"]} AS bad_cost, {in_query["billed"]} AS bad_billed,
-                   {in_query["qty"]} AS bad_qty,
-                   {width} AS bad_width,
                    CASE WHEN unused THEN {commitment} END AS commitment
-            FROM {src}
+            FROM __keys
         ), k AS (
             SELECT *, CASE WHEN unused THEN 'unused' WHEN rule IS NOT NULL THEN 'line'
                            WHEN cat IN ({kinds}) THEN lower(cat) ELSE 'unmapped' END AS kind
@@ -572,14 +629,18 @@ def _aggregate(
                    AS service,
                coalesce(klass = 'Correction', false) AS correction, cur,
                CASE WHEN rule IS NOT NULL THEN unit END AS unit,
-               coalesce(sum(cost), 0) AS amount, coalesce(sum(billed), 0) AS billed,
-               sum(qty) AS quantity, count(*) AS rows,
-               count_if(rule IS NOT NULL AND qty IS NULL) AS qty_missing,
-               count_if(cost IS NULL AND NOT bad_cost) AS null_cost, max(exported) AS exported,
-               count_if(bad_ts) AS bad_ts,
-               count_if(bad_exp) AS bad_exp, count_if(bad_cost) AS bad_cost,
-               count_if(bad_billed) AS bad_billed, count_if(bad_qty) AS bad_qty,
-               count_if(bad_width) AS bad_width
+               coalesce(sum(cost ), 0) AS amount,
+               coalesce(sum(billed ), 0) AS billed,
+               sum(qty ) AS quantity, CAST(sum(n) AS BIGINT) AS rows,
+               CAST(sum(CASE WHEN rule IS NOT NULL THEN n_qty_null ELSE 0 END) AS BIGINT)
+                   AS qty_missing,
+               CAST(sum(n_null_cost) AS BIGINT) AS null_cost, max(exported) AS exported,
+               CAST(sum(CASE WHEN bad_ts THEN n ELSE 0 END) AS BIGINT) AS bad_ts,
+               CAST(sum(CASE WHEN bad_exp THEN n ELSE 0 END) AS BIGINT) AS bad_exp,
+               CAST(sum(n_bad_cost) AS BIGINT) AS bad_cost,
+               CAST(sum(n_bad_billed) AS BIGINT) AS bad_billed,
+               CAST(sum(n_bad_qty) AS BIGINT) AS bad_qty,
+               CAST(sum(n_bad_width) AS BIGINT) AS bad_width
         FROM k
         GROUP BY ALL
     """
@@ -590,7 +651,16 @@ def _aggregate(
         ("bad_billed", "BilledCost"): bad_billed,
         ("bad_qty", "PricingQuantity"): bad_qty,
     }
-    agg = con.execute(query).df()
+    # the key tuples in a table in their order, added up on one thread in that order:
+    # the same sums on every run (threads would add them in the order they finish)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __keys AS {keys_sql}")
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    try:
+        con.execute("SET threads = 1")
+        agg = con.execute(query).df()
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute("DROP TABLE IF EXISTS __keys")
     # BillingPeriodStart has a few values (one per billing period): parsed once each here
     month = {v: _iso_month(v) for v in agg["bps_raw"].unique()}
     agg["billing_month"] = agg["bps_raw"].map(month)
