@@ -192,6 +192,24 @@ def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 
 _Loader.add_constructor("tag:yaml.org,2002:int", _int)
 
+#: The same loader on libyaml's parser (PyYAML's C extension), where it is installed: it
+#: reads a document about ten times faster (a 200-member portfolio's files: 2.6 s -> 0.3 s
+#: of CPU). It reads what :class:`_Loader` reads, with the same numbers and constructors;
+#: :func:`load_yaml` gives it only the first try and reads with :class:`_Loader` whenever
+#: something is wrong, so every error and its message is :class:`_Loader`'s.
+_CLoader: Any = None
+if getattr(yaml, "CSafeLoader", None) is not None:  # pragma: no branch
+
+    class _CLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """:class:`_Loader`'s resolvers and constructors on libyaml's parser."""
+
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _CLoader.add_constructor("tag:yaml.org,2002:int", _int)
+
+
+class _Fallback(Exception):
+    """The fast read met something :class:`_Loader` must judge (nesting, an error)."""
+
 
 def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
     """Parse one YAML document safely.
@@ -216,6 +234,11 @@ def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
     >>> load_yaml("a: 1\\na: 2", found), found
     ({'a': 2}, [('a', "key 'a' appears twice (lines 1 and 2); keep one")])
     """
+    if _CLoader is not None:
+        try:
+            return _fast_load(text)
+        except (_Fallback, yaml.YAMLError, YamlError, RecursionError, ValueError):
+            pass  # read again below: the errors and their messages are _Loader's
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -231,13 +254,36 @@ def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
         loader.dispose()
 
 
-def _check_tree(root: yaml.Node) -> list[tuple[str, str]]:
-    """Count expanded nodes (aliases included), refuse cycles; list repeated keys."""
+def _fast_load(text: str) -> Any:
+    """:func:`load_yaml` of a document with nothing wrong, on libyaml's parser; raises
+    :class:`_Fallback` (or the parser's error) on anything :class:`_Loader` must judge:
+    nesting deeper than :data:`MAX_DEPTH`, a repeated key, too many nodes, a cycle."""
+    loader = _CLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _check_tree(node, depth_limit=True):
+            raise _Fallback("repeated keys")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_tree(root: yaml.Node, depth_limit: bool = False) -> list[tuple[str, str]]:
+    """Count expanded nodes (aliases included), refuse cycles; list repeated keys.
+
+    With ``depth_limit``, a node nested deeper than :data:`MAX_DEPTH` (the document's
+    root at depth 1) raises :class:`_Fallback`: :class:`_Loader` refuses it while
+    composing, naming its line.
+    """
     sizes: dict[int, int] = {}
     active: set[int] = set()
     repeated: list[tuple[str, str]] = []
 
-    def walk(node: yaml.Node, path: str) -> int:
+    def walk(node: yaml.Node, path: str, depth: int = 1) -> int:
+        if depth_limit and depth > MAX_DEPTH:
+            raise _Fallback("nested too deep")
         key = id(node)
         if key in sizes:
             return sizes[key]
@@ -264,11 +310,11 @@ def _check_tree(root: yaml.Node) -> list[tuple[str, str]]:
                         )
                     first[name] = line
                     sub = f"{path}.{k.value}" if path else str(k.value)
-                size += walk(k, path) + walk(v, sub)
+                size += walk(k, path, depth + 1) + walk(v, sub, depth + 1)
                 _limit(size, node)
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
-                size += walk(v, f"{path}[{i}]")
+                size += walk(v, f"{path}[{i}]", depth + 1)
                 _limit(size, node)
         active.discard(key)
         sizes[key] = size
