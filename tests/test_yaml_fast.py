@@ -70,7 +70,7 @@ def test_yaml_12_numbers_on_the_fast_read(text: str, value: object) -> None:
 
 def test_deep_nesting_is_refused_as_before() -> None:
     deep = "a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
-    with pytest.raises(files._Fallback):
+    with pytest.raises(files._FallbackError):
         files._fast_load(deep)
     with pytest.raises(YamlError, match=f"nested deeper than {MAX_DEPTH} levels"):
         load_yaml(deep)
@@ -82,7 +82,7 @@ def test_repeated_keys_and_bad_yaml_read_as_before() -> None:
     found: list[tuple[str, str]] = []
     assert load_yaml("a: 1\na: 2", found) == {"a": 2}
     assert found == [("a", "key 'a' appears twice (lines 1 and 2); keep one")]
-    with pytest.raises(files._Fallback):
+    with pytest.raises(files._FallbackError):
         files._fast_load("a: 1\na: 2")
     for bad in ("a: [1, 2", "a: 1\n b: 2", "--- 1\n--- 2", "a: *nope"):
         with pytest.raises(Exception) as pure:

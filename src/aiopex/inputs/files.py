@@ -207,7 +207,7 @@ if getattr(yaml, "CSafeLoader", None) is not None:  # pragma: no branch
     _CLoader.add_constructor("tag:yaml.org,2002:int", _int)
 
 
-class _Fallback(Exception):
+class _FallbackError(Exception):
     """The fast read met something :class:`_Loader` must judge (nesting, an error)."""
 
 
@@ -237,7 +237,7 @@ def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
     if _CLoader is not None:
         try:
             return _fast_load(text)
-        except (_Fallback, yaml.YAMLError, YamlError, RecursionError, ValueError):
+        except (_FallbackError, yaml.YAMLError, YamlError, RecursionError, ValueError):
             pass  # read again below: the errors and their messages are _Loader's
     loader = _Loader(text)
     try:
@@ -256,7 +256,7 @@ def load_yaml(text: str, repeated: list[tuple[str, str]] | None = None) -> Any:
 
 def _fast_load(text: str) -> Any:
     """:func:`load_yaml` of a document with nothing wrong, on libyaml's parser; raises
-    :class:`_Fallback` (or the parser's error) on anything :class:`_Loader` must judge:
+    :class:`_FallbackError` (or the parser's error) on anything :class:`_Loader` must judge:
     nesting deeper than :data:`MAX_DEPTH`, a repeated key, too many nodes, a cycle."""
     loader = _CLoader(text)
     try:
@@ -264,7 +264,7 @@ def _fast_load(text: str) -> Any:
         if node is None:
             return None
         if _check_tree(node, depth_limit=True):
-            raise _Fallback("repeated keys")
+            raise _FallbackError("repeated keys")
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -274,7 +274,7 @@ def _check_tree(root: yaml.Node, depth_limit: bool = False) -> list[tuple[str, s
     """Count expanded nodes (aliases included), refuse cycles; list repeated keys.
 
     With ``depth_limit``, a node nested deeper than :data:`MAX_DEPTH` (the document's
-    root at depth 1) raises :class:`_Fallback`: :class:`_Loader` refuses it while
+    root at depth 1) raises :class:`_FallbackError`: :class:`_Loader` refuses it while
     composing, naming its line.
     """
     sizes: dict[int, int] = {}
@@ -283,7 +283,7 @@ def _check_tree(root: yaml.Node, depth_limit: bool = False) -> list[tuple[str, s
 
     def walk(node: yaml.Node, path: str, depth: int = 1) -> int:
         if depth_limit and depth > MAX_DEPTH:
-            raise _Fallback("nested too deep")
+            raise _FallbackError("nested too deep")
         key = id(node)
         if key in sizes:
             return sizes[key]
