@@ -273,6 +273,29 @@ def test_every_csv_written_neutralizes_formulas(tmp_path: Path) -> None:
     assert writers == [src / "atomic.py"]
 
 
+def test_csv_text_without_formulas_is_written_as_it_is(tmp_path: Path) -> None:
+    """Text columns with nothing to neutralize skip the per-cell pass; same file."""
+    import pandas as pd
+
+    from aiopex.atomic import write_csv
+
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["ok", None, "a-b", "ok"], dtype="str"),
+            "mixed": pd.Series([1, 2.5, None, "x"], dtype=object),
+            "bad": pd.array(["ok", "-1", None, "+x"], dtype="str"),
+        }
+    )
+    write_csv(frame, tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").read_text().splitlines() == [
+        "text,mixed,bad",
+        "ok,1,ok",
+        ",2.5,'-1",
+        "a-b,,",
+        "ok,x,'+x",
+    ]
+
+
 # -- 13. review takes the --out lock ------------------------------------------------------
 
 

@@ -243,11 +243,19 @@ def write_csv(frame: Any, path: str | os.PathLike[str]) -> None:
     Every text cell and column name goes through :func:`neutralize`; numbers are
     written as numbers.
     """
+    import pandas as pd
+
     out = frame.copy()
     out.columns = [neutralize(c) if isinstance(c, str) else c for c in out.columns]
     for col in out.columns:
-        if out[col].dtype.kind not in "biufcmM":  # text, objects, categories
-            out[col] = [neutralize(v) if isinstance(v, str) else v for v in out[col]]
+        values = out[col]
+        if values.dtype.kind in "biufcmM":
+            continue
+        if isinstance(values.dtype, pd.StringDtype) and not any(
+            neutralize(v) != v for v in values.dropna().unique()
+        ):
+            continue  # text with nothing to neutralize (each distinct value looked at once)
+        out[col] = [neutralize(v) if isinstance(v, str) else v for v in values]
     with atomic_path(path) as tmp:
         out.to_csv(tmp, index=False, encoding="utf-8")
 

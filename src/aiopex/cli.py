@@ -642,6 +642,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         load_portfolio,
         output_submitter,
         portfolio,
+        start_pool,
     )
     from aiopex.batch.portfolio_run import check_outputs, write_outputs
     from aiopex.errors import AiopexError
@@ -652,6 +653,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     problems += check_outputs(args.out, report=not args.no_report)
     if problems:
         raise AiopexError(problems)
+    start_pool(args.scheduler, args.workers)  # its workers start while the files are read
     pf = load_portfolio(args.file)
     problems = check_draws_memory(pf, args.draws)
     if problems:

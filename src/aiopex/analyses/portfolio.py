@@ -52,12 +52,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aiopex.atomic import atomic_dir
-from aiopex.engine import HISTORY_STREAM, CostPaths, cost_paths, fresh_seed, uncertain_fields
+from aiopex.engine import (
+    HISTORY_STREAM,
+    LINE_PERCENTILES,
+    CostPaths,
+    cost_paths,
+    fresh_seed,
+    uncertain_fields,
+)
 from aiopex.errors import AiopexError, Problem, ScenarioError
 from aiopex.inputs.portfolio_file import Portfolio, read_portfolio, shared_matches
 from aiopex.inputs.run_request import MEMORY_BUDGET_BYTES, check_draws, check_seed
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.uncertain import stable_hash, stream
+from aiopex.model.percentiles import FAN, percentiles
 from aiopex.months import add as add_months
 from aiopex.months import diff as month_diff
 from aiopex.months import fiscal_year
@@ -69,8 +77,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 SCHEDULERS = ("processes", "dask")
-#: Percentiles reported for every total.
-PORTFOLIO_PERCENTILES = (10, 50, 90)
+#: Percentiles reported for every total: P10, P50, P90 (numpy's linear percentiles, through
+#: :func:`aiopex.model.percentiles.percentiles`, as every output takes them).
+PORTFOLIO_PERCENTILES = FAN
 #: Share of draws on each side of the P90 rank averaged for the contribution to P90.
 TAIL_HALF_WIDTH = 0.025
 
@@ -222,25 +231,44 @@ def _worker_environ() -> Iterator[None]:
             os.environ.pop(k, None)
 
 
+def _worker_ready() -> int:
+    """A worker's first task: unpickling it imports this module (and the engine), so a
+    worker is ready to run members once it is done."""
+    return os.getpid()
+
+
 def _process_pool(workers: int) -> Any:
     """The process pool of ``workers`` processes, started (with :data:`WORKER_ENV`) on
-    first use and reused after."""
+    first use and reused after.
+
+    Returns at once: the workers start (and import the engine) in the background, so
+    a caller that starts the pool before reading the portfolio's files reads them
+    meanwhile (:func:`start_pool`).
+    """
 
     pool = _pools.get(workers)
     if pool is None:
         ctx = multiprocessing.get_context("spawn")
         with _worker_environ():
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-            # every worker starts now, in this environment (the pool starts one per task
-            # submitted while none is idle)
-            for f in [pool.submit(os.getpid) for _ in range(workers)]:
-                f.result()
+            # every worker is spawned now, in this environment (the pool spawns one per
+            # task submitted while none is idle; a spawned process has its environment)
+            for _ in range(workers):
+                pool.submit(_worker_ready)
         if not _pools:
             import atexit
 
             atexit.register(shutdown_pools)
         _pools[workers] = pool
     return pool
+
+
+def start_pool(scheduler: str, workers: int | None) -> None:
+    """Start the local process pool a portfolio on ``scheduler`` will run on (nothing for
+    other schedulers) without waiting for its workers: they start while the caller goes
+    on (``aiopex portfolio`` reads the members' files meanwhile)."""
+    if scheduler == "processes":
+        _process_pool(workers or os.cpu_count() or 1)
 
 
 def output_submitter(scheduler: str, workers: int | None) -> Callable[..., Any] | None:
@@ -489,7 +517,7 @@ class PortfolioResult:
 
     def monthly(self) -> dict[str, list[float]]:
         """``point`` and P10/P50/P90 of the portfolio's cost, per calendar month."""
-        pct = np.percentile(self.cost, PORTFOLIO_PERCENTILES, axis=0)
+        pct = percentiles(self.cost, PORTFOLIO_PERCENTILES, axis=0)
         out = {"point": self.point_cost.tolist()}
         out.update(
             {f"p{q}": row.tolist() for q, row in zip(PORTFOLIO_PERCENTILES, pct, strict=True)}
@@ -544,6 +572,8 @@ class PortfolioResult:
     def member_rows(self) -> list[dict[str, Any]]:
         """Each member: hash, own total (point and P90) and its contribution to P90."""
         tail = self.tail_draws()
+        # every member's P90 from one sort of the (members, draws) totals
+        p90 = percentiles(self.member_totals, [90], axis=1)[0] if self.members else []
         rows = []
         for i, m in enumerate(self.members):
             t = self.member_totals[i]
@@ -554,7 +584,7 @@ class PortfolioResult:
                     "start": m.start,
                     "months": m.horizon,
                     "cost_total_point": m.cost_total_point,
-                    "cost_total_p90": float(np.percentile(t, 90)),
+                    "cost_total_p90": float(p90[i]),
                     "contribution_to_p90": float(t[tail].mean()),
                 }
             )
@@ -663,7 +693,7 @@ def _now() -> str:
 
 
 def _percentiles(x: np.ndarray) -> dict[str, float]:
-    pct = np.percentile(x, PORTFOLIO_PERCENTILES)
+    pct = percentiles(x, PORTFOLIO_PERCENTILES)
     return {f"p{q}": float(v) for q, v in zip(PORTFOLIO_PERCENTILES, pct, strict=True)}
 
 
@@ -749,7 +779,6 @@ def _run(
     progress: Callable[[int, int], None] | None,
     independent: bool,
 ) -> tuple[PortfolioResult, PortfolioResult | None]:
-    import pandas as pd
 
     patterns = pf.shared if shared is None else list(shared)
     months = timeline(pf.members)
@@ -768,7 +797,7 @@ def _run(
         ind_cost, ind_net = np.zeros((draws, T)), np.zeros((draws, T))
         ind_totals = np.zeros((len(tasks), draws))
     members: list[MemberSummary] = []
-    frames = []
+    pieces: list[tuple[str, CostPaths, list[str]]] = []
     for i, (task, cp) in enumerate(zip(tasks, _map(tasks, scheduler, workers), strict=True)):
         s = task.scenario
         off = month_diff(first, s.start)
@@ -799,10 +828,11 @@ def _run(
                 cost_total_point=float(cp.point_cost.sum()),
             )
         )
-        frames.append(_line_frame(s, cp, months[window]))
+        # the lines' table is built once at the end (a frame per member cost 1 s for 200)
+        pieces.append((s.name, _lines_only(cp), months[window]))
         if progress is not None:
             progress(i + 1, len(tasks))
-    lines = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    lines = _lines_frame(pieces)
 
     def view(
         pats: list[str], c: np.ndarray, n: np.ndarray, totals: np.ndarray, ls: pd.DataFrame
@@ -833,22 +863,41 @@ def _run(
     return result, view([], ind_cost, ind_net, ind_totals, lines.iloc[:0])
 
 
-def _line_frame(s: Scenario, cp: CostPaths, months: list[str]) -> pd.DataFrame:
-    """One row per cost line and month of one member."""
+def _lines_only(cp: CostPaths) -> CostPaths:
+    """``cp`` without its per-draw arrays (what the lines' table needs of a member)."""
+    empty = np.empty((0, 0))
+    return dataclasses.replace(
+        cp, cost=empty, net=empty, spend=None, independent_cost=None, independent_net=None
+    )
+
+
+def _lines_frame(pieces: list[tuple[str, CostPaths, list[str]]]) -> pd.DataFrame:
+    """One row per member, cost line and month of the member (members in order, then
+    lines, then months), from each member's name, cost paths and months."""
     import pandas as pd
 
-    n, H = len(cp.line_names), s.horizon
+    if not pieces:
+        return pd.DataFrame()
+
+    def column(part: Callable[[str, CostPaths, list[str]], Any]) -> np.ndarray:
+        return np.concatenate([np.asarray(part(*p)) for p in pieces])
+
+    def rows(name: str, cp: CostPaths, months: list[str]) -> int:
+        return len(cp.line_names) * len(months)
+
+    pct = {
+        f"p{q}": column(lambda _n, cp, _m, j=j: cp.line_percentiles[:, j].reshape(-1))
+        for j, q in enumerate(LINE_PERCENTILES)
+    }
     return pd.DataFrame(
         {
-            "member": s.name,
-            "line": np.repeat(cp.line_names, H),
-            "category": np.repeat(cp.line_categories, H),
-            "driver": np.repeat(cp.line_drivers, H),
-            "month": np.tile(months, n),
-            "point": cp.point_lines.reshape(-1),
-            "p10": cp.line_percentiles[:, 0].reshape(-1),
-            "p50": cp.line_percentiles[:, 1].reshape(-1),
-            "p90": cp.line_percentiles[:, 2].reshape(-1),
+            "member": np.repeat([p[0] for p in pieces], [rows(*p) for p in pieces]),
+            "line": column(lambda _n, cp, m: np.repeat(cp.line_names, len(m))),
+            "category": column(lambda _n, cp, m: np.repeat(cp.line_categories, len(m))),
+            "driver": column(lambda _n, cp, m: np.repeat(cp.line_drivers, len(m))),
+            "month": column(lambda _n, cp, m: np.tile(m, len(cp.line_names))),
+            "point": column(lambda _n, cp, _m: cp.point_lines.reshape(-1)),
+            **pct,
         }
     )
 
