@@ -67,7 +67,7 @@ def test_every_method_forecasts_a_real_series(method, series, request):
     assert np.isfinite(fc.errors[fc.method]) and fc.backtest_error == fc.errors[fc.method]
     if method == "auto":  # both series are seasonal and long enough: the seasonal mean
         assert fc.method == "combo_seasonal"
-        assert set(fc.members) <= set(history.COMBOS["combo_seasonal"]) and fc.members
+        assert set(fc.members) == set(history.COMBOS["combo_seasonal"])  # Theta from 36
     else:  # a family: the lower-error of its plain and seasonal forms
         assert history.VARIANTS[fc.method][0] == method
         forms = [k for k in fc.errors if history.VARIANTS[k][0] == method]
@@ -206,9 +206,11 @@ def test_short_histories_are_flagged_and_never_fit_a_season_below_24_months(elec
             assert (fc.method == "combo_short") == fc.why["ramp"]
         else:
             assert fc.errors[fc.method] == min(fc.errors[k] for k in ("combo_short", *naive))
-    else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months
+    else:  # 24 to 35 months of a seasonal series: fitted seasons and last year's months;
+        # seasonal Theta (a season from the years' averages) only from 36 months
         assert fc.method == "combo_seasonal"
-        assert set(fc.members) == set(history.COMBOS["combo_seasonal"])
+        assert set(fc.members) == set(history.COMBOS["combo_seasonal"]) - {"theta_seasonal"}
+        assert "theta_seasonal" not in {v for v, _, _ in fitted}
     assert (fc.upper > fc.lower).all()
     # 24 months: a fitted season is backtested from 24 months on, so not at all, and
     # the interval is the models' own widened by Student's t for 24 - 12 months
@@ -647,7 +649,7 @@ def test_the_forecast_info_reaches_the_cli_text_the_chart_and_the_report_note():
     assert "backtest error" in text
     fig = charts.usage_history(r)
     assert fig.axes[0].get_title(loc="left") == (
-        "Requests per month: history and forecast (mean of seasonal ETS, Theta, ARIMA and naive)"
+        "Requests per month: history and forecast (mean of seasonal ETS, ARIMA and naive)"
     )
     assert "backtest error" in str(report.history_note(r))
     short = {**h, "too_short": True, "months": 14}
