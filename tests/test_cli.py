@@ -125,12 +125,15 @@ def test_forecast_writes_the_workbook(tmp_path):
 
 
 def test_forecast_imports_no_heavy_library():
+    """A deterministic ``forecast --json`` prints metrics only: no table is built, so
+    not even pandas is loaded (the Result's frames are built on first use)."""
     code = (
         "import sys, contextlib, io\n"
         "from aiopex.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['forecast', {str(CLAIMS)!r}, '--json']) == 0\n"
-        "heavy = {'statsmodels', 'matplotlib', 'openpyxl', 'papermill', 'scipy'}\n"
+        "heavy = {'statsmodels', 'matplotlib', 'openpyxl', 'papermill', 'scipy', 'pandas',"
+        " 'pyarrow'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -17,8 +17,9 @@ The public API:
 - :func:`sensitivity` returns what moves a metric (the tornado) as a
   :class:`Sensitivity` value; nothing is written.
 
-The names are imported on first use (``aiopex.run`` loads numpy, pandas and the
-engine then), so ``aiopex --help`` starts without them.
+The names are imported on first use (``aiopex.run`` loads numpy and the engine then;
+pandas comes with the first table a result builds), so ``aiopex --help`` starts without
+them.
 """
 
 from __future__ import annotations

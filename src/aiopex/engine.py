@@ -34,7 +34,7 @@ from aiopex.months import labels as month_labels
 from aiopex.months import parts as month_parts
 from aiopex.months import run_rate_window
 from aiopex.names import CATEGORIES, COMMITMENT_DRIVER, DRIVER_SERIES, PERCENTILES
-from aiopex.result import STAT_COLUMNS, Draws, Result, summarize_rows
+from aiopex.result import STAT_COLUMNS, Draws, Frames, Result, summarize_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -432,6 +432,54 @@ def _line_frame(
     return pd.DataFrame(cols)
 
 
+def _frames(
+    lines: list[LineSpec],
+    det_lines: dict[str, Any],
+    months: list[str],
+    series: dict[str, np.ndarray],
+    category: dict[str, np.ndarray],
+    commits: dict[str, Any],
+) -> Frames:
+    """The deterministic run's tables (:class:`~aiopex.result.Frames`), from its arrays.
+
+    :func:`run` hands this to its Result, which calls it on first use of ``drivers``,
+    ``lines``, ``categories`` or ``commitment_months``: what prints only metrics (``aiopex
+    forecast --json``) never builds a frame, nor imports pandas.
+    """
+    import pandas as pd
+
+    H = len(months)
+    index = pd.RangeIndex(H, name="m")
+    drivers = pd.DataFrame({"month": np.array(months, dtype=object), **series}, index=index)
+    commitment_months = None
+    if commits:
+        commitment_months = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "commitment": name,
+                        "m": np.arange(H),
+                        "month": months,
+                        "in_term": sp.window.astype(bool),
+                        "spend": sp.spend[0],
+                        "covered": sp.covered[0],
+                        "overage": sp.overage[0],
+                        "unused_commitment": sp.unused[0],
+                        "commitment_savings": sp.savings[0],
+                    }
+                )
+                for name, sp in commits.items()
+            ],
+            ignore_index=True,
+        )
+    return Frames(
+        drivers=drivers,
+        lines=_line_frame(lines, det_lines, months),
+        categories=pd.DataFrame(category, index=index),
+        commitment_months=commitment_months,
+    )
+
+
 def run(
     scenario: Scenario, draws: int = 1, seed: int | None = None, keep_draws: int = KEEP_DRAWS
 ) -> Result:
@@ -464,8 +512,6 @@ def run(
     >>> r.metrics["cost_total"] > 0
     True
     """
-    import pandas as pd
-
     if draws < 1:
         raise ValueError("draws must be >= 1")
     if keep_draws < 0:
@@ -482,12 +528,10 @@ def run(
     series = {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost")}
     series["net"] = net = np.asarray(det["net"][0], dtype=float)
     series["cumulative_net"] = np.cumsum(net)
-    drivers = pd.DataFrame(
-        {"month": np.array(months, dtype=object), **series}, index=pd.RangeIndex(H, name="m")
-    )
-    line_frame = _line_frame(lines, det["lines"], months)
     category = {c: np.asarray(a[0], dtype=float) for c, a in det["category"].items()}
-    categories = pd.DataFrame(category, index=pd.RangeIndex(H, name="m"))
+    commits = {
+        ln.name: det["commitments"][ln.name][0] for ln in lines if ln.driver == COMMITMENT_DRIVER
+    }
 
     pilot = None
     if scenario.model.pilot is not None:
@@ -513,29 +557,6 @@ def run(
         fc = hist[0]
         history_info = fc.info(series=True)
 
-    commitment_months: pd.DataFrame | None = None
-    if det["commitments"]:
-        commitment_months = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "commitment": name,
-                        "m": np.arange(H),
-                        "month": months,
-                        "in_term": sp.window.astype(bool),
-                        "spend": sp.spend[0],
-                        "covered": sp.covered[0],
-                        "overage": sp.overage[0],
-                        "unused_commitment": sp.unused[0],
-                        "commitment_savings": sp.savings[0],
-                    }
-                )
-                for ln in lines
-                if ln.driver == COMMITMENT_DRIVER
-                for name, (sp, _) in [(ln.name, det["commitments"][ln.name])]
-            ],
-            ignore_index=True,
-        )
     commitments = [
         {
             "name": ln.name,
@@ -559,15 +580,12 @@ def run(
         seed=seed,
         months=months,
         line_specs=lines,
-        drivers=drivers,
-        lines=line_frame,
-        categories=categories,
+        frames=functools.partial(_frames, lines, det["lines"], months, series, category, commits),
         metrics=metrics,
         pilot=pilot,
         readiness=readiness,
         history=history_info,
         commitments=commitments,
-        commitment_months=commitment_months,
     )
     if draws > 1:
         if seed is None:

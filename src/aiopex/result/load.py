@@ -15,7 +15,7 @@ from aiopex.errors import DataError, Problem
 from aiopex.inputs.scenario import Scenario
 from aiopex.inputs.schema import ScenarioModel
 from aiopex.model.costs import LineSpec
-from aiopex.result.result import Draws, Result
+from aiopex.result.result import Draws, Frames, Result
 from aiopex.result.saved import FORMAT, FORMAT_VERSION, MANIFEST, _check_hashes, _read_frame
 
 
@@ -103,9 +103,16 @@ def _load(folder: Path) -> Result:
         seed=manifest["seed"],
         months=manifest["months"],
         line_specs=[LineSpec(**ln) for ln in manifest["line_specs"]],
-        drivers=_read_frame(folder / "drivers.parquet", "m"),
-        lines=_read_frame(folder / "lines.parquet", None),
-        categories=_read_frame(folder / "categories.parquet", "m"),
+        frames=Frames(
+            drivers=_read_frame(folder / "drivers.parquet", "m"),
+            lines=_read_frame(folder / "lines.parquet", None),
+            categories=_read_frame(folder / "categories.parquet", "m"),
+            commitment_months=(
+                _read_frame(folder / "commitments.parquet", None)
+                if (folder / "commitments.parquet").exists()
+                else None
+            ),
+        ),
         metrics=manifest["metrics"],
         pilot=manifest["pilot"],
         readiness=manifest["readiness"],
@@ -115,9 +122,4 @@ def _load(folder: Path) -> Result:
         monthly=_read_frame(monthly, "m") if monthly.exists() else None,
         draws=draws,
         commitments=manifest.get("commitments") or [],
-        commitment_months=(
-            _read_frame(folder / "commitments.parquet", None)
-            if (folder / "commitments.parquet").exists()
-            else None
-        ),
     )

@@ -10,6 +10,7 @@ the Monte Carlo draws when ``n_draws > 1`` (else they are ``None``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -168,6 +169,18 @@ class Draws:
 
 
 @dataclass
+class Frames:
+    """The deterministic run's monthly tables: :attr:`Result.drivers`,
+    :attr:`Result.lines`, :attr:`Result.categories` and :attr:`Result.commitment_months`
+    (described there)."""
+
+    drivers: pd.DataFrame
+    lines: pd.DataFrame
+    categories: pd.DataFrame
+    commitment_months: pd.DataFrame | None = None
+
+
+@dataclass
 class Result:
     """The outcome of :func:`aiopex.run`.
 
@@ -181,6 +194,9 @@ class Result:
         ``"YYYY-MM"`` of month ``m = 0 .. H-1``.
     line_specs : list of LineSpec
         The cost lines at point values, in file order.
+    frames : Frames or callable
+        The tables below, or what builds them (called once, on first use of one): a run
+        builds no frame, nor imports pandas, until one is read.
     drivers : DataFrame
         Index ``m``; columns ``month``, ``active_users``, ``new_users``, ``items``,
         ``requests``, ``input_tokens``, ``output_tokens``, ``accuracy``, ``retrain``
@@ -228,9 +244,7 @@ class Result:
     seed: int | None
     months: list[str]
     line_specs: list[LineSpec]
-    drivers: pd.DataFrame
-    lines: pd.DataFrame
-    categories: pd.DataFrame
+    frames: Frames | Callable[[], Frames] = field(repr=False, compare=False)
     metrics: Metrics
     pilot: PilotExposure | None
     readiness: dict[str, Any]
@@ -240,7 +254,28 @@ class Result:
     monthly: pd.DataFrame | None = None
     draws: Draws | None = None
     commitments: list[dict[str, Any]] = field(default_factory=list)
-    commitment_months: pd.DataFrame | None = None
+
+    @cached_property
+    def _frames(self) -> Frames:
+        return self.frames if isinstance(self.frames, Frames) else self.frames()
+
+    # Each table is a cached property, so it may also be replaced by assignment (as the
+    # review's re-forecast does on a copy).
+    @cached_property
+    def drivers(self) -> pd.DataFrame:
+        return self._frames.drivers
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        return self._frames.lines
+
+    @cached_property
+    def categories(self) -> pd.DataFrame:
+        return self._frames.categories
+
+    @cached_property
+    def commitment_months(self) -> pd.DataFrame | None:
+        return self._frames.commitment_months
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
