@@ -15,6 +15,8 @@ import pandas as pd
 from aiopex.errors import DataError, Problem
 from aiopex.inputs.history import read_history
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.model.costs import LineSpec
+from aiopex.result import Result
 
 
 @dataclass
@@ -31,7 +33,7 @@ class BaselineArrays:
     names: list[str]
     categories: list[str]
     drivers: list[str]
-    specs: list[Any]
+    specs: list[LineSpec]
     amount: np.ndarray
     quantity: np.ndarray
     rate: np.ndarray
@@ -60,8 +62,8 @@ class BaselineArrays:
         return int(hashlib.sha256(self.inputs_hash.encode()).hexdigest()[:15], 16)
 
     @classmethod
-    def from_result(cls, r: Any) -> BaselineArrays:
-        """From a typed Result (RESULT_API: ``lines``, ``drivers``, ``draws``)."""
+    def from_result(cls, r: Result) -> BaselineArrays:
+        """From a result with its draws (a saved baseline's)."""
         specs = list(r.line_specs)
         names = [s.name for s in specs]
         H = len(r.months)
@@ -79,12 +81,9 @@ class BaselineArrays:
             raise DataError(Problem("<baseline>", "", "the baseline has no Monte Carlo draws"))
         order = [list(d.line_names).index(n) for n in names]
         m = r.scenario.model
-        q = getattr(m, "quality", None)
-        fin = getattr(m, "finance", None)
-        fys = getattr(fin, "fiscal_year_start", None) if fin is not None else None
-        hist = getattr(r.scenario, "history_frame", None)
+        hist = r.scenario.history_frame
         # a baseline's own copy of its usage history (the file named may have changed)
-        hpath = getattr(r.scenario, "history_copy", None) or getattr(m.usage, "history", None)
+        hpath = r.scenario.history_copy or m.usage.history
         if hist is None and hpath:  # a saved baseline keeps the path, not the frame
             try:
                 hist = read_history(Path(hpath), r.scenario.start, "naive")
@@ -105,16 +104,15 @@ class BaselineArrays:
             draws_amount=np.asarray(d.amount)[:, order, :],
             draws_quantity=np.asarray(d.quantity)[:, order, :],
             currency=r.scenario.currency,
-            acceptable=(float(q.acceptable) if q is not None and q.acceptable else None),
-            fiscal_year_start=int(fys or 1),
+            # an acceptable accuracy of 0 (the schema's default) is no threshold
+            acceptable=float(m.quality.acceptable) if m.quality.acceptable else None,
+            fiscal_year_start=m.finance.fiscal_year_start,
             seed=r.seed,
             history=hist,
-            method=str(getattr(m.usage, "method", None) or "auto"),
-            inputs_hash=str(getattr(r.scenario, "inputs_hash", "") or ""),
+            method=m.usage.method,
+            inputs_hash=r.scenario.inputs_hash,
             history_path=str(hpath) if hpath and hist is not None else None,
-            draws_requests=(
-                None if getattr(d, "requests", None) is None else np.asarray(d.requests, float)
-            ),
+            draws_requests=None if d.requests is None else np.asarray(d.requests, float),
         )
 
 
@@ -122,7 +120,7 @@ class BaselineArrays:
 class Inputs:
     """The actuals of one review, already read and checked."""
 
-    actuals: Any  # aiopex.inputs.actuals.Actuals
+    actuals: Any  # aiopex.inputs.actuals.Actuals (typed when compute.py is split)
     usage: pd.DataFrame | None = None
     cost_basis: str = "effective"
     materiality: tuple[float, float] = V.MATERIALITY

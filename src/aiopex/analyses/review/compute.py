@@ -23,7 +23,7 @@ from aiopex.analyses.review.reforecast import (
 from aiopex.inputs.actuals import Actuals
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.model.billing import billing_sections
-from aiopex.model.percentiles import band_bounds
+from aiopex.model.percentiles import BAND, FAN, band_bounds, percentiles
 from aiopex.months import fiscal_year, fiscal_year_months
 from aiopex.names import CATEGORIES
 from aiopex.result import jsonable
@@ -99,13 +99,14 @@ def _monthly_detail(
     P90 of the baseline's draws) and the re-forecast with its P10 and P90, for the
     notebook and the workbook."""
     t_end = rf["t_end"]
+    shown = [k for k, m in enumerate(b.months) if m in fy_months or m in months]
+    # per line and month, over the draws (axis 0): shape (len(FAN), lines, len(shown))
+    p10, p50, p90 = percentiles(b.draws_amount[:, :, shown], FAN)
+    r10, r90 = percentiles(rf["draws"][:, :, shown], BAND)
     monthly = []
     for i, name in enumerate(b.names):
-        for k, m in enumerate(b.months):
-            if m not in fy_months and m not in months:
-                continue
-            d = b.draws_amount[:, i, k]
-            rd = rf["draws"][:, i, k]
+        for j, k in enumerate(shown):
+            m = b.months[k]
             monthly.append(
                 {
                     "line": name,
@@ -113,12 +114,12 @@ def _monthly_detail(
                     "month": m,
                     "baseline": float(b.amount[i, k]),
                     "actual": float(act.loc[(name, m)]) if (name, m) in act.index else None,
-                    "p10": float(np.percentile(d, 10)),
-                    "p50": float(np.percentile(d, 50)),
-                    "p90": float(np.percentile(d, 90)),
+                    "p10": float(p10[i, j]),
+                    "p50": float(p50[i, j]),
+                    "p90": float(p90[i, j]),
                     "reforecast": float(rf["amount"][i, k]),
-                    "reforecast_p10": float(np.percentile(rd, 10)),
-                    "reforecast_p90": float(np.percentile(rd, 90)),
+                    "reforecast_p10": float(r10[i, j]),
+                    "reforecast_p90": float(r90[i, j]),
                     "after_period": k > t_end,
                 }
             )
@@ -130,11 +131,13 @@ def _monthly_detail(
     # is whatever was reported.
     monthly_total = []
     reported = set(act.index.get_level_values(1))
-    for k, m in enumerate(b.months):
-        if m not in fy_months and m not in months:
-            continue
-        d = b.draws_amount[:, :, k].sum(axis=1)
-        rd = rf["draws"][:, :, k].sum(axis=1)
+    # per-draw totals of each month, then their percentiles: shape (len(FAN), len(shown))
+    d = np.stack([b.draws_amount[:, :, k].sum(axis=1) for k in shown], axis=1)
+    rd = np.stack([rf["draws"][:, :, k].sum(axis=1) for k in shown], axis=1)
+    t10, t50, t90 = percentiles(d, FAN)
+    u10, u90 = percentiles(rd, BAND)
+    for j, k in enumerate(shown):
+        m = b.months[k]
         if m <= months[-1]:
             billed_m, unbilled_m = known_month(m, k)
             actual_m: float | None = billed_m
@@ -152,12 +155,12 @@ def _monthly_detail(
                 "baseline": float(b.amount[:, k].sum()),
                 "actual": actual_m,
                 "baseline_no_actuals": gap_m,
-                "p10": float(np.percentile(d, 10)),
-                "p50": float(np.percentile(d, 50)),
-                "p90": float(np.percentile(d, 90)),
+                "p10": float(t10[j]),
+                "p50": float(t50[j]),
+                "p90": float(t90[j]),
                 "reforecast": float(rf["amount"][:, k].sum()),
-                "reforecast_p10": float(np.percentile(rd, 10)),
-                "reforecast_p90": float(np.percentile(rd, 90)),
+                "reforecast_p10": float(u10[j]),
+                "reforecast_p90": float(u90[j]),
                 "after_period": k > t_end,
             }
         )

@@ -156,6 +156,7 @@ def reforecast(
         elif d == "capacity":
             # the units of the driver registry (min_units, float noise ignored as the
             # forecast and the workbook do), on the scaled requests
+            assert spec.capacity_per_unit is not None  # a capacity line has one (schema)
             cpu = np.array([[float(spec.capacity_per_unit)]])
             units = _costs.quantity(spec, {"requests": b.requests * s_req}, None, cpu, (1, H))
             new_q = np.where(q > 0, units[0], 0.0)
