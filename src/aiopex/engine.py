@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, cast, get_args
 
 import numpy as np
 from annotated_types import GroupedMetadata
@@ -156,27 +156,84 @@ def _history(scenario: Scenario) -> Any:
     return fc, users
 
 
+#: The parameters of a run: each field's path (``usage.population``,
+#: ``costs.<line>.rate``, as :func:`uncertain_fields` names them) -> its values, shape
+#: ``(draws, 1)`` (``(1, 1)`` for a constant).
+Params: TypeAlias = dict[str, np.ndarray]
+
+
+class LineArrays(NamedTuple):
+    """One cost line's monthly arrays, each ``(draws, months)``."""
+
+    quantity: np.ndarray
+    rate: np.ndarray
+    amount: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """What :func:`simulate` makes of ``draws`` parameter sets: monthly arrays of shape
+    ``(draws, months)``.
+
+    Attributes
+    ----------
+    series : dict
+        The driver series by name (:data:`aiopex.names.DRIVER_SERIES`: usage, accuracy,
+        ``retrain``, ``degraded``, ``silent``, ``detected``), the names the driver
+        registry reads a line's quantity from.
+    benefit, cost, net : ndarray
+        Value of the correct outputs, the cost of every line, ``benefit - cost``.
+    silent_error : ndarray
+        The cost of the wrong outputs of silent months.
+    error_cost, errors_caught, errors_escaped : ndarray
+        The wrong outputs' cost, and the wrong outputs caught and not.
+    category : dict
+        Cost per category, in :data:`aiopex.names.CATEGORIES` order.
+    commitments : dict
+        Per commitment line: its split and ``C * n`` (the committed amount in the horizon).
+    lines : dict or None
+        Per line, its :class:`LineArrays` (None unless asked for: ``keep_lines``).
+    """
+
+    series: dict[str, np.ndarray]
+    benefit: np.ndarray
+    silent_error: np.ndarray
+    error_cost: np.ndarray
+    errors_caught: np.ndarray
+    errors_escaped: np.ndarray
+    cost: np.ndarray
+    net: np.ndarray
+    category: dict[str, np.ndarray]
+    commitments: dict[str, tuple[Any, float]]
+    lines: dict[str, LineArrays] | None
+
+    @property
+    def requests(self) -> np.ndarray:
+        return self.series["requests"]
+
+    def line(self, name: str) -> LineArrays:
+        """A line's arrays (the simulation must have kept them)."""
+        assert self.lines is not None, "simulate(..., keep_lines=True) keeps the lines"
+        return self.lines[name]
+
+
 def simulate(
     scenario: Scenario,
     lines: list[LineSpec],
-    p: dict[str, np.ndarray],
+    p: Params,
     draws: int,
     hist: tuple[Any, Any] | None = None,
     hist_requests: np.ndarray | None = None,
     keep_lines: bool = True,
-) -> dict[str, Any]:
-    """Run the model on ``draws`` parameter sets ``p`` (each ``(draws, 1)``).
-
-    Returns the monthly arrays ``(draws, months)``: drivers, ``accuracy``, ``retrain``,
-    ``degraded``, ``silent``, ``detected``, ``benefit``, ``silent_error`` (the cost of
-    the wrong outputs of silent months), ``cost``, ``net``, ``category`` (dict of category
-    cost) and, with ``keep_lines``, ``lines`` (``{name: (quantity, monthly rate, amount)}``).
-    """
+) -> Simulation:
+    """Run the model on ``draws`` parameter sets ``p`` (each ``(draws, 1)``): the
+    monthly arrays ``(draws, months)`` of a :class:`Simulation` (with the lines' arrays
+    when ``keep_lines``)."""
     m = scenario.model
     u = m.usage
     H = scenario.horizon
     shape = (draws, H)
-    out: dict[str, Any] = {}
+    out: dict[str, np.ndarray] = {}  # the driver series, by name
     if hist is None:
         waves = [(w.month, w.share) for w in u.rollout] if u.rollout else [(0, 1.0)]
         active = usage.active_users(
@@ -236,7 +293,7 @@ def simulate(
         catch,
         p.get("benefits.human_check.minutes_per_caught_error", 0.0),
     )
-    out["benefit"] = _benefits.benefit(
+    benefit = _benefits.benefit(
         req,
         acc,
         detected,
@@ -245,15 +302,12 @@ def simulate(
         e,
         m.degradation.fallback,
     )
-    out["silent_error"] = _benefits.silent_error(req, acc, silent, e)
     wrong = _benefits.errors(req, acc, detected, m.degradation.fallback)
-    out["errors_caught"] = wrong * catch
-    out["errors_escaped"] = wrong * (1.0 - catch)
-    out["error_cost"] = wrong * e
 
     cost = np.zeros(shape)
     category: dict[str, np.ndarray] = {}
-    kept: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    arrays: dict[str, LineArrays] = {}
+    kept: dict[str, _commit.Arrays] = {}  # quantity, monthly rate, amount
     for ln in lines:
         if ln.driver == COMMITMENT_DRIVER:
             continue
@@ -261,11 +315,11 @@ def simulate(
         qty = _costs.quantity(ln, out, p.get(k + "fte"), p.get(k + "capacity_per_unit"), shape)
         rate_m = _costs.monthly_rate(ln, p[k + "rate"], p[k + "escalation_per_year"], H)
         kept[ln.name] = (qty, rate_m, _costs.amount(qty, rate_m, ln))
-    out["commitments"] = {}  # name -> (Split, C * n)
+    commitments: dict[str, tuple[Any, float]] = {}  # name -> (Split, C * n)
     for ln in lines:
         if ln.driver == COMMITMENT_DRIVER:
             kept[ln.name], split = _commit.apply(ln, kept, shape)
-            out["commitments"][ln.name] = (split, ln.rate * _commit.months_in_horizon(ln))
+            commitments[ln.name] = (split, ln.rate * _commit.months_in_horizon(ln))
     for ln in lines:
         qty, rate_m, amt = kept[ln.name]
         cost += amt
@@ -274,16 +328,23 @@ def simulate(
         else:
             category[ln.category] = amt.copy()
         if keep_lines:
-            kept[ln.name] = (qty, np.broadcast_to(rate_m, shape), amt)
-    out["cost"] = cost
-    out["category"] = {c: category[c] for c in CATEGORIES if c in category}
-    out["net"] = out["benefit"] - cost
-    if keep_lines:
-        out["lines"] = kept
-    return out
+            arrays[ln.name] = LineArrays(qty, np.broadcast_to(rate_m, shape), amt)
+    return Simulation(
+        series=out,
+        benefit=benefit,
+        silent_error=_benefits.silent_error(req, acc, silent, e),
+        error_cost=wrong * e,
+        errors_caught=wrong * catch,
+        errors_escaped=wrong * (1.0 - catch),
+        cost=cost,
+        net=benefit - cost,
+        category={c: category[c] for c in CATEGORIES if c in category},
+        commitments=commitments,
+        lines=arrays if keep_lines else None,
+    )
 
 
-def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str, Any]:
+def metrics_per_draw(sim: Simulation, discount_rate: np.ndarray) -> dict[str, Any]:
     """The summary metrics (docs/formulas.md#finance) for every draw, each an array ``(draws,)``.
 
     - ``cost_total`` = sum of ``cost(m)``; ``cost_by_category`` = sum per category
@@ -307,17 +368,17 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
       system runs (not a detected month with ``fallback: manual``), ``requests(m) * (1 -
       accuracy(m))`` times ``e``, ``catch_rate`` and ``1 - catch_rate``
     """
-    cost, benefit, net = sim["cost"], sim["benefit"], sim["net"]
+    cost, benefit, net = sim.cost, sim.benefit, sim.net
     H = cost.shape[1]
     cost_total = cost.sum(axis=1)
     benefit_total = benefit.sum(axis=1)
-    requests_total = sim["requests"].sum(axis=1)
+    requests_total = sim.requests.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost_total != 0, (benefit_total - cost_total) / cost_total, np.nan)
         cpr = np.where(requests_total != 0, cost_total / requests_total, np.nan)
     out = {
         "cost_total": cost_total,
-        "cost_by_category": {c: a.sum(axis=1) for c, a in sim["category"].items()},
+        "cost_by_category": {c: a.sum(axis=1) for c, a in sim.category.items()},
         "benefit_total": benefit_total,
         "net_total": benefit_total - cost_total,
         "npv": finance.npv(net, discount_rate[:, 0]),
@@ -328,19 +389,19 @@ def metrics_per_draw(sim: dict[str, Any], discount_rate: np.ndarray) -> dict[str
         "run_rate_monthly": cost[:, run_rate_window(H)].mean(axis=1),
         "requests_total": requests_total,
         "cost_per_request": cpr,
-        "retrains": sim["retrain"].sum(axis=1),
-        "degraded_months": sim["degraded"].sum(axis=1),
-        "silent_months": sim["silent"].sum(axis=1),
-        "silent_error_cost": sim["silent_error"].sum(axis=1),
-        "error_cost_total": sim["error_cost"].sum(axis=1),
-        "errors_caught": sim["errors_caught"].sum(axis=1),
-        "errors_escaped": sim["errors_escaped"].sum(axis=1),
+        "retrains": sim.series["retrain"].sum(axis=1),
+        "degraded_months": sim.series["degraded"].sum(axis=1),
+        "silent_months": sim.series["silent"].sum(axis=1),
+        "silent_error_cost": sim.silent_error.sum(axis=1),
+        "error_cost_total": sim.error_cost.sum(axis=1),
+        "errors_caught": sim.errors_caught.sum(axis=1),
+        "errors_escaped": sim.errors_escaped.sum(axis=1),
     }
-    out.update(commitment_metrics(sim.get("commitments") or {}))
+    out.update(commitment_metrics(sim.commitments))
     return out
 
 
-def commitment_metrics(commitments: dict[str, Any]) -> dict[str, np.ndarray]:
+def commitment_metrics(commitments: dict[str, tuple[Any, float]]) -> dict[str, np.ndarray]:
     """Per draw, the commitments' ``unused_commitment`` and ``commitment_savings`` (sums
     over the terms) and ``commitment_utilization`` (``1 - unused / sum(C * n)``, ``n`` the
     term's months within the horizon); ``{}`` without commitments."""
@@ -401,7 +462,7 @@ def keep_indexes(draws: int, keep_draws: int, seed: int) -> np.ndarray:
 
 
 def _line_frame(
-    lines: list[LineSpec], det_lines: dict[str, Any], months: list[str]
+    lines: list[LineSpec], det_lines: dict[str, LineArrays], months: list[str]
 ) -> pd.DataFrame:
     """One row per line and month of the deterministic run (``Result.lines``), built
     as one frame: columns ``line, category, driver, m, month, quantity, rate, amount``."""
@@ -434,7 +495,7 @@ def _line_frame(
 
 def _frames(
     lines: list[LineSpec],
-    det_lines: dict[str, Any],
+    det_lines: dict[str, LineArrays],
     months: list[str],
     series: dict[str, np.ndarray],
     category: dict[str, np.ndarray],
@@ -525,12 +586,16 @@ def run(
     metrics = _point_metrics(per)
 
     months = month_labels(scenario.start, H)
-    series = {k: np.asarray(det[k][0], dtype=float) for k in (*DRIVER_SERIES, "benefit", "cost")}
-    series["net"] = net = np.asarray(det["net"][0], dtype=float)
+    series = {k: np.asarray(det.series[k][0], dtype=float) for k in DRIVER_SERIES}
+    series["benefit"] = np.asarray(det.benefit[0], dtype=float)
+    series["cost"] = np.asarray(det.cost[0], dtype=float)
+    series["net"] = net = np.asarray(det.net[0], dtype=float)
     series["cumulative_net"] = np.cumsum(net)
-    category = {c: np.asarray(a[0], dtype=float) for c, a in det["category"].items()}
+    assert det.lines is not None  # simulate keeps the lines by default
+    det_lines = det.lines
+    category = {c: np.asarray(a[0], dtype=float) for c, a in det.category.items()}
     commits = {
-        ln.name: det["commitments"][ln.name][0] for ln in lines if ln.driver == COMMITMENT_DRIVER
+        ln.name: det.commitments[ln.name][0] for ln in lines if ln.driver == COMMITMENT_DRIVER
     }
 
     pilot = None
@@ -568,7 +633,7 @@ def run(
             "months": _commit.months_in_horizon(ln),
             **{
                 k: float(v[0])
-                for k, v in commitment_metrics({ln.name: det["commitments"][ln.name]}).items()
+                for k, v in commitment_metrics({ln.name: det.commitments[ln.name]}).items()
             },
         }
         for ln in lines
@@ -580,7 +645,7 @@ def run(
         seed=seed,
         months=months,
         line_specs=lines,
-        frames=functools.partial(_frames, lines, det["lines"], months, series, category, commits),
+        frames=functools.partial(_frames, lines, det_lines, months, series, category, commits),
         metrics=metrics,
         pilot=pilot,
         readiness=readiness,
@@ -604,7 +669,7 @@ class Chunk:
     lo: int
     hi: int
     params: dict[str, np.ndarray]
-    sim: dict[str, Any]
+    sim: Simulation
 
 
 def simulate_chunks(
@@ -686,15 +751,15 @@ def monte_carlo(
     for c in simulate_chunks(scenario, lines, p, draws, hist, hist_req, chunk, keeps):
         lo, hi, pc, sim = c.lo, c.hi, c.params, c.sim
         a, b = np.searchsorted(kept, [lo, hi])
-        cost_all[lo:hi] = sim["cost"]
-        net_all[lo:hi] = sim["net"]
+        cost_all[lo:hi] = sim.cost
+        net_all[lo:hi] = sim.net
         if b > a:
             rows: Any = kept[a:b] - lo
             if rows.size == hi - lo:  # every draw of the chunk is kept: no gather
                 rows = slice(None)
-            kept_requests[a:b] = sim["requests"][rows]
+            kept_requests[a:b] = sim.requests[rows]
             for i, ln in enumerate(lines):
-                qty, _, amt = sim["lines"][ln.name]
+                qty, _, amt = sim.line(ln.name)
                 kept_amount[a:b, i] = amt[rows]
                 kept_quantity[a:b, i] = qty[rows] * windows[i]
         per_chunks.append(_flat_metrics(metrics_per_draw(sim, pc["finance.discount_rate"])))
@@ -821,7 +886,7 @@ def cost_paths(
     det = simulate(scenario, lines, p0, 1, hist)
     point_lines = np.zeros((len(lines), H))
     for i, ln in enumerate(lines):
-        point_lines[i] = det["lines"][ln.name][2][0]
+        point_lines[i] = det.line(ln.name).amount[0]
     if draws == 1:
         p, hist_req = p0, None
     else:
@@ -842,21 +907,21 @@ def cost_paths(
     net = np.empty((draws, H))
     amounts = np.empty((len(lines), draws, H))
     for c in simulate_chunks(scenario, lines, p, draws, hist, hist_req, chunk):
-        cost[c.lo : c.hi] = c.sim["cost"]
-        net[c.lo : c.hi] = c.sim["net"]
+        cost[c.lo : c.hi] = c.sim.cost
+        net[c.lo : c.hi] = c.sim.net
         for i, ln in enumerate(lines):
-            amounts[i, c.lo : c.hi] = c.sim["lines"][ln.name][2]
+            amounts[i, c.lo : c.hi] = c.sim.line(ln.name).amount
         if alt:
             lo, hi = c.lo, c.hi
             pa = {k: v[lo:hi] if v.shape[0] > 1 else v for k, v in p_alt.items()}
             if alt_lines is None:  # a field the usage or quality depends on: run again
                 ha = hist_alt[lo:hi] if hist_alt is not None else None
                 other = simulate(scenario, lines, pa, hi - lo, hist, ha, keep_lines=False)
-                alt_cost[lo:hi], alt_net[lo:hi] = other["cost"], other["net"]
+                alt_cost[lo:hi], alt_net[lo:hi] = other.cost, other.net
             else:
                 recost = _recost(lines, c.sim, pa, alt_lines, H)
                 alt_cost[lo:hi] = recost
-                alt_net[lo:hi] = c.sim["benefit"] - recost
+                alt_net[lo:hi] = c.sim.benefit - recost
     spend = None
     if spend_of:
         idx = [i for i, ln in enumerate(lines) if ln.name in spend_of]
@@ -865,8 +930,8 @@ def cost_paths(
     return CostPaths(
         cost=cost,
         net=net,
-        point_cost=np.asarray(det["cost"][0], dtype=float),
-        point_net=np.asarray(det["net"][0], dtype=float),
+        point_cost=np.asarray(det.cost[0], dtype=float),
+        point_net=np.asarray(det.net[0], dtype=float),
         line_names=[ln.name for ln in lines],
         line_categories=[ln.category for ln in lines],
         line_drivers=[ln.driver for ln in lines],
@@ -904,16 +969,16 @@ def _rate_only_lines(lines: list[LineSpec], paths: frozenset[str]) -> frozenset[
 
 def _recost(
     lines: list[LineSpec],
-    sim: dict[str, Any],
-    p: dict[str, np.ndarray],
+    sim: Simulation,
+    p: Params,
     changed: frozenset[str],
     H: int,
 ) -> np.ndarray:
     """``cost(m)`` with the amounts of the ``changed`` lines from the parameters ``p``:
     the same sum, in the same order, as :func:`simulate`."""
-    cost = np.zeros(sim["cost"].shape)
+    cost = np.zeros(sim.cost.shape)
     for ln in lines:
-        qty, _, amt = sim["lines"][ln.name]
+        qty, _, amt = sim.line(ln.name)
         if ln.name in changed:
             k = f"costs.{ln.name}."
             rate_m = _costs.monthly_rate(ln, p[k + "rate"], p[k + "escalation_per_year"], H)
