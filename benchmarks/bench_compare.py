@@ -13,13 +13,13 @@ Run: ``python benchmarks/bench_compare.py [--draws N] [--repeat N]``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import textwrap
 from pathlib import Path
 
 from bench_runner import _batch_inputs, _wall
+from figure import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -76,17 +76,16 @@ def main() -> None:
             t_budget.append(_wall(budget))
             t_compare.append(_wall(compare))
         b, c = statistics.median(t_budget), statistics.median(t_compare)
-        line = {
-            "benchmark": "compare_six_vs_one_budget_report",
-            "ratio": round(c / b, 3),
-            "target": "<= 1",
-            "comparison_s": round(c, 2),
-            "budget_report_s": round(b, 2),
-            "scenarios": len(saved),
-            "draws": args.draws,
-            "repeat": args.repeat,
-        }
-        print(json.dumps(line), flush=True)
+        emit(
+            "compare_six_vs_one_budget_report",
+            c / b,
+            1.0,
+            comparison_s=round(c, 2),
+            budget_report_s=round(b, 2),
+            scenarios=len(saved),
+            draws=args.draws,
+            repeat=args.repeat,
+        )
 
 
 if __name__ == "__main__":

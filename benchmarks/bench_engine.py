@@ -1,6 +1,6 @@
 """Engine performance, as ratios against baselines run in the same process.
 
-Prints JSON lines (each ratio with its ``target`` and whether it is ``met``):
+Prints JSON lines (:mod:`figure`: each ratio with its ``target`` and whether it is ``met``):
 
 - ``run_vs_equal_work_kernel``: ``aiopex.run`` of a 36-month scenario (16 cost lines) at
   1,000 / 10,000 / 100,000 draws against :func:`equal_work_kernel`, plain numpy doing
@@ -9,15 +9,14 @@ Prints JSON lines (each ratio with its ``target`` and whether it is ``met``):
 - ``engine_mc_vs_flat_kernel``: Monte Carlo of 10,000 draws x 60 months, 16 cost lines,
   against a flat numpy kernel of the same arithmetic written inline here (target <= 2x).
 - ``engine_mc_vs_pandas_loop``: against a per-draw pandas loop of the same model
-  (timed on a subset of draws and scaled; target >= 50x faster).
+  (timed on a subset of draws and scaled): the ratio engine / pandas, target <= 0.02
+  (50x faster); ``speedup`` beside it.
 - ``engine_mc_100k_peak_memory``: peak RSS of a 100,000-draw run in a fresh process
-  (target < 500 MB).
-- ``cli_forecast_vs_import_pandas``: ``aiopex forecast FILE --json`` as a whole process
-  against ``python -c "import pandas"`` (median of interleaved pairs; target <= 1.2x);
-  ``cli_help_vs_import_pandas``: ``aiopex --help`` against the same (target <= 0.5x).
+  (target <= 500 MB).
 
-Other agents may share the machine: every ratio is a median of paired, interleaved
-runs, so load hits both sides alike. ``--only run|cli`` runs one group.
+The command line's start-up is measured by ``bench_cli.py``. Other work may share the
+machine: the ratios against the equal-work kernel are medians of paired, interleaved
+runs, so load hits both sides alike. ``--only run`` runs that group only.
 
 Run: ``python benchmarks/bench_engine.py`` (``make bench``).
 """
@@ -25,17 +24,15 @@ Run: ``python benchmarks/bench_engine.py`` (``make bench``).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from figure import emit, emit_value, paired
 
 import aiopex
 from aiopex.engine import _sampled_params, line_specs, monte_carlo
@@ -252,23 +249,6 @@ def equal_work_kernel(s: aiopex.Scenario, draws: int, seed: int) -> dict[str, np
     return out
 
 
-def _paired(a, b, pairs: int) -> tuple[float, float, float]:  # noqa: ANN001
-    """Median of ``a() / b()`` over interleaved pairs (load on the machine hits both
-    sides alike), and the median times of each side."""
-    ta, tb, ratios = [], [], []
-    for i in range(pairs):
-        order = (a, b) if i % 2 == 0 else (b, a)
-        t = {}
-        for fn in order:
-            t0 = time.perf_counter()
-            fn()
-            t[fn] = time.perf_counter() - t0
-        ta.append(t[a])
-        tb.append(t[b])
-        ratios.append(t[a] / t[b])
-    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
-
-
 #: Targets of ``aiopex.run`` (36 months) against :func:`equal_work_kernel`, by draws.
 RUN_TARGETS = {1_000: 1.3, 10_000: 1.0, 100_000: 0.8}
 
@@ -281,27 +261,13 @@ def bench_run_vs_kernel(path: Path) -> None:
         pairs = {1_000: 21, 10_000: 9, 100_000: 3}[draws]
         aiopex.run(s, draws=draws, seed=1)  # warm caches and imports
         equal_work_kernel(s, draws, 1)
-        ratio, t_run, t_kernel = _paired(
+        ratio, t_run, t_kernel = paired(
             lambda: aiopex.run(s, draws=draws, seed=1),  # noqa: B023
             lambda: equal_work_kernel(s, draws, 1),  # noqa: B023
             pairs,
         )
-        print(
-            json.dumps(
-                {
-                    "bench": "run_vs_equal_work_kernel",
-                    "draws": draws,
-                    "months": 36,
-                    "run_s": round(t_run, 4),
-                    "kernel_s": round(t_kernel, 4),
-                    "pairs": pairs,
-                    "ratio": round(ratio, 3),
-                    "target": target,
-                    "met": ratio <= target,
-                }
-            ),
-            flush=True,
-        )
+        emit("run_vs_equal_work_kernel", ratio, target, draws=draws,
+             months=36, run_s=round(t_run, 4), kernel_s=round(t_kernel, 4), pairs=pairs)  # fmt: skip
 
 
 def best_of(fn, n: int = 5) -> float:
@@ -315,15 +281,12 @@ def best_of(fn, n: int = 5) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", choices=["run", "cli"], help="run one group of figures only")
+    ap.add_argument("--only", choices=["run"], help="run one group of figures only")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     path = tmp / "bench.yaml"
     path.write_text(textwrap.dedent(SCENARIO))
-    if args.only in (None, "run"):
-        bench_run_vs_kernel(path)
-    if args.only == "cli":
-        bench_cli()
+    bench_run_vs_kernel(path)
     if args.only is not None:
         return
     s = aiopex.load_scenario(path)
@@ -333,40 +296,16 @@ def main() -> None:
     engine_t = best_of(lambda: monte_carlo(s, lines, DRAWS, 1))
     p = _sampled_params(s, DRAWS, 1)
     kernel_t = best_of(lambda: (_sampled_params(s, DRAWS, 1), flat_kernel(p, MONTHS)))
-    print(
-        json.dumps(
-            {
-                "bench": "engine_mc_vs_flat_kernel",
-                "draws": DRAWS,
-                "months": MONTHS,
-                "lines": len(lines),
-                "engine_s": round(engine_t, 4),
-                "kernel_s": round(kernel_t, 4),
-                "ratio": round(engine_t / kernel_t, 3),
-                "target": "<= 2",
-            }
-        ),
-        flush=True,
-    )
+    emit("engine_mc_vs_flat_kernel", engine_t / kernel_t, 2.0, draws=DRAWS, months=MONTHS,
+         lines=len(lines), engine_s=round(engine_t, 4), kernel_s=round(kernel_t, 4))  # fmt: skip
 
     sub = 100
     t = time.perf_counter()
     pandas_loop(s, p, sub)
     pandas_t = (time.perf_counter() - t) / sub * DRAWS
-    print(
-        json.dumps(
-            {
-                "bench": "engine_mc_vs_pandas_loop",
-                "draws": DRAWS,
-                "pandas_s_scaled": round(pandas_t, 2),
-                "timed_draws": sub,
-                "engine_s": round(engine_t, 4),
-                "speedup": round(pandas_t / engine_t, 1),
-                "target": ">= 50",
-            }
-        ),
-        flush=True,
-    )
+    emit("engine_mc_vs_pandas_loop", engine_t / pandas_t, 0.02, draws=DRAWS,
+         pandas_s_scaled=round(pandas_t, 2), timed_draws=sub, engine_s=round(engine_t, 4),
+         speedup=round(pandas_t / engine_t, 1))  # fmt: skip
 
     # VmHWM (peak resident set of this process image); ru_maxrss would carry the
     # parent's peak across fork + exec.
@@ -381,54 +320,8 @@ def main() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     peak_mb = int(out.stdout.strip()) / 1024
-    print(
-        json.dumps(
-            {
-                "bench": "engine_mc_100k_peak_memory",
-                "draws": 100_000,
-                "months": MONTHS,
-                "peak_rss_mb": round(peak_mb, 1),
-                "rss_after_import_mb": round(int(base.stdout.strip()) / 1024, 1),
-                "target": "< 500",
-            }
-        ),
-        flush=True,
-    )
-
-    bench_cli()
-
-
-def _proc(cmd: list[str]) -> Callable[[], None]:
-    return lambda: subprocess.run(cmd, check=True, capture_output=True)
-
-
-def bench_cli() -> None:
-    """``aiopex forecast FILE --json`` and ``aiopex --help`` as whole processes against
-    ``python -c "import pandas"``: medians of interleaved pairs."""
-    example = Path(__file__).resolve().parents[1] / "data" / "scenarios" / "claims_triage.yaml"
-    pandas = _proc([sys.executable, "-c", "import pandas"])
-    for name, args, target in (
-        ("cli_forecast_vs_import_pandas", ["forecast", str(example), "--json"], 1.2),
-        ("cli_help_vs_import_pandas", ["--help"], 0.5),
-    ):
-        cli = _proc([sys.executable, "-m", "aiopex", *args])
-        cli()  # warm the file cache
-        pandas()
-        ratio, t_cli, t_pd = _paired(cli, pandas, 11)
-        print(
-            json.dumps(
-                {
-                    "bench": name,
-                    "cli_s": round(t_cli, 3),
-                    "import_pandas_s": round(t_pd, 3),
-                    "pairs": 11,
-                    "ratio": round(ratio, 3),
-                    "target": target,
-                    "met": ratio <= target,
-                }
-            ),
-            flush=True,
-        )
+    emit_value("engine_mc_100k_peak_memory", peak_mb, "MB", 500, draws=100_000, months=MONTHS,
+               rss_after_import_mb=round(int(base.stdout.strip()) / 1024, 1))  # fmt: skip
 
 
 if __name__ == "__main__":

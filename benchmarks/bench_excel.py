@@ -4,21 +4,22 @@ Writes the scenario YAML to a temporary folder, runs the engine once, then times
 :func:`aiopex.outputs.excel.write_workbook` (best of 5) against a baseline run in
 the same process: bare XlsxWriter writing as many numbers as the workbook has
 cells, into one sheet (the floor of any XlsxWriter workbook of that size). Prints
-one JSON line::
+one JSON line (:mod:`figure`)::
 
-    {"bench": "excel_write", "months": 60, "lines": 20, "cells": ..., "seconds": ...,
-     "baseline_seconds": ..., "ratio": ...}
+    {"bench": "excel_write", "value": SECONDS, "unit": "s", "target": 1.0, "met": ...,
+     "months": 60, "lines": 20, "cells": ..., "baseline_seconds": ..., "vs_baseline": ...}
 
 Run: ``python benchmarks/bench_excel.py``.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from figure import emit_value
 
 import aiopex
 from aiopex.outputs.excel import write_workbook
@@ -118,16 +119,17 @@ def main() -> None:
         cells = count_cells(Path(d) / "warm.xlsx")
         seconds = best(lambda i: write_workbook(result, Path(d) / f"out{i}.xlsx"))
         base = best(lambda i: baseline(Path(d) / f"base{i}.xlsx", cells))
-    out = {
-        "bench": "excel_write",
-        "months": MONTHS,
-        "lines": LINES,
-        "cells": cells,
-        "seconds": round(seconds, 4),
-        "baseline_seconds": round(base, 4),
-        "ratio": round(seconds / base, 2),
-    }
-    print(json.dumps(out))
+    emit_value(
+        "excel_write",
+        seconds,
+        "s",
+        1.0,
+        months=MONTHS,
+        lines=LINES,
+        cells=cells,
+        baseline_seconds=round(base, 4),
+        vs_baseline=round(seconds / base, 2),
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Batch runner performance, as ratios against baselines measured on the same machine.
 
-Prints JSON lines:
+Prints JSON lines (:mod:`figure`):
 
 - ``runner_batch_jobs2_vs_jobs1``: ``run_batch`` on 6 scenarios (the bundled ones and
   one more) with ``jobs=2`` against the same batch with ``jobs=1``, each in a fresh
@@ -10,8 +10,8 @@ Prints JSON lines:
   against a plain ``python -c`` process that runs the notebook's own code cells in
   order (:func:`_plain_from_notebook`: each cell's last value shown as the notebook
   shows it, figures drawn to PNG, HTML rendered), so the same work without a kernel
-  (target <= 1.3; medians of interleaved runs). The HTML export that ``aiopex run``
-  adds is timed too, reported beside the ratio.
+  (target <= 1.3; the median ratio of interleaved pairs, :func:`figure.paired`). The
+  HTML export that ``aiopex run`` adds is timed too, reported beside the ratio.
 
 Run: ``python benchmarks/bench_runner.py [--draws N] [--repeat N]``.
 """
@@ -29,6 +29,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from figure import emit, paired
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
 BUDGET = ROOT / "notebooks" / "budget_scenario.ipynb"
@@ -42,10 +44,6 @@ def _wall(code: str) -> float:
     if r.returncode != 0:
         raise RuntimeError(f"benchmark process failed:\n{r.stderr[-3000:]}")
     return elapsed
-
-
-def _emit(name: str, **fields: object) -> None:
-    print(json.dumps({"benchmark": name, **fields}), flush=True)
 
 
 def _batch_inputs(tmp: Path) -> list[str]:
@@ -84,10 +82,10 @@ def bench_batch(draws: int, repeat: int) -> None:
                 )
                 times[jobs].append(_wall(code))
         t1, t2 = min(times[1]), min(times[2])
-        _emit(
+        emit(
             "runner_batch_jobs2_vs_jobs1",
-            ratio=round(t2 / t1, 3),
-            target="<= 0.65",
+            t2 / t1,
+            0.65,
             jobs1_s=round(t1, 2),
             jobs2_s=round(t2, 2),
             scenarios=len(inputs),
@@ -161,17 +159,12 @@ def bench_single(draws: int, repeat: int, scenario: Path) -> None:
             """
         )
         (tmp / "pm").mkdir()
-        t_plain, t_pm, t_html = [], [], []
-        for _ in range(repeat):
-            t_plain.append(_wall(plain))
-            t_pm.append(_wall(papermill))
-            t_html.append(_wall(html))
-        p, n, h = statistics.median(t_plain), statistics.median(t_pm), statistics.median(t_html)
-        _emit(
+        ratio, n, p = paired(lambda: _wall(papermill), lambda: _wall(plain), repeat)
+        h = statistics.median(_wall(html) for _ in range(repeat))
+        emit(
             "runner_budget_notebook_vs_plain_python",
-            ratio=round(n / p, 3),
-            target=1.3,
-            met=n / p <= 1.3,
+            ratio,
+            1.3,
             plain_s=round(p, 2),
             papermill_s=round(n, 2),
             papermill_and_html_s=round(h, 2),
