@@ -54,6 +54,10 @@ _UNIT_COLUMNS = ["line", "month", "unit", "amount", "rows"]
 #: ``unmapped``, ``tax``, ``credit``, ``adjustment``, ``purchase``, ``unused``), the line,
 #: the amount on the cost basis and on ``BilledCost``: what the reconciliation reads.
 DETAIL_COLUMNS = ["month", "billing_month", "kind", "line", "amount", "billed", "rows"]
+#: The keys of :attr:`Actuals.unused`: the commitment as the export names it, the
+#: commitment of the scenario it belongs to (the mapping's ``commitments``; None for
+#: none), the month.
+UNUSED_KEYS = ["commitment", "group", "month"]
 
 
 @dataclass
@@ -85,8 +89,10 @@ class Actuals:
         is NaN (the variance is then unexplained) and :meth:`mixed_units` reports it.
         ``as`` (FOCUS only) is the unit the quantity was brought to.
     unused : DataFrame
-        ``commitment, month, amount, rows``: rows with ``CommitmentDiscountStatus``
-        Unused, per ``CommitmentDiscountName`` (or id); never on a line.
+        ``commitment, group, month, amount, rows``: rows with
+        ``CommitmentDiscountStatus`` Unused, per ``CommitmentDiscountName`` (or id) and
+        the scenario's commitment the mapping's ``commitments`` puts them in (``group``,
+        None for none); never on a line.
     detail : DataFrame
         :data:`DETAIL_COLUMNS`: the FOCUS rows kept, grouped, for the reconciliation.
     quality : dict
@@ -102,7 +108,7 @@ class Actuals:
     files: list[str] = field(default_factory=list)
     units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_UNIT_COLUMNS))
     unused: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["commitment", "month", "amount", "rows"])
+        default_factory=lambda: pd.DataFrame(columns=[*UNUSED_KEYS, "amount", "rows"])
     )
     detail: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETAIL_COLUMNS))
     quality: dict[str, Any] = field(default_factory=dict)
@@ -194,7 +200,7 @@ def combine(parts: list[Actuals]) -> Actuals:
         set().union(*(p.currencies for p in parts)),
         [f for p in parts for f in p.files],
         units,
-        _concat([p.unused for p in parts], ["commitment", "month"], ["amount", "rows"]),
+        _concat([p.unused for p in parts], UNUSED_KEYS, ["amount", "rows"]),
         pd.concat([p.detail for p in parts if len(p.detail)] or [parts[0].detail]),
         quality,
     )

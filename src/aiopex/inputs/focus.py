@@ -33,6 +33,7 @@ from aiopex.inputs.actuals import (
     BUCKETS,
     COST_BASIS,
     DETAIL_COLUMNS,
+    UNUSED_KEYS,
     Actuals,
     _concat,
     _header,
@@ -186,7 +187,9 @@ def _column_problems(
         if missing:
             problems.append(Problem(str(f), "", f"missing FOCUS columns: {', '.join(missing)}"))
     all_cols: set[str] = set().union(*headers.values()) if headers else set()
-    for i, rule in enumerate(mapping.rules):
+    named = [(f"rules[{i}]", r) for i, r in enumerate(mapping.rules)]
+    named += [(f"commitments[{i}]", r) for i, r in enumerate(mapping.commitments)]
+    for where, rule in named:
         for col, _ in rule.match:
             base = base_column(col)
             ok = base in all_cols or (
@@ -198,7 +201,7 @@ def _column_problems(
                 problems.append(
                     Problem(
                         mapping.path,
-                        f"rules[{i}].match.{col}",
+                        f"{where}.match.{col}",
                         f"no such column in the export{hint}",
                     )
                 )
@@ -350,8 +353,10 @@ def _actuals(
     bk = agg[agg["kind"].isin(list(_KINDS))].copy()
     bk["bucket"] = bk["kind"].map(_KINDS)
     out.buckets = _concat([bk], ["bucket", "month"], ["amount", "rows"])
-    un = agg[agg["kind"] == "unused"]
-    out.unused = _concat([un], ["commitment", "month"], ["amount", "rows"])
+    un = agg[agg["kind"] == "unused"].copy()
+    groups = [r.line for r in mapping.commitments]
+    un["group"] = [groups[int(i)] if pd.notna(i) else None for i in un["crule"]]
+    out.unused = _concat([un], UNUSED_KEYS, ["amount", "rows"])
     corr = agg[agg["correction"]]
     out.corrections = _concat([corr], ["line", "month", "billing_month"], ["amount", "rows"])
     out.detail = agg[DETAIL_COLUMNS].reset_index(drop=True)
@@ -560,6 +565,8 @@ def _aggregate(
     cat = _text("ChargeCategory", types)
     colsql["ChargeCategory"] = cat
     rule_sql = case_sql(mapping, colsql)
+    # the commitment (of the mapping's ``commitments``) an Unused row belongs to
+    commit_sql = case_sql(Mapping(mapping.commitments), colsql, usage_only=False)
     ts, bad_ts = _time("ChargePeriodStart", types, True)
     bps = _raw_time("BillingPeriodStart", types)
     exported, bad_exp = _time("x_ExportDateTime", types, False)
@@ -577,11 +584,13 @@ def _aggregate(
         f"{_text('CommitmentDiscountId', types)}, '(unnamed commitment)')"
     )
     kinds = ", ".join(sql_string(b) for b in BUCKETS)
-    # a commitment's name is read for Unused rows only: not a key of the others
+    # a commitment's name is read for Unused rows only: not a key of the others (unless
+    # a rule reads it: the used rows of a commitment matched by its id)
+    read = {base_column(c) for r in mapping.rules for c, _ in r.match}
     mask = ", ".join(
         f"CASE WHEN {unused} THEN {sql_ident(c)} END AS {sql_ident(c)}"
         for c in ("CommitmentDiscountName", "CommitmentDiscountId")
-        if c in types
+        if c in types and c not in read
     )
     star = f"* REPLACE ({mask})" if mask else "*"
     group = ", ".join(["filename", *(sql_ident(c) for c in key_list)])
@@ -615,7 +624,8 @@ def _aggregate(
                    {_text("ServiceName", types)} AS service,
                    {_text("BillingCurrency", types)} AS cur,
                    (ts IS NULL) AS bad_ts, {bad_exp} AS bad_exp,
-                   CASE WHEN unused THEN {commitment} END AS commitment
+                   CASE WHEN unused THEN {commitment} END AS commitment,
+                   CASE WHEN unused THEN {commit_sql} END AS crule
             FROM __keys
         ), k AS (
             SELECT *, CASE WHEN unused THEN 'unused' WHEN rule IS NOT NULL THEN 'line'
@@ -624,7 +634,7 @@ def _aggregate(
         )
         SELECT filename, strftime(ts, '%Y-%m') AS month, bps_raw,
                account, rule, kind,
-               CASE WHEN kind = 'unused' THEN commitment END AS commitment,
+               CASE WHEN kind = 'unused' THEN commitment END AS commitment, crule,
                CASE WHEN kind = 'unmapped' THEN coalesce(service, '(no ServiceName)') END
                    AS service,
                coalesce(klass = 'Correction', false) AS correction, cur,

@@ -20,6 +20,15 @@ has is used. A rule that does not name ``ChargeCategory`` matches ``Usage`` rows
 only. ``quantity_scale`` replaces the conversion of ``PricingQuantity`` from its
 ``PricingUnit`` to the line's driver unit (docs/review.md, "Units").
 
+The optional ``commitments`` section names, for each commitment of the scenario, the
+rows of its unused part (``CommitmentDiscountStatus`` Unused), with a ``match`` like a
+rule's, so that the review judges the commitment and the lines it covers as one group
+(docs/mapping.md, "Commitments")::
+
+    commitments:
+      - commitment: gpu_savings_plan
+        match: {CommitmentDiscountId: "~.*/savingsPlans/sp-0042"}
+
 The top-level ``exports: incremental`` declares that later deliveries of a billing
 period hold only changes (every delivery is added); by default the latest delivery
 of an account's billing period replaces the earlier ones.
@@ -69,7 +78,8 @@ _RULE_KEYS = {"line", "match", "quantity_scale"}
 JSON_COLUMNS: tuple[str, ...] = ("Tags", "SkuPriceDetails")
 #: ``exports:`` values: later deliveries restate the period (default), or add to it.
 EXPORT_STYLES: tuple[str, ...] = ("restated", "incremental")
-_TOP_KEYS = {"rules", "exports"}
+_TOP_KEYS = {"rules", "exports", "commitments"}
+_COMMITMENT_KEYS = {"commitment", "match"}
 
 
 def json_column(name: str) -> tuple[str, str] | None:
@@ -105,16 +115,20 @@ class Rule:
 
 @dataclass(frozen=True)
 class Mapping:
-    """The validated rules of a mapping file, in order (first match wins)."""
+    """The validated rules of a mapping file, in order (first match wins), and the
+    ``commitments`` section: one :class:`Rule` per commitment, its ``line`` the
+    commitment's name, matching that commitment's Unused rows."""
 
     rules: tuple[Rule, ...]
     path: str = ""
     exports: str = "restated"
+    commitments: tuple[Rule, ...] = ()
 
     def columns(self) -> set[str]:
-        """The export columns the rules read (``Tags`` for any ``Tags.<key>``)."""
+        """The export columns the rules and commitments read (``Tags`` for any
+        ``Tags.<key>``)."""
         out: set[str] = set()
-        for r in self.rules:
+        for r in (*self.rules, *self.commitments):
             for col, _ in r.match:
                 out.add(base_column(col))
         return out
@@ -169,7 +183,9 @@ def _read_mapping_text(path: Path) -> str:
         raise InputFileError(f"not a UTF-8 text file: {e}") from None
 
 
-def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
+def load_mapping(
+    path: str | Path, lines: set[str] | None = None, commitments: set[str] | None = None
+) -> Mapping:
     """Read and validate a mapping file.
 
     Parameters
@@ -178,6 +194,9 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
         The YAML file.
     lines : set of str, optional
         The scenario's cost line names; a rule naming another line is an error.
+    commitments : set of str, optional
+        The scenario's commitment names; a ``commitments`` entry naming another is an
+        error.
 
     Raises
     ------
@@ -185,7 +204,8 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
         With every problem: unreadable YAML, no ``rules`` list, a rule without
         ``line`` or ``match``, an unknown line, an unknown column, a regular
         expression that does not compile, a ``quantity_scale`` that is not a
-        positive number, unknown keys.
+        positive number, unknown keys; in ``commitments``: an unknown or repeated
+        commitment name, a missing or bad ``match``.
     """
     import yaml
 
@@ -209,7 +229,11 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
     for key in data:
         if key not in _TOP_KEYS:
             problems.append(
-                Problem(file, str(key), "unknown field; expected `rules` and optional `exports`")
+                Problem(
+                    file,
+                    str(key),
+                    "unknown field; expected `rules` and optional `exports` and `commitments`",
+                )
             )
     exports = data.get("exports", "restated")
     if exports not in EXPORT_STYLES:
@@ -228,9 +252,99 @@ def load_mapping(path: str | Path, lines: set[str] | None = None) -> Mapping:
         rule = _rule(raw, where, file, lines, problems)
         if rule is not None:
             rules.append(rule)
+    found = _commitments(data.get("commitments"), file, commitments, problems)
     if problems:
         raise DataError(problems)
-    return Mapping(tuple(rules), file, str(exports))
+    return Mapping(tuple(rules), file, str(exports), found)
+
+
+def _commitments(
+    raw: Any, file: str, names: set[str] | None, problems: list[Problem]
+) -> tuple[Rule, ...]:
+    """The ``commitments`` section: ``- {commitment: NAME, match: {...}}`` entries (or a
+    mapping ``NAME: {match: {...}}``), each a :class:`Rule` whose ``line`` is the
+    commitment's name; problems are appended."""
+    if raw is None:
+        return ()
+    if isinstance(raw, dict):  # NAME: {match: {...}}, or NAME: {column: value}
+        raw = [
+            {"commitment": k, **v}
+            if isinstance(v, dict) and "match" in v
+            else {"commitment": k, "match": v}
+            for k, v in raw.items()
+        ]
+    if not isinstance(raw, list):
+        problems.append(
+            Problem(file, "commitments", "expected a list of `- commitment: NAME` with a `match`")
+        )
+        return ()
+    out: list[Rule] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        where = f"commitments[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem(file, where, "expected a mapping with `commitment` and `match`")
+            )
+            continue
+        n = len(problems)
+        for key in entry:
+            if key not in _COMMITMENT_KEYS:
+                problems.append(
+                    Problem(file, f"{where}.{key}", "unknown field; expected `commitment`, `match`")
+                )
+        name = entry.get("commitment")
+        if not isinstance(name, str) or not name:
+            problems.append(
+                Problem(file, f"{where}.commitment", "missing: the scenario's commitment name")
+            )
+        elif names is not None and name not in names:
+            near = difflib.get_close_matches(name, sorted(names), n=1)
+            hint = (
+                f"; did you mean {near[0]}?"
+                if near
+                else f"; the scenario's commitments: {', '.join(sorted(names)) or 'none'}"
+            )
+            problems.append(
+                Problem(file, f"{where}.commitment", f"unknown commitment {name!r}{hint}")
+            )
+        elif name in seen:
+            problems.append(
+                Problem(file, f"{where}.commitment", f"{name!r} is named twice; keep one entry")
+            )
+        else:
+            seen.add(name)
+        conds = _conditions(entry.get("match"), where, file, problems)
+        if len(problems) == n:
+            out.append(Rule(str(name), tuple(conds)))
+    return tuple(out)
+
+
+def _conditions(
+    match: Any, where: str, file: str, problems: list[Problem]
+) -> list[tuple[str, str]]:
+    """The ``column: value`` conditions of a ``match``; problems are appended."""
+    conds: list[tuple[str, str]] = []
+    if not isinstance(match, dict) or not match:
+        problems.append(Problem(file, f"{where}.match", "expected at least one `column: value`"))
+        return conds
+    for col, value in match.items():
+        col = str(col)
+        at = f"{where}.match.{col}"
+        if not col.strip() or col != col.strip():
+            problems.append(Problem(file, at, "expected a column name"))
+        elif not known_column(col):
+            near = difflib.get_close_matches(col, sorted(FOCUS_COLUMNS), n=1)
+            if near and near[0].lower() == col.lower():  # Skumeter: a typo, not a column
+                problems.append(Problem(file, at, f"unknown column; did you mean {near[0]}?"))
+        if value is None or isinstance(value, dict | list):
+            problems.append(Problem(file, at, f"expected a text value, got {value!r}"))
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if text.startswith("~") and (why := regex_problem(text[1:])) is not None:
+            problems.append(Problem(file, at, f"bad regular expression {text[1:]!r}: {why}"))
+        conds.append((col, text))
+    return conds
 
 
 def _rule(
@@ -250,27 +364,7 @@ def _rule(
         near = difflib.get_close_matches(line, sorted(lines), n=1)
         hint = f"; did you mean {near[0]}?" if near else f"; lines: {', '.join(sorted(lines))}"
         problems.append(Problem(file, f"{where}.line", f"unknown cost line {line!r}{hint}"))
-    match = raw.get("match")
-    conds: list[tuple[str, str]] = []
-    if not isinstance(match, dict) or not match:
-        problems.append(Problem(file, f"{where}.match", "expected at least one `column: value`"))
-    else:
-        for col, value in match.items():
-            col = str(col)
-            at = f"{where}.match.{col}"
-            if not col.strip() or col != col.strip():
-                problems.append(Problem(file, at, "expected a column name"))
-            elif not known_column(col):
-                near = difflib.get_close_matches(col, sorted(FOCUS_COLUMNS), n=1)
-                if near and near[0].lower() == col.lower():  # Skumeter: a typo, not a column
-                    problems.append(Problem(file, at, f"unknown column; did you mean {near[0]}?"))
-            if value is None or isinstance(value, dict | list):
-                problems.append(Problem(file, at, f"expected a text value, got {value!r}"))
-                continue
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            if text.startswith("~") and (why := regex_problem(text[1:])) is not None:
-                problems.append(Problem(file, at, f"bad regular expression {text[1:]!r}: {why}"))
-            conds.append((col, text))
+    conds = _conditions(raw.get("match"), where, file, problems)
     scale = raw.get("quantity_scale")
     if scale is not None and (
         isinstance(scale, bool)
@@ -303,7 +397,7 @@ def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
+def case_sql(mapping: Mapping, column_sql: dict[str, str], usage_only: bool = True) -> str:
     """One SQL ``CASE`` giving the index of the first matching rule, or NULL.
 
     Parameters
@@ -314,8 +408,9 @@ def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
         empty value), and of ``ChargeCategory``; ``Tags`` and ``SkuPriceDetails`` are
         JSON text. A provider column missing from the dict is looked up under its other
         name; any other column missing from it (no file has it) matches nothing.
-
-    A rule that does not name ``ChargeCategory`` matches ``Usage`` rows only.
+    usage_only : bool
+        A rule that does not name ``ChargeCategory`` matches ``Usage`` rows only (for
+        the ``commitments`` section, which matches Unused rows, False).
 
     Examples
     --------
@@ -348,7 +443,7 @@ def case_sql(mapping: Mapping, column_sql: dict[str, str]) -> str:
                 conds.append(f"regexp_full_match({expr}, {sql_string(value[1:])})")
             else:
                 conds.append(f"{expr} = {sql_string(value)}")
-        if not rule.names_category():
+        if usage_only and not rule.names_category():
             conds.append(f"{column_sql['ChargeCategory']} = 'Usage'")
         whens.append(f"WHEN ({' AND '.join(conds)}) THEN {i}")
     return "CASE " + " ".join(whens) + " ELSE NULL END"

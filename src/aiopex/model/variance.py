@@ -248,9 +248,13 @@ def aggregate(
     """A category's or the total's row: sums of the lines' fields, its own band.
 
     ``driver`` and ``intensity`` are summed over the lines that have them (None when
-    none has). ``draws`` is the per-draw baseline total of the same lines and months.
+    none has); ``unused`` (a commitment's group, docs/review.md) over the rows that have
+    it, present only when one has. ``draws`` is the per-draw baseline total of the same
+    lines and months.
     """
     out: dict[str, Any] = {k: float(sum(r[k] for r in rows)) for k in _SUMMED}
+    if any("unused" in r for r in rows):  # a commitment's group among them
+        out["unused"] = float(sum(r.get("unused", 0.0) for r in rows))
     for k in ("driver", "intensity"):
         vals = [r[k] for r in rows if r[k] is not None]
         out[k] = float(sum(vals)) if vals else None

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiopex.atomic import atomic_path
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.outputs import review_commitments as RC  # noqa: N812
 from aiopex.outputs.format import NA
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,9 +91,14 @@ def _fill(wb: Any, review: Sections) -> None:
     ws.write_row(1, 0, list(LINE_HEADERS), head)
     ws.set_row(1, 30)
     r0 = 2
+    gfmt = {"money": money, "qty": qty, "boolean": boolean, "bold": bold, "head": head,
+            "cells": RC.cells(review)}  # fmt: skip
     for i, r in enumerate(review.lines):
         row = r0 + i
         n = row + 1  # the spreadsheet's row number
+        if r.commitment is not None:  # a commitment and its covered lines
+            RC.write_group_row(ws, row, r, gfmt)
+            continue
         qb, qa = _q(r.qb), _q(r.qa)
         ok = f"AND(ISNUMBER(E{n}),ISNUMBER(G{n}),E{n}<>0,G{n}<>0,D{n}<>0)"
         # "n/a" where a price or band is undefined (format.py's word for a missing value):
@@ -166,6 +172,8 @@ def _fill(wb: Any, review: Sections) -> None:
     ws.set_column(17, 20, 11)
     ws.freeze_panes(2, 1)
     _print_setup(ws, 2)
+
+    RC.write_sheet(wb, review, gfmt)
 
     us = wb.add_worksheet("Usage")
     _fill_usage(us, review, bold=bold, head=head, whole=whole, pct=pct, qty=qty, acc=acc,

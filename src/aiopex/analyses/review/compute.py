@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aiopex.analyses.review import groups as G  # noqa: N812
 from aiopex.analyses.review.arrays import BaselineArrays, Inputs
 from aiopex.analyses.review.reforecast import (
     reforecast,
@@ -173,6 +174,7 @@ def _outlook(
     inp: Inputs,
     rf: dict[str, Any],
     by_line: pd.DataFrame,
+    in_groups: list[str] | None = None,
 ) -> tuple[
     list[str],
     pd.Series,
@@ -191,17 +193,18 @@ def _outlook(
     later_idx = []
     base_fy = 0.0
     # actuals dated outside the horizon count in no line (data quality lists them)
-    act = a.lines[a.lines["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
+    act = G.with_unused(a, in_groups or [])
+    act = act[act["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
     # The outlook (docs/review.md#5-read-the-re-forecast), per line: a line with actuals
     # in the period counts its actual amounts (0 in a month without one, listed in
     # ``missing_actuals``); a line without (``no_actuals``) its baseline amounts, since a
     # line nobody billed is not free.
-    billed_lines = set(by_line.index)
+    billed_lines = set(by_line.index) | set(in_groups or [])
     known = sorted(set(months) | {m for m in fy_months if m <= months[-1]})
     missing_actuals = [  # a month that expected nothing (baseline 0) is not missing
         {"line": n, "month": m, "counted_as": 0.0, "baseline": base}
         for i, n in enumerate(b.names)
-        if n in billed_lines
+        if n in billed_lines and n not in (in_groups or [])  # no Unused rows: none unused
         for m in known
         if (n, m) not in act.index
         and m in b.months  # before the start or after the horizon: never missing
@@ -289,8 +292,13 @@ def compute_review(
     if usage is not None:
         Ra = float(usage.loc[months, "requests"].sum())
         Rb = float(b.requests[idx].sum())
+    # a commitment and the lines it covers are judged as one group (groups.py)
+    groups = G.groups_of(b, idx)
+    grouped = {b.names[i] for g in groups for i in g.members}
     items = []
     for i, name in enumerate(b.names):
+        if name in grouped:
+            continue
         B = float(b.amount[i, idx].sum())
         has = name in by_line.index
         if B == 0 and not has:
@@ -308,17 +316,28 @@ def compute_review(
                 draws=b.draws_amount[:, i, idx].sum(axis=1),
             )
         )
-    rows = V.line_rows(items, Rb, Ra, inp.materiality)
+    rows = _in_ledger_order(
+        b,
+        V.line_rows(items, Rb, Ra, inp.materiality),
+        {
+            b.names[g.covers[0]]: G.group_row(b, g, idx, months, a, by_line, inp.materiality)
+            for g in groups
+        },
+    )
     line_index = {n: i for i, n in enumerate(b.names)}
+
+    def ledger_lines(members: list[dict[str, Any]]) -> list[int]:
+        return [line_index[n] for r in members for n in r.get("_members", [r["line"]])]
+
     cats = []
     for c in CATEGORIES:
         members = [r for r in rows if r["category"] == c]
         if not members:
             continue
-        ii = [line_index[r["line"]] for r in members]
+        ii = ledger_lines(members)
         d = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
         cats.append({"category": c, **V.aggregate(members, d, inp.materiality)})
-    ii = [line_index[r["line"]] for r in rows]
+    ii = ledger_lines(rows)
     total_draws = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
     total = V.aggregate(rows, total_draws, inp.materiality)
 
@@ -328,8 +347,11 @@ def compute_review(
         if it.A is not None and it.Qa and it.Qb and it.B and it.A:
             price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
     rf = reforecast(b, months, inp, price_factor)
+    # inside the outlook, a group's commitment counts its unused actuals (0 in a month
+    # without Unused rows: the commitment was used), never its baseline
+    in_groups = [r["line"] for r in rows if r.get("group") and r["status"] == "ok"]
     fy_months, act, known_month, missing_actuals, outlook_monthly, reforecast_json = _outlook(
-        b, months, inp, rf, by_line
+        b, months, inp, rf, by_line, in_groups
     )
     usage_json = _usage_json(b, usage, months, idx, Ra, Rb)
 
@@ -337,8 +359,15 @@ def compute_review(
     unmapped = _unmapped(a, months)
 
     billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
+    G.charges_beside(billing["charges"], a, months, in_groups)
     charges, corrections = billing["charges"], billing["corrections"]
     investigate = [r["line"] for r in rows if r["investigate"]]
+    if groups and inp.cost_basis != "effective":
+        billing["data_quality"]["notes"].append(
+            f"the commitments ({', '.join(g.name for g in groups)}) are judged on the "
+            f"{inp.cost_basis} cost basis: their covered lines' actuals show the commitment's "
+            "share as the effective basis does only when the export amortizes it there"
+        )
 
     monthly, monthly_total = _monthly_detail(b, months, fy_months, rf, act, known_month)
     return {
@@ -367,6 +396,21 @@ def compute_review(
         "_monthly_total": monthly_total,
         "_reforecast_amount": rf["amount"],
     }
+
+
+def _in_ledger_order(
+    b: BaselineArrays, rows: list[dict[str, Any]], groups: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The lines' rows in the baseline's order, each group's row where its first covered
+    line stands."""
+    by_name = {r["line"]: r for r in rows}
+    out = []
+    for n in b.names:
+        if n in by_name:
+            out.append(by_name[n])
+        if n in groups:
+            out.append(groups[n])
+    return out
 
 
 def needs_attention(review: dict[str, Any]) -> bool:

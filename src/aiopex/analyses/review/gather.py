@@ -20,6 +20,7 @@ from aiopex.inputs.actuals import COST_BASIS, expand, read_usage
 from aiopex.inputs.actuals_reader import read_actuals
 from aiopex.inputs.mapping import load_mapping
 from aiopex.model import variance as V  # noqa: N812
+from aiopex.names import COMMITMENT_DRIVER
 from aiopex.result.baselines import (
     MANIFEST,
     RESULT_DIR,
@@ -225,7 +226,8 @@ def gather(
         mp, map_failed = None, False
         try:
             maps = _pick([mapping] if mapping else [], bl.name, multi)
-            mp = load_mapping(maps[0], set(lines)) if maps else None
+            commits = {s.name for s in arr.specs if s.driver == COMMITMENT_DRIVER}
+            mp = load_mapping(maps[0], set(lines), commits) if maps else None
         except DataError as e:
             problems.extend(e.problems)
             map_failed = True

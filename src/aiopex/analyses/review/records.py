@@ -52,6 +52,7 @@ class Variance:
     status: str
     p10: float | None
     p90: float | None
+    unused: float | None = None
 
     @staticmethod
     def fields_of(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,18 +63,65 @@ class Variance:
             "status": d.get("status", "ok"),
             "p10": d.get("_p10"),
             "p90": d.get("_p90"),
+            "unused": d.get("unused"),
         }
+
+
+@dataclass(frozen=True)
+class CoveredLine:
+    """A line a commitment covers, inside its group: its baseline and actual amount and
+    quantity, its on-demand baseline rate and amount, its volume (None where a quantity or
+    the rate is missing)."""
+
+    line: str
+    baseline: float
+    actual: float | None
+    baseline_quantity: float
+    actual_quantity: float | None
+    on_demand_rate: float | None
+    on_demand_baseline: float
+    volume: float | None
+
+    @classmethod
+    def parse(cls, d: Mapping[str, Any]) -> CoveredLine:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What a commitment's group adds to its row (docs/review.md, "Commitments"): the
+    commitment's terms, the unused commitment (actual, baseline) and the covered lines."""
+
+    amount_per_month: float
+    discount: float
+    term_months_in_period: int
+    unused_actual: float | None
+    unused_baseline: float
+    covers: tuple[CoveredLine, ...]
+
+    @classmethod
+    def parse(cls, d: Mapping[str, Any]) -> Commitment:
+        return cls(
+            amount_per_month=d["amount_per_month"],
+            discount=d["discount"],
+            term_months_in_period=d["term_months_in_period"],
+            unused_actual=d["unused_actual"],
+            unused_baseline=d["unused_baseline"],
+            covers=tuple(CoveredLine.parse(c) for c in d["covers"]),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
 class LineVariance(Variance):
     """One cost line's variance; ``status`` is ``ok``, ``no_actuals`` (counted at 0,
-    never a saving) or ``unbudgeted``. ``qb`` and ``qa`` (the quantities) are detail."""
+    never a saving) or ``unbudgeted``. ``qb`` and ``qa`` (the quantities) are detail.
+    A commitment's group (named after the commitment) has ``commitment`` and ``unused``."""
 
     line: str
     category: str
     qb: float | None
     qa: float | None
+    commitment: Commitment | None = None
 
     @classmethod
     def parse(cls, d: Mapping[str, Any]) -> LineVariance:
@@ -82,6 +130,7 @@ class LineVariance(Variance):
             category=d["category"],
             qb=d.get("_Qb"),
             qa=d.get("_Qa"),
+            commitment=Commitment.parse(d) if d.get("group") else None,
             **Variance.fields_of(d),
         )
 
