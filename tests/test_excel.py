@@ -33,7 +33,7 @@ from recalc import load_values, recalculate
 
 import aiopex
 from aiopex.analyses.sensitivity import sensitivity
-from aiopex.names import DRIVER_SERIES, METRICS, PILOT_METRICS
+from aiopex.names import COMMITMENT_METRICS, DRIVER_SERIES, METRICS, PILOT_METRICS
 from aiopex.outputs.excel import FIRST_MONTH_COLUMN, write_workbook
 from aiopex.outputs.excel.layout import TEXT_PER_WIDTH
 from aiopex.outputs.excel.source import read
@@ -88,6 +88,9 @@ def expected_summary(metrics: dict[str, Any]) -> dict[str, Any]:
             for cat, v in metrics[name].items():
                 out[f"cost_by_category.{cat}"] = v
         else:
+            out[name] = metrics[name]
+    for name in COMMITMENT_METRICS:  # a scenario with commitments: live formulas too
+        if name in metrics:
             out[name] = metrics[name]
     return out
 
@@ -763,6 +766,15 @@ def test_summary_parity(scenario: Path, written: Written, recalculated: dict[str
     assert list(got) == list(want)
     bad = {k: (got[k], want[k]) for k in want if not close(got[k], want[k])}
     assert not bad
+    # each commitment's own metrics, below the metrics (the run's `commitments`)
+    rows = column_a(wb["Summary"])
+    for c in res.commitments:
+        for label, key in (("unused commitment", "unused_commitment"),
+                           ("saving", "commitment_savings"),
+                           ("utilization", "commitment_utilization")):  # fmt: skip
+            name = c["name"]
+            cell = wb["Summary"][f"B{rows[f'{name}: {label}']}"].value
+            assert close(cell, c[key], scale=abs(c["amount_per_month"])), (c["name"], key)
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ category (``SUMIF`` on column B) and the total cost.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +34,13 @@ D = monthly.DRIVERS
 
 @dataclass(frozen=True)
 class CostRefs:
-    """Rows (0-based) of ``Costs``: every line, every category subtotal, the total."""
+    """Rows (0-based) of ``Costs``: every line, every category subtotal, the total, and
+    every commitment's workings (``{commitment: {key: row}}``, :func:`commitment_rows`)."""
 
     line_row: dict[str, int]
     category_row: dict[str, int]
     total_row: int
+    commitment_row: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
 
 def quantity_formula(ln: LineSpec, col: str, drivers: DriverRefs, inputs: InputRefs) -> str:
@@ -132,7 +135,9 @@ def write(
     assert block_top > total_row + 1
     write_commitments(sh, src, grid, inputs, drivers, block)
     monthly.finish(sh, grid)
-    return CostRefs(line_row=line_row, category_row=category_row, total_row=total_row)
+    commits = {k: v for k, v in block.items() if isinstance(v, dict)}
+    return CostRefs(line_row=line_row, category_row=category_row, total_row=total_row,
+                    commitment_row=commits)  # fmt: skip
 
 
 #: The workings of one commitment, in order: (key, label, total shown).

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from aiopex.model.returns import irr_verdict
-from aiopex.names import METRICS
+from aiopex.names import COMMITMENT_DRIVER, COMMITMENT_METRICS, METRICS
 from aiopex.outputs import text
 from aiopex.outputs.excel import monthly
 from aiopex.outputs.excel.cashflow import NAME as CASHFLOW
@@ -46,14 +46,41 @@ class SummaryRefs:
 
 def metric_names(src: Source) -> list[str]:
     """The metric rows: the names of docs/formulas.md#finance, ``cost_by_category`` one row
-    per category."""
+    per category, then the commitments' metrics when the scenario has a commitment."""
     names: list[str] = []
     for name in METRICS:
         if name == "cost_by_category":
             names += [f"cost_by_category.{c}" for c in src.categories]
         else:
             names.append(name)
+    if any(s.driver == COMMITMENT_DRIVER for s in src.specs):
+        names += list(COMMITMENT_METRICS)
     return names
+
+
+def _commitment_formulas(
+    costs: CostRefs, inputs: InputRefs, names: list[str] | None = None
+) -> dict[str, str]:
+    """The commitments' metrics as formulas on their workings (``Costs``): the sums over
+    the terms of the unused commitment and the saving, and
+    ``commitment_utilization = 1 - unused / sum(C * n)``, ``n`` the months of the term
+    within the horizon (the sum of the ``in the term`` row); over ``names`` (all when
+    None)."""
+    rows = {k: v for k, v in costs.commitment_row.items() if names is None or k in names}
+
+    def total(key: str, r: dict[str, int]) -> str:
+        return f"{COSTS}!$D${r[key] + 1}"
+
+    unused = "+".join(total("unused_commitment", r) for r in rows.values())
+    committed = "+".join(
+        f"{inputs[f'commitments.{k}.amount_per_month']}*{total('in_term', r)}"
+        for k, r in rows.items()
+    )
+    return {
+        "unused_commitment": f"={unused}",
+        "commitment_savings": "=" + "+".join(total("commitment_savings", r) for r in rows.values()),
+        "commitment_utilization": f'=IF(({committed})=0,"",1-({unused})/({committed}))',
+    }
 
 
 def write(
@@ -142,6 +169,14 @@ def write(
         "count",
         "wrong outputs that reach the workflow",
     )
+    if costs.commitment_row:
+        cm = _commitment_formulas(costs, inputs)
+        spec["unused_commitment"] = (cm["unused_commitment"], "money_cur",
+                                     f"{cur}: committed, paid for and not used")  # fmt: skip
+        spec["commitment_savings"] = (cm["commitment_savings"], "money_cur",
+                                      f"{cur}: on demand less the commitments' cost")  # fmt: skip
+        spec["commitment_utilization"] = (cm["commitment_utilization"], "share",
+                                          "1 - unused / committed")  # fmt: skip
     for name in names:
         r = row[name]
         if name.startswith("cost_by_category."):
@@ -208,6 +243,16 @@ def write(
             "(1 + discount_rate)^(1/12) - 1",
         ),
     ]
+    for c in src.result.commitments if costs.commitment_row else []:
+        one = _commitment_formulas(costs, inputs, [c["name"]])
+        details += [
+            (f"{c['name']}: unused commitment", one["unused_commitment"],
+             c["unused_commitment"], "money_cur", cur),
+            (f"{c['name']}: saving", one["commitment_savings"], c["commitment_savings"],
+             "money_cur", cur),
+            (f"{c['name']}: utilization", one["commitment_utilization"],
+             c["commitment_utilization"], "share", "1 - unused / committed"),
+        ]  # fmt: skip
     for label, f, v, style, unit in details:
         r += 1
         row[label] = r
