@@ -13,7 +13,8 @@ it the same baseline and actuals as the review and compare every number:
   ``investigate``, and ``status`` (``ok``, ``unbudgeted``, ``no_actuals``);
 - the outlook of the fiscal year: actuals up to the period's end for a line with
   actuals in the period (0 in a month without one), the baseline for a line without,
-  the re-forecast's point amounts after the period; and the baseline over those months.
+  the re-forecast's point amounts after the period; and the baseline over those months;
+- a commitment and the lines it covers, judged as one group (:func:`commitment_group`).
 """
 
 from __future__ import annotations
@@ -217,3 +218,70 @@ def outlook(
             else:
                 total += reforecast.get(line, {}).get(m, 0.0)
     return total, base
+
+
+@dataclass
+class Commitment:
+    """A commitment of the baseline over the review period, with the lines it covers.
+
+    ``in_term`` is 1 or 0 per period month; ``on_demand`` maps each covered line to its
+    on-demand baseline amount per period month (quantity times the line's own rate, before
+    the commitment); ``draws`` each kept draw's amounts per period month of the commitment's
+    own line (``C`` in the term); ``unused`` the actual unused commitment per month.
+    """
+
+    name: str
+    category: str
+    amount_per_month: float
+    discount: float
+    in_term: list[int]
+    covers: list[Line]
+    on_demand: dict[str, list[float]]
+    draws: list[list[float]]
+    unused: dict[str, float] = field(default_factory=dict)
+
+
+def commitment_group(
+    c: Commitment, months: list[str], materiality: tuple[float, float] = MATERIALITY
+) -> dict[str, object]:
+    """The group's row (docs/review.md, Commitments): ``B`` = ``C`` in each month of the
+    term plus the covered lines' baseline; ``A`` = the covered lines' actuals plus the
+    actual unused commitment; ``volume`` = sum over the covered lines of ``(Qa - Qb) pb``
+    with ``pb`` the on-demand baseline amount over ``Qb``; ``unused`` = actual unused less
+    the baseline's (``C - (1 - d) min(S, C / (1 - d))`` in each term month, ``S`` the
+    covered lines' on-demand amount); ``unexplained`` the rest; judged on the draws of the
+    commitment's line plus the covered lines."""
+    C, d = c.amount_per_month, c.discount
+    E = C / (1 - d)
+    B = sum(C * w for w in c.in_term) + sum(sum(ln.baseline) for ln in c.covers)
+    unused_b = 0.0
+    for k, w in enumerate(c.in_term):
+        S = sum(c.on_demand[ln.name][k] for ln in c.covers)
+        unused_b += (C - (1 - d) * min(S, E)) * w
+    has = any(ln.actual for ln in c.covers) or bool(c.unused)
+    volume = 0.0
+    A = 0.0
+    for ln in c.covers:
+        A += sum(ln.actual.values())
+        Qb = sum(ln.quantity)
+        qs = [ln.actual_q.get(m) for m in months if m in ln.actual]
+        if not ln.actual or any(q is None for q in qs) or Qb == 0:
+            continue
+        Qa = sum(q for q in qs if q is not None)
+        pb = sum(c.on_demand[ln.name]) / Qb
+        if Qa != 0:
+            volume += (Qa - Qb) * pb
+    unused_a = sum(c.unused.values())
+    A += unused_a
+    if not has:
+        A = volume = 0.0
+    unused = unused_a - unused_b if has else 0.0
+    row: dict[str, float | None] = {
+        "baseline": B, "actual": A, "variance": A - B, "volume": volume, "price": 0.0,
+        "unused": unused, "unexplained": A - B - volume - unused,
+    }  # fmt: skip
+    n = len(c.draws)
+    totals = [sum(c.draws[i]) + sum(sum(ln.draws[i]) for ln in c.covers) for i in range(n)]
+    out = judge(row, totals, "ok" if has else "no_actuals", materiality)
+    out["unused_baseline"] = unused_b
+    return out

@@ -206,3 +206,45 @@ def test_reprice_leaves_the_covered_lines_rates(baseline: Path, tmp_path: Path) 
         np.testing.assert_array_equal(a[names.index(n), later], b[names.index(n), later])
     k = names.index("document_storage")
     np.testing.assert_allclose(b[k, later], 2 * a[k, later], rtol=1e-6)
+
+
+def test_the_group_matches_the_plain_reference(baseline: Path, reviewed: tuple[dict, Path]) -> None:
+    """tests/reference_review.py's commitment_group, fed plain lists of the baseline's
+    amounts, quantities and kept draws and the export's rows, gives the group's row."""
+    from reference_review import Commitment, Line, commitment_group
+
+    rv, _ = reviewed
+    r = aiopex.load_baseline(baseline).result
+    ms = [r.months.index(m) for m in Q3]
+    led = r.lines.set_index(["line", "m"])
+    spec = next(s for s in r.line_specs if s.name == COVERED)
+    d = r.draws
+    amounts = np.asarray(d.amount)
+    k = list(d.line_names)
+
+    def draws(name: str) -> list[list[float]]:
+        return [[float(x) for x in amounts[i, k.index(name), ms]] for i in range(len(amounts))]
+
+    qty = [float(led.loc[(COVERED, m), "quantity"]) for m in ms]
+    month_split = {m: F.month_split(h) for m, h in F.HOURS.items()}
+    nodes = Line(
+        COVERED, "compute", "capacity",
+        baseline=[float(led.loc[(COVERED, m), "amount"]) for m in ms], quantity=qty,
+        draws=draws(COVERED),
+        actual={m: s["used_cost"] + s["overage_cost"] for m, s in month_split.items()},
+        actual_q={m: h / F.HOURS_PER_NODE_MONTH for m, h in F.HOURS.items()},
+    )  # fmt: skip
+    plan = Commitment(
+        PLAN, "compute", C, D, in_term=[1, 1, 1], covers=[nodes],
+        on_demand={COVERED: [q * spec.rate * (1 + spec.escalation_per_year) ** (m / 12)
+                             for q, m in zip(qty, ms, strict=True)]},
+        draws=draws(PLAN),
+        unused={m: s["unused"] for m, s in month_split.items() if s["unused"] > 0},
+    )  # fmt: skip
+    want = commitment_group(plan, Q3)
+    got = next(x for x in rv["lines"] if x["line"] == PLAN)
+    for key in ("baseline", "actual", "variance", "volume", "price", "unused", "unexplained",
+                "unused_baseline", "percentile"):  # fmt: skip
+        assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-6), key
+    for key in ("band", "material", "investigate", "status"):
+        assert got[key] == want[key], key

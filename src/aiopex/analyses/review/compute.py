@@ -193,8 +193,8 @@ def _outlook(
     later_idx = []
     base_fy = 0.0
     # actuals dated outside the horizon count in no line (data quality lists them)
-    act = G.with_unused(a, in_groups or [])
-    act = act[act["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
+    frame = G.with_unused(a, in_groups or [])
+    act = frame[frame["month"].isin(b.months)].groupby(["line", "month"])["amount"].sum()
     # The outlook (docs/review.md#5-read-the-re-forecast), per line: a line with actuals
     # in the period counts its actual amounts (0 in a month without one, listed in
     # ``missing_actuals``); a line without (``no_actuals``) its baseline amounts, since a

@@ -146,8 +146,8 @@ def group_row(
         Qa: float | None = None
         if name in by_line.index:
             has = True
-            A_i = float(by_line.loc[name, "amount"])
-            q = float(by_line.loc[name, "quantity"])
+            A_i = float(by_line.at[name, "amount"])  # type: ignore[arg-type]
+            q = float(by_line.at[name, "quantity"])  # type: ignore[arg-type]
             Qa = None if math.isnan(q) else q
             A_lines += A_i
         vol = (Qa - Qb) * pb if Qa is not None and _ok(Qa) and pb is not None else None
