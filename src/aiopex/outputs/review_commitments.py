@@ -57,9 +57,7 @@ def write_group_row(ws: Any, row: int, r: LineVariance, fmt: dict[str, Any]) -> 
     vol_row, unused_row = fmt["cells"][r.line][1:]
     ws.write_formula(row, 10, f"='{SHEET}'!E{vol_row + 1}", money, r.volume)
     ws.write_number(row, 11, 0.0, money)
-    ws.write_formula(
-        row, 12, f"=J{n}-K{n}-L{n}-'{SHEET}'!G{unused_row + 1}", money, r.unexplained
-    )
+    ws.write_formula(row, 12, f"=J{n}-K{n}-L{n}-'{SHEET}'!G{unused_row + 1}", money, r.unexplained)
     for col, v in ((15, r.p10), (16, r.p90), (17, r.percentile)):
         if v is None:
             ws.write(row, col, NA)

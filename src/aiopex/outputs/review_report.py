@@ -453,8 +453,9 @@ def bridge_chart(review: Review) -> Any:
         for ax, c in zip(axes, cats, strict=False):
             gap = float(sum(r.variance for r in gaps[c.category]))
             steps = [("volume", c.volume), ("price", c.price),
-                     ("unexplained", c.unexplained - gap),
-                     *([("unused commitment", c.unused)] if c.unused is not None else [])]  # fmt: skip
+                     ("unexplained", c.unexplained - gap)]  # fmt: skip
+            if c.unused is not None:  # a commitment's group: its unused part (docs/review.md)
+                steps.append(("unused commitment", c.unused))
             if with_gap:
                 steps.append(("no actuals", gap))
             labels = ["baseline", *(n for n, _ in steps), "actual"]
