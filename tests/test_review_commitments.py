@@ -248,3 +248,25 @@ def test_the_group_matches_the_plain_reference(baseline: Path, reviewed: tuple[d
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-6), key
     for key in ("band", "material", "investigate", "status"):
         assert got[key] == want[key], key
+
+
+def test_a_rule_may_read_the_commitment_id_of_used_rows(baseline: Path, tmp_path: Path) -> None:
+    """A rule on ``CommitmentDiscountId`` puts the plan's used rows on the line (the
+    export's commitment columns are read for used rows too, not only for unused ones);
+    the on-demand rows, which no rule names here, are unmapped."""
+    export, _ = F.write(tmp_path / "actuals")
+    by_id = tmp_path / "by_id.yaml"
+    by_id.write_text(
+        "rules:\n"
+        "  - line: gpu_inference_nodes\n"
+        '    match: {CommitmentDiscountId: "~.*/savingsPlans/sp-gpu-0042"}\n'
+        f"    quantity_scale: {1 / F.HOURS_PER_NODE_MONTH!r}\n"
+        + "commitments:"
+        + F.MAPPING.split("commitments:", 1)[1]
+    )
+    rv = aiopex.review(baseline, [export], "2027-Q3", mapping=by_id).data
+    g = next(r for r in rv["lines"] if r["line"] == PLAN)
+    used = sum(F.month_split(h)["used_cost"] for h in F.HOURS.values())
+    overage = sum(F.month_split(h)["overage_cost"] for h in F.HOURS.values())
+    assert g["actual"] == pytest.approx(used + 434.0)  # 10,066 used + 434 unused
+    assert rv["unmapped"]["amount"] == pytest.approx(overage)
