@@ -17,6 +17,7 @@ from aiopex.analyses.portfolio import (
     member_streams,
     run_member,
     run_portfolio,
+    run_portfolio_views,
     shared_paths,
 )
 from aiopex.cli import main
@@ -166,6 +167,36 @@ def test_same_numbers_on_every_scheduler(three: Path) -> None:
         np.testing.assert_array_equal(a.member_totals, b.member_totals)
         assert a.lines.equals(b.lines)
         assert a.to_json() == b.to_json()
+
+
+def _blocks() -> set[str]:
+    shm = Path("/dev/shm")
+    return {p.name for p in shm.iterdir() if p.name.startswith("psm_")} if shm.is_dir() else set()
+
+
+def test_pool_results_through_shared_memory(three: Path) -> None:
+    """The pool's members come back through shared memory: the numbers of the inline
+    run with 1 and 3 workers (fewer slots than members, slots reused), both views, one
+    draw, and no block left behind, after a run or a failed one."""
+    from aiopex.analyses import portfolio as pm
+
+    pf = load_portfolio(three)
+    before = _blocks()
+    inline, inline_ind = run_portfolio_views(pf, 120, 4, "inline")
+    for workers in (1, 3):
+        pool, pool_ind = run_portfolio_views(pf, 120, 4, "processes", workers)
+        assert pool_ind is not None and inline_ind is not None
+        for a, b in ((inline, pool), (inline_ind, pool_ind)):
+            np.testing.assert_array_equal(a.cost, b.cost)
+            np.testing.assert_array_equal(a.net, b.net)
+            np.testing.assert_array_equal(a.member_totals, b.member_totals)
+        assert inline.lines.equals(pool.lines)
+    one = run_portfolio(pf, 1, 4, "processes", workers=2)
+    np.testing.assert_array_equal(one.cost, run_portfolio(pf, 1, 4, "inline").cost)
+    bad = pm.MemberTask(pf.members[0], 0, 4, frozenset())  # draws 0: the worker raises
+    with pytest.raises(ValueError, match="draws must be >= 1"):
+        list(pm._pool_map([bad], 2))
+    assert _blocks() == before
 
 
 @pytest.mark.slow

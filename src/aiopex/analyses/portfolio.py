@@ -33,6 +33,7 @@ first and its percentiles taken after.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -46,6 +47,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -289,16 +291,112 @@ def shutdown_pools() -> None:
 
 
 def _pool_map(tasks: list[MemberTask], workers: int) -> Iterator[CostPaths]:
-    """Run tasks on the local process pool; yield results in task order, few in flight."""
+    """Run tasks on the local process pool; yield results in task order, few in flight.
+
+    A member's per-draw arrays come back through shared memory rather than pickled
+    through a pipe: one block ("slot") per task in flight, which the worker fills
+    (:func:`_run_member_into`) and this process reads in place (for 200 members x 10k
+    draws, 2.3 GB no longer pickled, piped and unpickled). A result's arrays are views of
+    its slot: valid until the next result is asked for, when the slot takes another task.
+    """
     pool = _process_pool(workers)
     done = False
+    n_slots = min(max(2, 2 * workers), len(tasks))
+    size = max((_slot_bytes(t) for t in tasks), default=0)
+    slots = [_Slot(create=True, size=max(size, 1)) for _ in range(n_slots)]
     try:
-        yield from _ordered(pool.submit, tasks, workers, lambda f: f.result())
+        free = [shm.name for shm in slots]
+        by_name = {shm.name: shm for shm in slots}
+        run = os.urandom(8).hex()
+        pending: collections.deque[tuple[str, MemberTask, Any]] = collections.deque()
+        nxt = 0
+        while nxt < len(tasks) or pending:
+            while nxt < len(tasks) and free:
+                name = free.pop()
+                fut = pool.submit(_run_member_into, tasks[nxt], name, run)
+                pending.append((name, tasks[nxt], fut))
+                nxt += 1
+            name, task, fut = pending.popleft()
+            yield _from_slot(fut.result(), task.draws, by_name[name])
+            free.append(name)
         done = True
     finally:
         if not done:  # Ctrl-C, SIGTERM or a failure: members not started yet are dropped
             _pools.pop(workers, None)
             pool.shutdown(wait=True, cancel_futures=True)
+        for shm in slots:
+            shm.unlink()
+            with contextlib.suppress(BufferError):  # a caller's view: unmapped when freed
+                shm.close()
+
+
+class _Slot(SharedMemory):
+    """A shared memory block whose mapping outlives it while a result's view does."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, BufferError):
+            self.close()
+
+
+def _slot_bytes(task: MemberTask) -> int:
+    """Bytes of a task's per-draw arrays: cost and net, and the independent view's."""
+    return 8 * task.draws * task.scenario.horizon * (4 if task.independent else 2)
+
+
+#: A worker's attached slots, by name, and the run they belong to.
+_attached: dict[str, SharedMemory] = {}
+_attached_run: list[str] = [""]
+
+
+def _run_member_into(task: MemberTask, name: str, run: str) -> CostPaths:
+    """:func:`run_member`, its per-draw arrays written into the shared memory block
+    ``name`` (a slot of run ``run``) and returned empty (``(0, months)``).
+
+    A worker keeps its slots mapped for the run (a slot's pages are touched once, not
+    once per member) and lets go of an earlier run's when a new run's task comes."""
+    if _attached_run[0] != run:
+        for shm in _attached.values():
+            shm.close()
+        _attached.clear()
+        _attached_run[0] = run
+    shm = _attached.get(name)
+    if shm is None:
+        shm = _attached[name] = _attach(name)
+    cp = run_member(task)
+    arrays = [cp.cost, cp.net]
+    if cp.independent_cost is not None and cp.independent_net is not None:
+        arrays += [cp.independent_cost, cp.independent_net]
+    d, h = cp.cost.shape
+    block = np.ndarray((len(arrays), d, h), dtype=np.float64, buffer=shm.buf)
+    for i, a in enumerate(arrays):
+        block[i] = a
+    del block
+    empty = np.empty((0, h))
+    return dataclasses.replace(
+        cp,
+        cost=empty,
+        net=empty,
+        independent_cost=empty if len(arrays) == 4 else None,
+        independent_net=empty if len(arrays) == 4 else None,
+    )
+
+
+def _attach(name: str) -> SharedMemory:
+    """The shared memory block ``name``, mapped in this worker. The pool's workers
+    share the resource tracker of the process that made the block (and unlinks it)."""
+    return SharedMemory(name=name)
+
+
+def _from_slot(cp: CostPaths, draws: int, shm: SharedMemory) -> CostPaths:
+    """A worker's result with its per-draw arrays read from its slot (views)."""
+    h = cp.cost.shape[1]
+    k = 2 if cp.independent_cost is None else 4
+    block = np.ndarray((k, draws, h), dtype=np.float64, buffer=shm.buf)
+    if k == 2:
+        return dataclasses.replace(cp, cost=block[0], net=block[1])
+    return dataclasses.replace(
+        cp, cost=block[0], net=block[1], independent_cost=block[2], independent_net=block[3]
+    )
 
 
 @contextlib.contextmanager
@@ -830,6 +928,7 @@ def _run(
         )
         # the lines' table is built once at the end (a frame per member cost 1 s for 200)
         pieces.append((s.name, _lines_only(cp), months[window]))
+        del cp  # its arrays may be views of a pool's shared memory, taken back now
         if progress is not None:
             progress(i + 1, len(tasks))
     lines = _lines_frame(pieces)
