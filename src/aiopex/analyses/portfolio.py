@@ -359,9 +359,9 @@ def _run_member_into(task: MemberTask, name: str, run: str) -> CostPaths:
             shm.close()
         _attached.clear()
         _attached_run[0] = run
-    shm = _attached.get(name)
-    if shm is None:
-        shm = _attached[name] = _attach(name)
+    if name not in _attached:
+        _attached[name] = _attach(name)
+    shm = _attached[name]
     cp = run_member(task)
     arrays = [cp.cost, cp.net]
     if cp.independent_cost is not None and cp.independent_net is not None:
@@ -984,10 +984,10 @@ def _lines_frame(pieces: list[tuple[str, CostPaths, list[str]]]) -> pd.DataFrame
     def rows(name: str, cp: CostPaths, months: list[str]) -> int:
         return len(cp.line_names) * len(months)
 
-    pct = {
-        f"p{q}": column(lambda _n, cp, _m, j=j: cp.line_percentiles[:, j].reshape(-1))
-        for j, q in enumerate(LINE_PERCENTILES)
-    }
+    def percentile(j: int) -> Callable[[str, CostPaths, list[str]], Any]:
+        return lambda _n, cp, _m: cp.line_percentiles[:, j].reshape(-1)
+
+    pct = {f"p{q}": column(percentile(j)) for j, q in enumerate(LINE_PERCENTILES)}
     return pd.DataFrame(
         {
             "member": np.repeat([p[0] for p in pieces], [rows(*p) for p in pieces]),

@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 ENABLED = True
 
 
-class BulkSheet(Worksheet):  # type: ignore[misc]
+class BulkSheet(Worksheet):
     """An XlsxWriter worksheet with :meth:`write_block`; use it through
     ``workbook.add_worksheet(name, worksheet_class=BulkSheet)``."""
 
@@ -46,7 +46,7 @@ class BulkSheet(Worksheet):  # type: ignore[misc]
         cols = [list(c) for c in texts]
         nums = [[float(v) for v in c] for c in numbers]
         n = len(cols[0]) if cols else len(nums[0]) if nums else 0
-        if any(len(c) != n for c in (*cols, *nums)):
+        if any(k != n for k in [len(c) for c in cols] + [len(c) for c in nums]):
             raise ValueError("every column of a block has the same length")
         last = first_row + n - 1
         written = any(self.table.get(r) for r in range(first_row, first_row + n))
@@ -75,10 +75,10 @@ class BulkSheet(Worksheet):  # type: ignore[misc]
     ) -> None:
         n = len(cols[0]) if cols else len(nums[0]) if nums else 0
         for i in range(n):
-            for j, c in enumerate(cols):
-                self.write_string(first_row + i, j, c[i])
-            for j, c in enumerate(nums):
-                self.write_number(first_row + i, len(cols) + j, c[i], fmt)
+            for j, text in enumerate(cols):
+                self.write_string(first_row + i, j, text[i])
+            for j, num in enumerate(nums):
+                self.write_number(first_row + i, len(cols) + j, num[i], fmt)
 
     def _write_rows(self) -> None:
         if self._block is None:
@@ -107,15 +107,16 @@ class BulkSheet(Worksheet):  # type: ignore[misc]
         for group in range(first // 16, (first + n - 1) // 16 + 1):
             self.row_spans[group] = full
         spans = self.row_spans
-        last = self.dim_rowmax
+        last: int = getattr(self, "dim_rowmax")  # noqa: B009 - untyped in XlsxWriter
         if first > self.dim_rowmin:  # the rows above the block, by XlsxWriter
-            self.dim_rowmax = first - 1
-            self._calculate_spans = lambda: setattr(self, "row_spans", spans)  # type: ignore[method-assign]
+            setattr(self, "dim_rowmax", first - 1)  # noqa: B010
+            # with the spans above, not its own (it would leave the block's rows out)
+            setattr(self, "_calculate_spans", lambda: setattr(self, "row_spans", spans))  # noqa: B010
             try:
                 super()._write_rows()
             finally:
-                del self._calculate_spans
-                self.dim_rowmax = last
+                delattr(self, "_calculate_spans")
+                setattr(self, "dim_rowmax", last)  # noqa: B010
         s_attr = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
         letters = [xl_col_to_name(c) for c in range(width)]
         t_parts = list(enumerate(letters[: len(ids)]))
@@ -136,7 +137,7 @@ class BulkSheet(Worksheet):  # type: ignore[misc]
 
         for i in range(len(ids[0])):  # a cell written after the block stays
             row = self.table[first + i]
-            for j, c in enumerate(ids):
-                row.setdefault(j, CellStringTuple(int(c[i]), None))
-            for j, c in enumerate(nums):
-                row.setdefault(len(ids) + j, CellNumberTuple(c[i], fmt))
+            for j, text in enumerate(ids):
+                row.setdefault(j, CellStringTuple(int(text[i]), None))
+            for j, num in enumerate(nums):
+                row.setdefault(len(ids) + j, CellNumberTuple(num[i], fmt))
