@@ -53,6 +53,36 @@ def out(runs: tuple[Any, Any], tmp_path_factory: pytest.TempPathFactory) -> Path
     return folder
 
 
+@pytest.mark.parametrize("helpers", [1, 2])
+def test_outputs_written_by_the_pool_are_the_same(
+    runs: tuple[Any, Any], out: Path, tmp_path: Path, helpers: int
+) -> None:
+    """The workbook (and with 2 helpers the FOCUS file) written by the pool's workers:
+    the same files as written here (the workbook's parts, its timestamp aside)."""
+    import zipfile
+
+    from aiopex.analyses.portfolio import output_submitter
+
+    submit = output_submitter("processes", 2)
+    written = write_outputs(*runs, tmp_path, report=False, submit=submit, helpers=helpers)
+    assert [p.name for p in written] == _names()
+    for name in ("portfolio.json", "forecast_focus.csv"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+    with (
+        zipfile.ZipFile(tmp_path / "portfolio.xlsx") as a,
+        zipfile.ZipFile(out / "portfolio.xlsx") as b,
+    ):
+        assert a.namelist() == b.namelist()
+        for n in a.namelist():
+            if n != "docProps/core.xml":
+                assert a.read(n) == b.read(n), n
+
+
+def _names() -> list[str]:
+    order = ["json", "result", "independent", "focus", "workbook"]
+    return [OUTPUT_FILES[k] for k in order]
+
+
 def close(a: float, b: float, scale: float = 1.0) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9 * max(1.0, abs(scale)))
 

@@ -671,7 +671,12 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
         result, independent = run.result, run.independent
         submit = output_submitter(args.scheduler, args.workers)  # the idle workers write too
         written = write_outputs(
-            result, independent, args.out, report=not args.no_report, submit=submit
+            result,
+            independent,
+            args.out,
+            report=not args.no_report,
+            submit=submit,
+            helpers=args.workers or os.cpu_count() or 1,
         )
     if args.json:
         _print_json(result.to_json())

@@ -88,6 +88,7 @@ def write_outputs(
     out: str | Path,
     report: bool = True,
     submit: Callable[..., Any] | None = None,
+    helpers: int = 1,
 ) -> list[Path]:
     """Write the portfolio's outputs under ``out``, each whole or not at all; returns
     the paths written.
@@ -103,19 +104,21 @@ def write_outputs(
     with a stale run.
 
     ``submit`` (an executor's ``submit``, such as
-    :func:`aiopex.analyses.portfolio.output_submitter`'s) writes the workbook, the
-    longest to write (470,000 cells for 200 members: 3.4 s of CPU), in another process
-    while this one writes the rest (about 1.7 s); the report is rendered once they are
-    all written.
+    :func:`aiopex.analyses.portfolio.output_submitter`'s) writes the workbook in another
+    process and, with ``helpers`` of 2 or more (the executor's idle workers), the FOCUS
+    file in a third, while this one writes the rest (200 members, CPU: workbook 1.3 s,
+    FOCUS file 1.0 s, the rest 0.7 s); the report is rendered once they are all written.
     """
     created = result.created
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    workbook = None
+    workbook = focus = None
     if submit is not None:
         workbook = submit(
             write_portfolio_workbook, result, independent, out / OUTPUT_FILES["workbook"], created
         )
+        if helpers >= 2:
+            focus = submit(write_focus, result, out / OUTPUT_FILES["focus"], created)
     written = [out / OUTPUT_FILES["json"]]
     write_text(written[0], json.dumps(result.to_json(), indent=2) + "\n")
     written.append(result.save(out / OUTPUT_FILES["result"]))
@@ -124,7 +127,10 @@ def write_outputs(
         written.append(independent.save(stale))
     elif stale.is_dir() and (stale / "portfolio.json").is_file():
         shutil.rmtree(stale)
-    written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
+    if focus is not None:
+        written.append(Path(focus.result()))
+    else:
+        written.append(write_focus(result, out / OUTPUT_FILES["focus"], created))
     if workbook is not None:
         written.append(Path(workbook.result()))
     else:
