@@ -107,8 +107,8 @@ the CPU) does not change that: floor 0.8, 0.6, 0 then gave MSIS 0.971, 0.989, 0.
 (0.945 at 1), and weights ``err**-p`` from the refitted backtest MASE 0.959, 0.964 at
 p = 1, 2: a year of errors from the last four years does not say where a band may
 narrow or which member to trust; the interval's spread from the smallest, ETS's or
-SARIMAX's own sd (MSIS 0.938-0.949, total coverage down to 0.872). 18 months (0.941): seasonal naive and with drift averaged
-0.923, with damped ETS 1.11-1.28.
+SARIMAX's own sd (MSIS 0.938-0.949, total coverage down to 0.872). 18 months (0.941):
+seasonal naive and with drift averaged 0.923, with damped ETS 1.11-1.28.
 """
 
 from __future__ import annotations
