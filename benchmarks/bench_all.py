@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,7 +26,8 @@ from figure import normalize
 HERE = Path(__file__).resolve().parent
 
 #: The scripts and their arguments, in order: for ``make bench`` (every figure of the
-#: performance issue's table, and the quick others: about 10 minutes on 2 cores), and
+#: performance issue's table, and the quick others; most of the time goes to the 5M-row
+#: FOCUS files of bench_review: 23 minutes with the machine at load 8 to 11), and
 #: for ``--full`` (``make bench-full``: every figure of every script). None: not run.
 SCRIPTS: list[tuple[list[str] | None, list[str]]] = [
     (["bench_engine.py"], ["bench_engine.py"]),
@@ -55,15 +57,19 @@ def _run(script: list[str]) -> tuple[int, list[dict[str, object]], float, tuple[
         cwd=HERE.parent,
     ) as proc:
         assert proc.stdout is not None
-        for text in proc.stdout:
-            print(text, end="", flush=True)
-            try:
-                line = json.loads(text)
-            except json.JSONDecodeError:
-                continue
-            fig = normalize(line) if isinstance(line, dict) else None
-            if fig is not None:
-                figures.append(fig)
+        try:
+            for text in proc.stdout:
+                print(text, end="", flush=True)
+                try:
+                    line = json.loads(text)
+                except json.JSONDecodeError:
+                    continue
+                fig = normalize(line) if isinstance(line, dict) else None
+                if fig is not None:
+                    figures.append(fig)
+        except BaseException:  # interrupted or terminated: no benchmark is left running
+            proc.terminate()
+            raise
     return proc.returncode, figures, time.perf_counter() - t0, (load0, os.getloadavg()[0])
 
 
@@ -82,6 +88,7 @@ def _row(fig: dict[str, object]) -> str:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so _run stops its script
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="every figure of every script")
     ap.add_argument("--only", nargs="+", metavar="SCRIPT", help="e.g. bench_cli.py")
