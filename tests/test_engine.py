@@ -57,9 +57,9 @@ def test_history_based_scenario_runs_deterministic_and_monte_carlo():
 def test_monte_carlo_does_not_depend_on_chunking(monkeypatch):
     s = aiopex.load_scenario(SCENARIOS / "doc_extraction_gpu.yaml")
     whole = aiopex.run(s, draws=1000, seed=3, keep_draws=300)
-    import aiopex.engine as engine
+    from aiopex.engine import montecarlo
 
-    monkeypatch.setattr(engine, "CHUNK", 128)
+    monkeypatch.setattr(montecarlo, "CHUNK", 128)
     chunked = aiopex.run(s, draws=1000, seed=3, keep_draws=300)
     pd.testing.assert_frame_equal(chunked.uncertainty, whole.uncertainty, rtol=1e-12)
     pd.testing.assert_frame_equal(chunked.monthly, whole.monthly, rtol=1e-12)
