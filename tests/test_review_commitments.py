@@ -151,6 +151,9 @@ def test_the_workbook_recalculates_the_group(reviewed: tuple[dict, Path], tmp_pa
     assert any(v == pytest.approx(g["unused"], rel=1e-9) for v in values if isinstance(v, float))
     total = next(r for r in ws.iter_rows(min_row=3) if r[0].value == "total")
     assert total[12].value == pytest.approx(rv["total"]["unexplained"], rel=1e-9)
+    cats = {r[0].value: r for r in wb["Categories"].iter_rows(min_row=2)}
+    assert cats["total"][15].value == pytest.approx(rv["total"]["unused"], rel=1e-9)
+    assert wb["Categories"]["P1"].value == "unused commitment (groups)"
 
 
 def test_the_report_shows_the_group(reviewed: tuple[dict, Path]) -> None:

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from aiopex.outputs.format import NA
 
 if TYPE_CHECKING:  # pragma: no cover
-    from aiopex.analyses.review.records import Commitment, LineVariance, Sections
+    from aiopex.analyses.review.records import (
+        CategoryVariance,
+        Commitment,
+        LineVariance,
+        Sections,
+    )
     from aiopex.analyses.review.value import Review
 
 SHEET = "Commitments"
@@ -46,7 +51,9 @@ def write_group_row(ws: Any, row: int, r: LineVariance, fmt: dict[str, Any]) -> 
     unused commitment read from the ``Commitments`` sheet)."""
     n = row + 1
     money, qty, boolean = fmt["money"], fmt["qty"], fmt["boolean"]
-    ws.write_row(row, 0, [r.line + " (commitment group)", r.category, r.status])
+    ws.write_row(row, 0, [r.line, r.category, r.status])
+    ws.write_comment(row, 0, f"{r.line} and the lines it covers, judged as one group: see "
+                     f"sheet {SHEET}", {"x_scale": 2})  # fmt: skip
     ws.write_number(row, 3, r.baseline, money)
     ws.write(row, 4, NA)
     ws.write_number(row, 5, r.actual, money)
@@ -76,6 +83,19 @@ def write_group_row(ws: Any, row: int, r: LineVariance, fmt: dict[str, Any]) -> 
     )  # fmt: skip
 
 
+def write_category_unused(cs: Any, cats: list[CategoryVariance], fmt: dict[str, Any]) -> None:
+    """On the ``Categories`` sheet, the commitments' ``unused`` of each category and the
+    total (column P), so that ``volume + price + unused + unexplained = variance`` reads
+    there too; nothing without a commitment's group."""
+    if all(c.unused is None for c in cats):
+        return
+    cs.write(0, 15, "unused commitment (groups)", fmt["head"])
+    for i, c in enumerate(cats, start=1):
+        if c.unused is not None:
+            cs.write_number(i, 15, c.unused, fmt["money"])
+    cs.set_column(15, 15, 14)
+
+
 def write_sheet(wb: Any, review: Sections, fmt: dict[str, Any]) -> None:
     """The ``Commitments`` sheet (only when the review has a group)."""
     gs = groups(review)
@@ -83,9 +103,7 @@ def write_sheet(wb: Any, review: Sections, fmt: dict[str, Any]) -> None:
         return
     money, qty, bold, head = fmt["money"], fmt["qty"], fmt["bold"], fmt["head"]
     ws = wb.add_worksheet(SHEET)
-    ws.write(0, 0, "A commitment and the lines it covers, judged as one group: volume at "
-             "the on-demand baseline rate, and the unused commitment against the baseline's",
-             bold)  # fmt: skip
+    ws.write(0, 0, "Each commitment judged as one group with the lines it covers", bold)
     ws.write_row(1, 0, list(_HEAD), head)
     cells = fmt["cells"]
     for g, cm in gs:
@@ -122,6 +140,9 @@ def write_sheet(wb: Any, review: Sections, fmt: dict[str, Any]) -> None:
     ws.set_column(0, 0, 44)
     ws.set_column(1, 6, 15)
     ws.set_row(1, 30)
+    ws.set_landscape()  # one page wide, the headers on every page
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 1)
 
 
 def cells(review: Sections) -> dict[str, tuple[int, int, int]]:

@@ -198,6 +198,7 @@ def _fill(wb: Any, review: Sections) -> None:
         if gone:
             cs.write_number(i, 13, float(sum(r.baseline for r in gone)), money)
             cs.write(i, 14, ", ".join(r.line for r in gone), amber)
+    RC.write_category_unused(cs, cats, {"money": money, "head": head})
     ob = review.outside_band
     k = len(cats) + 2
     cs.write_row(k, 0, ["lines outside their band", ob.lines, "of", ob.of])

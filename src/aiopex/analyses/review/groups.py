@@ -93,7 +93,7 @@ def on_demand(b: BaselineArrays, i: int) -> np.ndarray:
     point quantity times the line's own rate, escalated, in its months; shape ``(H,)``."""
     spec = b.specs[i]
     H = len(b.months)
-    rate = _costs.monthly_rate(spec, spec.rate, spec.escalation_per_year, H)
+    rate = _costs.monthly_rate(spec, np.asarray(spec.rate), np.asarray(spec.escalation_per_year), H)
     out: np.ndarray = b.quantity[i] * rate * _costs.window(spec, H)
     return out
 
