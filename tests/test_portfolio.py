@@ -178,7 +178,7 @@ def test_pool_results_through_shared_memory(three: Path) -> None:
     """The pool's members come back through shared memory: the numbers of the inline
     run with 1 and 3 workers (fewer slots than members, slots reused), both views, one
     draw, and no block left behind, after a run or a failed one."""
-    from aiopex.analyses import portfolio as pm
+    from aiopex.analyses import portfolio_schedulers as pm
 
     pf = load_portfolio(three)
     before = _blocks()

@@ -421,8 +421,6 @@ def _portfolio_spend(
     workers: int | None,
 ) -> tuple[np.ndarray, list[str], dict[str, Any]]:
     from aiopex.analyses.portfolio import (
-        MemberTask,
-        _map,
         check_draws_memory,
         check_scheduler,
         load_portfolio,
@@ -430,6 +428,7 @@ def _portfolio_spend(
         shared_paths,
         timeline,
     )
+    from aiopex.analyses.portfolio_schedulers import MemberTask, _map
     from aiopex.months import diff as month_diff
 
     problems = check_scheduler(scheduler, workers)
