@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from aiopex.errors import DataError, Problem
+from aiopex.inputs.actuals import Actuals
 from aiopex.inputs.history import read_history
 from aiopex.model import variance as V  # noqa: N812
 from aiopex.model.costs import LineSpec
@@ -120,7 +120,7 @@ class BaselineArrays:
 class Inputs:
     """The actuals of one review, already read and checked."""
 
-    actuals: Any  # aiopex.inputs.actuals.Actuals (typed when compute.py is split)
+    actuals: Actuals
     usage: pd.DataFrame | None = None
     cost_basis: str = "effective"
     materiality: tuple[float, float] = V.MATERIALITY

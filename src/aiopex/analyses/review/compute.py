@@ -267,6 +267,103 @@ def _outlook(
     return fy_months, act, known_month, missing_actuals, outlook_monthly, reforecast_json
 
 
+def _period_by_line(a: Actuals, months: list[str]) -> pd.DataFrame:
+    """The period's actual ``amount`` and ``quantity`` per line.
+
+    The quantity is missing when a month of the line has an amount but no quantity (not
+    given, or FOCUS rows in mixed units), so that the split is not made on part of the
+    months: docs/review.md#4-read-the-variance puts all of the variance in
+    ``unexplained`` then.
+    """
+    la = a.lines[a.lines["month"].isin(months)]
+    return la.groupby("line").agg(
+        amount=("amount", "sum"),
+        quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
+    )
+
+
+def _line_inputs(
+    b: BaselineArrays, idx: list[int], by_line: pd.DataFrame, grouped: set[str]
+) -> list[V.LineInput]:
+    """What the variance split of each line reads (a line in a commitment's group aside):
+    baseline and actual amounts and quantities over the period, the baseline's draws."""
+    amount, quantity = by_line["amount"].to_dict(), by_line["quantity"].to_dict()
+    items = []
+    for i, name in enumerate(b.names):
+        if name in grouped:
+            continue
+        B = float(b.amount[i, idx].sum())
+        has = name in amount
+        if B == 0 and not has:
+            continue
+        qa = float(quantity[name]) if has else None
+        items.append(
+            V.LineInput(
+                line=name,
+                category=b.categories[i],
+                driver=b.drivers[i],
+                B=B,
+                Qb=float(b.quantity[i, idx].sum()),
+                A=float(amount[name]) if has else None,
+                Qa=None if qa is None or math.isnan(qa) else qa,
+                draws=b.draws_amount[:, i, idx].sum(axis=1),
+            )
+        )
+    return items
+
+
+def _categories_and_total(
+    b: BaselineArrays, rows: list[dict[str, Any]], idx: list[int], inp: Inputs
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Each category's row and the total's: sums of their lines' rows, each judged
+    against the draws of its own per-draw total (a group counts its members)."""
+    line_index = {n: i for i, n in enumerate(b.names)}
+
+    def draws_of(members: list[dict[str, Any]]) -> np.ndarray:
+        ii = [line_index[n] for r in members for n in r.get("_members", [r["line"]])]
+        d: np.ndarray = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
+        return d
+
+    cats = []
+    for c in CATEGORIES:
+        members = [r for r in rows if r["category"] == c]
+        if members:
+            agg = V.aggregate(members, draws_of(members), inp.materiality)
+            cats.append({"category": c, **agg})
+    return cats, V.aggregate(rows, draws_of(rows), inp.materiality)
+
+
+def _price_factors(items: list[V.LineInput]) -> dict[str, float]:
+    """For ``--reprice``: ``pa / pb`` of each line where both prices exist."""
+    return {
+        it.line: (it.A / it.Qa) / (it.B / it.Qb)
+        for it in items
+        if it.A is not None and it.Qa and it.Qb and it.B and it.A
+    }
+
+
+def _billing(
+    a: Actuals,
+    months: list[str],
+    b: BaselineArrays,
+    inp: Inputs,
+    groups: list[G.Group],
+    in_groups: list[str],
+) -> dict[str, Any]:
+    """:func:`~aiopex.model.billing.billing_sections` of the period, a group's unused
+    commitment kept out of the charges beside the outlook, and a note when the
+    commitments are judged on a cost basis other than ``effective``."""
+    billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
+    G.charges_beside(billing["charges"], a, months, in_groups)
+    if groups and inp.cost_basis != "effective":
+        billing["data_quality"]["notes"].append(
+            f"the commitments ({', '.join(g.name for g in groups)}) are judged on the "
+            f"{inp.cost_basis} cost basis: their covered lines' actuals show the commitment's "
+            "share as the effective basis does only when the export amortizes it there"
+        )
+    return billing
+
+
 def compute_review(
     b: BaselineArrays, months: list[str], inp: Inputs, period: str = ""
 ) -> dict[str, Any]:
@@ -279,14 +376,7 @@ def compute_review(
     """
     idx = [b.months.index(m) for m in months]
     a = inp.actuals
-    la = a.lines[a.lines["month"].isin(months)]
-    # Qa of the period: missing when a month of the line has an amount but no quantity (not given,
-    # or FOCUS rows in mixed units), so that the split is not made on part of the months:
-    # docs/review.md#4-read-the-variance puts all of the variance in ``unexplained`` then
-    by_line = la.groupby("line").agg(
-        amount=("amount", "sum"),
-        quantity=("quantity", lambda s: s.sum() if s.notna().all() else np.nan),
-    )
+    by_line = _period_by_line(a, months)
     usage = inp.usage
     Ra = Rb = None
     if usage is not None:
@@ -294,28 +384,7 @@ def compute_review(
         Rb = float(b.requests[idx].sum())
     # a commitment and the lines it covers are judged as one group (groups.py)
     groups = G.groups_of(b, idx)
-    grouped = {b.names[i] for g in groups for i in g.members}
-    items = []
-    for i, name in enumerate(b.names):
-        if name in grouped:
-            continue
-        B = float(b.amount[i, idx].sum())
-        has = name in by_line.index
-        if B == 0 and not has:
-            continue
-        qa = float(by_line.loc[name, "quantity"]) if has else None
-        items.append(
-            V.LineInput(
-                line=name,
-                category=b.categories[i],
-                driver=b.drivers[i],
-                B=B,
-                Qb=float(b.quantity[i, idx].sum()),
-                A=float(by_line.loc[name, "amount"]) if has else None,
-                Qa=None if qa is None or math.isnan(qa) else qa,
-                draws=b.draws_amount[:, i, idx].sum(axis=1),
-            )
-        )
+    items = _line_inputs(b, idx, by_line, {b.names[i] for g in groups for i in g.members})
     rows = _in_ledger_order(
         b,
         V.line_rows(items, Rb, Ra, inp.materiality),
@@ -324,51 +393,15 @@ def compute_review(
             for g in groups
         },
     )
-    line_index = {n: i for i, n in enumerate(b.names)}
-
-    def ledger_lines(members: list[dict[str, Any]]) -> list[int]:
-        return [line_index[n] for r in members for n in r.get("_members", [r["line"]])]
-
-    cats = []
-    for c in CATEGORIES:
-        members = [r for r in rows if r["category"] == c]
-        if not members:
-            continue
-        ii = ledger_lines(members)
-        d = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
-        cats.append({"category": c, **V.aggregate(members, d, inp.materiality)})
-    ii = ledger_lines(rows)
-    total_draws = b.draws_amount[:, ii][:, :, idx].sum(axis=(1, 2))
-    total = V.aggregate(rows, total_draws, inp.materiality)
-
-    # price factors for --reprice: pa / pb where both exist
-    price_factor = {}
-    for it in items:
-        if it.A is not None and it.Qa and it.Qb and it.B and it.A:
-            price_factor[it.line] = (it.A / it.Qa) / (it.B / it.Qb)
-    rf = reforecast(b, months, inp, price_factor)
+    cats, total = _categories_and_total(b, rows, idx, inp)
+    rf = reforecast(b, months, inp, _price_factors(items))
     # inside the outlook, a group's commitment counts its unused actuals (0 in a month
     # without Unused rows: the commitment was used), never its baseline
     in_groups = [r["line"] for r in rows if r.get("group") and r["status"] == "ok"]
     fy_months, act, known_month, missing_actuals, outlook_monthly, reforecast_json = _outlook(
         b, months, inp, rf, by_line, in_groups
     )
-    usage_json = _usage_json(b, usage, months, idx, Ra, Rb)
-
-    # data quality: everything not on a line, for the period
-    unmapped = _unmapped(a, months)
-
-    billing = billing_sections(a, months, b.months)  # buckets, invoice, data quality
-    G.charges_beside(billing["charges"], a, months, in_groups)
-    charges, corrections = billing["charges"], billing["corrections"]
-    investigate = [r["line"] for r in rows if r["investigate"]]
-    if groups and inp.cost_basis != "effective":
-        billing["data_quality"]["notes"].append(
-            f"the commitments ({', '.join(g.name for g in groups)}) are judged on the "
-            f"{inp.cost_basis} cost basis: their covered lines' actuals show the commitment's "
-            "share as the effective basis does only when the export amortizes it there"
-        )
-
+    billing = _billing(a, months, b, inp, groups, in_groups)
     monthly, monthly_total = _monthly_detail(b, months, fy_months, rf, act, known_month)
     return {
         "period": period,
@@ -379,10 +412,10 @@ def compute_review(
         "lines": rows,
         "categories": cats,
         "total": total,
-        "usage": usage_json,
-        "unmapped": unmapped,
-        "charges": charges,
-        "corrections": corrections,
+        "usage": _usage_json(b, usage, months, idx, Ra, Rb),
+        "unmapped": _unmapped(a, months),  # data quality: everything not on a line
+        "charges": billing["charges"],
+        "corrections": billing["corrections"],
         "missing_actuals": missing_actuals,
         "mixed_units": a.mixed_units(months),
         "reconciliation": billing["reconciliation"],
@@ -390,7 +423,7 @@ def compute_review(
         "outside_band": V.outside_band(rows),
         "outside_band_by_chance": V.outside_by_chance(rows),
         "reforecast": reforecast_json,
-        "_investigate": investigate,
+        "_investigate": [r["line"] for r in rows if r["investigate"]],
         "_outlook_monthly": outlook_monthly,
         "_monthly": monthly,
         "_monthly_total": monthly_total,
