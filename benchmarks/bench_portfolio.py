@@ -33,6 +33,19 @@ Measured on the 2-core development machine, nothing else running (2026-11-28, wi
 the LocalCluster's MALLOC_TRIM_THRESHOLD_ unset): 1 worker 26.8 s, 2 workers 14.2 s
 (0.53x); the members' own runs 23.3 s (the portfolio on 1 worker 1.15x); Dask
 ``LocalCluster`` 15.3 s (1.08x the process pool); peak memory of the coordinator 232 MB.
+
+The command line, 2026-12-08, at load 8-9 (five other sessions running; the wall-time
+ratios then say little): CPU of the whole command (user + system, workers included),
+2 workers / 1 worker / one run: 34.6 / 34.3 / 24.5 s before issue 24's portfolio work,
+28.3-30.1 / 28.9-29.0 / 20.2-21.8 s after (YAML on libyaml, shared-memory results, the
+Lines sheet as one block, the FOCUS CSV's neutralizing per distinct text). What is left
+on the critical path, in CPU seconds: the parent's start 1.0, the workers' start 1.0
+each (while the files are read, 0.8), the members 15-16 (one run's shared view) or
+17.4 with the independent view too (+16%), the coordinator's sums 0.8, the outputs
+1.4 (the workbook 1.25; the FOCUS file 1.0 and the rest 0.7 beside it). On 2 cores
+that gives about 20.8 s for 1 worker and 12.9 s for 2 (0.62x) and 10.3 s for one run
+(the CLI 1.26x): the serial parts, about 3.8 s against 18 s of members, keep both
+targets just out of reach here; with the members' compute alone they would be met.
 """
 
 from __future__ import annotations
