@@ -20,6 +20,7 @@ parts, checked against the invoiced ``BilledCost`` read from the exports.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,37 +68,79 @@ def _print_setup(ws: Any, header_rows: int = 1) -> None:
     ws.repeat_rows(0, header_rows - 1)
 
 
+@dataclass(frozen=True)
+class Formats:
+    """The workbook's cell formats (XlsxWriter ``Format`` objects)."""
+
+    bold: Any
+    head: Any
+    money: Any
+    whole: Any
+    pct: Any
+    qty: Any
+    acc: Any
+    boolean: Any
+    warn: Any
+    amber: Any
+    shade: Any
+    red: Any
+    share: Any
+
+    @classmethod
+    def of(cls, wb: Any) -> Formats:
+        return cls(
+            bold=wb.add_format({"bold": True}),
+            head=wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"}),
+            money=wb.add_format({"num_format": "#,##0.00"}),
+            whole=wb.add_format({"num_format": "#,##0"}),
+            pct=wb.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
+            qty=wb.add_format({"num_format": "#,##0.####"}),
+            acc=wb.add_format({"num_format": "0.000"}),
+            boolean=wb.add_format({"num_format": BOOL_FORMAT, "align": "center"}),
+            warn=wb.add_format({"bold": True, "font_color": "#B42318"}),
+            amber=wb.add_format({"bold": True, "font_color": "#B54708"}),
+            shade=wb.add_format({"bg_color": "#FEF0C7"}),
+            red=wb.add_format({"font_color": "#B42318", "bold": True}),
+            share=wb.add_format({"num_format": "0%"}),  # XlsxWriter writes the used ones only
+        )
+
+
 def _fill(wb: Any, review: Sections) -> None:
-    bold = wb.add_format({"bold": True})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "bottom"})
-    money = wb.add_format({"num_format": "#,##0.00"})
-    whole = wb.add_format({"num_format": "#,##0"})
-    pct = wb.add_format({"num_format": "+0.0%;-0.0%;0.0%"})
-    qty = wb.add_format({"num_format": "#,##0.####"})
-    acc = wb.add_format({"num_format": "0.000"})
-    boolean = wb.add_format({"num_format": BOOL_FORMAT, "align": "center"})
-    warn = wb.add_format({"bold": True, "font_color": "#B42318"})
-    amber = wb.add_format({"bold": True, "font_color": "#B54708"})
-    shade = wb.add_format({"bg_color": "#FEF0C7"})
-    red = wb.add_format({"font_color": "#B42318", "bold": True})
-    ws = wb.add_worksheet("Lines")
+    f = Formats.of(wb)
+    groups = {"money": f.money, "qty": f.qty, "boolean": f.boolean, "bold": f.bold,
+              "head": f.head, "cells": RC.cells(review)}  # fmt: skip
+    _fill_lines(wb.add_worksheet("Lines"), review, f, groups)
+
+    RC.write_sheet(wb, review, groups)
+
+    us = wb.add_worksheet("Usage")
+    _fill_usage(us, review, bold=f.bold, head=f.head, whole=f.whole, pct=f.pct, qty=f.qty,
+                acc=f.acc, boolean=f.boolean, warn=f.warn, red=f.red)  # fmt: skip
+    _fill_categories(wb.add_worksheet("Categories"), review, f)
+    _fill_reforecast(wb.add_worksheet("Reforecast"), review, f)
+    _fill_data_quality(wb.add_worksheet("DataQuality"), review, f)
+    if review.reconciliation:
+        _fill_invoice(wb.add_worksheet("Invoice"), review, bold=f.bold, head=f.head, money=f.money)
+
+
+def _fill_lines(ws: Any, review: Sections, f: Formats, groups: dict[str, Any]) -> None:
+    """Per line, the inputs of the variance split as values and the rest as formulas on them;
+    the total, and the lines with and without actuals apart."""
     assert review.materiality is not None, "the workbook needs the review's detail"
     share, amount = review.materiality
     ws.write_row(0, 0, ["materiality share", share, "materiality amount", amount, "currency",
                         review.currency, "period", review.period])  # fmt: skip
     degraded = _degraded(review)
     if degraded:
-        ws.write(0, 9, degraded + " (sheet Usage)", warn)
-    ws.write_row(1, 0, list(LINE_HEADERS), head)
+        ws.write(0, 9, degraded + " (sheet Usage)", f.warn)
+    ws.write_row(1, 0, list(LINE_HEADERS), f.head)
     ws.set_row(1, 30)
     r0 = 2
-    gfmt = {"money": money, "qty": qty, "boolean": boolean, "bold": bold, "head": head,
-            "cells": RC.cells(review)}  # fmt: skip
     for i, r in enumerate(review.lines):
         row = r0 + i
         n = row + 1  # the spreadsheet's row number
         if r.commitment is not None:  # a commitment and its covered lines
-            RC.write_group_row(ws, row, r, gfmt)
+            RC.write_group_row(ws, row, r, groups)
             continue
         qb, qa = _q(r.qb), _q(r.qa)
         ok = f"AND(ISNUMBER(E{n}),ISNUMBER(G{n}),E{n}<>0,G{n}<>0,D{n}<>0)"
@@ -106,45 +149,45 @@ def _fill(wb: Any, review: Sections) -> None:
         pb = r.baseline / qb if qb else NA
         pa = r.actual / qa if qa else NA
         ws.write_row(row, 0, [r.line, r.category, r.status])
-        ws.write_number(row, 3, r.baseline, money)
-        _num(ws, row, 4, qb, qty)
-        ws.write_number(row, 5, r.actual, money)
-        _num(ws, row, 6, qa, qty)
-        ws.write_formula(row, 7, f'=IF(AND(ISNUMBER(E{n}),E{n}<>0),D{n}/E{n},"{NA}")', qty, pb)
-        ws.write_formula(row, 8, f'=IF(AND(ISNUMBER(G{n}),G{n}<>0),F{n}/G{n},"{NA}")', qty, pa)
-        ws.write_formula(row, 9, f"=F{n}-D{n}", money, r.variance)
-        ws.write_formula(row, 10, f"=IF({ok},(G{n}-E{n})*H{n},0)", money, r.volume)
-        ws.write_formula(row, 11, f"=IF({ok},(I{n}-H{n})*G{n},0)", money, r.price)
-        ws.write_formula(row, 12, f"=J{n}-K{n}-L{n}", money, r.unexplained)
-        _num(ws, row, 13, r.driver, money)
-        _num(ws, row, 14, r.intensity, money)
-        _num(ws, row, 15, r.p10, money)
-        _num(ws, row, 16, r.p90, money)
-        _num(ws, row, 17, r.percentile, qty)
+        ws.write_number(row, 3, r.baseline, f.money)
+        _num(ws, row, 4, qb, f.qty)
+        ws.write_number(row, 5, r.actual, f.money)
+        _num(ws, row, 6, qa, f.qty)
+        ws.write_formula(row, 7, f'=IF(AND(ISNUMBER(E{n}),E{n}<>0),D{n}/E{n},"{NA}")', f.qty, pb)
+        ws.write_formula(row, 8, f'=IF(AND(ISNUMBER(G{n}),G{n}<>0),F{n}/G{n},"{NA}")', f.qty, pa)
+        ws.write_formula(row, 9, f"=F{n}-D{n}", f.money, r.variance)
+        ws.write_formula(row, 10, f"=IF({ok},(G{n}-E{n})*H{n},0)", f.money, r.volume)
+        ws.write_formula(row, 11, f"=IF({ok},(I{n}-H{n})*G{n},0)", f.money, r.price)
+        ws.write_formula(row, 12, f"=J{n}-K{n}-L{n}", f.money, r.unexplained)
+        _num(ws, row, 13, r.driver, f.money)
+        _num(ws, row, 14, r.intensity, f.money)
+        _num(ws, row, 15, r.p10, f.money)
+        _num(ws, row, 16, r.p90, f.money)
+        _num(ws, row, 17, r.percentile, f.qty)
         ws.write_formula(
             row, 18,
             f'=IF(C{n}<>"ok","{NA}",IF(F{n}<P{n}-0.005,"below",IF(F{n}>Q{n}+0.005,"above","within")))',
             None, r.band or NA,
         )  # fmt: skip
-        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", boolean, r.material)
+        ws.write_formula(row, 19, f"=ABS(J{n})>=MAX($B$1*ABS(D{n}),$D$1)", f.boolean, r.material)
         ws.write_formula(
             row, 20,
             f'=IF(C{n}="no_actuals",FALSE,IF(C{n}="unbudgeted",T{n},'
             f'AND(T{n},OR(S{n}="below",S{n}="above"))))',
-            boolean, r.investigate,
+            f.boolean, r.investigate,
         )  # fmt: skip
     last = r0 + len(review.lines)  # the spreadsheet row of the last line
     t = review.total
-    ws.write(last, 0, "total", bold)
+    ws.write(last, 0, "total", f.bold)
     cols = ((3, "baseline"), (5, "actual"), (9, "variance"), (10, "volume"), (11, "price"),
             (12, "unexplained"))  # fmt: skip
     for col, key in cols:
         letter = "ABCDEFGHIJKLM"[col]
-        ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", money, getattr(t, key))
+        ws.write_formula(last, col, f"=SUM({letter}3:{letter}{last})", f.money, getattr(t, key))
     if last > r0:
         # a line of the baseline with no actuals counts as 0 (docs/review.md#4-read-the-variance),
         # never as a saving: shade it, and show the total of the lines with actuals beside the total
-        rule = {"type": "formula", "criteria": f'=$C{r0 + 1}="no_actuals"', "format": shade}
+        rule = {"type": "formula", "criteria": f'=$C{r0 + 1}="no_actuals"', "format": f.shade}
         ws.conditional_format(r0, 0, last - 1, 20, rule)
         gone = review.no_actuals()
         kept = [r for r in review.lines if r.status != "no_actuals"]
@@ -154,18 +197,18 @@ def _fill(wb: Any, review: Sections) -> None:
             ("lines without actuals (counted at 0, not a saving)", "no_actuals", gone),
         )
         for k, (label, crit, rows) in enumerate(labels, start=1):
-            ws.write(last + k, 0, label, amber if crit == "no_actuals" and gone else None)
+            ws.write(last + k, 0, label, f.amber if crit == "no_actuals" and gone else None)
             for col, key in ((3, "baseline"), (5, "actual"), (9, "variance")):
                 letter = "ABCDEFGHIJ"[col]
                 value = float(sum(getattr(r, key) for r in rows))
                 ws.write_formula(last + k, col,
-                                 f'=SUMIF({rng},"{crit}",{letter}$3:{letter}${last})', money,
+                                 f'=SUMIF({rng},"{crit}",{letter}$3:{letter}${last})', f.money,
                                  value)  # fmt: skip
         if gone:
             names = ", ".join(r.line for r in gone)
             ws.write(last + 3, 0, f"No actuals: {names}. Counted at 0 in the total above, not "
                      "as a saving: compare the lines with actuals with their own baseline.",
-                     amber)  # fmt: skip
+                     f.amber)  # fmt: skip
     ws.set_column(0, 0, max([26, *(len(r.line) + 2 for r in review.lines)]))
     ws.set_column(1, 2, 19)  # "materiality amount" above the status
     ws.set_column(3, 16, 13)
@@ -173,32 +216,29 @@ def _fill(wb: Any, review: Sections) -> None:
     ws.freeze_panes(2, 1)
     _print_setup(ws, 2)
 
-    RC.write_sheet(wb, review, gfmt)
 
-    us = wb.add_worksheet("Usage")
-    _fill_usage(us, review, bold=bold, head=head, whole=whole, pct=pct, qty=qty, acc=acc,
-                boolean=boolean, warn=warn, red=red)  # fmt: skip
-
-    cs = wb.add_worksheet("Categories")
+def _fill_categories(cs: Any, review: Sections, f: Formats) -> None:
+    """Per category and the total: the variance split, the band, the judgement, the lines
+    without actuals; the lines outside their band against those expected by chance."""
     cs.write_row(0, 0, ["category", "baseline", "actual", "variance", "volume", "price",
                         "unexplained", "P10", "P90", "percentile", "band", "material",
                         "investigate", "of which: lines without actuals (baseline)"],
-                 head)  # fmt: skip
+                 f.head)  # fmt: skip
     cats = [*review.categories, review.total]
     for i, c in enumerate(cats, start=1):
         cs.write_row(i, 0, [c.category, c.baseline, c.actual, c.variance, c.volume, c.price,
                             c.unexplained, c.p10 or "", c.p90 or "",
                             c.percentile if c.percentile is not None else "", c.band or ""],
-                     money)  # fmt: skip
+                     f.money)  # fmt: skip
         cs.write(i, 0, c.category)
         cs.write(i, 10, c.band or "")
-        cs.write_boolean(i, 11, bool(c.material), boolean)
-        cs.write_boolean(i, 12, bool(c.investigate), boolean)
+        cs.write_boolean(i, 11, bool(c.material), f.boolean)
+        cs.write_boolean(i, 12, bool(c.investigate), f.boolean)
         gone = review.no_actuals(c.category)
         if gone:
-            cs.write_number(i, 13, float(sum(r.baseline for r in gone)), money)
-            cs.write(i, 14, ", ".join(r.line for r in gone), amber)
-    RC.write_category_unused(cs, cats, {"money": money, "head": head})
+            cs.write_number(i, 13, float(sum(r.baseline for r in gone)), f.money)
+            cs.write(i, 14, ", ".join(r.line for r in gone), f.amber)
+    RC.write_category_unused(cs, cats, {"money": f.money, "head": f.head})
     ob = review.outside_band
     k = len(cats) + 2
     cs.write_row(k, 0, ["lines outside their band", ob.lines, "of", ob.of])
@@ -206,9 +246,9 @@ def _fill(wb: Any, review: Sections) -> None:
     if ch:
         cs.write_row(k + 1, 0, ["lines whose forecast has a range (P10 < P90)", ch.can_vary])
         cs.write(k + 2, 0, "expected outside by chance (lines)")
-        cs.write_number(k + 2, 1, ch.expected_lines, qty)
+        cs.write_number(k + 2, 1, ch.expected_lines, f.qty)
         cs.write(k + 3, 0, "expected share, of the lines with a range")
-        cs.write_number(k + 3, 1, ch.expected_share, wb.add_format({"num_format": "0%"}))
+        cs.write_number(k + 3, 1, ch.expected_share, f.share)
         if ch.fixed:
             cs.write_row(k + 4, 0, ["fixed in the forecast (cannot fall outside by chance)",
                                     ", ".join(ch.fixed)])  # fmt: skip
@@ -218,44 +258,50 @@ def _fill(wb: Any, review: Sections) -> None:
     cs.set_row(0, 30)
     _print_setup(cs)
 
-    rs = wb.add_worksheet("Reforecast")
+
+def _fill_reforecast(rs: Any, review: Sections, f: Formats) -> None:
+    """The fiscal year's outlook month by month (actuals, then the re-forecast) and its total
+    against the baseline."""
     rf = review.reforecast
     rs.write_row(0, 0, ["fiscal year", rf.fiscal_year])
     rs.write_row(1, 0, ["usage after the period", rf.usage])
     rs.write_row(2, 0, ["month", "actual (reported)", "baseline of lines without actuals",
-                        "outlook amount", "source"], head)  # fmt: skip
+                        "outlook amount", "source"], f.head)  # fmt: skip
     rs.set_row(2, 30)
     om = rf.monthly
     for i, o in enumerate(om, start=3):
         rs.write(i, 0, o.month)
         if o.source == "actual" and o.actual is not None:
-            rs.write_number(i, 1, o.actual, money)
-            rs.write_number(i, 2, o.baseline_no_actuals, money)
-            rs.write_formula(i, 3, f"=B{i + 1}+C{i + 1}", money, o.amount)
+            rs.write_number(i, 1, o.actual, f.money)
+            rs.write_number(i, 2, o.baseline_no_actuals, f.money)
+            rs.write_formula(i, 3, f"=B{i + 1}+C{i + 1}", f.money, o.amount)
             src = "actual + baseline of lines without actuals"
             rs.write(i, 4, src if o.baseline_no_actuals else "actual")
         else:
-            rs.write_number(i, 3, o.amount, money)
+            rs.write_number(i, 3, o.amount, f.money)
             rs.write(i, 4, o.source)
     first, end = 4, 3 + len(om)  # spreadsheet rows of the months
     k = 3 + len(om)
-    rs.write(k, 0, "outlook", bold)
-    rs.write_formula(k, 3, f"=SUM(D{first}:D{end})", money, rf.outlook)
+    rs.write(k, 0, "outlook", f.bold)
+    rs.write_formula(k, 3, f"=SUM(D{first}:D{end})", f.money, rf.outlook)
     rs.write(k + 1, 0, "baseline (same months)")
-    rs.write_number(k + 1, 3, rf.baseline, money)
+    rs.write_number(k + 1, 3, rf.baseline, f.money)
     rs.write(k + 2, 0, "outlook - baseline")
-    rs.write_formula(k + 2, 3, f"=D{k + 1}-D{k + 2}", money, rf.outlook - rf.baseline)
+    rs.write_formula(k + 2, 3, f"=D{k + 1}-D{k + 2}", f.money, rf.outlook - rf.baseline)
     rs.write(k + 3, 0, "P10")
-    rs.write_number(k + 3, 3, rf.p10, money)
+    rs.write_number(k + 3, 3, rf.p10, f.money)
     rs.write(k + 4, 0, "P90")
-    rs.write_number(k + 4, 3, rf.p90, money)
+    rs.write_number(k + 4, 3, rf.p90, f.money)
     rs.set_column(0, 0, 26)
     rs.set_column(1, 3, 18)
     rs.set_column(4, 4, 40)
     _print_setup(rs, 3)
 
-    ds = wb.add_worksheet("DataQuality")
-    ds.write_row(0, 0, ["what", "amount", "rows"], bold)
+
+def _fill_data_quality(ds: Any, review: Sections, f: Formats) -> None:
+    """What was not put on a line (unmapped, charges, corrections, missing months, mixed units)
+    and the data quality that is not an amount."""
+    ds.write_row(0, 0, ["what", "amount", "rows"], f.bold)
     um = review.unmapped
     out: list[tuple[str, float, int]] = [("unmapped (all services)", um.amount, um.rows)]
     out += [(f"  unmapped: {s}", v.amount, v.rows) for s, v in um.by_service.items()]
@@ -270,18 +316,16 @@ def _fill(wb: Any, review: Sections) -> None:
     out += [(V.mixed_text(line, x.units), x.amount, x.rows) for line, x in mixed]
     for i, item in enumerate(out, start=1):
         ds.write(i, 0, item[0])
-        ds.write_number(i, 1, item[1], money)
+        ds.write_number(i, 1, item[1], f.money)
         ds.write_number(i, 2, item[2])
     k = len(out) + 2
     for what, text in quality_lines(review):
-        ds.write(k, 0, what, bold)
+        ds.write(k, 0, what, f.bold)
         ds.write(k, 1, text)
         k += 1
     ds.set_column(0, 0, 40)
     ds.set_column(1, 2, 14)
     _print_setup(ds)
-    if review.reconciliation:
-        _fill_invoice(wb.add_worksheet("Invoice"), review, bold=bold, head=head, money=money)
 
 
 def quality_lines(review: Sections) -> list[tuple[str, str]]:
