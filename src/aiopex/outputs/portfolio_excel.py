@@ -64,7 +64,6 @@ def write_portfolio_workbook(
 def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     from xlsxwriter.utility import xl_col_to_name
 
-    from aiopex.outputs.excel.bulk import BulkSheet
     from aiopex.outputs.excel.formats import Formats
     from aiopex.outputs.excel.layout import ROW_HEIGHT, print_setup, wrapped_lines
 
@@ -80,7 +79,7 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     fs = wb.add_worksheet("FiscalYears")
     es = wb.add_worksheet("Members")
     ss = wb.add_worksheet("Shared")
-    ls = wb.add_worksheet("Lines", worksheet_class=BulkSheet)  # 9 cells per line and month
+    ls = wb.add_worksheet("Lines")
 
     # -- Monthly --------------------------------------------------------------------------
     head = ["month", "portfolio point", "P10", "P50", "P90", *[m["name"] for m in members]]
@@ -276,7 +275,12 @@ def _fill(wb: Any, r: Any, ind: Any, created: str) -> None:
     lines = r.lines
     text = [lines[c].astype(str).tolist() for c in cols[:5]]
     nums = [lines[c].astype(float).tolist() for c in cols[5:]]
-    ls.write_block(1, text, nums, fmt["money"])
+    money = fmt["money"]
+    for i in range(len(lines)):
+        for j in range(5):
+            ls.write_string(i + 1, j, text[j][i])
+        for j in range(4):
+            ls.write_number(i + 1, 5 + j, nums[j][i], money)
     ls.set_column(0, 1, 26)
     ls.set_column(2, 4, 14)
     ls.set_column(5, 8, 13)
