@@ -172,8 +172,12 @@ def _concat(frames: list[pd.DataFrame], keys: list[str], cols: list[str]) -> pd.
     df = pd.concat(frames, ignore_index=True)
     agg: dict[str, Any] = {c: "sum" for c in cols}
     if "quantity" in cols:  # a row without a quantity leaves its line and month without one
-        agg["quantity"] = lambda s: s.sum() if s.notna().all() else math.nan
-    return df.groupby(keys, as_index=False, dropna=False).agg(agg).sort_values(keys)
+        df["__no_quantity"] = df["quantity"].isna()
+        agg["__no_quantity"] = "any"
+    out = df.groupby(keys, as_index=False, dropna=False).agg(agg)
+    if "quantity" in cols:
+        out.loc[out.pop("__no_quantity").to_numpy(bool), "quantity"] = math.nan
+    return out.sort_values(keys)
 
 
 def combine(parts: list[Actuals]) -> Actuals:
@@ -340,14 +344,17 @@ def _header_only(path: Path) -> bool:
         return False
 
 
-def _header(path: Path) -> list[str]:
-    """The column names of a CSV (plain or gzip) or Parquet file."""
+def _header(path: Path, con: Any = None) -> list[str]:
+    """The column names of a CSV (plain or gzip) or Parquet file (read with the DuckDB
+    connection ``con`` if given, else a new one)."""
     if _kind(path) == "parquet":
         import duckdb
 
-        with duckdb.connect() as con:
-            q = f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
+        q = f"DESCRIBE SELECT * FROM read_parquet({sql_string(str(path))})"
+        if con is not None:
             return [r[0] for r in con.execute(q).fetchall()]
+        with duckdb.connect() as new:
+            return [r[0] for r in new.execute(q).fetchall()]
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", newline="", encoding="utf-8-sig") as fh:
         return next(csv.reader(fh), [])

@@ -132,25 +132,25 @@ def read_focus(
     if problems:
         raise DataError(problems)
     cost_col = COST_BASIS[cost_basis]
-    headers: dict[Path, list[str]] = {}
-    for f in files:
-        try:
-            headers[f] = _header(f)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
-            problems.append(Problem(str(f), "", f"unreadable: {e}"))
-    if problems:
-        raise DataError(problems)
-    # every problem at once: the files are read even with columns missing (read as NULL)
-    problems += _column_problems(headers, mapping, cost_col)
-
-    # run folders are looked for inside the folders named (``roots``, else ``paths``)
-    delivery, found = deliveries(files, [Path(p) for p in (roots or paths)])
-    problems += found
-    # accounts matter only where deliveries may overlap (a delivery never supersedes itself)
-    by_account = len({d.name for d in delivery.values()}) > 1
     con = duckdb.connect()
-    frames = []
     try:
+        headers: dict[Path, list[str]] = {}
+        for f in files:
+            try:
+                headers[f] = _header(f, con)
+            except Exception as e:  # noqa: BLE001 - any unreadable file is a problem to list
+                problems.append(Problem(str(f), "", f"unreadable: {e}"))
+        if problems:
+            raise DataError(problems)
+        # every problem at once: the files are read even with columns missing (read as NULL)
+        problems += _column_problems(headers, mapping, cost_col)
+
+        # run folders are looked for inside the folders named (``roots``, else ``paths``)
+        delivery, found = deliveries(files, [Path(p) for p in (roots or paths)])
+        problems += found
+        # accounts matter only where deliveries may overlap (a delivery never supersedes itself)
+        by_account = len({d.name for d in delivery.values()}) > 1
+        frames = []
         con.execute("SET TimeZone = 'UTC'")
         for kind in ("csv", "parquet"):
             group = [f for f in files if _kind(f) == kind]
@@ -342,12 +342,8 @@ def _actuals(
     out = Actuals.empty()
     with_unit = mapped[mapped["unit"].notna()]
     out.units = _concat([with_unit], ["line", "month", "unit", "as"], ["amount", "rows"])
-    by_lm = mapped.groupby(["line", "month"], as_index=False).agg(
-        amount=("amount", "sum"),
-        quantity=("quantity", lambda s: s.sum() if s.notna().all() else float("nan")),
-        rows=("rows", "sum"),
-    )
-    out.lines = _unmix(by_lm.sort_values(["line", "month"]), out.units)
+    by_lm = _concat([mapped], ["line", "month"], ["amount", "quantity", "rows"])
+    out.lines = _unmix(by_lm, out.units)
     um = agg[agg["kind"] == "unmapped"]
     out.unmapped = _concat([um], ["service", "month"], ["amount", "rows"])
     bk = agg[agg["kind"].isin(list(_KINDS))].copy()
@@ -548,20 +544,18 @@ def _aggregate(
     key tuples: dates, account, unit, category, class, commitment, service, currency and
     the columns the rules name), parsing and checking the numbers of each row; the dates
     are parsed and the rules evaluated once per distinct key tuple, whose sums are then
-    added up by rule, month and destination, in the key tuples' order on one thread (the
-    same sums on every run). Every value of the second step is a function of the key
+    added up by rule, month and destination in one order on one thread (the same sums on
+    every run). Every value of the second step is a function of the key
     tuple, so the groups are those of a row-by-row pass; the sums differ from one only
     by the order of the additions (floating-point rounding)."""
-    keys = {c for c in mapping.columns() if c in types}
-    keys |= {p for p in PROVIDER_COLUMNS if p in types}
-    keys |= {
+    named = {c for c in mapping.columns() if c in types}
+    if mapping.columns() & set(PROVIDER_COLUMNS):  # either name reads whichever is there
+        named |= {p for p in PROVIDER_COLUMNS if p in types}
+    keys = named | {
         c for c in (*_KEY_COLUMNS, *(("BillingAccountId",) if by_account else ())) if c in types
     }
     key_list = sorted(keys)
-    colsql = {c: _text(c, types) for c in mapping.columns() if c in types}
-    for p in PROVIDER_COLUMNS:
-        if p in types:
-            colsql[p] = _text(p, types)
+    colsql = {c: _text(c, types) for c in named}
     cat = _text("ChargeCategory", types)
     colsql["ChargeCategory"] = cat
     rule_sql = case_sql(mapping, colsql)
@@ -610,38 +604,47 @@ def _aggregate(
                    count_if(bad_width) AS n_bad_width
         FROM r
         GROUP BY {group}
-        ORDER BY {group}
+        ORDER BY hash({group})
     """
+    # the dates parsed, and the rules evaluated, once per distinct value of what they read
+    dates, date_join = _lookup(
+        "dates", ["ChargePeriodStart"], types, f"{ts} AS __ts, strftime(__ts, '%Y-%m') AS __month"
+    )
+    rule_cols = sorted((set(colsql) | {"ChargeCategory", "CommitmentDiscountStatus"}) & set(types))
+    rules, rule_join = _lookup(
+        "rules", rule_cols, types, f"CASE WHEN {unused} THEN NULL ELSE {rule_sql} END AS __rule"
+    )
     query = f"""
-        WITH t AS (
-            SELECT filename, {ts} AS ts, {bps} AS bps_raw, {exported} AS exported,
+        WITH {dates} {rules} t AS (
+            SELECT filename, __ts AS ts, __month AS month, {bps} AS bps_raw,
+                   {exported} AS exported,
                    {_text("BillingAccountId", types) if by_account else "NULL"} AS account,
                    cost, billed, qty, n, n_qty_null, n_null_cost, n_bad_cost, n_bad_billed,
                    n_bad_qty, n_bad_width,
                    {_text("PricingUnit", types)} AS unit, {cat} AS cat,
                    {_text("ChargeClass", types)} AS klass, {unused} AS unused,
-                   CASE WHEN unused THEN NULL ELSE {rule_sql} END AS rule,
+                   __rule AS rule,
                    {_text("ServiceName", types)} AS service,
                    {_text("BillingCurrency", types)} AS cur,
                    (ts IS NULL) AS bad_ts, {bad_exp} AS bad_exp,
                    CASE WHEN unused THEN {commitment} END AS commitment,
                    CASE WHEN unused THEN {commit_sql} END AS crule
-            FROM __keys
+            FROM __keys {date_join} {rule_join}
         ), k AS (
             SELECT *, CASE WHEN unused THEN 'unused' WHEN rule IS NOT NULL THEN 'line'
                            WHEN cat IN ({kinds}) THEN lower(cat) ELSE 'unmapped' END AS kind
             FROM t
         )
-        SELECT filename, strftime(ts, '%Y-%m') AS month, bps_raw,
+        SELECT filename, month, bps_raw,
                account, rule, kind,
                CASE WHEN kind = 'unused' THEN commitment END AS commitment, crule,
                CASE WHEN kind = 'unmapped' THEN coalesce(service, '(no ServiceName)') END
                    AS service,
                coalesce(klass = 'Correction', false) AS correction, cur,
                CASE WHEN rule IS NOT NULL THEN unit END AS unit,
-               coalesce(sum(cost ), 0) AS amount,
-               coalesce(sum(billed ), 0) AS billed,
-               sum(qty ) AS quantity, CAST(sum(n) AS BIGINT) AS rows,
+               coalesce(sum(cost), 0) AS amount,
+               coalesce(sum(billed), 0) AS billed,
+               sum(qty) AS quantity, CAST(sum(n) AS BIGINT) AS rows,
                CAST(sum(CASE WHEN rule IS NOT NULL THEN n_qty_null ELSE 0 END) AS BIGINT)
                    AS qty_missing,
                CAST(sum(n_null_cost) AS BIGINT) AS null_cost, max(exported) AS exported,
@@ -661,8 +664,10 @@ def _aggregate(
         ("bad_billed", "BilledCost"): bad_billed,
         ("bad_qty", "PricingQuantity"): bad_qty,
     }
-    # the key tuples in a table in their order, added up on one thread in that order:
-    # the same sums on every run (threads would add them in the order they finish)
+    # the key tuples in a table in one order (of their hashes: a tie, which only two
+    # tuples with the same 64-bit hash would make, leaves the order of two additions to
+    # chance), added up on one thread in that order: the same sums on every run (threads
+    # would add them in the order they finish)
     con.execute(f"CREATE OR REPLACE TEMP TABLE __keys AS {keys_sql}")
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     try:
@@ -687,6 +692,23 @@ def _aggregate(
     )
     conds[("bad_bps", "BillingPeriodStart")] = f"({listed or 'false'})"
     return agg, conds
+
+
+def _lookup(name: str, cols: list[str], types: dict[str, str], exprs: str) -> tuple[str, str]:
+    """A CTE ``name`` computing ``exprs`` (SQL on ``cols``, naming its results) once per
+    distinct tuple of ``cols`` in ``__keys``, and the join that brings the results to
+    every key tuple (null equal to null). Without ``cols``, ``exprs`` on one row."""
+    present = [c for c in cols if c in types]
+    if not present:
+        return f"{name} AS (SELECT {exprs}),", f"CROSS JOIN {name}"
+    inner = ", ".join(sql_ident(c) for c in present)
+    renamed = ", ".join(f"{sql_ident(c)} AS __{name}_{i}" for i, c in enumerate(present))
+    on = " AND ".join(
+        f"__keys.{sql_ident(c)} IS NOT DISTINCT FROM {name}.__{name}_{i}"
+        for i, c in enumerate(present)
+    )
+    cte = f"{name} AS (SELECT {renamed}, {exprs} FROM (SELECT DISTINCT {inner} FROM __keys)),"
+    return cte, f"LEFT JOIN {name} ON {on}"
 
 
 def _raw_time(col: str, types: dict[str, str]) -> str:

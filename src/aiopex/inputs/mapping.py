@@ -40,6 +40,7 @@ of an account's billing period replaces the earlier ones.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,16 @@ def known_column(name: str) -> bool:
     return name in FOCUS_COLUMNS or name.startswith("x_")
 
 
+@functools.cache
+def _re2() -> Any:
+    """One in-memory DuckDB for the patterns' checks (a new database for each costs more
+    than the check); each check runs on a cursor of its own. One thread: no worker
+    threads are left behind for the life of the process."""
+    import duckdb
+
+    return duckdb.connect(config={"threads": 1})
+
+
 def regex_problem(pattern: str) -> str | None:
     """Why DuckDB's regular-expression engine (RE2, which runs the rules) refuses
     ``pattern``, or None. Python's ``re`` accepts look-arounds and back-references that
@@ -160,7 +171,7 @@ def regex_problem(pattern: str) -> str | None:
     import duckdb
 
     try:
-        with duckdb.connect() as con:
+        with _re2().cursor() as con:
             con.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
     except duckdb.Error as e:
         first = next((x.strip() for x in str(e).splitlines() if x.strip()), str(e))
