@@ -3,8 +3,10 @@
 1. FOCUS ingest: a generated 44-column FOCUS 1.2 export of 1,000,000 and of 5,000,000
    rows, as CSV.gz and as Parquet, to monthly actuals per line
    (:func:`aiopex.inputs.focus.read_focus`, mapping rules included) against DuckDB's
-   own ``GROUP BY`` of service and month over the same file; medians of interleaved
-   pairs. Target: at most 1.2x on each.
+   own ``GROUP BY`` over the same file of the same keys (the columns the rules name, the
+   charge's category, class and commitment status, unit, currency, billing period and
+   month: what the review's actuals depend on) with the same sums (``EQUAL_KEYS``);
+   medians of interleaved pairs. Target: at most 1.2x on each.
 2. Peak memory of that ingest at 5,000,000 rows, measured in a subprocess
    (``ru_maxrss`` of the child). Target: at most 600 MB.
 3. A review of one system and quarter (1M-row export; baseline, variance,
@@ -12,18 +14,20 @@
    budget report (``aiopex run`` of one scenario). Target: at most 1.5x.
 
 Generated files live in a temporary folder, removed at the end. Prints one JSON
-line per figure. ``--rows`` and ``--big-rows`` scale the files down for a quick look.
+line per figure (benchmarks/figure.py: ratio, target, met). ``--rows`` and ``--big-rows`` scale the files down for a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from figure import emit, emit_value, paired
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "data" / "actuals" / "claims_assistant.yaml"
@@ -177,22 +181,6 @@ def to_parquet(csv: Path, parquet: Path) -> None:
     con.close()
 
 
-def paired(a, b, pairs: int) -> tuple[float, float, float]:  # noqa: ANN001
-    """Median of ``a() / b()`` over interleaved pairs, and each side's median time."""
-    import statistics
-
-    ratios, ta, tb = [], [], []
-    for i in range(pairs):
-        if i % 2 == 0:
-            x, y = a(), b()
-        else:
-            y, x = b(), a()
-        ratios.append(x / y)
-        ta.append(x)
-        tb.append(y)
-    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
-
-
 def ingest_figures(tmp: Path, rows: list[int], pairs: int) -> None:
     """FOCUS ingest against DuckDB's GROUP BY: CSV.gz and Parquet at each size."""
     mapping = _mapping(tmp)
@@ -207,10 +195,10 @@ def ingest_figures(tmp: Path, rows: list[int], pairs: int) -> None:
             ratio, ours, duck = paired(
                 lambda p=path: ingest(p, mapping), lambda p=path: duckdb_group_by(p), pairs
             )
-            print(json.dumps({"bench": "focus_ingest", "format": fmt, "rows": n, "columns": 44,
-                              "aiopex_s": round(ours, 3), "duckdb_group_by_s": round(duck, 3),
-                              "pairs": pairs, "ratio": round(ratio, 3), "target": 1.2,
-                              "met": ratio <= 1.2}), flush=True)  # fmt: skip
+            emit("focus_ingest", ratio, 1.2, format=fmt, rows=n, columns=44,
+                 aiopex_s=round(ours, 3), duckdb_group_by_s=round(duck, 3),
+                 baseline="GROUP BY " + ", ".join(EQUAL_KEYS) + ", month", pairs=pairs,
+                 load=round(os.getloadavg()[0], 1))  # fmt: skip
         parquet.unlink()
         if n != rows[0]:
             csv.unlink()
@@ -274,13 +262,12 @@ def main() -> None:
             big = tmp / "focus_big.csv.gz"
             generate(big, args.big_rows)
             mb = peak_memory(big, mapping)
-            print(json.dumps({"bench": "focus_peak_memory", "rows": args.big_rows,
-                              "peak_mb": round(mb, 1), "target_mb": 600}))  # fmt: skip
+            emit_value("focus_peak_memory", mb, "MB", 600, rows=args.big_rows)
             big.unlink()
         if "review" not in args.skip:
             r = review_vs_budget(tmp, export)
-            print(json.dumps({"bench": "review_quarter", "rows": args.rows,
-                              **{k: round(v, 3) for k, v in r.items()}, "target": 1.5}))  # fmt: skip
+            emit("review_quarter", r.pop("ratio"), 1.5, rows=args.rows,
+                 **{k: round(v, 3) for k, v in r.items()})  # fmt: skip
 
 
 if __name__ == "__main__":
