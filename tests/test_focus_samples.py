@@ -296,6 +296,40 @@ def test_a_run_folder_is_one_delivery_dated_by_its_manifest(tmp_path: Path) -> N
     assert sup["export_time"] == "2025-07-04T01:00:00Z" and sup["amount"] == 1_500.00
 
 
+def test_aws_data_exports_runs_are_deliveries_by_their_metadata_manifests(
+    tmp_path: Path,
+) -> None:
+    """AWS Data Exports with "create new" write each run of a billing period in a folder
+    of its own (its path holds the execution id; here ``data/BILLING_PERIOD=2025-07/<run>/``)
+    and its ``<export>-Manifest.json`` in the same path under ``metadata/``. Two runs of July
+    side by side were one delivery (the partition folder) and added: 3,000 instead of the
+    later run's 1,500."""
+    lines = {"compute": "capacity"}
+    m = mapping(tmp_path, "rules:\n  - line: compute\n    match: {ServiceName: Compute}\n"
+                "    quantity_scale: 1.0\n", lines)  # fmt: skip
+    export = tmp_path / "focus-export"
+    for run, src in (("exec-a", ORIGINAL), ("exec-b", REPLACEMENT)):
+        data = export / "data" / "BILLING_PERIOD=2025-07" / run
+        with_columns(src, data / "focus-export-00001.csv")
+        meta = export / "metadata" / "BILLING_PERIOD=2025-07" / run
+        meta.mkdir(parents=True)
+        manifest = {"executionId": run, "exportArn": "arn:aws:bcm-data-exports::1:export/x",
+                    "dataFiles": [f"s3://b/focus-export/data/BILLING_PERIOD=2025-07/{run}/"
+                                  "focus-export-00001.csv"]}  # fmt: skip
+        (meta / "focus-export-Manifest.json").write_text(json.dumps(manifest))
+    # the rows' x_ExportDateTime orders the runs: the later one stands
+    a = read_focus([export / "data"], mapping=m, currency="USD", lines=lines)
+    assert a.lines["amount"].sum() == 1_500.00  # exec-b: 1,200 + 300
+    (sup,) = a.quality["superseded_exports"]
+    assert sup["delivery"].endswith("exec-a") and sup["amount"] == 1_500.00
+    # without an export time the two runs cannot be ordered: refused, both named
+    for f in export.rglob("*.csv"):
+        rewrite(f, f, lambda r: {k: v for k, v in r.items() if k != "x_ExportDateTime"})
+    with pytest.raises(DataError) as e:
+        read_focus([export / "data"], mapping=m, currency="USD", lines=lines)
+    assert "exec-a" in str(e.value) and "exec-b" in str(e.value)
+
+
 def test_corrections_of_a_closed_month_are_in_the_invoices_period(tmp_path: Path) -> None:
     """Late-arriving May usage (1,500) billed on the June invoice: the review of June shows
     it in prior_periods (by service month) and in corrections with both months; June's

@@ -3,7 +3,8 @@
 Providers deliver a billing period again and again while it is open and restate it
 after it closes (docs/review.md, "Exports delivered more than once"). A **delivery**
 is one file, or one provider run folder: a folder holding the provider's run
-manifest (``manifest.json``, or a name ending in ``-Manifest.json``), or a partition
+manifest (``manifest.json``, or a name ending in ``-Manifest.json``; AWS Data Exports
+write it in the same path under ``metadata/`` beside ``data/``), or a partition
 folder named ``key=value`` (AWS Data Exports overwrite a billing-period partition),
 whose files are the parts of one delivery. Its export time is the time its manifest gives
 (``submittedTime``, as in an Azure cost export's run), else the latest
@@ -81,10 +82,35 @@ def _manifest_time(folder: Path, problems: list[Problem]) -> pd.Timestamp | None
     return None
 
 
+def _has_manifest(folder: Path | None) -> bool:
+    return (
+        folder is not None
+        and folder.is_dir()
+        and any(is_manifest(m) for m in folder.iterdir() if m.is_file())
+    )
+
+
+def _metadata(folder: Path) -> Path | None:
+    """Where AWS Data Exports put the manifest of the data in ``folder``: the same path
+    under the export's ``metadata/`` beside its ``data/`` (``<export>/data/<partition>/``
+    and ``<export>/metadata/<partition>/<export>-Manifest.json``), or None.
+
+    >>> print(_metadata(Path("cur/data/BILLING_PERIOD=2025-07")))
+    cur/metadata/BILLING_PERIOD=2025-07
+    >>> _metadata(Path("exports/2025-07")) is None
+    True
+    """
+    for up in (folder, *folder.parents):
+        if up.name == "data":
+            return up.parent / "metadata" / folder.relative_to(up)
+    return None
+
+
 def deliveries(files: list[Path], roots: list[Path]) -> tuple[dict[str, Delivery], list[Problem]]:
     """``{file: Delivery}``: each file's run folder (the nearest folder at or under a named
-    folder of ``roots`` that holds a run manifest or is named ``key=value``), or the file
-    itself."""
+    folder of ``roots`` that holds a run manifest, whose manifest AWS Data Exports put in
+    the mirror folder under ``metadata/`` (:func:`_metadata`), or is named ``key=value``),
+    or the file itself."""
     problems: list[Problem] = []
     folders: dict[Path, Delivery | None] = {}
     out: dict[str, Delivery] = {}
@@ -96,10 +122,10 @@ def deliveries(files: list[Path], roots: list[Path]) -> tuple[dict[str, Delivery
             here = f.resolve().parent
             while True:
                 if here not in folders:
-                    has = any(is_manifest(m) for m in here.iterdir() if m.is_file())
+                    meta = next((m for m in (here, _metadata(here)) if _has_manifest(m)), None)
                     folders[here] = (
-                        Delivery(str(here), _manifest_time(here, problems))
-                        if has
+                        Delivery(str(here), _manifest_time(meta, problems))
+                        if meta is not None
                         else Delivery(str(here))
                         if "=" in here.name
                         else None
